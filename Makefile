@@ -1,0 +1,55 @@
+# Pilote CTG – two commands on a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1:8000
+export DJANGO_SETTINGS_MODULE ?= config.settings.dev
+
+.PHONY: install demo demo-data test test-postgres quality fix bench clean
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c constraints.txt -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo-data: $(STAMP)
+	mkdir -p var
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py import_territories
+	$(BIN)/python manage.py import_boundaries data/referentiel/france-geojson-76/communes-76-seine-maritime.geojson
+	$(BIN)/python manage.py import_boundaries data/referentiel/france-geojson-76/departement-76-seine-maritime.geojson --level departement
+	$(BIN)/python manage.py load_demo
+
+demo: demo-data
+	@echo "Pilote CTG : http://$(HOST)/ (Ctrl+C pour arrêter)"
+	$(BIN)/python manage.py runserver $(HOST)
+
+test: $(STAMP)
+	mkdir -p var
+	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/pytest $(PYTEST_ARGS)
+
+test-postgres: $(STAMP)
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test} $(MAKE) test
+
+quality: $(STAMP)
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+	$(BIN)/djlint ctg/templates --lint
+	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python manage.py check
+	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python manage.py makemigrations --check --dry-run
+
+fix: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+	$(BIN)/djlint ctg/templates --reformat || true
+
+bench: $(STAMP)
+	mkdir -p var
+	for script in bench/*.py; do DJANGO_SETTINGS_MODULE=config.settings.dev $(BIN)/python $$script || exit 1; done
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,68 @@
+"""Users and their memberships: a membership gives a user one role on one convention."""
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+from ctg.accounts.enums import Role
+from ctg.organisations.models import Organisation
+
+
+class User(AbstractUser):
+    email = models.EmailField("adresse électronique", unique=True)
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.SET_NULL, null=True, blank=True, related_name="users"
+    )
+
+    class Meta:
+        verbose_name = "utilisateur"
+        ordering = ["last_name", "first_name"]
+
+    def __str__(self):
+        return self.get_full_name() or self.username
+
+
+class Membership(models.Model):
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    convention = models.ForeignKey("conventions.Convention", on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField("rôle", max_length=20, choices=Role.choices)
+    # Only for the "commune" role: the commune whose offer and data the member may edit.
+    commune = models.ForeignKey(
+        "territories.Commune", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "rôle sur une convention"
+        verbose_name_plural = "rôles sur les conventions"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "convention"],
+                name="membership_one_role_per_convention",
+                violation_error_message="Cette personne a déjà un rôle sur cette convention.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(role="commune", commune__isnull=False) | ~models.Q(role="commune"),
+                name="membership_commune_role_needs_commune",
+                violation_error_message="Le rôle « commune » doit désigner la commune concernée.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} – {self.get_role_display()} – {self.convention}"
+
+
+class DepartementAccess(models.Model):
+    """Read access to every convention of a département (a CAF advisor's portfolio)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="departement_accesses")
+    departement = models.ForeignKey("territories.Departement", on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        verbose_name = "accès en lecture à un département"
+        verbose_name_plural = "accès en lecture aux départements"
+        constraints = [
+            models.UniqueConstraint(fields=["user", "departement"], name="departement_access_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} – {self.departement}"

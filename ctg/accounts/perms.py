@@ -1,0 +1,51 @@
+"""Who may do what on a convention. Each predicate states its business rule in its docstring.
+
+Views call these and raise PermissionDenied; lookups outside the user's scope answer 404 through
+`Convention.objects.for_user(user)` before any predicate is reached.
+"""
+
+from ctg.accounts.enums import Role
+from ctg.accounts.models import Membership
+
+EDITOR_ROLES = {Role.ADMINISTRATEUR, Role.CONTRIBUTEUR}
+
+
+def membership_for(user, convention) -> Membership | None:
+    """The user's membership on the convention, cached on the user object for the request."""
+    if not user.is_authenticated:
+        return None
+    cache = user.__dict__.setdefault("_membership_cache", {})
+    if convention.pk not in cache:
+        cache[convention.pk] = Membership.objects.filter(user=user, convention=convention).first()
+    return cache[convention.pk]
+
+
+def role_on(user, convention) -> str | None:
+    membership = membership_for(user, convention)
+    return membership.role if membership else None
+
+
+def can_view_convention(user, convention) -> bool:
+    """Members of the convention, readers of its département and superusers may read it."""
+    from ctg.conventions.models import Convention
+
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser or membership_for(user, convention):
+        return True
+    return Convention.objects.for_user(user).filter(pk=convention.pk).exists()
+
+
+def can_edit_convention(user, convention) -> bool:
+    """Only the convention's administrators (coordinators) change its parties, phase and members."""
+    return user.is_superuser or role_on(user, convention) == Role.ADMINISTRATEUR
+
+
+def can_edit_content(user, convention) -> bool:
+    """Administrators and contributors edit the plan, the diagnostic and the offer of services."""
+    return user.is_superuser or role_on(user, convention) in EDITOR_ROLES
+
+
+def can_manage_members(user, convention) -> bool:
+    """Only the convention's administrators invite members and change their roles."""
+    return user.is_superuser or role_on(user, convention) == Role.ADMINISTRATEUR

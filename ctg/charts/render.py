@@ -1,0 +1,35 @@
+"""Render Vega-Lite specs to SVG or PNG offline with vl-convert, with a cache keyed by the spec's content."""
+
+import hashlib
+import json
+
+import vl_convert as vlc
+from django.core.cache import cache
+
+CACHE_PREFIX = "chart:v1:"
+# d3-format locale so that figures print 1 234,5 rather than 1,234.5; no external data is ever fetched.
+FRENCH_NUMBER_LOCALE = {"decimal": ",", "thousands": "\u202f", "grouping": [3], "currency": ["", "\u00a0€"]}
+OPTIONS = {"format_locale": FRENCH_NUMBER_LOCALE, "time_format_locale": "fr-FR", "allowed_base_urls": []}
+
+
+def spec_key(spec: dict, fmt: str) -> str:
+    digest = hashlib.sha256(json.dumps(spec, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+    return f"{CACHE_PREFIX}{fmt}:{digest}"
+
+
+def render_svg(spec: dict) -> str:
+    key = spec_key(spec, "svg")
+    svg = cache.get(key)
+    if svg is None:
+        svg = vlc.vegalite_to_svg(spec, **OPTIONS)
+        cache.set(key, svg)
+    return svg
+
+
+def render_png(spec: dict, scale: float = 2.0) -> bytes:
+    key = spec_key(spec, f"png{scale}")
+    png = cache.get(key)
+    if png is None:
+        png = vlc.vegalite_to_png(spec, scale=scale, **OPTIONS)
+        cache.set(key, png)
+    return png

@@ -1,0 +1,23 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from ctg.conventions.demo import load_demo
+
+
+class Command(BaseCommand):
+    help = "Charge la démonstration : la CTG de Caux Seine agglo (faits documentés) et des comptes de démonstration."
+
+    def handle(self, *args, **options):
+        try:
+            result = load_demo()
+        except RuntimeError as exc:
+            raise CommandError(str(exc)) from None
+        convention = result["convention"]
+        state = "créée" if result["created"] else "déjà présente, inchangée"
+        self.stdout.write(f"Convention « {convention.title} » : {state}.")
+        self.stdout.write("")
+        self.stdout.write(
+            "Comptes de démonstration (personnes fictives) – mot de passe commun : " + result["password"]
+        )
+        for account, user in result["accounts"]:
+            role = account.role.label if account.role else "—"
+            self.stdout.write(f"  {user.username:<14} {role:<32} {account.description}")

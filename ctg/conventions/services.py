@@ -1,0 +1,131 @@
+"""Writes on conventions. Each function is keyword-only, atomic, validates before saving, leaves history."""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from ctg.conventions.enums import ALLOWED_TRANSITIONS, Phase
+from ctg.conventions.models import Convention, Signatory, Theme
+from ctg.organisations.enums import OrganisationKind
+from ctg.organisations.models import Organisation
+from ctg.territories.models import EPCI, Commune
+
+REFERENCE_THEMES = [
+    ("acces-aux-droits", "Accès aux droits", 10),
+    ("petite-enfance", "Petite enfance", 20),
+    ("enfance-jeunesse", "Enfance et jeunesse", 30),
+    ("parentalite", "Parentalité", 40),
+    ("animation-vie-sociale", "Animation de la vie sociale", 50),
+    ("logement", "Logement et gens du voyage", 60),
+    ("handicap", "Handicap à visée inclusive", 70),
+]
+
+
+def _set_history_user(obj, by):
+    if by is not None and getattr(by, "pk", None):
+        obj._history_user = by
+
+
+@transaction.atomic
+def themes_ensure_reference() -> int:
+    """Create the seven CAF reference themes if missing; returns how many were created."""
+    created = 0
+    for code, label, order in REFERENCE_THEMES:
+        _, was_created = Theme.objects.get_or_create(
+            code=code, convention=None, defaults={"label": label, "order": order}
+        )
+        created += was_created
+    return created
+
+
+@transaction.atomic
+def convention_create(
+    *,
+    title: str,
+    epci: EPCI,
+    caf: Organisation,
+    start_date: datetime.date,
+    end_date: datetime.date,
+    signed_on: datetime.date | None = None,
+    previous: Convention | None = None,
+    themes: list[Theme] | None = None,
+    by=None,
+) -> Convention:
+    if caf.kind != OrganisationKind.CAF:
+        raise ValidationError({"caf": "L'organisation choisie n'est pas une CAF."})
+    if end_date <= start_date:
+        raise ValidationError({"end_date": "La date de fin doit suivre la date de début."})
+    convention = Convention(
+        title=title.strip(),
+        epci=epci,
+        caf=caf,
+        start_date=start_date,
+        end_date=end_date,
+        signed_on=signed_on,
+        previous=previous,
+    )
+    convention.full_clean()
+    _set_history_user(convention, by)
+    convention.save()
+    if themes:
+        convention.themes.set(themes)
+    return convention
+
+
+@transaction.atomic
+def convention_change_phase(*, convention: Convention, phase: str, by=None) -> Convention:
+    """Move a convention to another phase; only the transitions of ALLOWED_TRANSITIONS are accepted."""
+    convention = Convention.objects.select_for_update().get(pk=convention.pk)
+    current = Phase(convention.phase)
+    try:
+        target = Phase(phase)
+    except ValueError:
+        raise ValidationError({"phase": f"Phase inconnue : « {phase} »."}) from None
+    if target == current:
+        raise ValidationError({"phase": f"La convention est déjà en phase « {current.label} »."})
+    if target not in ALLOWED_TRANSITIONS[current]:
+        allowed = ", ".join(f"« {Phase(p).label} »" for p in sorted(ALLOWED_TRANSITIONS[current]))
+        detail = f" Phases possibles : {allowed}." if allowed else " Une convention close ne change plus de phase."
+        raise ValidationError({"phase": f"Passage de « {current.label} » à « {target.label} » impossible.{detail}"})
+    convention.phase = target
+    _set_history_user(convention, by)
+    convention.save(update_fields=["phase", "updated_at"])
+    return convention
+
+
+@transaction.atomic
+def convention_set_communes(*, convention: Convention, communes: list[Commune], by=None) -> Convention:
+    """Set the engaged communes; each must belong to the convention's EPCI."""
+    outside = sorted((c for c in communes if c.epci_id != convention.epci_id), key=lambda c: c.code)
+    if outside:
+        names = ", ".join(f"{c.name} ({c.code})" for c in outside)
+        raise ValidationError(
+            {"communes": f"Ces communes n'appartiennent pas à l'EPCI {convention.epci.name} : {names}."}
+        )
+    _set_history_user(convention, by)
+    convention.communes.set(communes)
+    return convention
+
+
+@transaction.atomic
+def signatory_add(
+    *,
+    convention: Convention,
+    organisation: Organisation,
+    role: str,
+    signed_on: datetime.date | None = None,
+    represented_by: str = "",
+    by=None,
+) -> Signatory:
+    signatory = Signatory(
+        convention=convention,
+        organisation=organisation,
+        role=role,
+        signed_on=signed_on,
+        represented_by=represented_by,
+    )
+    signatory.full_clean()
+    _set_history_user(signatory, by)
+    signatory.save()
+    return signatory

@@ -1,0 +1,222 @@
+"""Import of the national referential from the Etalab « découpage administratif » files and of boundaries.
+
+Contract: each import reads and validates whole files first, then writes in one transaction. A malformed
+file raises ReferentialImportError with a French message naming the file, the entry and the field, and
+nothing is written. Running the same files twice changes nothing (0 created, 0 updated).
+"""
+
+import dataclasses
+import gzip
+import json
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+
+from ctg.territories.enums import EpciKind
+from ctg.territories.models import EPCI, Commune, Departement, Region
+
+REFERENTIAL_DIR = Path(settings.DATA_DIR) / "referentiel" / "decoupage-administratif-6.0.0"
+# The EPCI file lists, for each member, the population municipale of the INSEE census RP2022
+# (equal to P22_POP in the INSEE comparateur de territoires).
+EPCI_POPULATION_YEAR = 2022
+EPCI_POPULATION_SOURCE = "INSEE, recensement de la population 2022 (population municipale), via DGCL 2026"
+COMMUNE_POPULATION_SOURCE = "INSEE, populations légales (découpage administratif Etalab 6.0.0, millésime non précisé)"
+EPCI_KINDS = {"CA": EpciKind.CA, "CC": EpciKind.CC, "CU": EpciKind.CU, "METRO": EpciKind.ME, "MET69": EpciKind.ME}
+BATCH_SIZE = 2000
+
+
+class ReferentialImportError(Exception):
+    """A file of the referential cannot be imported; the message is meant for the user."""
+
+
+@dataclasses.dataclass
+class ImportCounts:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+
+    def __str__(self):
+        return f"{self.created} créé(s), {self.updated} mis à jour, {self.unchanged} inchangé(s)" + (
+            f", {self.skipped} ignoré(s)" if self.skipped else ""
+        )
+
+
+def load_json(path: Path):
+    """Read a JSON or gzip-compressed JSON file; a damaged file raises ReferentialImportError."""
+    path = Path(path)
+    if not path.exists():
+        raise ReferentialImportError(f"Fichier introuvable : {path}. Vérifiez le chemin indiqué.")
+    opener = gzip.open if path.suffix == ".gz" else open
+    try:
+        with opener(path, "rt", encoding="utf-8") as handle:
+            return json.load(handle)
+    except json.JSONDecodeError as exc:
+        raise ReferentialImportError(
+            f"{path.name} : JSON invalide ligne {exc.lineno}, colonne {exc.colno} ({exc.msg}). "
+            "Le fichier est peut-être tronqué : téléchargez-le à nouveau."
+        ) from None
+    except (OSError, EOFError, UnicodeDecodeError) as exc:
+        raise ReferentialImportError(
+            f"{path.name} : fichier illisible ({exc}). Le fichier est peut-être tronqué ou n'est pas au bon format."
+        ) from None
+
+
+def _require(entry, field: str, file_name: str, index: int, kind=str):
+    if not isinstance(entry, dict):
+        raise ReferentialImportError(f"{file_name}, entrée n° {index + 1} : un objet JSON est attendu.")
+    value = entry.get(field)
+    if value is None or value == "":
+        code = entry.get("code", "?")
+        raise ReferentialImportError(
+            f"{file_name}, entrée n° {index + 1} (code {code}) : le champ « {field} » est absent ou vide."
+        )
+    if not isinstance(value, kind):
+        raise ReferentialImportError(
+            f"{file_name}, entrée n° {index + 1} (code {entry.get('code', '?')}) : "
+            f"le champ « {field} » n'a pas le type attendu ({type(value).__name__})."
+        )
+    return value
+
+
+def _expect_list(data, file_name: str):
+    if not isinstance(data, list):
+        raise ReferentialImportError(f"{file_name} : une liste d'entrées est attendue au premier niveau.")
+    return data
+
+
+@dataclasses.dataclass
+class ParsedReferential:
+    regions: dict[str, dict]
+    departements: dict[str, dict]
+    epcis: dict[str, dict]
+    communes: dict[str, dict]
+
+
+def parse_referential(directory: Path = REFERENTIAL_DIR) -> ParsedReferential:
+    """Read and validate the four files; returns plain dicts keyed by code, ready to compare with the DB."""
+    directory = Path(directory)
+    regions_raw = _expect_list(load_json(directory / "regions.json"), "regions.json")
+    departements_raw = _expect_list(load_json(directory / "departements.json"), "departements.json")
+    communes_raw = _expect_list(load_json(directory / "communes.json.gz"), "communes.json.gz")
+    epcis_raw = _expect_list(load_json(directory / "epci.json.gz"), "epci.json.gz")
+
+    regions = {}
+    for i, entry in enumerate(regions_raw):
+        code = _require(entry, "code", "regions.json", i)
+        regions[code] = {"name": _require(entry, "nom", "regions.json", i)}
+
+    departements = {}
+    for i, entry in enumerate(departements_raw):
+        code = _require(entry, "code", "departements.json", i)
+        region = _require(entry, "region", "departements.json", i)
+        if region not in regions:
+            raise ReferentialImportError(
+                f"departements.json, entrée n° {i + 1} (code {code}) : région « {region} » inconnue."
+            )
+        departements[code] = {"name": _require(entry, "nom", "departements.json", i), "region_id": region}
+
+    epcis = {}
+    membership = {}
+    for i, entry in enumerate(epcis_raw):
+        siren = _require(entry, "code", "epci.json.gz", i)
+        if len(siren) != 9 or not siren.isdigit():
+            raise ReferentialImportError(
+                f"epci.json.gz, entrée n° {i + 1} : le code « {siren} » n'est pas un SIREN à 9 chiffres."
+            )
+        kind = _require(entry, "type", "epci.json.gz", i)
+        if kind not in EPCI_KINDS:
+            raise ReferentialImportError(
+                f"epci.json.gz, entrée n° {i + 1} (code {siren}) : type d'EPCI « {kind} » inconnu "
+                f"(attendus : {', '.join(EPCI_KINDS)})."
+            )
+        population = entry.get("populationMunicipale")
+        epcis[siren] = {
+            "name": _require(entry, "nom", "epci.json.gz", i),
+            "kind": EPCI_KINDS[kind],
+            "financing": entry.get("modeFinancement") or "",
+            "population": population,
+            "population_year": EPCI_POPULATION_YEAR if population is not None else None,
+        }
+        for j, member in enumerate(_require(entry, "membres", "epci.json.gz", i, kind=list)):
+            member_code = _require(member, "code", f"epci.json.gz (EPCI {siren}, membres)", j)
+            membership[member_code] = (siren, member.get("populationMunicipale"))
+
+    communes = {}
+    for i, entry in enumerate(communes_raw):
+        if not isinstance(entry, dict):
+            raise ReferentialImportError(f"communes.json.gz, entrée n° {i + 1} : un objet JSON est attendu.")
+        # Delegated and associated communes and municipal arrondissements are not communes.
+        if entry.get("type") != "commune-actuelle":
+            continue
+        code = _require(entry, "code", "communes.json.gz", i)
+        if len(code) != 5:
+            raise ReferentialImportError(
+                f"communes.json.gz, entrée n° {i + 1} : le code INSEE « {code} » doit compter 5 caractères."
+            )
+        departement = _require(entry, "departement", "communes.json.gz", i)
+        if departement not in departements:
+            raise ReferentialImportError(
+                f"communes.json.gz, entrée n° {i + 1} (code {code}) : département « {departement} » inconnu."
+            )
+        epci_id, member_population = membership.get(code, (None, None))
+        if member_population is not None:
+            population, year, source = member_population, EPCI_POPULATION_YEAR, EPCI_POPULATION_SOURCE
+        elif entry.get("population") is not None:
+            population, year, source = entry["population"], None, COMMUNE_POPULATION_SOURCE
+        else:
+            population, year, source = None, None, ""
+        communes[code] = {
+            "name": _require(entry, "nom", "communes.json.gz", i),
+            "siren": entry.get("siren") or "",
+            "departement_id": departement,
+            "epci_id": epci_id,
+            "postal_codes": entry.get("codesPostaux") or [],
+            "population": population,
+            "population_year": year,
+            "population_source": source,
+        }
+    unknown_members = set(membership) - set(communes)
+    if unknown_members:
+        sample = ", ".join(sorted(unknown_members)[:5])
+        raise ReferentialImportError(
+            f"epci.json.gz : {len(unknown_members)} commune(s) membre(s) absente(s) de communes.json.gz ({sample}). "
+            "Les deux fichiers doivent venir de la même version du découpage administratif."
+        )
+    return ParsedReferential(regions=regions, departements=departements, epcis=epcis, communes=communes)
+
+
+def _sync(model, key: str, rows: dict[str, dict], counts: ImportCounts) -> None:
+    """Create missing rows and update changed ones; rows identical to the file are left alone."""
+    fields = list(next(iter(rows.values())).keys()) if rows else []
+    existing = (
+        {obj[key]: obj for obj in model.objects.filter(pk__in=list(rows)).values(key, *fields)}
+        if model.objects.exists()
+        else {}
+    )
+    to_create, to_update = [], []
+    for code, values in rows.items():
+        current = existing.get(code)
+        if current is None:
+            to_create.append(model(**{key: code}, **values))
+        elif any(current[f] != v for f, v in values.items()):
+            to_update.append(model(**{key: code}, **values))
+        else:
+            counts.unchanged += 1
+    model.objects.bulk_create(to_create, batch_size=BATCH_SIZE)
+    if to_update:
+        model.objects.bulk_update(to_update, fields, batch_size=BATCH_SIZE)
+    counts.created += len(to_create)
+    counts.updated += len(to_update)
+
+
+def import_referential(directory: Path = REFERENTIAL_DIR) -> dict[str, ImportCounts]:
+    parsed = parse_referential(directory)
+    result = {name: ImportCounts() for name in ("regions", "departements", "epci", "communes")}
+    with transaction.atomic():
+        _sync(Region, "code", parsed.regions, result["regions"])
+        _sync(Departement, "code", parsed.departements, result["departements"])
+        _sync(EPCI, "siren", parsed.epcis, result["epci"])
+        _sync(Commune, "code", parsed.communes, result["communes"])
+    return result
