@@ -7,3 +7,16 @@ class Role(models.TextChoices):
     PILOTE = "pilote", "Pilote d'actions"
     COMMUNE = "commune", "Commune"
     LECTEUR = "lecteur", "Lecteur"
+
+
+class SecurityEventKind(models.TextChoices):
+    LOGIN = "login", "Connexion"
+    LOGIN_FAILED = "login_failed", "Échec de connexion"
+    LOGOUT = "logout", "Déconnexion"
+    ROLE_CHANGED = "role_changed", "Changement de rôle"
+    INVITATION_SENT = "invitation_sent", "Invitation envoyée"
+    INVITATION_ACCEPTED = "invitation_accepted", "Invitation acceptée"
+    EXPORT = "export", "Export"
+    IMPORT = "import", "Import"
+    ACCOUNT_DELETED = "account_deleted", "Compte supprimé"
+    PASSWORD_RESET = "password_reset", "Réinitialisation du mot de passe"

@@ -3,7 +3,7 @@
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 
-from ctg.accounts.enums import Role
+from ctg.accounts.enums import Role, SecurityEventKind
 from ctg.organisations.models import Organisation
 
 
@@ -66,3 +66,24 @@ class DepartementAccess(models.Model):
 
     def __str__(self):
         return f"{self.user} – {self.departement}"
+
+
+class SecurityEvent(models.Model):
+    kind = models.CharField("événement", max_length=30, choices=SecurityEventKind.choices)
+    user = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    # Kept as typed at the time (failed logins name no existing user); blanked when the account is deleted.
+    username = models.CharField("identifiant", max_length=150, blank=True)
+    convention = models.ForeignKey(
+        "conventions.Convention", on_delete=models.CASCADE, null=True, blank=True, related_name="security_events"
+    )
+    detail = models.CharField("détail", max_length=1000, blank=True)
+    ip_address = models.GenericIPAddressField("adresse IP", null=True, blank=True)
+    created_at = models.DateTimeField("date", auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = "événement de sécurité"
+        verbose_name_plural = "journal de sécurité"
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.created_at:%d/%m/%Y %H:%M} {self.get_kind_display()} {self.username}"

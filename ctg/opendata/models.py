@@ -64,10 +64,11 @@ class Observation(models.Model):
                 condition=models.Q(status="ok", value__isnull=False)
                 | (~models.Q(status="ok") & models.Q(value__isnull=True)),
                 name="observation_value_matches_status",
-                violation_error_message="Une valeur disponible a un nombre ; une valeur secrète ou absente n'en a pas.",
+                violation_error_message="Une valeur disponible a un nombre ; une valeur secrète ou absente, aucun.",
             ),
         ]
         indexes = [models.Index(fields=["variable", "year", "level"])]
 
     def __str__(self):
-        return f"{self.variable} {self.year} {self.level}:{self.code} = {self.value if self.value is not None else self.status}"
+        shown = self.value if self.value is not None else self.status
+        return f"{self.variable} {self.year} {self.level}:{self.code} = {shown}"
