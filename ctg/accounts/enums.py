@@ -20,3 +20,6 @@ class SecurityEventKind(models.TextChoices):
     IMPORT = "import", "Import"
     ACCOUNT_DELETED = "account_deleted", "Compte supprimé"
     PASSWORD_RESET = "password_reset", "Réinitialisation du mot de passe"
+    MEMBER_REMOVED = "member_removed", "Retrait d'un membre"
+    PUBLICATION_CHANGED = "publication_changed", "Publication de la page publique"
+    PERSONAL_DATA_EXPORT = "personal_data_export", "Export des données personnelles"

@@ -2,6 +2,7 @@
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
 
 from ctg.accounts.enums import Role, SecurityEventKind
 from ctg.organisations.models import Organisation
@@ -12,12 +13,16 @@ class User(AbstractUser):
     organisation = models.ForeignKey(
         Organisation, on_delete=models.SET_NULL, null=True, blank=True, related_name="users"
     )
+    # A deleted account keeps its row, scrubbed and deactivated, so that history rows still name an author.
+    deleted_at = models.DateTimeField("compte supprimé le", null=True, blank=True)
 
     class Meta:
         verbose_name = "utilisateur"
         ordering = ["last_name", "first_name"]
 
     def __str__(self):
+        if self.deleted_at:
+            return "Compte supprimé"
         return self.get_full_name() or self.username
 
 
@@ -87,3 +92,52 @@ class SecurityEvent(models.Model):
 
     def __str__(self):
         return f"{self.created_at:%d/%m/%Y %H:%M} {self.get_kind_display()} {self.username}"
+
+
+class InvitationQuerySet(models.QuerySet):
+    def pending(self):
+        return self.filter(accepted_at__isnull=True, expires_at__gt=timezone.now())
+
+
+class Invitation(models.Model):
+    """An e-mailed, expiring, single-use link that gives its holder a role on a convention.
+
+    Only a hash of the token is stored: the link in the e-mail is the only copy of the secret.
+    """
+
+    convention = models.ForeignKey("conventions.Convention", on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField("adresse électronique")
+    role = models.CharField("rôle", max_length=20, choices=Role.choices)
+    commune = models.ForeignKey(
+        "territories.Commune", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    invited_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField("envoyée le", auto_now_add=True)
+    expires_at = models.DateTimeField("expire le")
+    accepted_at = models.DateTimeField("acceptée le", null=True, blank=True)
+    accepted_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "invitation"
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(role="commune", commune__isnull=False) | ~models.Q(role="commune"),
+                name="invitation_commune_role_needs_commune",
+                violation_error_message="Le rôle « commune » doit désigner la commune concernée.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.email} – {self.get_role_display()} – {self.convention}"
+
+    @property
+    def is_expired(self):
+        return self.expires_at <= timezone.now()
+
+    @property
+    def is_usable(self):
+        return self.accepted_at is None and not self.is_expired

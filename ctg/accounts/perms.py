@@ -49,3 +49,25 @@ def can_edit_content(user, convention) -> bool:
 def can_manage_members(user, convention) -> bool:
     """Only the convention's administrators invite members and change their roles."""
     return user.is_superuser or role_on(user, convention) == Role.ADMINISTRATEUR
+
+
+def can_view_journal(user, convention) -> bool:
+    """The security journal of a convention is read by its administrators only."""
+    return can_manage_members(user, convention)
+
+
+def can_edit_commune_data(user, convention, commune) -> bool:
+    """Editors edit every commune's offer and data; a commune member edits only their own commune's."""
+    if can_edit_content(user, convention):
+        return True
+    membership = membership_for(user, convention)
+    return bool(
+        membership and membership.role == Role.COMMUNE and commune is not None and membership.commune_id == commune.pk
+    )
+
+
+def can_edit_piloted(user, convention, *, pilot_ids) -> bool:
+    """Editors edit every action; a pilot edits only the actions (and their indicators) they pilot."""
+    if can_edit_content(user, convention):
+        return True
+    return role_on(user, convention) == Role.PILOTE and user.pk in set(pilot_ids)

@@ -1,0 +1,279 @@
+"""Writes on accounts, memberships and invitations. Keyword-only, atomic, validated, journaled."""
+
+import datetime
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.utils import timezone
+
+from ctg.accounts.enums import Role, SecurityEventKind
+from ctg.accounts.journal import security_event_record
+from ctg.accounts.models import DepartementAccess, Invitation, Membership, SecurityEvent, User
+
+
+def invitation_token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _check_role(*, convention, role: str, commune):
+    if role not in Role.values:
+        raise ValidationError({"role": "Ce rôle n'existe pas."})
+    if role == Role.COMMUNE:
+        if commune is None:
+            raise ValidationError({"commune": "Le rôle « commune » doit désigner la commune concernée."})
+        if not convention.communes.filter(pk=commune.pk).exists():
+            raise ValidationError({"commune": "Cette commune n'est pas engagée dans la convention."})
+    elif commune is not None:
+        raise ValidationError({"commune": "Seul le rôle « commune » désigne une commune."})
+
+
+def _check_keeps_an_administrator(membership: Membership, *, new_role: str | None):
+    if membership.role != Role.ADMINISTRATEUR or new_role == Role.ADMINISTRATEUR:
+        return
+    others = Membership.objects.filter(convention_id=membership.convention_id, role=Role.ADMINISTRATEUR).exclude(
+        pk=membership.pk
+    )
+    if not others.exists():
+        raise ValidationError("La convention doit garder au moins un administrateur.")
+
+
+@transaction.atomic
+def invitation_create(*, convention, email: str, role: str, commune=None, by: User) -> tuple[Invitation, str]:
+    """Create an invitation and return it with its token (the only copy: it goes into the e-mail)."""
+    email = (email or "").strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise ValidationError({"email": "Saisissez une adresse électronique valide."}) from None
+    _check_role(convention=convention, role=role, commune=commune)
+    if Membership.objects.filter(convention=convention, user__email__iexact=email).exists():
+        raise ValidationError({"email": "Cette personne est déjà membre de la convention."})
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation.objects.create(
+        convention=convention,
+        email=email,
+        role=role,
+        commune=commune if role == Role.COMMUNE else None,
+        token_hash=invitation_token_hash(token),
+        invited_by=by,
+        expires_at=timezone.now() + datetime.timedelta(days=settings.INVITATION_VALIDITY_DAYS),
+    )
+    security_event_record(
+        kind=SecurityEventKind.INVITATION_SENT,
+        user=by,
+        convention=convention,
+        detail=f"{email} invité·e comme {Role(role).label}",
+    )
+    return invitation, token
+
+
+def invitation_for_token(token: str) -> Invitation | None:
+    """The invitation matching the token, whatever its state (the caller says why it cannot be used)."""
+    return (
+        Invitation.objects.select_related("convention", "commune")
+        .filter(token_hash=invitation_token_hash(token or ""))
+        .first()
+    )
+
+
+def _check_usable(invitation: Invitation):
+    if invitation.accepted_at is not None:
+        raise ValidationError("Cette invitation a déjà été utilisée.")
+    if invitation.is_expired:
+        raise ValidationError("Cette invitation a expiré : demandez-en une nouvelle à l'administrateur.")
+
+
+@transaction.atomic
+def invitation_accept(
+    *, invitation: Invitation, by: User | None, first_name: str = "", last_name: str = "", password: str = ""
+) -> User:
+    """Use the invitation once: create the account (or take the logged-in one) and give it its role."""
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    _check_usable(invitation)
+    if by is not None and by.is_authenticated:
+        if by.email.lower() != invitation.email.lower():
+            raise ValidationError("Cette invitation est destinée à une autre adresse électronique.")
+        user = by
+    else:
+        if User.objects.filter(email__iexact=invitation.email).exists():
+            raise ValidationError("Un compte existe déjà pour cette adresse : connectez-vous pour accepter.")
+        first_name, last_name = first_name.strip(), last_name.strip()
+        if not first_name or not last_name:
+            raise ValidationError("Indiquez votre prénom et votre nom.")
+        user = User(username=invitation.email, email=invitation.email, first_name=first_name, last_name=last_name)
+        validate_password(password, user)
+        user.set_password(password)
+        user.save()
+    if Membership.objects.filter(user=user, convention=invitation.convention).exists():
+        raise ValidationError("Vous avez déjà un rôle sur cette convention.")
+    Membership.objects.create(
+        user=user, convention=invitation.convention, role=invitation.role, commune=invitation.commune
+    )
+    invitation.accepted_at = timezone.now()
+    invitation.accepted_by = user
+    invitation.save(update_fields=["accepted_at", "accepted_by"])
+    security_event_record(
+        kind=SecurityEventKind.INVITATION_ACCEPTED,
+        user=user,
+        convention=invitation.convention,
+        detail=f"{invitation.email} a rejoint la convention comme {invitation.get_role_display()}",
+    )
+    return user
+
+
+@transaction.atomic
+def invitation_revoke(*, invitation: Invitation, by: User) -> None:
+    if invitation.accepted_at is not None:
+        raise ValidationError("Cette invitation a déjà été acceptée.")
+    security_event_record(
+        kind=SecurityEventKind.MEMBER_REMOVED,
+        user=by,
+        convention=invitation.convention,
+        detail=f"invitation de {invitation.email} annulée",
+    )
+    invitation.delete()
+
+
+@transaction.atomic
+def membership_change_role(*, membership: Membership, role: str, commune=None, by: User) -> Membership:
+    membership = Membership.objects.select_for_update().select_related("user", "convention").get(pk=membership.pk)
+    _check_role(convention=membership.convention, role=role, commune=commune)
+    _check_keeps_an_administrator(membership, new_role=role)
+    previous = membership.get_role_display()
+    membership.role = role
+    membership.commune = commune if role == Role.COMMUNE else None
+    membership.save(update_fields=["role", "commune"])
+    security_event_record(
+        kind=SecurityEventKind.ROLE_CHANGED,
+        user=by,
+        convention=membership.convention,
+        detail=f"{membership.user.username} : {previous} → {membership.get_role_display()}",
+    )
+    return membership
+
+
+@transaction.atomic
+def membership_remove(*, membership: Membership, by: User) -> None:
+    membership = Membership.objects.select_for_update().select_related("user", "convention").get(pk=membership.pk)
+    _check_keeps_an_administrator(membership, new_role=None)
+    security_event_record(
+        kind=SecurityEventKind.MEMBER_REMOVED,
+        user=by,
+        convention=membership.convention,
+        detail=f"{membership.user.username} ({membership.get_role_display()}) retiré·e de la convention",
+    )
+    membership.delete()
+
+
+@transaction.atomic
+def convention_set_public(*, convention, is_public: bool, by: User):
+    """Publish or withdraw the convention's public read-only page."""
+    from ctg.conventions.models import Convention
+
+    if convention.is_public == is_public:
+        return convention
+    # The history of the convention records who published it.
+    convention.is_public = is_public
+    convention._history_user = by
+    convention.save(update_fields=["is_public", "updated_at"])
+    security_event_record(
+        kind=SecurityEventKind.PUBLICATION_CHANGED,
+        user=by,
+        convention=convention,
+        detail="page publique ouverte" if is_public else "page publique retirée",
+    )
+    return Convention.objects.get(pk=convention.pk)
+
+
+@transaction.atomic
+def user_update_profile(*, user: User, first_name: str, last_name: str, by: User) -> User:
+    if by.pk != user.pk:
+        raise ValidationError("Chacun ne modifie que son propre profil.")
+    first_name, last_name = first_name.strip(), last_name.strip()
+    if not first_name or not last_name:
+        raise ValidationError("Le prénom et le nom sont obligatoires.")
+    user.first_name, user.last_name = first_name[:150], last_name[:150]
+    user.save(update_fields=["first_name", "last_name"])
+    return user
+
+
+def user_personal_data(user: User) -> dict:
+    """Everything the application holds about the person, as plain data (right of access)."""
+    memberships = Membership.objects.filter(user=user).select_related("convention", "commune")
+    events = SecurityEvent.objects.filter(user=user).select_related("convention").order_by("created_at")
+    return {
+        "compte": {
+            "identifiant": user.username,
+            "prenom": user.first_name,
+            "nom": user.last_name,
+            "adresse_electronique": user.email,
+            "organisation": user.organisation.name if user.organisation_id else None,
+            "cree_le": user.date_joined.isoformat(),
+            "derniere_connexion": user.last_login.isoformat() if user.last_login else None,
+        },
+        "roles": [
+            {
+                "convention": m.convention.title,
+                "role": m.get_role_display(),
+                "commune": m.commune.name if m.commune_id else None,
+                "depuis": m.created_at.isoformat(),
+            }
+            for m in memberships
+        ],
+        "acces_departementaux": list(
+            DepartementAccess.objects.filter(user=user).values_list("departement__name", flat=True)
+        ),
+        "journal": [
+            {
+                "date": e.created_at.isoformat(),
+                "evenement": e.get_kind_display(),
+                "convention": e.convention.title if e.convention_id else None,
+                "detail": e.detail,
+                "adresse_ip": e.ip_address,
+            }
+            for e in events
+        ],
+    }
+
+
+@transaction.atomic
+def user_delete(*, user: User, by: User) -> None:
+    """Delete a person's account: scrub and deactivate the row so history keeps an anonymous author."""
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+
+    if by.pk != user.pk:
+        raise ValidationError("Chacun ne supprime que son propre compte.")
+    if user.is_superuser:
+        raise ValidationError("Un super-utilisateur se supprime par l'administration du site.")
+    for membership in Membership.objects.filter(user=user, role=Role.ADMINISTRATEUR).select_related("convention"):
+        try:
+            _check_keeps_an_administrator(membership, new_role=None)
+        except ValidationError:
+            raise ValidationError(
+                f"Vous êtes le seul administrateur de « {membership.convention} » : "
+                "désignez un autre administrateur avant de supprimer votre compte."
+            ) from None
+    old_username = user.username
+    for model in (AccessAttempt, AccessFailureLog, AccessLog):
+        model.objects.filter(username=old_username).delete()
+    Membership.objects.filter(user=user).delete()
+    DepartementAccess.objects.filter(user=user).delete()
+    Invitation.objects.filter(email__iexact=user.email, accepted_at__isnull=True).delete()
+    SecurityEvent.objects.filter(user=user).update(username="", ip_address=None)
+    SecurityEvent.objects.filter(user__isnull=True, username=old_username).update(username="", ip_address=None)
+    user.username = f"compte-supprime-{user.pk}"
+    user.email = f"compte-supprime-{user.pk}@pilote-ctg.invalid"
+    user.first_name = ""
+    user.last_name = ""
+    user.organisation = None
+    user.is_active = False
+    user.is_staff = False
+    user.deleted_at = timezone.now()
+    user.set_unusable_password()
+    user.save()
+    security_event_record(kind=SecurityEventKind.ACCOUNT_DELETED, user=user, detail="compte supprimé à la demande")
