@@ -1,0 +1,541 @@
+"""The declarative catalogue of indicators: what each one measures, from which published variables, where.
+
+An additive indicator is (Σ numerator terms) / (Σ denominator terms) × scale, computed per commune and, at every
+higher level, from the summed parts of its communes. A published indicator (median, poverty rate) is a
+statistic the producer computes itself: it is only shown at the levels where the producer publishes it.
+An estimate names its method. A hook indicator is computed by a function over another register (the offer of
+services); until that register holds data, it answers "non disponible".
+
+Variables are the producers' names as published (INSEE P22_POP, Filosofi Q219, CAF ENF_2...). The series year
+is the year of the first numerator variable; a term marked `latest` takes that variable's latest vintage
+whatever the series year (the area of the commune, the 2016 population of a 2016-2022 change).
+"""
+
+import dataclasses
+
+from ctg.indicators.enums import Direction, Kind
+from ctg.territories.enums import Level
+
+ALL_LEVELS = (Level.COMMUNE, Level.EPCI, Level.DEPARTEMENT, Level.REGION, Level.FRANCE)
+
+# Tabs of the diagnostic: the territory first, then the CAF's seven reference themes (codes of conventions.Theme).
+THEMES = [
+    ("territoire", "Territoire et population"),
+    ("acces-aux-droits", "Accès aux droits"),
+    ("petite-enfance", "Petite enfance"),
+    ("enfance-jeunesse", "Enfance et jeunesse"),
+    ("parentalite", "Parentalité"),
+    ("animation-vie-sociale", "Animation de la vie sociale"),
+    ("logement", "Logement et gens du voyage"),
+    ("handicap", "Handicap à visée inclusive"),
+]
+THEME_LABELS = dict(THEMES)
+
+RP22 = "INSEE, recensement de la population 2022 (exploitation principale)"
+RP22_COMPL = "INSEE, recensement de la population 2022 (exploitation complémentaire)"
+RP16 = "INSEE, recensement de la population 2016"
+ETAT_CIVIL = "INSEE, état civil"
+FILOSOFI21 = "INSEE, Filosofi 2021"
+FILOSOFI19 = "INSEE, Filosofi 2019"
+CAF_IRIS = "Cnaf et INSEE, données CAF à l'IRIS agrégées à la commune"
+OFFER = "Registre de l'offre de services de la convention"
+
+
+@dataclasses.dataclass(frozen=True)
+class Term:
+    variable: str
+    coefficient: float = 1.0
+    latest: bool = False
+
+
+@dataclasses.dataclass(frozen=True)
+class Indicator:
+    code: str
+    label: str
+    definition: str
+    theme: str
+    unit: str
+    numerator: tuple[Term, ...]
+    source: str
+    denominator: tuple[Term, ...] = ()
+    scale: float = 1.0
+    direction: str = Direction.NEUTRAL
+    kind: str = Kind.ADDITIVE
+    levels: tuple[str, ...] = ALL_LEVELS
+    decimals: int = 1
+    method: str = ""
+    period: str = ""
+    hook: str = ""
+
+    @property
+    def variables(self) -> set[str]:
+        return {t.variable for t in self.numerator + self.denominator}
+
+    @property
+    def anchor(self) -> str:
+        return self.numerator[0].variable if self.numerator else ""
+
+    @property
+    def is_ratio(self) -> bool:
+        return bool(self.denominator)
+
+
+def _t(*variables: str) -> tuple[Term, ...]:
+    return tuple(Term(v) for v in variables)
+
+
+def _share(code, label, definition, theme, numerator, denominator, source, **extra) -> Indicator:
+    return Indicator(
+        code=code,
+        label=label,
+        definition=definition,
+        theme=theme,
+        unit="%",
+        numerator=numerator,
+        denominator=denominator,
+        scale=100.0,
+        source=source,
+        **extra,
+    )
+
+
+CATALOGUE: list[Indicator] = [
+    # Territoire et population
+    Indicator(
+        code="population",
+        label="Population municipale",
+        definition="Nombre d'habitants résidant dans le territoire (population municipale).",
+        theme="territoire",
+        unit="habitants",
+        numerator=_t("P22_POP"),
+        source=RP22,
+        decimals=0,
+    ),
+    Indicator(
+        code="population_2016",
+        label="Population municipale en 2016",
+        definition="Population municipale au recensement de 2016, base de l'évolution.",
+        theme="territoire",
+        unit="habitants",
+        numerator=_t("P16_POP"),
+        source=RP16,
+        decimals=0,
+    ),
+    _share(
+        "population_change",
+        "Évolution de la population 2016-2022",
+        "Variation de la population municipale entre 2016 et 2022, rapportée à la population de 2016.",
+        "territoire",
+        (Term("P22_POP"), Term("P16_POP", -1.0, latest=True)),
+        (Term("P16_POP", latest=True),),
+        f"{RP22} ; {RP16}",
+        period="2016-2022",
+    ),
+    Indicator(
+        code="density",
+        label="Densité de population",
+        definition="Population municipale 2022 divisée par la superficie en km².",
+        theme="territoire",
+        unit="hab./km²",
+        numerator=_t("P22_POP"),
+        denominator=(Term("SUPERF", latest=True),),
+        source=f"{RP22} ; INSEE, superficie des communes",
+    ),
+    _share(
+        "share_60_74",
+        "Part des 60-74 ans",
+        "Habitants de 60 à 74 ans rapportés à la population municipale.",
+        "territoire",
+        _t("P22_POP6074"),
+        _t("P22_POP"),
+        RP22,
+    ),
+    _share(
+        "activity_rate",
+        "Taux d'activité des 15-64 ans",
+        "Actifs de 15 à 64 ans (en emploi ou au chômage) rapportés à la population de 15 à 64 ans.",
+        "territoire",
+        _t("P22_ACT1564"),
+        _t("P22_POP1564"),
+        RP22,
+        direction=Direction.HIGHER_IS_BETTER,
+    ),
+    # Accès aux droits
+    _share(
+        "unemployment_15_64",
+        "Taux de chômage des 15-64 ans (recensement)",
+        "Chômeurs de 15 à 64 ans au sens du recensement rapportés aux actifs de 15 à 64 ans.",
+        "acces-aux-droits",
+        _t("P22_CHOM1564"),
+        _t("P22_ACT1564"),
+        RP22,
+        direction=Direction.HIGHER_IS_WORSE,
+    ),
+    Indicator(
+        code="median_income_2021",
+        label="Revenu disponible médian par unité de consommation",
+        definition="Médiane du revenu disponible par unité de consommation ; statistique non additive, "
+        "affichée aux seuls niveaux où l'INSEE la publie.",
+        theme="acces-aux-droits",
+        unit="€",
+        numerator=_t("MED21"),
+        source=FILOSOFI21,
+        kind=Kind.PUBLISHED,
+        direction=Direction.HIGHER_IS_BETTER,
+        decimals=0,
+    ),
+    Indicator(
+        code="poverty_rate_2021",
+        label="Taux de pauvreté (seuil à 60 % du revenu médian)",
+        definition="Part des personnes vivant sous le seuil de pauvreté ; statistique non additive, publiée "
+        "par l'INSEE pour les communes de plus de 1 000 ménages fiscaux hors secret.",
+        theme="acces-aux-droits",
+        unit="%",
+        numerator=_t("TP6021"),
+        source=FILOSOFI21,
+        kind=Kind.PUBLISHED,
+        direction=Direction.HIGHER_IS_WORSE,
+    ),
+    Indicator(
+        code="median_income_2019",
+        label="Revenu disponible médian par unité de consommation (2019)",
+        definition="Médiane du revenu disponible par unité de consommation en 2019, publiée par l'INSEE pour "
+        "les communes, EPCI, départements, régions et la France métropolitaine.",
+        theme="acces-aux-droits",
+        unit="€",
+        numerator=_t("Q219"),
+        source=FILOSOFI19,
+        kind=Kind.PUBLISHED,
+        direction=Direction.HIGHER_IS_BETTER,
+        decimals=0,
+    ),
+    Indicator(
+        code="caf_allocataires",
+        label="Allocataires CAF",
+        definition="Nombre de foyers allocataires de la CAF.",
+        theme="acces-aux-droits",
+        unit="allocataires",
+        numerator=_t("A"),
+        source=CAF_IRIS,
+        decimals=0,
+    ),
+    Indicator(
+        code="caf_persons_covered",
+        label="Personnes couvertes par la CAF",
+        definition="Allocataires, conjoints, enfants et autres personnes à charge.",
+        theme="acces-aux-droits",
+        unit="personnes",
+        numerator=_t("PERCOU"),
+        source=CAF_IRIS,
+        decimals=0,
+    ),
+    _share(
+        "caf_rsa_share",
+        "Part des allocataires percevant le RSA",
+        "Allocataires percevant le revenu de solidarité active (socle) rapportés aux allocataires.",
+        "acces-aux-droits",
+        _t("ARSAS"),
+        _t("A"),
+        CAF_IRIS,
+        direction=Direction.HIGHER_IS_WORSE,
+    ),
+    _share(
+        "caf_prime_activite_share",
+        "Part des allocataires percevant la prime d'activité",
+        "Allocataires percevant la prime d'activité rapportés aux allocataires.",
+        "acces-aux-droits",
+        _t("APPA"),
+        _t("A"),
+        CAF_IRIS,
+    ),
+    # Petite enfance
+    Indicator(
+        code="births_per_year",
+        label="Naissances par an (moyenne 2016-2021)",
+        definition="Naissances domiciliées cumulées de 2016 à 2021, divisées par six années.",
+        theme="petite-enfance",
+        unit="naissances par an",
+        numerator=(Term("NAIS1621", 1 / 6),),
+        source=ETAT_CIVIL,
+        period="2016-2021",
+    ),
+    Indicator(
+        code="births_2024",
+        label="Naissances en 2024",
+        definition="Naissances domiciliées de l'année 2024.",
+        theme="petite-enfance",
+        unit="naissances",
+        numerator=_t("NAISD24"),
+        source=ETAT_CIVIL,
+        decimals=0,
+    ),
+    Indicator(
+        code="children_under_3_estimate",
+        label="Enfants de moins de 3 ans (estimation)",
+        definition="Estimation du nombre d'enfants de moins de 3 ans : le recensement ne publie pas la tranche "
+        "0-2 ans à la commune.",
+        theme="petite-enfance",
+        unit="enfants",
+        numerator=(Term("NAIS1621", 3 / 6),),
+        source=ETAT_CIVIL,
+        kind=Kind.ESTIMATE,
+        method="Estimation : 3 × la moyenne annuelle des naissances domiciliées 2016-2021 (NAIS1621 ÷ 6 × 3), "
+        "sans correction de la mortalité infantile ni des migrations.",
+        decimals=0,
+        period="2016-2021",
+    ),
+    Indicator(
+        code="caf_children_under_3",
+        label="Enfants de moins de 3 ans couverts par la CAF",
+        definition="Enfants de moins de 3 ans à charge d'un allocataire CAF.",
+        theme="petite-enfance",
+        unit="enfants",
+        numerator=_t("ENF_2"),
+        source=CAF_IRIS,
+        decimals=0,
+    ),
+    _share(
+        "childcare_coverage",
+        "Taux de couverture en accueil du jeune enfant",
+        "Places d'accueil collectif (EAJE), préscolarisation des enfants de 2 ans, assistants maternels et "
+        "garde à domicile, rapportées aux enfants de moins de 3 ans (définition de l'Observatoire national "
+        "de la petite enfance).",
+        "petite-enfance",
+        _t("places_accueil_jeune_enfant"),
+        _t("enfants_moins_3_ans"),
+        OFFER,
+        kind=Kind.HOOK,
+        hook="ctg.indicators.hooks.childcare_coverage",
+        direction=Direction.HIGHER_IS_BETTER,
+    ),
+    _share(
+        "rpe_communes_share",
+        "Part des communes couvertes par un relais petite enfance",
+        "Communes couvertes par un relais petite enfance (RPE) rapportées aux communes du territoire.",
+        "petite-enfance",
+        _t("communes_couvertes_rpe"),
+        _t("communes"),
+        OFFER,
+        kind=Kind.HOOK,
+        hook="ctg.indicators.hooks.rpe_communes",
+        direction=Direction.HIGHER_IS_BETTER,
+    ),
+    _share(
+        "rpe_children_share",
+        "Part des enfants de moins de 3 ans couverts par un relais petite enfance",
+        "Enfants de moins de 3 ans (estimation par les naissances) des communes couvertes par un RPE, "
+        "rapportés aux enfants de moins de 3 ans du territoire.",
+        "petite-enfance",
+        _t("enfants_moins_3_ans_couverts_rpe"),
+        _t("enfants_moins_3_ans"),
+        OFFER,
+        kind=Kind.HOOK,
+        hook="ctg.indicators.hooks.rpe_children",
+        direction=Direction.HIGHER_IS_BETTER,
+    ),
+    # Enfance et jeunesse
+    _share(
+        "share_0_14",
+        "Part des moins de 15 ans",
+        "Habitants de 0 à 14 ans rapportés à la population municipale.",
+        "enfance-jeunesse",
+        _t("P22_POP0014"),
+        _t("P22_POP"),
+        RP22,
+    ),
+    _share(
+        "share_15_29",
+        "Part des 15-29 ans",
+        "Habitants de 15 à 29 ans rapportés à la population municipale.",
+        "enfance-jeunesse",
+        _t("P22_POP1529"),
+        _t("P22_POP"),
+        RP22,
+    ),
+    _share(
+        "unemployment_15_24",
+        "Taux de chômage des 15-24 ans (recensement)",
+        "Chômeurs de 15 à 24 ans au sens du recensement rapportés aux actifs de 15 à 24 ans.",
+        "enfance-jeunesse",
+        _t("P22_CHOM1524"),
+        _t("P22_ACT1524"),
+        RP22,
+        direction=Direction.HIGHER_IS_WORSE,
+    ),
+    Indicator(
+        code="caf_children",
+        label="Enfants couverts par la CAF",
+        definition="Enfants à charge des allocataires CAF, tous âges.",
+        theme="enfance-jeunesse",
+        unit="enfants",
+        numerator=_t("ENF"),
+        source=CAF_IRIS,
+        decimals=0,
+    ),
+    _share(
+        "caf_young_students_share",
+        "Part des allocataires étudiants",
+        "Allocataires étudiants rapportés aux allocataires.",
+        "enfance-jeunesse",
+        _t("A_ETUD"),
+        _t("A"),
+        CAF_IRIS,
+    ),
+    # Parentalité
+    Indicator(
+        code="families_with_children",
+        label="Familles avec enfants de moins de 25 ans",
+        definition="Couples avec enfants et familles monoparentales.",
+        theme="parentalite",
+        unit="familles",
+        numerator=_t("C22_COUPAENF", "C22_FAMMONO"),
+        source=RP22_COMPL,
+        decimals=0,
+    ),
+    _share(
+        "families_with_children_share",
+        "Part des familles avec enfants",
+        "Couples avec enfants et familles monoparentales rapportés à l'ensemble des familles (couples avec "
+        "ou sans enfants, familles monoparentales).",
+        "parentalite",
+        _t("C22_COUPAENF", "C22_FAMMONO"),
+        _t("C22_COUPAENF", "C22_FAMMONO", "C22_COUPSENF"),
+        RP22_COMPL,
+    ),
+    _share(
+        "single_parent_share",
+        "Part des familles monoparentales",
+        "Familles monoparentales rapportées aux familles avec enfants (couples avec enfants et familles "
+        "monoparentales).",
+        "parentalite",
+        _t("C22_FAMMONO"),
+        _t("C22_FAMMONO", "C22_COUPAENF"),
+        RP22_COMPL,
+        direction=Direction.HIGHER_IS_WORSE,
+    ),
+    _share(
+        "caf_single_parents_share",
+        "Part des allocataires parents isolés",
+        "Allocataires isolés avec enfants rapportés aux allocataires.",
+        "parentalite",
+        _t("AM"),
+        _t("A"),
+        CAF_IRIS,
+    ),
+    _share(
+        "caf_large_families_share",
+        "Part des allocataires couples avec 3 enfants ou plus",
+        "Allocataires en couple avec au moins trois enfants rapportés aux allocataires.",
+        "parentalite",
+        _t("AC3ENF"),
+        _t("A"),
+        CAF_IRIS,
+    ),
+    # Animation de la vie sociale
+    _share(
+        "one_person_households_share",
+        "Part des ménages d'une personne",
+        "Ménages d'une seule personne (exploitation complémentaire) rapportés à l'ensemble des ménages "
+        "(exploitation principale).",
+        "animation-vie-sociale",
+        _t("C22_MENPSEUL"),
+        _t("P22_MEN"),
+        f"{RP22_COMPL} ; {RP22}",
+    ),
+    _share(
+        "share_75_plus",
+        "Part des 75 ans ou plus",
+        "Habitants de 75 ans ou plus (75-89 ans et 90 ans ou plus) rapportés à la population municipale.",
+        "animation-vie-sociale",
+        _t("P22_POP7589", "P22_POP90P"),
+        _t("P22_POP"),
+        RP22,
+    ),
+    _share(
+        "caf_single_no_children_share",
+        "Part des allocataires isolés sans enfant",
+        "Allocataires seuls sans enfant rapportés aux allocataires.",
+        "animation-vie-sociale",
+        _t("AI"),
+        _t("A"),
+        CAF_IRIS,
+    ),
+    # Logement
+    Indicator(
+        code="households",
+        label="Ménages",
+        definition="Nombre de ménages (résidences principales occupées).",
+        theme="logement",
+        unit="ménages",
+        numerator=_t("P22_MEN"),
+        source=RP22,
+        decimals=0,
+    ),
+    _share(
+        "owners_share",
+        "Part des résidences principales occupées par leur propriétaire",
+        "Résidences principales occupées par leur propriétaire rapportées aux résidences principales.",
+        "logement",
+        _t("P22_RP_PROP"),
+        _t("P22_RP"),
+        RP22,
+    ),
+    _share(
+        "vacant_share",
+        "Part des logements vacants",
+        "Logements vacants rapportés à l'ensemble des logements.",
+        "logement",
+        _t("P22_LOGVAC"),
+        _t("P22_LOG"),
+        RP22,
+        direction=Direction.HIGHER_IS_WORSE,
+    ),
+    _share(
+        "caf_housing_aid_share",
+        "Part des allocataires percevant une aide au logement",
+        "Allocataires percevant une aide au logement (APL, ALF ou ALS) rapportés aux allocataires.",
+        "logement",
+        _t("AAL"),
+        _t("A"),
+        CAF_IRIS,
+    ),
+    _share(
+        "caf_apl_share",
+        "Part des allocataires percevant l'APL",
+        "Allocataires percevant l'aide personnalisée au logement rapportés aux allocataires.",
+        "logement",
+        _t("AAPL"),
+        _t("A"),
+        CAF_IRIS,
+    ),
+    # Handicap
+    Indicator(
+        code="caf_aah",
+        label="Allocataires de l'AAH",
+        definition="Allocataires percevant l'allocation aux adultes handicapés.",
+        theme="handicap",
+        unit="allocataires",
+        numerator=_t("AAAH"),
+        source=CAF_IRIS,
+        decimals=0,
+    ),
+    _share(
+        "caf_aah_share",
+        "Part des allocataires percevant l'AAH",
+        "Allocataires percevant l'allocation aux adultes handicapés rapportés aux allocataires.",
+        "handicap",
+        _t("AAAH"),
+        _t("A"),
+        CAF_IRIS,
+    ),
+]
+
+BY_CODE: dict[str, Indicator] = {indicator.code: indicator for indicator in CATALOGUE}
+
+
+def get(code: str) -> Indicator:
+    return BY_CODE[code]
+
+
+def for_theme(theme: str) -> list[Indicator]:
+    return [indicator for indicator in CATALOGUE if indicator.theme == theme]

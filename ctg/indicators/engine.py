@@ -1,0 +1,290 @@
+"""Vectorised computation of the catalogue at every territorial level.
+
+Observations are read in bulk into polars; commune parts (numerator, denominator, status) are computed with
+joins, then summed by EPCI, département, région and France with one group-by per level. An aggregate is "ok"
+only when every commune of the territory has an ok part; otherwise it is "incomplete" (with the count of parts
+present) or, with no part at all, "secret" / "missing". Published statistics are taken as published, at their
+own levels only. Nothing here writes to the database: see ctg.indicators.services.
+"""
+
+import importlib
+
+import polars as pl
+from django.db import connection
+
+from ctg.indicators.catalogue import Indicator
+from ctg.indicators.enums import Kind, ValueStatus
+from ctg.opendata.models import Observation
+from ctg.territories.enums import Level
+from ctg.territories.models import FRANCE_CODE, Commune, Departement
+
+FETCH_SIZE = 200_000
+AGGREGATE_LEVELS = [
+    (Level.EPCI, "epci"),
+    (Level.DEPARTEMENT, "departement"),
+    (Level.REGION, "region"),
+    (Level.FRANCE, "france"),
+]
+OBSERVATION_SCHEMA = {
+    "level": pl.Utf8,
+    "code": pl.Utf8,
+    "variable": pl.Utf8,
+    "year": pl.Int32,
+    "value": pl.Float64,
+    "status": pl.Utf8,
+    "dataset_id": pl.Int64,
+}
+OUTPUT_SCHEMA = {
+    "indicator": pl.Utf8,
+    "level": pl.Utf8,
+    "code": pl.Utf8,
+    "year": pl.Int32,
+    "value": pl.Float64,
+    "numerator": pl.Float64,
+    "denominator": pl.Float64,
+    "status": pl.Utf8,
+    "parts_present": pl.Int64,
+    "parts_expected": pl.Int64,
+}
+
+
+def load_communes() -> pl.DataFrame:
+    """Every commune with the codes of its EPCI, département and région (one query)."""
+    commune_table = Commune._meta.db_table
+    departement_table = Departement._meta.db_table
+    sql = (
+        f"SELECT c.code, c.epci_id, c.departement_id, d.region_id FROM {commune_table} c "
+        f"JOIN {departement_table} d ON d.code = c.departement_id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        rows = cursor.fetchall()
+    frame = pl.DataFrame(
+        rows,
+        schema={"code": pl.Utf8, "epci": pl.Utf8, "departement": pl.Utf8, "region": pl.Utf8},
+        orient="row",
+    )
+    return frame.with_columns(pl.lit(FRANCE_CODE).alias("france"))
+
+
+def load_observations(variables: set[str]) -> pl.DataFrame:
+    """Observations of the given variables, every level except IRIS, read in chunks into one frame."""
+    if not variables:
+        return pl.DataFrame(schema=OBSERVATION_SCHEMA)
+    table = Observation._meta.db_table
+    placeholders = ", ".join(["%s"] * len(variables))
+    sql = (
+        f"SELECT level, code, variable, year, CAST(value AS DOUBLE PRECISION), status, dataset_id FROM {table} "
+        f"WHERE level <> 'iris' AND variable IN ({placeholders})"
+    )
+    chunks = []
+    with connection.cursor() as cursor:
+        cursor.execute(sql, sorted(variables))
+        while rows := cursor.fetchmany(FETCH_SIZE):
+            chunks.append(pl.DataFrame(rows, schema=OBSERVATION_SCHEMA, orient="row"))
+    if not chunks:
+        return pl.DataFrame(schema=OBSERVATION_SCHEMA)
+    return pl.concat(chunks, rechunk=True)
+
+
+class Computation:
+    """One run of the engine over a set of observations and the commune referential."""
+
+    def __init__(self, *, communes: pl.DataFrame, observations: pl.DataFrame):
+        self.communes = communes
+        self.observations = observations
+        self.commune_observations = observations.filter(pl.col("level") == Level.COMMUNE.value)
+        self.latest_years = dict(self.commune_observations.group_by("variable").agg(pl.col("year").max()).iter_rows())
+        # (indicator code, year) -> dataset ids whose observations entered the series
+        self.datasets: dict[tuple[str, int], set[int]] = {}
+
+    def compute(self, indicator: Indicator) -> pl.DataFrame:
+        if indicator.kind == Kind.PUBLISHED:
+            return self._published(indicator)
+        if indicator.kind == Kind.HOOK:
+            parts = importlib.import_module(indicator.hook.rsplit(".", 1)[0])
+            frame = getattr(parts, indicator.hook.rsplit(".", 1)[1])()
+            if frame is None:
+                return pl.DataFrame(schema=OUTPUT_SCHEMA)
+            return pl.concat(
+                [self._from_parts(indicator, year, part) for (year,), part in frame.group_by(["year"])],
+                how="vertical",
+            )
+        years = (
+            self.commune_observations.filter(pl.col("variable") == indicator.anchor)
+            .get_column("year")
+            .unique()
+            .sort()
+            .to_list()
+        )
+        frames = [self._from_parts(indicator, year, self._commune_parts(indicator, year)) for year in years]
+        return pl.concat(frames, how="vertical") if frames else pl.DataFrame(schema=OUTPUT_SCHEMA)
+
+    def _term_frame(self, indicator: Indicator, term, year: int, alias: str) -> pl.DataFrame:
+        term_year = self.latest_years.get(term.variable, year) if term.latest else year
+        frame = self.commune_observations.filter((pl.col("variable") == term.variable) & (pl.col("year") == term_year))
+        self.datasets.setdefault((indicator.code, year), set()).update(
+            frame.get_column("dataset_id").unique().to_list()
+        )
+        return frame.select(
+            "code",
+            (pl.col("value") * term.coefficient).alias(f"{alias}_value"),
+            pl.col("status").alias(f"{alias}_status"),
+        )
+
+    def _sum_terms(self, indicator: Indicator, terms, year: int, prefix: str) -> pl.DataFrame:
+        """Σ coefficient × value per commune, with the status of the sum (secret wins over missing)."""
+        frame = self.communes.select("code")
+        for index, term in enumerate(terms):
+            frame = frame.join(
+                self._term_frame(indicator, term, year, f"t{index}"), on="code", how="left", coalesce=True
+            )
+        values = [pl.col(f"t{i}_value") for i in range(len(terms))]
+        statuses = [pl.col(f"t{i}_status") for i in range(len(terms))]
+        all_ok = pl.all_horizontal([s.fill_null("missing") == ValueStatus.OK.value for s in statuses])
+        any_secret = pl.any_horizontal([s.fill_null("missing") == ValueStatus.SECRET.value for s in statuses])
+        return frame.select(
+            "code",
+            pl.when(all_ok).then(pl.sum_horizontal(values)).otherwise(None).alias(f"{prefix}"),
+            pl.when(all_ok)
+            .then(pl.lit(ValueStatus.OK.value))
+            .when(any_secret)
+            .then(pl.lit(ValueStatus.SECRET.value))
+            .otherwise(pl.lit(ValueStatus.MISSING.value))
+            .alias(f"{prefix}_status"),
+        )
+
+    def _commune_parts(self, indicator: Indicator, year: int) -> pl.DataFrame:
+        numerator = self._sum_terms(indicator, indicator.numerator, year, "numerator")
+        if not indicator.denominator:
+            return numerator.select(
+                "code",
+                "numerator",
+                pl.lit(None, pl.Float64).alias("denominator"),
+                pl.col("numerator_status").alias("status"),
+            )
+        denominator = self._sum_terms(indicator, indicator.denominator, year, "denominator")
+        frame = numerator.join(denominator, on="code", how="left", coalesce=True)
+        both_ok = (pl.col("numerator_status") == ValueStatus.OK.value) & (
+            pl.col("denominator_status") == ValueStatus.OK.value
+        )
+        either_secret = (pl.col("numerator_status") == ValueStatus.SECRET.value) | (
+            pl.col("denominator_status") == ValueStatus.SECRET.value
+        )
+        return frame.select(
+            "code",
+            pl.when(both_ok).then(pl.col("numerator")).alias("numerator"),
+            pl.when(both_ok).then(pl.col("denominator")).alias("denominator"),
+            pl.when(both_ok)
+            .then(pl.lit(ValueStatus.OK.value))
+            .when(either_secret)
+            .then(pl.lit(ValueStatus.SECRET.value))
+            .otherwise(pl.lit(ValueStatus.MISSING.value))
+            .alias("status"),
+        )
+
+    def _value_expr(self, indicator: Indicator) -> pl.Expr:
+        if not indicator.denominator:
+            return pl.col("numerator") * indicator.scale
+        return pl.when(pl.col("denominator") != 0).then(pl.col("numerator") / pl.col("denominator") * indicator.scale)
+
+    def _from_parts(self, indicator: Indicator, year: int, parts: pl.DataFrame) -> pl.DataFrame:
+        """Commune rows from the parts, then one group-by per higher level over the same parts."""
+        parts = self.communes.join(parts.select("code", "numerator", "denominator", "status"), on="code", how="left")
+        parts = parts.with_columns(pl.col("status").fill_null(ValueStatus.MISSING.value))
+        value = self._value_expr(indicator)
+        commune_rows = parts.select(
+            pl.lit(indicator.code).alias("indicator"),
+            pl.lit(Level.COMMUNE.value).alias("level"),
+            "code",
+            pl.lit(year, pl.Int32).alias("year"),
+            value.alias("value"),
+            "numerator",
+            "denominator",
+            # A ratio whose denominator is 0 is not a figure: it reads "non disponible".
+            pl.when((pl.col("status") == ValueStatus.OK.value) & value.is_null())
+            .then(pl.lit(ValueStatus.MISSING.value))
+            .otherwise(pl.col("status"))
+            .alias("status"),
+            pl.lit(None, pl.Int64).alias("parts_present"),
+            pl.lit(None, pl.Int64).alias("parts_expected"),
+        )
+        frames = [commune_rows]
+        is_ok = pl.col("status") == ValueStatus.OK.value
+        for level, column in AGGREGATE_LEVELS:
+            if level not in indicator.levels:
+                continue
+            grouped = (
+                parts.filter(pl.col(column).is_not_null())
+                .group_by(column)
+                .agg(
+                    pl.col("numerator").filter(is_ok).sum().alias("numerator"),
+                    pl.col("denominator").filter(is_ok).sum().alias("denominator"),
+                    is_ok.sum().cast(pl.Int64).alias("parts_present"),
+                    pl.len().cast(pl.Int64).alias("parts_expected"),
+                    (pl.col("status") == ValueStatus.SECRET.value).any().alias("any_secret"),
+                )
+            )
+            has_parts = pl.col("parts_present") > 0
+            frames.append(
+                grouped.select(
+                    pl.lit(indicator.code).alias("indicator"),
+                    pl.lit(level.value).alias("level"),
+                    pl.col(column).alias("code"),
+                    pl.lit(year, pl.Int32).alias("year"),
+                    pl.when(has_parts).then(value).alias("value"),
+                    pl.when(has_parts).then(pl.col("numerator")).alias("numerator"),
+                    pl.when(has_parts & pl.lit(indicator.is_ratio)).then(pl.col("denominator")).alias("denominator"),
+                    pl.when(has_parts & value.is_null())
+                    .then(pl.lit(ValueStatus.MISSING.value))
+                    .when(pl.col("parts_present") == pl.col("parts_expected"))
+                    .then(pl.lit(ValueStatus.OK.value))
+                    .when(has_parts)
+                    .then(pl.lit(ValueStatus.INCOMPLETE.value))
+                    .when(pl.col("any_secret"))
+                    .then(pl.lit(ValueStatus.SECRET.value))
+                    .otherwise(pl.lit(ValueStatus.MISSING.value))
+                    .alias("status"),
+                    "parts_present",
+                    "parts_expected",
+                )
+            )
+        frame = pl.concat([f.cast(OUTPUT_SCHEMA) for f in frames], how="vertical")
+        # Non-null value only where the status says a figure exists.
+        return frame.with_columns(
+            pl.when(pl.col("status").is_in([ValueStatus.OK.value, ValueStatus.INCOMPLETE.value]))
+            .then(pl.col("value"))
+            .alias("value")
+        )
+
+    def _published(self, indicator: Indicator) -> pl.DataFrame:
+        """A producer's statistic at the levels where it is published; nothing is derived from it."""
+        frame = self.observations.filter(
+            (pl.col("variable") == indicator.anchor) & pl.col("level").is_in([str(v) for v in indicator.levels])
+        )
+        for (year,), part in frame.group_by(["year"]):
+            self.datasets.setdefault((indicator.code, year), set()).update(
+                part.get_column("dataset_id").unique().to_list()
+            )
+        return frame.select(
+            pl.lit(indicator.code).alias("indicator"),
+            "level",
+            "code",
+            "year",
+            (pl.col("value") * indicator.scale).alias("value"),
+            pl.lit(None, pl.Float64).alias("numerator"),
+            pl.lit(None, pl.Float64).alias("denominator"),
+            "status",
+            pl.lit(None, pl.Int64).alias("parts_present"),
+            pl.lit(None, pl.Int64).alias("parts_expected"),
+        ).cast(OUTPUT_SCHEMA)
+
+
+def compute(indicators: list[Indicator]) -> tuple[pl.DataFrame, dict[tuple[str, int], set[int]]]:
+    """All rows for the given indicators, and the datasets behind each (indicator, year) series."""
+    variables = set().union(*(i.variables for i in indicators if i.kind != Kind.HOOK)) if indicators else set()
+    run = Computation(communes=load_communes(), observations=load_observations(variables))
+    frames = [run.compute(indicator) for indicator in indicators]
+    frames = [f for f in frames if f.height]
+    result = pl.concat(frames, how="vertical") if frames else pl.DataFrame(schema=OUTPUT_SCHEMA)
+    return result, run.datasets

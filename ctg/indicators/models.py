@@ -1,0 +1,67 @@
+"""Computed indicator values at every territorial level, and the provenance of each computed series.
+
+A value is stored with its numerator and denominator so that any higher level is the ratio of summed parts.
+Secret, missing and incomplete aggregates are explicit statuses; a value that is not known is never 0.
+"""
+
+from django.db import models
+
+from ctg.indicators.enums import ValueStatus
+from ctg.territories.enums import Level
+
+
+class IndicatorValue(models.Model):
+    indicator = models.CharField("indicateur", max_length=60)
+    level = models.CharField("niveau", max_length=12, choices=Level.choices)
+    code = models.CharField("code géographique", max_length=12)
+    year = models.PositiveSmallIntegerField("millésime")
+    value = models.FloatField("valeur", null=True, blank=True)
+    numerator = models.FloatField("numérateur", null=True, blank=True)
+    denominator = models.FloatField("dénominateur", null=True, blank=True)
+    status = models.CharField("statut", max_length=10, choices=ValueStatus.choices)
+    parts_present = models.PositiveIntegerField("communes renseignées", null=True, blank=True)
+    parts_expected = models.PositiveIntegerField("communes du territoire", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "valeur d'indicateur"
+        verbose_name_plural = "valeurs d'indicateurs"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator", "level", "code", "year"],
+                name="indicator_value_unique",
+                violation_error_message="Cet indicateur a déjà une valeur pour ce territoire et ce millésime.",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status__in=["secret", "missing"]) | models.Q(value__isnull=True),
+                name="indicator_value_unknown_has_no_value",
+                violation_error_message="Une valeur secrète ou non disponible ne porte aucun nombre.",
+            ),
+        ]
+        indexes = [models.Index(fields=["level", "code"]), models.Index(fields=["indicator", "level", "year"])]
+
+    def __str__(self):
+        return f"{self.indicator} {self.year} {self.level}:{self.code} = {self.value} ({self.status})"
+
+
+class IndicatorSeries(models.Model):
+    """One computed series (indicator × millésime): where its figures come from and when they were computed."""
+
+    indicator = models.CharField("indicateur", max_length=60)
+    year = models.PositiveSmallIntegerField("millésime")
+    source = models.CharField("source", max_length=500)
+    computed_at = models.DateTimeField("calculé le")
+
+    class Meta:
+        verbose_name = "série calculée"
+        verbose_name_plural = "séries calculées"
+        ordering = ["indicator", "year"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator", "year"],
+                name="indicator_series_unique",
+                violation_error_message="Cette série existe déjà pour ce millésime.",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.indicator} {self.year}"

@@ -1,0 +1,99 @@
+"""Writes of the indicators domain: refresh computed values after an import."""
+
+import io
+import time
+
+import polars as pl
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+
+from ctg.indicators import catalogue, engine
+from ctg.indicators.models import IndicatorSeries, IndicatorValue
+from ctg.opendata.models import Dataset
+
+COLUMNS = list(engine.OUTPUT_SCHEMA)
+INSERT_CHUNK = 50_000
+
+
+def _validated_indicators(codes) -> list[catalogue.Indicator]:
+    if codes is None:
+        return list(catalogue.CATALOGUE)
+    unknown = sorted(set(codes) - set(catalogue.BY_CODE))
+    if unknown:
+        raise ValidationError(f"Indicateur inconnu du catalogue : {', '.join(unknown)}.")
+    return [catalogue.BY_CODE[code] for code in codes]
+
+
+def _series_sources(datasets: dict[tuple[str, int], set[int]]) -> dict[tuple[str, int], str]:
+    ids = set().union(*datasets.values()) if datasets else set()
+    labels = {d.pk: d.source_label for d in Dataset.objects.filter(pk__in=ids)}
+    return {
+        key: " ; ".join(sorted({labels[i] for i in dataset_ids if i in labels}))
+        for key, dataset_ids in datasets.items()
+    }
+
+
+def _write_values(frame: pl.DataFrame) -> None:
+    table = IndicatorValue._meta.db_table
+    columns = ", ".join(COLUMNS)
+    if connection.vendor == "postgresql":
+        buffer = io.BytesIO()
+        frame.select(COLUMNS).write_csv(buffer, include_header=False)
+        with connection.cursor() as cursor:
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT csv)") as copy:
+                copy.write(buffer.getvalue())
+        return
+    sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(COLUMNS))})"
+    with connection.cursor() as cursor:
+        for chunk in frame.select(COLUMNS).iter_slices(INSERT_CHUNK):
+            cursor.executemany(sql, chunk.rows())
+
+
+@transaction.atomic
+def indicators_compute(*, codes=None, territories=None, by=None) -> dict:
+    """Recompute the given indicators (all by default) at every level and replace their stored values.
+
+    `territories` optionally restricts what is stored to some (level, code) pairs; aggregates are still computed
+    from every commune of the referential, so a partial refresh never changes a figure's meaning.
+    Returns counts for the command and the benchmark.
+    """
+    indicators = _validated_indicators(codes)
+    started = time.perf_counter()
+    frame, datasets = engine.compute(indicators)
+    if territories is not None:
+        wanted = pl.DataFrame(
+            [(str(level), str(code)) for level, code in territories],
+            schema={"level": pl.Utf8, "code": pl.Utf8},
+            orient="row",
+        )
+        frame = frame.join(wanted, on=["level", "code"], how="semi")
+    computed = time.perf_counter()
+    indicator_codes = [i.code for i in indicators]
+    stale = IndicatorValue.objects.filter(indicator__in=indicator_codes)
+    if territories is not None:
+        stale = stale.filter(level__in={str(level) for level, _ in territories}).filter(
+            code__in={str(code) for _, code in territories}
+        )
+    stale.delete()
+    _write_values(frame)
+    now = timezone.now()
+    sources = _series_sources(datasets)
+    series_keys = {(row[0], row[1]) for row in frame.select("indicator", "year").unique().iter_rows()}
+    IndicatorSeries.objects.filter(indicator__in=indicator_codes).delete()
+    IndicatorSeries.objects.bulk_create(
+        IndicatorSeries(
+            indicator=code,
+            year=year,
+            source=(sources.get((code, year)) or catalogue.BY_CODE[code].source)[:500],
+            computed_at=now,
+        )
+        for code, year in sorted(series_keys)
+    )
+    return {
+        "indicators": len(indicators),
+        "series": len(series_keys),
+        "values": frame.height,
+        "compute_seconds": computed - started,
+        "write_seconds": time.perf_counter() - computed,
+    }
