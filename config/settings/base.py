@@ -91,6 +91,9 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "accounts_views:login"
 LOGIN_REDIRECT_URL = "conventions_views:home"
 LOGOUT_REDIRECT_URL = "accounts_views:login"
+# An invitation link is single-use and expires; a password reset link lasts one day.
+INVITATION_VALIDITY_DAYS = env_int("INVITATION_VALIDITY_DAYS", 7)
+PASSWORD_RESET_TIMEOUT = 24 * 3600
 
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True

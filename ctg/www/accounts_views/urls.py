@@ -7,4 +7,27 @@ app_name = "accounts_views"
 urlpatterns = [
     path("connexion/", views.LoginView.as_view(), name="login"),
     path("deconnexion/", views.LogoutView.as_view(), name="logout"),
+    path("mot-de-passe/oubli/", views.PasswordResetView.as_view(), name="password_reset"),
+    path("mot-de-passe/oubli/envoye/", views.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path(
+        "mot-de-passe/nouveau/<uidb64>/<token>/",
+        views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path("mot-de-passe/nouveau/termine/", views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
+    path("mot-de-passe/modifier/", views.PasswordChangeView.as_view(), name="password_change"),
+    path("invitation/<str:token>/", views.invitation_accept_view, name="invitation_accept"),
+    path("mon-compte/", views.profile, name="profile"),
+    path("mon-compte/mes-donnees.json", views.profile_export, name="profile_export"),
+    path("mon-compte/suppression/", views.profile_delete, name="profile_delete"),
+    path("conventions/<int:convention_pk>/membres/", views.members, name="members"),
+    path("conventions/<int:convention_pk>/membres/<int:pk>/role/", views.member_role, name="member_role"),
+    path("conventions/<int:convention_pk>/membres/<int:pk>/retrait/", views.member_remove, name="member_remove"),
+    path(
+        "conventions/<int:convention_pk>/invitations/<int:pk>/annulation/",
+        views.invitation_revoke_view,
+        name="invitation_revoke",
+    ),
+    path("conventions/<int:convention_pk>/publication/", views.publication, name="publication"),
+    path("conventions/<int:convention_pk>/journal/", views.journal, name="journal"),
 ]

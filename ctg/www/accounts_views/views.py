@@ -1,6 +1,50 @@
+"""Login, password reset, invitations, the members and journal pages of a convention, and "my account"."""
+
+import json
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse, reverse_lazy
 from django.utils.decorators import method_decorator
+from django.views.decorators.http import require_POST
+
+from ctg.accounts.enums import SecurityEventKind
+from ctg.accounts.journal import security_event_record
+from ctg.accounts.models import Invitation, Membership, User
+from ctg.accounts.perms import can_manage_members, can_view_journal
+from ctg.accounts.selectors import convention_journal, convention_members, convention_pending_invitations
+from ctg.accounts.services import (
+    convention_set_public,
+    invitation_accept,
+    invitation_create,
+    invitation_for_token,
+    invitation_revoke,
+    membership_change_role,
+    membership_remove,
+    user_delete,
+    user_personal_data,
+    user_update_profile,
+)
+from ctg.conventions.models import Convention
+from ctg.www.accounts_views.forms import (
+    AccountDeleteForm,
+    InvitationAcceptForm,
+    InvitationForm,
+    ProfileForm,
+    PublicationForm,
+    RoleForm,
+)
+
+JOURNAL_PAGE_SIZE = 100
 
 
 @method_decorator(login_not_required, name="dispatch")
@@ -11,3 +55,269 @@ class LoginView(auth_views.LoginView):
 
 class LogoutView(auth_views.LogoutView):
     pass
+
+
+@method_decorator(login_not_required, name="dispatch")
+class PasswordResetView(auth_views.PasswordResetView):
+    template_name = "accounts_views/password_reset_form.html"
+    email_template_name = "accounts_views/emails/password_reset.txt"
+    subject_template_name = "accounts_views/emails/password_reset_subject.txt"
+    success_url = reverse_lazy("accounts_views:password_reset_done")
+
+
+@method_decorator(login_not_required, name="dispatch")
+class PasswordResetDoneView(auth_views.PasswordResetDoneView):
+    template_name = "accounts_views/password_reset_done.html"
+
+
+@method_decorator(login_not_required, name="dispatch")
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "accounts_views/password_reset_confirm.html"
+    success_url = reverse_lazy("accounts_views:password_reset_complete")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        security_event_record(kind=SecurityEventKind.PASSWORD_RESET, user=form.user, detail="par lien électronique")
+        return response
+
+
+@method_decorator(login_not_required, name="dispatch")
+class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
+    template_name = "accounts_views/password_reset_complete.html"
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "accounts_views/password_change.html"
+    success_url = reverse_lazy("accounts_views:profile")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        security_event_record(kind=SecurityEventKind.PASSWORD_RESET, user=self.request.user, detail="depuis le profil")
+        messages.success(self.request, "Votre mot de passe a été modifié.")
+        return response
+
+
+# --- Invitations ---------------------------------------------------------------------------------------------
+
+
+@login_not_required
+def invitation_accept_view(request, token):
+    invitation = invitation_for_token(token)
+    if invitation is None:
+        raise Http404("Invitation introuvable.")
+    user = request.user
+    if user.is_authenticated and user.email.lower() != invitation.email.lower():
+        raise PermissionDenied("Cette invitation est destinée à une autre adresse électronique.")
+    problem = None
+    if invitation.accepted_at is not None:
+        problem = "Cette invitation a déjà été utilisée."
+    elif invitation.is_expired:
+        problem = "Cette invitation a expiré : demandez-en une nouvelle à l'administrateur de la convention."
+    existing_account = not user.is_authenticated and User.objects.filter(email__iexact=invitation.email).exists()
+    if problem is None and existing_account:
+        problem = "Un compte existe déjà pour cette adresse : connectez-vous, puis rouvrez le lien de l'invitation."
+    form = None
+    if problem is None and not user.is_authenticated:
+        form = InvitationAcceptForm(request.POST or None)
+    if problem is None and request.method == "POST" and (form is None or form.is_valid()):
+        data = form.cleaned_data if form is not None else {}
+        try:
+            accepted = invitation_accept(
+                invitation=invitation,
+                by=user if user.is_authenticated else None,
+                first_name=data.get("first_name", ""),
+                last_name=data.get("last_name", ""),
+                password=data.get("password1", ""),
+            )
+        except ValidationError as exc:
+            if form is None:
+                problem = " ".join(exc.messages)
+            else:
+                form.add_error(None, exc)
+        else:
+            if not user.is_authenticated:
+                login(request, accepted, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, f"Bienvenue : vous avez désormais accès à « {invitation.convention} ».")
+            return redirect("conventions_views:detail", pk=invitation.convention_id)
+    return render(
+        request,
+        "accounts_views/invitation_accept.html",
+        {"invitation": invitation, "form": form, "problem": problem, "existing_account": existing_account},
+        status=410 if problem and not existing_account else 200,
+    )
+
+
+# --- Members of a convention ---------------------------------------------------------------------------------
+
+
+def _convention_for_admin(request, convention_pk) -> Convention:
+    convention = get_object_or_404(Convention.objects.for_user(request.user).select_related("epci"), pk=convention_pk)
+    if not can_manage_members(request.user, convention):
+        raise PermissionDenied("Seuls les administrateurs de la convention gèrent ses membres.")
+    return convention
+
+
+def _send_invitation(request, invitation: Invitation, token: str):
+    link = request.build_absolute_uri(reverse("accounts_views:invitation_accept", kwargs={"token": token}))
+    context = {"invitation": invitation, "link": link, "inviter": request.user}
+    send_mail(
+        subject=f"Invitation à rejoindre « {invitation.convention} » sur Pilote CTG",
+        message=render_to_string("accounts_views/emails/invitation.txt", context),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        recipient_list=[invitation.email],
+    )
+
+
+def members(request, convention_pk):
+    convention = _convention_for_admin(request, convention_pk)
+    invite_form = InvitationForm(request.POST or None, convention=convention)
+    if request.method == "POST" and invite_form.is_valid():
+        try:
+            invitation, token = invitation_create(
+                convention=convention,
+                email=invite_form.cleaned_data["email"],
+                role=invite_form.cleaned_data["role"],
+                commune=invite_form.cleaned_data["commune"],
+                by=request.user,
+            )
+        except ValidationError as exc:
+            invite_form.add_error(None, exc)
+        else:
+            _send_invitation(request, invitation, token)
+            messages.success(request, f"Invitation envoyée à {invitation.email}.")
+            return redirect("accounts_views:members", convention_pk=convention.pk)
+    memberships = convention_members(convention)
+    context = {
+        "convention": convention,
+        "memberships": memberships,
+        "role_forms": [
+            (m, RoleForm(initial={"role": m.role, "commune": m.commune_id}, convention=convention, prefix=f"m{m.pk}"))
+            for m in memberships
+        ],
+        "invitations": convention_pending_invitations(convention),
+        "invite_form": invite_form,
+        "publication_form": PublicationForm(initial={"is_public": convention.is_public}),
+    }
+    return render(request, "accounts_views/members.html", context)
+
+
+@require_POST
+def member_role(request, convention_pk, pk):
+    convention = _convention_for_admin(request, convention_pk)
+    membership = get_object_or_404(Membership.objects.filter(convention=convention).select_related("user"), pk=pk)
+    form = RoleForm(request.POST, convention=convention, prefix=f"m{membership.pk}")
+    if form.is_valid():
+        try:
+            membership_change_role(
+                membership=membership,
+                role=form.cleaned_data["role"],
+                commune=form.cleaned_data["commune"],
+                by=request.user,
+            )
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, f"Le rôle de {membership.user} a été modifié.")
+    else:
+        messages.error(request, "Rôle invalide.")
+    return redirect("accounts_views:members", convention_pk=convention.pk)
+
+
+@require_POST
+def member_remove(request, convention_pk, pk):
+    convention = _convention_for_admin(request, convention_pk)
+    membership = get_object_or_404(Membership.objects.filter(convention=convention).select_related("user"), pk=pk)
+    try:
+        membership_remove(membership=membership, by=request.user)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, f"{membership.user} n'a plus accès à la convention.")
+    return redirect("accounts_views:members", convention_pk=convention.pk)
+
+
+@require_POST
+def invitation_revoke_view(request, convention_pk, pk):
+    convention = _convention_for_admin(request, convention_pk)
+    invitation = get_object_or_404(Invitation.objects.filter(convention=convention), pk=pk)
+    try:
+        invitation_revoke(invitation=invitation, by=request.user)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, f"L'invitation de {invitation.email} est annulée.")
+    return redirect("accounts_views:members", convention_pk=convention.pk)
+
+
+@require_POST
+def publication(request, convention_pk):
+    convention = _convention_for_admin(request, convention_pk)
+    form = PublicationForm(request.POST)
+    form.is_valid()
+    is_public = form.cleaned_data.get("is_public", False)
+    convention_set_public(convention=convention, is_public=is_public, by=request.user)
+    if is_public:
+        messages.success(request, "La page publique de la convention est en ligne.")
+    else:
+        messages.success(request, "La page publique de la convention n'est plus accessible.")
+    return redirect("accounts_views:members", convention_pk=convention.pk)
+
+
+def journal(request, convention_pk):
+    convention = get_object_or_404(Convention.objects.for_user(request.user), pk=convention_pk)
+    if not can_view_journal(request.user, convention):
+        raise PermissionDenied("Seuls les administrateurs de la convention consultent son journal de sécurité.")
+    page = Paginator(convention_journal(convention), JOURNAL_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "accounts_views/journal.html", {"convention": convention, "page": page})
+
+
+# --- My account ----------------------------------------------------------------------------------------------
+
+
+def profile(request):
+    form = ProfileForm(
+        request.POST or None, initial={"first_name": request.user.first_name, "last_name": request.user.last_name}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            user_update_profile(user=request.user, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, "Votre profil est enregistré.")
+            return redirect("accounts_views:profile")
+    memberships = Membership.objects.filter(user=request.user).select_related("convention", "commune")
+    return render(
+        request,
+        "accounts_views/profile.html",
+        {"form": form, "memberships": memberships, "delete_form": AccountDeleteForm(user=request.user)},
+    )
+
+
+def profile_export(request):
+    data = user_personal_data(request.user)
+    security_event_record(
+        kind=SecurityEventKind.PERSONAL_DATA_EXPORT, user=request.user, detail="export JSON de mes données"
+    )
+    response = HttpResponse(
+        json.dumps(data, ensure_ascii=False, indent=2), content_type="application/json; charset=utf-8"
+    )
+    response["Content-Disposition"] = 'attachment; filename="mes-donnees-pilote-ctg.json"'
+    return response
+
+
+def profile_delete(request):
+    form = AccountDeleteForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user_delete(user=request.user, by=request.user)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            logout(request)
+            messages.success(request, "Votre compte a été supprimé. Merci d'avoir utilisé Pilote CTG.")
+            return redirect("accounts_views:login")
+    return render(request, "accounts_views/profile_delete.html", {"form": form})

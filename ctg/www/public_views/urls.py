@@ -1,5 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from ctg.www.public_views import views
 
 app_name = "public_views"
 
-urlpatterns = []
+urlpatterns = [
+    path("conventions/<int:pk>/", views.convention, name="convention"),
+]

@@ -1,0 +1,77 @@
+from django import forms
+from django.contrib.auth import password_validation
+
+from ctg.accounts.enums import Role
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField(label="Adresse électronique", max_length=254)
+    role = forms.ChoiceField(label="Rôle", choices=Role.choices, initial=Role.LECTEUR)
+    commune = forms.ModelChoiceField(
+        label="Commune (rôle « commune » seulement)", queryset=None, required=False, empty_label="—"
+    )
+
+    def __init__(self, *args, convention, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["commune"].queryset = convention.communes.order_by("name")
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(label="Rôle", choices=Role.choices)
+    commune = forms.ModelChoiceField(label="Commune", queryset=None, required=False, empty_label="—")
+
+    def __init__(self, *args, convention, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["commune"].queryset = convention.communes.order_by("name")
+
+
+class PublicationForm(forms.Form):
+    is_public = forms.BooleanField(label="Publier la page publique de la convention", required=False)
+
+
+class InvitationAcceptForm(forms.Form):
+    first_name = forms.CharField(label="Prénom", max_length=150)
+    last_name = forms.CharField(label="Nom", max_length=150)
+    password1 = forms.CharField(
+        label="Mot de passe",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=password_validation.password_validators_help_text_html(),
+    )
+    password2 = forms.CharField(
+        label="Confirmation du mot de passe",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("password1") and cleaned.get("password1") != cleaned.get("password2"):
+            self.add_error("password2", "Les deux mots de passe ne sont pas identiques.")
+        return cleaned
+
+
+class ProfileForm(forms.Form):
+    first_name = forms.CharField(label="Prénom", max_length=150)
+    last_name = forms.CharField(label="Nom", max_length=150)
+
+
+class AccountDeleteForm(forms.Form):
+    password = forms.CharField(
+        label="Votre mot de passe",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    confirm = forms.BooleanField(
+        label="Je comprends que mon compte sera supprimé définitivement et que je perdrai mes accès.",
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError("Mot de passe incorrect.")
+        return password
