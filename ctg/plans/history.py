@@ -1,0 +1,253 @@
+"""The activity log of the plan, read from django-simple-history: who, when, which field, before → after.
+
+Queries are bounded: per tracked model, one query for the latest records, one for their predecessors, one per
+many-to-many field of the fiche, and one per kind of related object whose label is shown.
+"""
+
+import dataclasses
+import datetime
+from collections import defaultdict
+from decimal import Decimal
+
+from django.db import models
+
+from ctg.conventions.models import Theme
+from ctg.organisations.models import Organisation
+from ctg.plans.models import (
+    Action,
+    ActionLink,
+    FollowUpIndicator,
+    FollowUpNote,
+    FundingLine,
+    IndicatorMeasure,
+    IndicatorTarget,
+    Milestone,
+    Objective,
+)
+from ctg.territories.models import Commune
+
+KIND_LABELS = {"+": "Création", "~": "Modification", "-": "Suppression"}
+HIDDEN_FIELDS = {"version", "created_at", "updated_at", "convention", "action", "indicator"}
+ACTION_M2M = {"themes": Theme, "objectives": Objective, "communes": Commune, "partners": Organisation}
+
+
+@dataclasses.dataclass
+class Change:
+    field: str
+    old: str
+    new: str
+
+
+@dataclasses.dataclass
+class Entry:
+    when: datetime.datetime
+    who: str
+    kind: str
+    subject: str
+    action_id: int | None
+    changes: list[Change]
+
+    @property
+    def summary(self) -> str:
+        if not self.changes:
+            return f"{self.kind} – {self.subject}"
+        details = " ; ".join(f"{c.field} : {c.old} → {c.new}" for c in self.changes)
+        return f"{self.subject} – {details}"
+
+
+def _subject(model, record) -> str:
+    if model is Action:
+        return f"Fiche {record.code} « {record.title} »"
+    if model is Objective:
+        return f"Objectif {record.code} « {record.title} »"
+    if model is FollowUpIndicator:
+        return f"Indicateur {record.code} « {record.label} »"
+    if model is Milestone:
+        return f"Jalon « {record.title} »"
+    if model is FollowUpNote:
+        return f"Note de suivi du {record.date:%d/%m/%Y}"
+    if model is ActionLink:
+        return f"Lien « {record.label} »"
+    if model is FundingLine:
+        return f"Ligne de financement {record.year}"
+    if model is IndicatorTarget:
+        return f"Cible au {record.date:%d/%m/%Y}"
+    return f"Mesure du {record.date:%d/%m/%Y}"
+
+
+def _scopes(*, convention_id=None, action_id=None):
+    """(model, filter on its historical records) for a convention or one action."""
+    if action_id is not None:
+        actions = models.Q(action_id=action_id)
+        indicators = FollowUpIndicator.objects.filter(action_id=action_id).values("pk")
+        return [
+            (Action, models.Q(id=action_id)),
+            (Milestone, actions),
+            (FollowUpNote, actions),
+            (ActionLink, actions),
+            (FundingLine, actions),
+            (FollowUpIndicator, actions),
+            (IndicatorTarget, models.Q(indicator_id__in=indicators)),
+            (IndicatorMeasure, models.Q(indicator_id__in=indicators)),
+        ]
+    action_ids = Action.history.filter(convention_id=convention_id).values("id")
+    indicator_ids = FollowUpIndicator.history.filter(convention_id=convention_id).values("id")
+    return [
+        (Objective, models.Q(convention_id=convention_id)),
+        (Action, models.Q(convention_id=convention_id)),
+        (Milestone, models.Q(action_id__in=action_ids)),
+        (FollowUpNote, models.Q(action_id__in=action_ids)),
+        (ActionLink, models.Q(action_id__in=action_ids)),
+        (FundingLine, models.Q(action_id__in=action_ids)),
+        (FollowUpIndicator, models.Q(convention_id=convention_id)),
+        (IndicatorTarget, models.Q(indicator_id__in=indicator_ids)),
+        (IndicatorMeasure, models.Q(indicator_id__in=indicator_ids)),
+    ]
+
+
+def _format(value) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return "oui" if value else "non"
+    if isinstance(value, datetime.date):
+        return value.strftime("%d/%m/%Y")
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f").replace(".", ",")
+    text = str(value)
+    return text if len(text) <= 120 else text[:117] + "…"
+
+
+class _Labels:
+    """Names of related objects met in the diffs, fetched once per model."""
+
+    def __init__(self):
+        self.wanted = defaultdict(set)
+        self.names = {}
+
+    def want(self, model, pk):
+        if pk is not None:
+            self.wanted[model].add(pk)
+
+    def load(self):
+        for model, pks in self.wanted.items():
+            self.names[model] = {obj.pk: str(obj) for obj in model.objects.filter(pk__in=pks)}
+
+    def name(self, model, pk):
+        if pk is None:
+            return "—"
+        return self.names.get(model, {}).get(pk, f"n° {pk} (supprimé)")
+
+
+def _records(model, scope, *, limit, extra=None):
+    queryset = model.history.filter(scope)
+    if extra is not None:
+        queryset = queryset.filter(extra)
+    return list(queryset.select_related("history_user").order_by("-history_date", "-history_id")[:limit])
+
+
+def _entries(selected: list[tuple]) -> list[Entry]:
+    """Diff each selected (model, record) against the record before it, in bounded queries."""
+    by_model = defaultdict(list)
+    for model, record in selected:
+        by_model[model].append(record)
+    previous = {}
+    m2m_rows = {}
+    for model, records in by_model.items():
+        history = model.history.filter(id__in={r.id for r in records}).order_by("id", "history_id")
+        last = {}
+        for row in history:
+            previous[(model, row.history_id)] = last.get(row.id)
+            last[row.id] = row
+        if model is Action:
+            wanted = {r.history_id for r in records} | {
+                p.history_id for r in records if (p := previous.get((model, r.history_id)))
+            }
+            for name, target in ACTION_M2M.items():
+                through = Action.history.model._meta.get_field(f"historicalaction_{name}").related_model
+                column = f"{target._meta.model_name}_id"
+                rows = through.objects.filter(history_id__in=wanted).values_list("history_id", column)
+                bucket = defaultdict(set)
+                for history_id, pk in rows:
+                    bucket[history_id].add(pk)
+                m2m_rows[name] = bucket
+    labels = _Labels()
+    raw = []
+    for model, record in selected:
+        prior = previous.get((model, record.history_id))
+        changes = []
+        if record.history_type == "~" and prior is not None:
+            excluded = list(ACTION_M2M) if model is Action else []
+            delta = record.diff_against(prior, excluded_fields=excluded)
+            for change in delta.changes:
+                if change.field in HIDDEN_FIELDS:
+                    continue
+                field = model._meta.get_field(change.field)
+                if field.is_relation:
+                    labels.want(field.related_model, change.old)
+                    labels.want(field.related_model, change.new)
+                changes.append((field, change.old, change.new))
+            if model is Action:
+                for name, target in ACTION_M2M.items():
+                    old = m2m_rows[name].get(prior.history_id, set())
+                    new = m2m_rows[name].get(record.history_id, set())
+                    if old != new:
+                        for pk in old | new:
+                            labels.want(target, pk)
+                        changes.append((Action._meta.get_field(name), old, new))
+        raw.append((model, record, changes))
+    labels.load()
+    entries = []
+    for model, record, changes in raw:
+        formatted = []
+        for field, old, new in changes:
+            if field.many_to_many:
+                target = field.related_model
+
+                def names(pks, target=target):
+                    return ", ".join(sorted(labels.name(target, pk) for pk in pks)) or "—"
+
+                formatted.append(Change(str(field.verbose_name), names(old), names(new)))
+            elif field.is_relation:
+                formatted.append(
+                    Change(
+                        str(field.verbose_name),
+                        labels.name(field.related_model, old),
+                        labels.name(field.related_model, new),
+                    )
+                )
+            elif field.choices:
+                choices = dict(field.flatchoices)
+                formatted.append(
+                    Change(str(field.verbose_name), _format(choices.get(old, old)), _format(choices.get(new, new)))
+                )
+            else:
+                formatted.append(Change(str(field.verbose_name), _format(old), _format(new)))
+        if record.history_type == "~" and not formatted:
+            continue
+        entries.append(
+            Entry(
+                when=record.history_date,
+                who=str(record.history_user) if record.history_user else "Système",
+                kind=KIND_LABELS[record.history_type],
+                subject=_subject(model, record),
+                action_id=record.id if model is Action else getattr(record, "action_id", None),
+                changes=formatted,
+            )
+        )
+    return entries
+
+
+def activity(*, convention_id=None, action_id=None, limit: int = 100) -> list[Entry]:
+    """The latest changes of a convention's plan, or of one action (with its milestones, funding, indicators)."""
+    selected = []
+    for model, scope in _scopes(convention_id=convention_id, action_id=action_id):
+        selected.extend((model, record) for record in _records(model, scope, limit=limit))
+    selected.sort(key=lambda pair: (pair[1].history_date, pair[1].history_id), reverse=True)
+    return _entries(selected[:limit])
+
+
+def changes_since(action: Action, version: int) -> list[Entry]:
+    """What was saved on the fiche after the given version (for the concurrent edit message)."""
+    records = _records(Action, models.Q(id=action.pk), limit=50, extra=models.Q(version__gt=version))
+    return list(reversed(_entries([(Action, r) for r in records])))

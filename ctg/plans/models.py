@@ -1,0 +1,433 @@
+"""The action plan of a convention: objectives, fiches actions, milestones, co-financing, follow-up indicators.
+
+Every model keeps its history (django-simple-history): the activity log of an action and of a convention is
+built from it. Writes go through ctg.plans.services.
+"""
+
+import datetime
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+from ctg.conventions.models import Convention, Theme
+from ctg.organisations.models import Organisation
+from ctg.plans.enums import (
+    CLOSED_STATUSES,
+    ActionStatus,
+    BaselineState,
+    FundingNature,
+    FundingScheme,
+    ObjectiveLevel,
+    Priority,
+)
+from ctg.territories.models import Commune
+
+CODE_VALIDATOR = RegexValidator(
+    r"^[A-Z0-9][A-Z0-9.\-]{0,19}$",
+    "Le code s'écrit en majuscules, chiffres, points et tirets (20 caractères au plus), par exemple PE-03.",
+)
+AMOUNT = {"max_digits": 12, "decimal_places": 2, "null": True, "blank": True}
+
+
+class ObjectiveQuerySet(models.QuerySet):
+    def for_user(self, user):
+        return self.filter(convention__in=Convention.objects.for_user(user))
+
+
+class Objective(models.Model):
+    """A strategic objective (no parent) or an operational objective (parent = a strategic one), under a theme."""
+
+    convention = models.ForeignKey(Convention, on_delete=models.CASCADE, related_name="objectives")
+    theme = models.ForeignKey(Theme, on_delete=models.PROTECT, related_name="objectives", verbose_name="thématique")
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name="objectif stratégique",
+    )
+    code = models.CharField("code", max_length=20, validators=[CODE_VALIDATOR])
+    title = models.CharField("intitulé", max_length=300)
+    description = models.TextField("description", blank=True)
+    order = models.PositiveSmallIntegerField("ordre", default=100)
+
+    objects = ObjectiveQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "objectif"
+        ordering = ["order", "code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["convention", "code"],
+                name="objective_code_unique_in_convention",
+                violation_error_message="Un objectif de cette convention porte déjà ce code.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.code} – {self.title}"
+
+    @property
+    def level(self):
+        return ObjectiveLevel.OPERATIONNEL if self.parent_id else ObjectiveLevel.STRATEGIQUE
+
+
+class ActionQuerySet(models.QuerySet):
+    def for_user(self, user):
+        return self.filter(convention__in=Convention.objects.for_user(user))
+
+    def late(self, today: datetime.date):
+        return self.filter(planned_end__lt=today).exclude(status__in=CLOSED_STATUSES)
+
+
+class Action(models.Model):
+    """A fiche action. `version` grows at every save of the fiche: a form carries it so that a second editor
+    working on a stale copy is refused instead of silently overwriting the first one."""
+
+    convention = models.ForeignKey(Convention, on_delete=models.CASCADE, related_name="actions")
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="sub_actions",
+        verbose_name="action parente",
+    )
+    code = models.CharField("code", max_length=20, validators=[CODE_VALIDATOR])
+    title = models.CharField("intitulé", max_length=300)
+    description = models.TextField("description", blank=True)
+    expected_results = models.TextField("résultats attendus", blank=True)
+    themes = models.ManyToManyField(Theme, blank=True, related_name="actions", verbose_name="thématiques")
+    objectives = models.ManyToManyField(Objective, blank=True, related_name="actions", verbose_name="objectifs")
+    target_public = models.TextField("public visé", blank=True)
+    all_communes = models.BooleanField("toutes les communes du territoire", default=False)
+    communes = models.ManyToManyField(Commune, blank=True, related_name="plan_actions", verbose_name="communes")
+    lead_organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="led_actions",
+        verbose_name="structure porteuse",
+    )
+    pilot_name = models.CharField("pilote", max_length=200, blank=True)
+    pilot_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="piloted_actions",
+        verbose_name="pilote (compte)",
+    )
+    partners = models.ManyToManyField(
+        Organisation, blank=True, related_name="partner_actions", verbose_name="partenaires"
+    )
+    elected_referent = models.CharField("élu·e référent·e", max_length=200, blank=True)
+    planned_start = models.DateField("début prévu", null=True, blank=True)
+    planned_end = models.DateField("fin prévue", null=True, blank=True)
+    actual_start = models.DateField("début effectif", null=True, blank=True)
+    actual_end = models.DateField("fin effective", null=True, blank=True)
+    status = models.CharField("statut", max_length=20, choices=ActionStatus.choices, default=ActionStatus.A_VENIR)
+    priority = models.CharField("priorité", max_length=20, choices=Priority.choices, default=Priority.MOYENNE)
+    progress_manual = models.PositiveSmallIntegerField(
+        "avancement saisi (%)",
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(100)],
+        help_text="Ignoré dès que l'action a des jalons : l'avancement se déduit alors des jalons pondérés.",
+    )
+    version = models.PositiveIntegerField("version", default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ActionQuerySet.as_manager()
+    history = HistoricalRecords(m2m_fields=[themes, objectives, communes, partners], excluded_fields=["updated_at"])
+
+    class Meta:
+        verbose_name = "fiche action"
+        verbose_name_plural = "fiches actions"
+        ordering = ["code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["convention", "code"],
+                name="action_code_unique_in_convention",
+                violation_error_message="Une fiche action de cette convention porte déjà ce code.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(planned_end__isnull=True)
+                | models.Q(planned_start__isnull=True)
+                | models.Q(planned_end__gte=models.F("planned_start")),
+                name="action_planned_end_after_start",
+                violation_error_message="La fin prévue ne peut précéder le début prévu.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(actual_end__isnull=True)
+                | models.Q(actual_start__isnull=True)
+                | models.Q(actual_end__gte=models.F("actual_start")),
+                name="action_actual_end_after_start",
+                violation_error_message="La fin effective ne peut précéder le début effectif.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(progress_manual__isnull=True) | models.Q(progress_manual__lte=100),
+                name="action_progress_at_most_100",
+                violation_error_message="L'avancement est un pourcentage entre 0 et 100.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.code} – {self.title}"
+
+    def is_late(self, today: datetime.date) -> bool:
+        """Late when the planned end has passed and the action is neither done nor abandoned."""
+        return bool(self.planned_end and self.planned_end < today and self.status not in CLOSED_STATUSES)
+
+    @property
+    def pilot_label(self):
+        if self.pilot_user_id:
+            return str(self.pilot_user)
+        return self.pilot_name
+
+
+def progress_from_milestones(milestones) -> int | None:
+    """Weighted share of done milestones, in whole percent; None without milestones."""
+    total = sum(m.weight for m in milestones)
+    if not total:
+        return None
+    done = sum(m.weight for m in milestones if m.done_date)
+    return round(100 * done / total)
+
+
+class Milestone(models.Model):
+    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="milestones")
+    title = models.CharField("intitulé", max_length=300)
+    due_date = models.DateField("échéance", null=True, blank=True)
+    done_date = models.DateField("réalisé le", null=True, blank=True)
+    weight = models.PositiveSmallIntegerField(
+        "poids", default=1, validators=[MinValueValidator(1), MaxValueValidator(100)]
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "jalon"
+        ordering = ["due_date", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(weight__gte=1),
+                name="milestone_weight_positive",
+                violation_error_message="Le poids d'un jalon est un entier d'au moins 1.",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+class FollowUpNote(models.Model):
+    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="notes")
+    date = models.DateField("date")
+    text = models.TextField("note")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "note de suivi"
+        verbose_name_plural = "notes de suivi"
+        ordering = ["-date", "-pk"]
+
+    def __str__(self):
+        return f"{self.date:%d/%m/%Y}"
+
+
+class ActionLink(models.Model):
+    """A link to a document or a page about the action (files are kept in the partners' own tools)."""
+
+    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="links")
+    label = models.CharField("libellé", max_length=200)
+    url = models.URLField("adresse", max_length=500)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "lien ou document"
+        verbose_name_plural = "liens et documents"
+        ordering = ["label"]
+
+    def __str__(self):
+        return self.label
+
+
+class FundingLine(models.Model):
+    """One line of the co-financing ledger: an action, a funder, a year, a nature and a scheme.
+
+    An empty amount means "not known", never zero; totals say how many lines they cover.
+    """
+
+    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="funding_lines")
+    funder = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="funding_lines", verbose_name="financeur"
+    )
+    year = models.PositiveSmallIntegerField("année", validators=[MinValueValidator(2000), MaxValueValidator(2100)])
+    nature = models.CharField("nature", max_length=20, choices=FundingNature.choices)
+    scheme = models.CharField("dispositif", max_length=30, choices=FundingScheme.choices)
+    scheme_detail = models.CharField("précision sur le dispositif", max_length=200, blank=True)
+    amount_planned = models.DecimalField("montant prévu (€)", **AMOUNT)
+    amount_requested = models.DecimalField("montant demandé (€)", **AMOUNT)
+    amount_granted = models.DecimalField("montant accordé (€)", **AMOUNT)
+    amount_paid = models.DecimalField("montant versé (€)", **AMOUNT)
+    requested_on = models.DateField("demandé le", null=True, blank=True)
+    granted_on = models.DateField("accordé le", null=True, blank=True)
+    paid_on = models.DateField("versé le", null=True, blank=True)
+    comment = models.CharField("commentaire", max_length=500, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "ligne de financement"
+        verbose_name_plural = "lignes de financement"
+        ordering = ["year", "funder__name", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    (models.Q(amount_planned__isnull=True) | models.Q(amount_planned__gte=0))
+                    & (models.Q(amount_requested__isnull=True) | models.Q(amount_requested__gte=0))
+                    & (models.Q(amount_granted__isnull=True) | models.Q(amount_granted__gte=0))
+                    & (models.Q(amount_paid__isnull=True) | models.Q(amount_paid__gte=0))
+                ),
+                name="funding_amounts_not_negative",
+                violation_error_message="Un montant ne peut pas être négatif.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(amount_paid__isnull=True) | models.Q(amount_paid__lte=models.F("amount_granted")),
+                name="funding_paid_within_granted",
+                violation_error_message="Le montant versé ne peut dépasser le montant accordé.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.action.code} – {self.funder} – {self.year}"
+
+
+class FollowUpIndicator(models.Model):
+    """A follow-up indicator of an action or of an objective (exactly one of them).
+
+    It is either linked to a diagnostic indicator (`diagnostic_code`, a code of the ctg.indicators catalogue,
+    kept as a string so the plan does not depend on that app) or defined locally (label, unit, source).
+
+    The baseline is mandatory for the trajectory, but a plan often starts before anyone has measured it (the
+    Caux Seine relais coverage, for instance). So the baseline has an explicit state: "renseignée" requires a
+    value and a date (database constraint); "à renseigner" keeps both empty and blocks the trajectory, which
+    then reads "ligne de base à renseigner" instead of a guess. The web form always requires the baseline when
+    a user creates an indicator; only the demo loader and the XLSX import may record it as "à renseigner".
+    """
+
+    convention = models.ForeignKey(Convention, on_delete=models.CASCADE, related_name="follow_up_indicators")
+    action = models.ForeignKey(
+        Action, on_delete=models.CASCADE, null=True, blank=True, related_name="indicators", verbose_name="action"
+    )
+    objective = models.ForeignKey(
+        Objective,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="indicators",
+        verbose_name="objectif",
+    )
+    code = models.CharField("code", max_length=20, validators=[CODE_VALIDATOR])
+    diagnostic_code = models.CharField(
+        "indicateur du diagnostic",
+        max_length=80,
+        blank=True,
+        help_text="Code de l'indicateur du catalogue du diagnostic ; vide pour un indicateur défini localement.",
+    )
+    label = models.CharField("libellé", max_length=300)
+    unit = models.CharField("unité", max_length=50, blank=True)
+    source = models.CharField("source", max_length=300, blank=True)
+    baseline_state = models.CharField(
+        "ligne de base", max_length=20, choices=BaselineState.choices, default=BaselineState.RENSEIGNEE
+    )
+    baseline_value = models.DecimalField("valeur de référence", max_digits=14, decimal_places=3, null=True, blank=True)
+    baseline_date = models.DateField("date de la valeur de référence", null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "indicateur de suivi"
+        verbose_name_plural = "indicateurs de suivi"
+        ordering = ["code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["convention", "code"],
+                name="indicator_code_unique_in_convention",
+                violation_error_message="Un indicateur de cette convention porte déjà ce code.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(action__isnull=False, objective__isnull=True)
+                | models.Q(action__isnull=True, objective__isnull=False),
+                name="indicator_action_xor_objective",
+                violation_error_message="Un indicateur suit soit une action, soit un objectif.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(baseline_state="a_renseigner", baseline_value__isnull=True)
+                | models.Q(baseline_state="renseignee", baseline_value__isnull=False, baseline_date__isnull=False),
+                name="indicator_baseline_consistent",
+                violation_error_message="Une ligne de base renseignée a une valeur et une date ; "
+                "une ligne de base à renseigner n'a pas de valeur.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.code} – {self.label}"
+
+
+class IndicatorTarget(models.Model):
+    indicator = models.ForeignKey(FollowUpIndicator, on_delete=models.CASCADE, related_name="targets")
+    date = models.DateField("échéance")
+    value = models.DecimalField("valeur cible", max_digits=14, decimal_places=3)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "cible"
+        ordering = ["date"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator", "date"],
+                name="target_one_per_date",
+                violation_error_message="Cet indicateur a déjà une cible à cette date.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.value} au {self.date:%d/%m/%Y}"
+
+
+class IndicatorMeasure(models.Model):
+    indicator = models.ForeignKey(FollowUpIndicator, on_delete=models.CASCADE, related_name="measures")
+    date = models.DateField("date")
+    value = models.DecimalField("valeur mesurée", max_digits=14, decimal_places=3)
+    comment = models.CharField("commentaire", max_length=500, blank=True)
+    source = models.CharField("source", max_length=300)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "mesure"
+        ordering = ["date"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator", "date"],
+                name="measure_one_per_date",
+                violation_error_message="Cet indicateur a déjà une mesure à cette date.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.value} au {self.date:%d/%m/%Y}"

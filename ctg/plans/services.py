@@ -1,0 +1,497 @@
+"""Writes on the action plan. Each function is keyword-only, atomic, validates (French messages) before saving
+and leaves history with the author (`by`)."""
+
+import datetime
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from ctg.accounts.models import Membership
+from ctg.conventions.models import Convention, Theme
+from ctg.organisations.models import Organisation
+from ctg.plans.enums import BaselineState
+from ctg.plans.models import (
+    Action,
+    ActionLink,
+    FollowUpIndicator,
+    FollowUpNote,
+    FundingLine,
+    IndicatorMeasure,
+    IndicatorTarget,
+    Milestone,
+    Objective,
+)
+from ctg.territories.models import Commune
+
+ACTION_FIELDS = [
+    "code",
+    "title",
+    "description",
+    "expected_results",
+    "target_public",
+    "all_communes",
+    "lead_organisation",
+    "pilot_name",
+    "pilot_user",
+    "elected_referent",
+    "planned_start",
+    "planned_end",
+    "actual_start",
+    "actual_end",
+    "status",
+    "priority",
+    "progress_manual",
+    "parent",
+]
+ACTION_M2M = ["themes", "objectives", "communes", "partners"]
+FUNDING_FIELDS = [
+    "funder",
+    "year",
+    "nature",
+    "scheme",
+    "scheme_detail",
+    "amount_planned",
+    "amount_requested",
+    "amount_granted",
+    "amount_paid",
+    "requested_on",
+    "granted_on",
+    "paid_on",
+    "comment",
+]
+INDICATOR_FIELDS = [
+    "code",
+    "label",
+    "unit",
+    "source",
+    "diagnostic_code",
+    "baseline_state",
+    "baseline_value",
+    "baseline_date",
+]
+
+
+class ConcurrentEditError(ValidationError):
+    """The object was saved by someone else since the form was opened; `changes` says what changed."""
+
+    def __init__(self, message, changes):
+        super().__init__(message)
+        self.changes = changes
+
+
+def _author(obj, by):
+    if by is not None and getattr(by, "pk", None):
+        obj._history_user = by
+
+
+def _save(obj, *, by, exclude=None):
+    obj.full_clean(exclude=exclude)
+    _author(obj, by)
+    obj.save()
+    return obj
+
+
+def _delete(obj, *, by):
+    _author(obj, by)
+    obj.delete()
+
+
+# Objectives
+
+
+def _check_objective(objective: Objective):
+    convention = objective.convention
+    if not Theme.objects.for_convention(convention).filter(pk=objective.theme_id).exists():
+        raise ValidationError({"theme": "Cette thématique n'appartient pas à la convention."})
+    if objective.parent_id:
+        parent = objective.parent
+        if parent.convention_id != convention.pk:
+            raise ValidationError({"parent": "L'objectif stratégique doit appartenir à la même convention."})
+        if parent.parent_id:
+            raise ValidationError(
+                {
+                    "parent": "Un objectif opérationnel se rattache à un objectif stratégique, pas à un autre opérationnel."
+                }
+            )
+        if parent.theme_id != objective.theme_id:
+            raise ValidationError({"theme": "Un objectif opérationnel a la thématique de son objectif stratégique."})
+        if objective.pk and objective.children.exists():
+            raise ValidationError({"parent": "Cet objectif a des objectifs opérationnels : il reste stratégique."})
+
+
+@transaction.atomic
+def objective_create(
+    *, convention: Convention, theme: Theme, code: str, title: str, parent=None, description="", order=100, by=None
+) -> Objective:
+    objective = Objective(
+        convention=convention,
+        theme=theme,
+        code=code.strip().upper(),
+        title=title.strip(),
+        parent=parent,
+        description=description,
+        order=order,
+    )
+    _check_objective(objective)
+    return _save(objective, by=by)
+
+
+@transaction.atomic
+def objective_update(*, objective: Objective, by=None, **changes) -> Objective:
+    for name, value in changes.items():
+        if name not in {"theme", "code", "title", "parent", "description", "order"}:
+            raise ValueError(name)
+        setattr(objective, name, value.strip().upper() if name == "code" else value)
+    _check_objective(objective)
+    return _save(objective, by=by)
+
+
+@transaction.atomic
+def objective_delete(*, objective: Objective, by=None):
+    _delete(objective, by=by)
+
+
+# Actions
+
+
+def _check_action(action: Action, m2m: dict):
+    convention = action.convention
+    errors = {}
+    if action.parent_id:
+        parent = action.parent
+        if parent.convention_id != convention.pk:
+            errors["parent"] = "L'action parente doit appartenir à la même convention."
+        elif parent.parent_id:
+            errors["parent"] = "Une sous-action ne peut pas avoir elle-même de sous-actions (un seul niveau)."
+        elif parent.pk == action.pk:
+            errors["parent"] = "Une action ne peut pas être sa propre action parente."
+        elif action.pk and action.sub_actions.exists():
+            errors["parent"] = "Cette action a des sous-actions : elle ne peut pas devenir une sous-action."
+    if (
+        action.pilot_user_id
+        and not Membership.objects.filter(user_id=action.pilot_user_id, convention=convention).exists()
+    ):
+        errors["pilot_user"] = "Le pilote choisi n'a pas de rôle sur cette convention."
+    themes = m2m.get("themes")
+    if themes:
+        allowed = set(Theme.objects.for_convention(convention).values_list("pk", flat=True))
+        if any(t.pk not in allowed for t in themes):
+            errors["themes"] = "Une des thématiques n'appartient pas à la convention."
+    objectives = m2m.get("objectives")
+    if objectives and any(o.convention_id != convention.pk for o in objectives):
+        errors["objectives"] = "Un des objectifs n'appartient pas à la convention."
+    communes = m2m.get("communes")
+    if communes:
+        outside = sorted(c.name for c in communes if c.epci_id != convention.epci_id)
+        if outside:
+            errors["communes"] = "Ces communes sont hors du territoire de la convention : " + ", ".join(outside) + "."
+    if errors:
+        raise ValidationError(errors)
+
+
+def _normalise(fields: dict) -> dict:
+    if "code" in fields and isinstance(fields["code"], str):
+        fields["code"] = fields["code"].strip().upper()
+    if "title" in fields and isinstance(fields["title"], str):
+        fields["title"] = fields["title"].strip()
+    return fields
+
+
+def _set_m2m(action: Action, m2m: dict, *, by):
+    """Set the many-to-many fields, then leave one history record holding all of them."""
+    if not m2m:
+        return
+    action.skip_history_when_saving = True
+    try:
+        for name, values in m2m.items():
+            getattr(action, name).set(values)
+    finally:
+        del action.skip_history_when_saving
+    _author(action, by)
+    action.save(update_fields=["updated_at"])
+
+
+@transaction.atomic
+def action_create(*, convention: Convention, code: str, title: str, by=None, **fields) -> Action:
+    m2m = {name: list(fields.pop(name)) for name in ACTION_M2M if name in fields}
+    unknown = set(fields) - set(ACTION_FIELDS)
+    if unknown:
+        raise ValueError(f"Unknown action fields: {sorted(unknown)}")
+    action = Action(convention=convention, **_normalise({"code": code, "title": title, **fields}))
+    action.full_clean()
+    _check_action(action, m2m)
+    _author(action, by)
+    action.save()
+    _set_m2m(action, {k: v for k, v in m2m.items() if v}, by=by)
+    return action
+
+
+def _m2m_ids(action: Action, name: str) -> set:
+    return set(getattr(action, name).values_list("pk", flat=True))
+
+
+@transaction.atomic
+def action_update(*, action: Action, expected_version: int | None, by=None, **fields) -> Action:
+    """Update a fiche action. `expected_version` is the version the editor started from: when someone saved
+    in the meantime, ConcurrentEditError lists their changes and nothing is written. Unchanged values leave
+    no history."""
+    current = Action.objects.select_for_update().get(pk=action.pk)
+    if expected_version is not None and current.version != expected_version:
+        from ctg.plans.history import changes_since
+
+        changes = changes_since(current, expected_version)
+        lines = "; ".join(f"{c.who} le {c.when:%d/%m/%Y à %H:%M} : {c.summary}" for c in changes) or "—"
+        raise ConcurrentEditError(
+            "Cette fiche a été modifiée par quelqu'un d'autre pendant votre saisie ; vos modifications n'ont pas "
+            f"été enregistrées. Changements intervenus entre-temps : {lines}. Rechargez la fiche pour repartir "
+            "de sa version actuelle.",
+            changes,
+        )
+    m2m = {name: list(fields.pop(name)) for name in ACTION_M2M if name in fields}
+    unknown = set(fields) - set(ACTION_FIELDS)
+    if unknown:
+        raise ValueError(f"Unknown action fields: {sorted(unknown)}")
+    fields = _normalise(fields)
+    scalar_changed = False
+    for name, value in fields.items():
+        attname = current._meta.get_field(name).attname
+        new = value.pk if hasattr(value, "pk") and attname.endswith("_id") else value
+        if attname.endswith("_id") and value is None:
+            new = None
+        if getattr(current, attname) != new:
+            setattr(current, name, value)
+            scalar_changed = True
+    m2m_changed = {name: values for name, values in m2m.items() if {v.pk for v in values} != _m2m_ids(current, name)}
+    if not scalar_changed and not m2m_changed:
+        return current
+    current.full_clean()
+    _check_action(current, m2m_changed)
+    current.version += 1
+    if m2m_changed:
+        # One history record for the whole change: the scalar save is silent, _set_m2m records the result.
+        current.skip_history_when_saving = True
+        try:
+            current.save()
+        finally:
+            del current.skip_history_when_saving
+        _set_m2m(current, m2m_changed, by=by)
+    else:
+        _author(current, by)
+        current.save()
+    action.__dict__.update({k: v for k, v in current.__dict__.items() if not k.startswith("_")})
+    return current
+
+
+@transaction.atomic
+def action_delete(*, action: Action, by=None):
+    _delete(action, by=by)
+
+
+# Milestones, notes, links
+
+
+@transaction.atomic
+def milestone_create(*, action: Action, title: str, due_date=None, done_date=None, weight=1, by=None) -> Milestone:
+    return _save(
+        Milestone(action=action, title=title.strip(), due_date=due_date, done_date=done_date, weight=weight), by=by
+    )
+
+
+@transaction.atomic
+def milestone_update(*, milestone: Milestone, by=None, **changes) -> Milestone:
+    for name, value in changes.items():
+        if name not in {"title", "due_date", "done_date", "weight"}:
+            raise ValueError(name)
+        setattr(milestone, name, value)
+    return _save(milestone, by=by)
+
+
+@transaction.atomic
+def milestone_delete(*, milestone: Milestone, by=None):
+    _delete(milestone, by=by)
+
+
+@transaction.atomic
+def note_create(*, action: Action, date: datetime.date, text: str, by=None) -> FollowUpNote:
+    if not text.strip():
+        raise ValidationError({"text": "La note est vide."})
+    return _save(FollowUpNote(action=action, date=date, text=text.strip(), author=by if by else None), by=by)
+
+
+@transaction.atomic
+def note_delete(*, note: FollowUpNote, by=None):
+    _delete(note, by=by)
+
+
+@transaction.atomic
+def link_create(*, action: Action, label: str, url: str, by=None) -> ActionLink:
+    return _save(ActionLink(action=action, label=label.strip(), url=url.strip()), by=by)
+
+
+@transaction.atomic
+def link_delete(*, link: ActionLink, by=None):
+    _delete(link, by=by)
+
+
+# Co-financing ledger
+
+
+def _check_funding(line: FundingLine):
+    errors = {}
+    for name in ("amount_planned", "amount_requested", "amount_granted", "amount_paid"):
+        value = getattr(line, name)
+        if value is not None and Decimal(value) < 0:
+            label = FundingLine._meta.get_field(name).verbose_name
+            errors[name] = f"Le {label} ne peut pas être négatif."
+    if line.amount_paid is not None and "amount_paid" not in errors:
+        if line.amount_granted is None:
+            errors["amount_paid"] = "Un montant versé suppose un montant accordé : renseignez d'abord l'accord."
+        elif Decimal(line.amount_paid) > Decimal(line.amount_granted):
+            errors["amount_paid"] = (
+                f"Le montant versé ({line.amount_paid} €) ne peut dépasser le montant accordé "
+                f"({line.amount_granted} €)."
+            )
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def funding_line_create(
+    *, action: Action, funder: Organisation, year: int, nature: str, scheme: str, by=None, **fields
+) -> FundingLine:
+    unknown = set(fields) - set(FUNDING_FIELDS)
+    if unknown:
+        raise ValueError(f"Unknown funding fields: {sorted(unknown)}")
+    line = FundingLine(action=action, funder=funder, year=year, nature=nature, scheme=scheme, **fields)
+    _check_funding(line)
+    return _save(line, by=by)
+
+
+@transaction.atomic
+def funding_line_update(*, line: FundingLine, by=None, **changes) -> FundingLine:
+    for name, value in changes.items():
+        if name not in FUNDING_FIELDS:
+            raise ValueError(name)
+        setattr(line, name, value)
+    _check_funding(line)
+    return _save(line, by=by)
+
+
+@transaction.atomic
+def funding_line_delete(*, line: FundingLine, by=None):
+    _delete(line, by=by)
+
+
+# Follow-up indicators
+
+
+def _check_indicator(indicator: FollowUpIndicator):
+    if (indicator.action_id is None) == (indicator.objective_id is None):
+        raise ValidationError("Un indicateur suit soit une action, soit un objectif.")
+    owner = indicator.action or indicator.objective
+    if owner.convention_id != indicator.convention_id:
+        raise ValidationError("L'indicateur et ce qu'il suit doivent appartenir à la même convention.")
+    if indicator.baseline_state == BaselineState.RENSEIGNEE and (
+        indicator.baseline_value is None or indicator.baseline_date is None
+    ):
+        raise ValidationError(
+            {
+                "baseline_value": "La ligne de base (valeur et date) est obligatoire, ou indiquez qu'elle est à renseigner."
+            }
+        )
+    if indicator.baseline_state == BaselineState.A_RENSEIGNER:
+        indicator.baseline_value = None
+        indicator.baseline_date = None
+    if not indicator.diagnostic_code and not indicator.source.strip():
+        raise ValidationError({"source": "Un indicateur défini localement indique sa source."})
+
+
+@transaction.atomic
+def indicator_create(
+    *,
+    convention: Convention,
+    code: str,
+    label: str,
+    action: Action | None = None,
+    objective: Objective | None = None,
+    by=None,
+    **fields,
+) -> FollowUpIndicator:
+    unknown = set(fields) - set(INDICATOR_FIELDS)
+    if unknown:
+        raise ValueError(f"Unknown indicator fields: {sorted(unknown)}")
+    indicator = FollowUpIndicator(
+        convention=convention,
+        action=action,
+        objective=objective,
+        code=code.strip().upper(),
+        label=label.strip(),
+        **fields,
+    )
+    _check_indicator(indicator)
+    return _save(indicator, by=by)
+
+
+@transaction.atomic
+def indicator_update(*, indicator: FollowUpIndicator, by=None, **changes) -> FollowUpIndicator:
+    for name, value in changes.items():
+        if name not in INDICATOR_FIELDS:
+            raise ValueError(name)
+        setattr(indicator, name, value.strip().upper() if name == "code" else value)
+    _check_indicator(indicator)
+    return _save(indicator, by=by)
+
+
+@transaction.atomic
+def indicator_delete(*, indicator: FollowUpIndicator, by=None):
+    _delete(indicator, by=by)
+
+
+@transaction.atomic
+def target_set(*, indicator: FollowUpIndicator, date: datetime.date, value: Decimal, by=None) -> IndicatorTarget:
+    """Create the target at that date, or change its value."""
+    target = IndicatorTarget.objects.filter(indicator=indicator, date=date).first()
+    if target is None:
+        return _save(IndicatorTarget(indicator=indicator, date=date, value=value), by=by)
+    if target.value != Decimal(value):
+        target.value = value
+        _save(target, by=by)
+    return target
+
+
+@transaction.atomic
+def target_delete(*, target: IndicatorTarget, by=None):
+    _delete(target, by=by)
+
+
+@transaction.atomic
+def measure_create(
+    *, indicator: FollowUpIndicator, date: datetime.date, value: Decimal, source: str, comment: str = "", by=None
+) -> IndicatorMeasure:
+    if not source.strip():
+        raise ValidationError({"source": "Chaque mesure indique sa source."})
+    return _save(
+        IndicatorMeasure(indicator=indicator, date=date, value=value, source=source.strip(), comment=comment), by=by
+    )
+
+
+@transaction.atomic
+def measure_update(*, measure: IndicatorMeasure, by=None, **changes) -> IndicatorMeasure:
+    for name, value in changes.items():
+        if name not in {"date", "value", "source", "comment"}:
+            raise ValueError(name)
+        setattr(measure, name, value)
+    if not measure.source.strip():
+        raise ValidationError({"source": "Chaque mesure indique sa source."})
+    return _save(measure, by=by)
+
+
+@transaction.atomic
+def measure_delete(*, measure: IndicatorMeasure, by=None):
+    _delete(measure, by=by)
+
+
+def communes_of(convention: Convention):
+    """The communes an action may concern: those of the convention's EPCI."""
+    return Commune.objects.filter(epci_id=convention.epci_id)

@@ -1,0 +1,185 @@
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from ctg.accounts.enums import Role
+from ctg.plans import services
+from ctg.plans.enums import ActionStatus, BaselineState, FundingNature, FundingScheme
+from ctg.plans.history import activity
+from ctg.plans.models import Action, FundingLine, progress_from_milestones
+from tests.accounts.factories import MembershipFactory, UserFactory
+from tests.conventions.factories import ConventionFactory
+from tests.organisations.factories import OrganisationFactory
+from tests.plans.factories import ActionFactory, FundingLineFactory, MilestoneFactory, ObjectiveFactory, ThemeFactory
+from tests.territories.factories import CommuneFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_lateness_is_derived_from_the_planned_end_and_the_status():
+    action = ActionFactory(planned_end=datetime.date(2023, 6, 30), status=ActionStatus.EN_COURS)
+    assert not action.is_late(datetime.date(2023, 6, 30))
+    assert action.is_late(datetime.date(2023, 7, 1))
+    action.status = ActionStatus.REALISEE
+    assert not action.is_late(datetime.date(2023, 7, 1))
+    action.status = ActionStatus.ABANDONNEE
+    assert not action.is_late(datetime.date(2030, 1, 1))
+    action.save()
+    ActionFactory(convention=action.convention, planned_end=datetime.date(2023, 6, 1), status=ActionStatus.BLOQUEE)
+    late = Action.objects.filter(convention=action.convention).late(datetime.date(2023, 7, 1))
+    assert late.count() == 1
+
+
+def test_progress_from_weighted_milestones():
+    action = ActionFactory()
+    MilestoneFactory(action=action, weight=3, done_date=datetime.date(2022, 5, 1))
+    MilestoneFactory(action=action, weight=1)
+    assert progress_from_milestones(list(action.milestones.all())) == 75
+    assert progress_from_milestones([]) is None
+
+
+class TestActionServices:
+    def test_create_with_m2m_and_unique_code(self):
+        convention = ConventionFactory()
+        theme = ThemeFactory()
+        convention.themes.add(theme)
+        commune = CommuneFactory(epci=convention.epci)
+        action = services.action_create(
+            convention=convention, code="pe-03", title=" Relais ", themes=[theme], communes=[commune]
+        )
+        assert action.code == "PE-03" and action.title == "Relais"
+        assert list(action.themes.all()) == [theme]
+        with pytest.raises(ValidationError, match="porte déjà ce code"):
+            services.action_create(convention=convention, code="PE-03", title="Doublon")
+
+    def test_communes_outside_the_territory_are_refused(self):
+        convention = ConventionFactory()
+        stranger = CommuneFactory(name="Ailleurs")
+        with pytest.raises(ValidationError, match="hors du territoire de la convention : Ailleurs"):
+            services.action_create(convention=convention, code="A-1", title="T", communes=[stranger])
+
+    def test_sub_actions_are_one_level_deep(self):
+        parent = ActionFactory()
+        child = services.action_create(convention=parent.convention, code="A-1", title="Sous", parent=parent)
+        with pytest.raises(ValidationError, match="un seul niveau"):
+            services.action_create(convention=parent.convention, code="A-2", title="Sous-sous", parent=child)
+
+    def test_pilot_must_be_a_member(self):
+        action = ActionFactory()
+        outsider = UserFactory()
+        with pytest.raises(ValidationError, match="n'a pas de rôle"):
+            services.action_update(action=action, expected_version=1, pilot_user=outsider)
+
+    def test_history_entry_for_every_changed_field(self):
+        convention = ConventionFactory()
+        editor = MembershipFactory(convention=convention, role=Role.CONTRIBUTEUR).user
+        theme = ThemeFactory()
+        convention.themes.add(theme)
+        action = services.action_create(convention=convention, code="PE-01", title="Avant", by=editor)
+        services.action_update(
+            action=action,
+            expected_version=1,
+            title="Après",
+            status=ActionStatus.EN_COURS,
+            planned_end=datetime.date(2024, 12, 31),
+            themes=[theme],
+            by=editor,
+        )
+        entries = activity(action_id=action.pk)
+        assert entries[0].who == str(editor)
+        assert entries[0].kind == "Modification"
+        changes = {c.field: (c.old, c.new) for c in entries[0].changes}
+        assert changes == {
+            "intitulé": ("Avant", "Après"),
+            "statut": ("À venir", "En cours"),
+            "fin prévue": ("—", "31/12/2024"),
+            "thématiques": ("—", theme.label),
+        }
+        assert entries[-1].kind == "Création"
+        # Saving the same values again leaves no history and keeps the version.
+        before = action.history.count()
+        services.action_update(action=action, expected_version=2, title="Après", by=editor)
+        assert action.history.count() == before
+        action.refresh_from_db()
+        assert action.version == 2
+
+    def test_concurrent_edit_is_refused_with_what_changed(self):
+        convention = ConventionFactory()
+        first = MembershipFactory(convention=convention, role=Role.CONTRIBUTEUR).user
+        second = MembershipFactory(convention=convention, role=Role.ADMINISTRATEUR).user
+        action = services.action_create(convention=convention, code="PE-01", title="Relais", by=first)
+        opened_version = action.version
+        services.action_update(action=action, expected_version=opened_version, title="Relais étendu", by=first)
+        with pytest.raises(services.ConcurrentEditError) as exc:
+            services.action_update(
+                action=Action.objects.get(pk=action.pk),
+                expected_version=opened_version,
+                title="Autre titre",
+                by=second,
+            )
+        assert "modifiée par quelqu'un d'autre" in exc.value.messages[0]
+        assert "intitulé : Relais → Relais étendu" in exc.value.messages[0]
+        assert str(first) in exc.value.messages[0]
+        action.refresh_from_db()
+        assert action.title == "Relais étendu"
+
+
+class TestLedger:
+    def test_negative_amounts_and_paid_above_granted_are_refused(self):
+        action = ActionFactory()
+        funder = OrganisationFactory()
+        common = dict(
+            action=action,
+            funder=funder,
+            year=2022,
+            nature=FundingNature.FONCTIONNEMENT,
+            scheme=FundingScheme.FONDS_PROPRES,
+        )
+        with pytest.raises(ValidationError, match="ne peut pas être négatif"):
+            services.funding_line_create(**common, amount_planned=Decimal("-1"))
+        with pytest.raises(ValidationError, match=r"versé \(600.00 €\) ne peut dépasser le montant accordé"):
+            services.funding_line_create(**common, amount_granted=Decimal("500.00"), amount_paid=Decimal("600.00"))
+        with pytest.raises(ValidationError, match="suppose un montant accordé"):
+            services.funding_line_create(**common, amount_paid=Decimal("10"))
+        line = services.funding_line_create(**common, amount_granted=Decimal("500"), amount_paid=Decimal("500"))
+        with pytest.raises(ValidationError, match="ne peut dépasser"):
+            services.funding_line_update(line=line, amount_granted=Decimal("400"))
+        assert FundingLine.objects.get().amount_granted == Decimal("500")
+
+    def test_database_refuses_paid_above_granted_too(self):
+        line = FundingLineFactory(amount_granted=Decimal("100"), amount_paid=Decimal("50"))
+        from django.db import IntegrityError, transaction
+
+        with pytest.raises(IntegrityError), transaction.atomic():
+            FundingLine.objects.filter(pk=line.pk).update(amount_paid=Decimal("150"))
+
+
+class TestIndicators:
+    def test_baseline_is_mandatory_unless_marked_to_enter(self):
+        action = ActionFactory()
+        with pytest.raises(ValidationError, match="ligne de base"):
+            services.indicator_create(
+                convention=action.convention, action=action, code="I-1", label="Taux", source="CAF"
+            )
+        indicator = services.indicator_create(
+            convention=action.convention,
+            action=action,
+            code="I-1",
+            label="Taux",
+            source="CAF",
+            baseline_state=BaselineState.A_RENSEIGNER,
+        )
+        assert indicator.baseline_value is None
+
+    def test_objective_tree(self):
+        objective = ObjectiveFactory()
+        objective.convention.themes.add(objective.theme)
+        child = services.objective_create(
+            convention=objective.convention, theme=objective.theme, code="OO1", title="Op", parent=objective
+        )
+        with pytest.raises(ValidationError, match="pas à un autre opérationnel"):
+            services.objective_create(
+                convention=objective.convention, theme=objective.theme, code="OO2", title="x", parent=child
+            )
