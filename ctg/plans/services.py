@@ -111,7 +111,8 @@ def _check_objective(objective: Objective):
         if parent.parent_id:
             raise ValidationError(
                 {
-                    "parent": "Un objectif opérationnel se rattache à un objectif stratégique, pas à un autre opérationnel."
+                    "parent": "Un objectif opérationnel se rattache à un objectif stratégique, "
+                    "pas à un autre opérationnel."
                 }
             )
         if parent.theme_id != objective.theme_id:
@@ -397,7 +398,8 @@ def _check_indicator(indicator: FollowUpIndicator):
     ):
         raise ValidationError(
             {
-                "baseline_value": "La ligne de base (valeur et date) est obligatoire, ou indiquez qu'elle est à renseigner."
+                "baseline_value": "La ligne de base (valeur et date) est obligatoire, "
+                "ou indiquez qu'elle est à renseigner."
             }
         )
     if indicator.baseline_state == BaselineState.A_RENSEIGNER:
