@@ -1,5 +1,14 @@
-from django.urls import path  # noqa: F401
+from django.urls import path, re_path
+
+from ctg.www.offer_views import views
 
 app_name = "offer_views"
 
-urlpatterns = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("ajouter/", views.create, name="create"),
+    path("<int:pk>/modifier/", views.edit, name="edit"),
+    path("<int:pk>/supprimer/", views.delete, name="delete"),
+    path("importer/", views.import_csv, name="import"),
+    re_path(r"^relais/carte\.(?P<fmt>svg|png)$", views.coverage_map, name="coverage_map"),
+]

@@ -1,0 +1,63 @@
+"""Reads of enjeux for pages: plain data, a bounded number of queries."""
+
+from collections import defaultdict
+
+from ctg.conventions.models import Convention, Theme
+from ctg.diagnostic.enums import PRIORITY_ORDER, EnjeuStatus
+from ctg.diagnostic.models import Enjeu
+
+
+def themes_for(convention: Convention) -> list[Theme]:
+    """Themes retained in the convention and its local themes, in the CAF's order."""
+    retained = list(convention.themes.all())
+    local = list(Theme.objects.filter(convention=convention))
+    return sorted({t.pk: t for t in retained + local}.values(), key=lambda t: (t.order, t.label))
+
+
+def enjeux_by_theme(*, convention: Convention) -> dict:
+    """Enjeux grouped by theme (every retained theme listed, even without enjeu), highest priority first."""
+    enjeux = list(Enjeu.objects.filter(convention=convention).select_related("theme"))
+    grouped = defaultdict(list)
+    for enjeu in enjeux:
+        grouped[enjeu.theme_id].append(enjeu)
+    themes = themes_for(convention)
+    known = {t.pk for t in themes}
+    # An enjeu may remain on a theme no longer retained: it is still shown, never hidden.
+    themes += sorted({e.theme for e in enjeux if e.theme_id not in known}, key=lambda t: (t.order, t.label))
+    return {
+        "themes": [
+            {
+                "theme": theme,
+                "enjeux": sorted(grouped.get(theme.pk, []), key=lambda e: (PRIORITY_ORDER[e.priority], e.title)),
+            }
+            for theme in themes
+        ],
+        "count": len(enjeux),
+        "validated_count": sum(e.status == EnjeuStatus.VALIDE for e in enjeux),
+    }
+
+
+def enjeu_history(enjeu: Enjeu) -> list[dict]:
+    """Each recorded version with who, when, and which fields changed from the previous one."""
+    records = list(enjeu.history.select_related("history_user").order_by("history_date", "history_id"))
+    labels = {f.name: f.verbose_name for f in Enjeu._meta.fields}
+    rows = []
+    previous = None
+    for record in records:
+        changes = []
+        if previous is not None:
+            delta = record.diff_against(previous, excluded_fields=["version", "updated_at", "validated_by"])
+            changes = [str(labels.get(change.field, change.field)) for change in delta.changes]
+        rows.append(
+            {
+                "date": record.history_date,
+                "user": record.history_user,
+                "kind": {"+": "Création", "~": "Modification", "-": "Suppression"}[record.history_type],
+                "status": record.get_status_display(),
+                "validated_on": record.validated_on,
+                "changes": changes,
+            }
+        )
+        previous = record
+    rows.reverse()
+    return rows

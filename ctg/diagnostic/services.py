@@ -1,0 +1,146 @@
+"""Writes on enjeux. Each function is keyword-only, atomic, validates before saving and leaves history."""
+
+import datetime
+import re
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from ctg.conventions.models import Convention, Theme
+from ctg.diagnostic.enums import EnjeuPriority, EnjeuStatus
+from ctg.diagnostic.models import Enjeu
+
+INDICATOR_CODE_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,79}$")
+MAX_INDICATORS = 30
+
+
+def _set_history_user(obj, by):
+    if by is not None and getattr(by, "pk", None):
+        obj._history_user = by
+
+
+def clean_indicator_codes(codes: list[str]) -> list[str]:
+    """Codes stripped, lower-cased, deduplicated in their order; refused when not shaped like a catalogue code."""
+    cleaned = []
+    for code in codes:
+        code = code.strip().lower()
+        if not code or code in cleaned:
+            continue
+        if not INDICATOR_CODE_PATTERN.match(code):
+            raise ValidationError(
+                {
+                    "indicator_codes": f"« {code} » n'est pas un code d'indicateur valide "
+                    "(lettres minuscules, chiffres, « _ », « . » ou « - »)."
+                }
+            )
+        cleaned.append(code)
+    if len(cleaned) > MAX_INDICATORS:
+        raise ValidationError({"indicator_codes": f"Un enjeu est lié à {MAX_INDICATORS} indicateurs au plus."})
+    return cleaned
+
+
+def _validate(*, convention: Convention, theme: Theme, title: str, text: str, priority: str) -> None:
+    errors = {}
+    if theme.convention_id not in (None, convention.pk) or (
+        theme.convention_id is None and not convention.themes.filter(pk=theme.pk).exists()
+    ):
+        errors["theme"] = f"La thématique « {theme.label} » n'est pas retenue dans cette convention."
+    if not title.strip():
+        errors["title"] = "L'intitulé est obligatoire."
+    if not text.strip():
+        errors["text"] = "Le constat est obligatoire."
+    if priority not in EnjeuPriority.values:
+        errors["priority"] = f"Priorité inconnue : « {priority} »."
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def enjeu_create(
+    *,
+    convention: Convention,
+    theme: Theme,
+    title: str,
+    text: str,
+    priority: str = EnjeuPriority.MOYENNE,
+    indicator_codes: list[str] | None = None,
+    by=None,
+) -> Enjeu:
+    _validate(convention=convention, theme=theme, title=title, text=text, priority=priority)
+    enjeu = Enjeu(
+        convention=convention,
+        theme=theme,
+        title=title.strip(),
+        text=text.strip(),
+        priority=priority,
+        indicator_codes=clean_indicator_codes(indicator_codes or []),
+    )
+    enjeu.full_clean()
+    _set_history_user(enjeu, by)
+    enjeu.save()
+    return enjeu
+
+
+@transaction.atomic
+def enjeu_update(
+    *,
+    enjeu: Enjeu,
+    expected_version: int | None,
+    theme: Theme,
+    title: str,
+    text: str,
+    priority: str,
+    indicator_codes: list[str] | None = None,
+    by=None,
+) -> Enjeu:
+    """Change an enjeu. A validated enjeu whose content changes goes back to « proposé »: the COPIL validated
+    another text and must validate the new one."""
+    locked = Enjeu.objects.select_for_update().select_related("convention").get(pk=enjeu.pk)
+    if expected_version is not None and locked.version != expected_version:
+        raise ValidationError(
+            "Cet enjeu a été modifié par une autre personne pendant votre saisie : "
+            "rechargez la page pour repartir de sa dernière version."
+        )
+    _validate(convention=locked.convention, theme=theme, title=title, text=text, priority=priority)
+    new_values = {
+        "theme_id": theme.pk,
+        "title": title.strip(),
+        "text": text.strip(),
+        "priority": priority,
+        "indicator_codes": clean_indicator_codes(indicator_codes or []),
+    }
+    if all(getattr(locked, field) == value for field, value in new_values.items()):
+        return locked
+    for field, value in new_values.items():
+        setattr(locked, field, value)
+    if locked.status == EnjeuStatus.VALIDE:
+        locked.status = EnjeuStatus.PROPOSE
+        locked.validated_on = None
+        locked.validated_by = None
+    locked.version += 1
+    locked.full_clean()
+    _set_history_user(locked, by)
+    locked.save()
+    return locked
+
+
+@transaction.atomic
+def enjeu_validate(*, enjeu: Enjeu, validated_on: datetime.date | None, by=None) -> Enjeu:
+    """Record that the COPIL validated the enjeu on `validated_on` (a meeting date, not in the future)."""
+    locked = Enjeu.objects.select_for_update().select_related("convention").get(pk=enjeu.pk)
+    if locked.status == EnjeuStatus.VALIDE:
+        raise ValidationError(f"Cet enjeu est déjà validé par le COPIL depuis le {locked.validated_on:%d/%m/%Y}.")
+    if validated_on is None:
+        raise ValidationError({"validated_on": "La date du COPIL est obligatoire."})
+    if validated_on > datetime.date.today():
+        raise ValidationError({"validated_on": "La date du COPIL ne peut pas être dans le futur."})
+    if validated_on < locked.convention.start_date - datetime.timedelta(days=3 * 365):
+        raise ValidationError({"validated_on": "La date du COPIL est trop antérieure à la convention."})
+    locked.status = EnjeuStatus.VALIDE
+    locked.validated_on = validated_on
+    locked.validated_by = by if getattr(by, "pk", None) else None
+    locked.version += 1
+    locked.full_clean()
+    _set_history_user(locked, by)
+    locked.save()
+    return locked

@@ -1,0 +1,205 @@
+"""Reads of the offer of services for pages, dashboards and reports: plain dicts, a bounded number of queries.
+
+Every dict says where its figures come from (`source`) and how complete they are (`completeness`), so that a
+missing figure is shown as such and never as 0.
+"""
+
+from collections import defaultdict
+
+from django.db.models import Prefetch
+
+from ctg.conventions.models import Convention
+from ctg.offer.enums import CHILDCARE_KINDS, CoverageStatus, OfferKind, OfferTotalIndicator
+from ctg.offer.models import OfferItem, OfferTotal
+from ctg.territories.models import Commune
+
+# The aim written in the Caux Seine agglo convention, and the usual aim of a CTG: every commune covered.
+COVERAGE_AIM = "toutes les communes de l'EPCI couvertes par un relais petite enfance"
+
+
+def _share(part, whole) -> float | None:
+    if part is None or not whole:
+        return None
+    return round(100 * part / whole, 1)
+
+
+def _item_source(item: OfferItem) -> str:
+    return f"{item.source} ({item.reference_year})"
+
+
+def epci_totals(*, convention: Convention) -> list[dict]:
+    """The figures published for the whole EPCI, latest year first within each indicator."""
+    return [
+        {
+            "indicator": total.indicator,
+            "label": total.get_indicator_display(),
+            "value": total.quantity,
+            "year": total.year,
+            "source": total.source,
+            "level": "epci",
+        }
+        for total in OfferTotal.objects.filter(convention=convention).order_by("indicator", "-year")
+    ]
+
+
+def offer_index(*, convention: Convention) -> dict:
+    """Items grouped by kind with their totals, and the EPCI-level published totals. Three queries."""
+    items = list(
+        OfferItem.objects.filter(convention=convention)
+        .select_related("commune")
+        .prefetch_related(Prefetch("covered_communes", queryset=Commune.objects.only("code", "name")))
+        .order_by("kind", "commune__name", "name")
+    )
+    groups = defaultdict(list)
+    for item in items:
+        groups[item.kind].append(item)
+    kinds = []
+    for kind in OfferKind:
+        members = groups.get(kind.value)
+        if not members:
+            continue
+        known = [i.capacity for i in members if i.capacity is not None]
+        kinds.append(
+            {
+                "kind": kind.value,
+                "label": kind.label,
+                "items": members,
+                "count": len(members),
+                "capacity": sum(known) if known else None,
+                "capacity_missing": len(members) - len(known),
+            }
+        )
+    return {"kinds": kinds, "item_count": len(items), "epci_totals": epci_totals(convention=convention)}
+
+
+def childcare_capacity(*, convention: Convention) -> dict:
+    """Places for young children: from the registry (EAJE, micro-crèches, MAM) and from EPCI-level totals.
+
+    `registry.places` is None when no item gives its capacity; `completeness` is « none », « partial » (some
+    items without capacity) or « complete ». The EPCI totals are published figures and are never summed with
+    the registry, which may describe another year or another perimeter.
+    """
+    items = list(
+        OfferItem.objects.filter(convention=convention, kind__in=CHILDCARE_KINDS).only(
+            "kind", "capacity", "source", "reference_year"
+        )
+    )
+    known = [i for i in items if i.capacity is not None]
+    by_kind = {}
+    for kind in CHILDCARE_KINDS:
+        of_kind = [i for i in known if i.kind == kind]
+        by_kind[kind.value] = {"label": kind.label, "places": sum(i.capacity for i in of_kind) if of_kind else None}
+    if not items:
+        completeness = "none"
+    elif len(known) < len(items):
+        completeness = "partial"
+    else:
+        completeness = "complete"
+    totals = {t["indicator"]: t for t in epci_totals(convention=convention)}
+    return {
+        "registry": {
+            "places": sum(i.capacity for i in known) if known else None,
+            "item_count": len(items),
+            "items_without_capacity": len(items) - len(known),
+            "by_kind": by_kind,
+            "years": sorted({i.reference_year for i in items}),
+            "source": "; ".join(sorted({_item_source(i) for i in items})) or None,
+        },
+        "epci_totals": {
+            code.value: totals[code.value]
+            for code in (
+                OfferTotalIndicator.PLACES_ACCUEIL_COLLECTIF,
+                OfferTotalIndicator.MAISONS_ASSISTANTS_MATERNELS,
+                OfferTotalIndicator.ASSISTANTS_MATERNELS,
+            )
+            if code.value in totals
+        },
+        "completeness": completeness,
+    }
+
+
+def relais_coverage(*, convention: Convention) -> dict:
+    """Which communes of the EPCI a relais petite enfance covers, with shares of communes and population.
+
+    Coverage is only known once at least one relais of the registry lists its communes: until then every
+    commune is « couverture non renseignée » and the shares are None. When fewer relais list their communes
+    than the EPCI publishes, `completeness` is « partial »: a commune shown as not covered may be covered by a
+    relais not entered yet. Three queries.
+    """
+    communes = list(
+        Commune.objects.filter(epci_id=convention.epci_id)
+        .only("code", "name", "population", "population_year", "population_source", "geometry")
+        .order_by("name")
+    )
+    relais = list(
+        OfferItem.objects.filter(convention=convention, kind=OfferKind.RPE)
+        .select_related("commune")
+        .prefetch_related(Prefetch("covered_communes", queryset=Commune.objects.only("code")))
+        .order_by("name")
+    )
+    published = OfferTotal.objects.filter(
+        convention=convention, indicator=OfferTotalIndicator.RELAIS_PETITE_ENFANCE
+    ).order_by("-year")
+    published = next(
+        ({"value": t.quantity, "year": t.year, "source": t.source, "level": "epci"} for t in published[:1]), None
+    )
+    covering = defaultdict(list)
+    relais_with_communes = []
+    for item in relais:
+        codes = [c.code for c in item.covered_communes.all()]
+        if codes:
+            relais_with_communes.append(item)
+        for code in codes:
+            covering[code].append(item.name)
+    known = bool(relais_with_communes)
+    if not known:
+        completeness = "none"
+    elif published and published["value"] > len(relais_with_communes):
+        completeness = "partial"
+    else:
+        completeness = "complete"
+
+    rows = []
+    for commune in communes:
+        if not known:
+            status = CoverageStatus.UNKNOWN
+        elif commune.code in covering:
+            status = CoverageStatus.COVERED
+        else:
+            status = CoverageStatus.NOT_COVERED
+        rows.append(
+            {
+                "code": commune.code,
+                "name": commune.name,
+                "population": commune.population,
+                "geometry": commune.geometry,
+                "status": status.value,
+                "status_label": status.label,
+                "relais": covering.get(commune.code, []),
+            }
+        )
+    covered = [r for r in rows if r["status"] == CoverageStatus.COVERED]
+    populations_known = all(r["population"] is not None for r in rows)
+    population_total = sum(r["population"] for r in rows) if rows and populations_known else None
+    population_covered = sum(r["population"] for r in covered) if known and populations_known else None
+    population_years = sorted({c.population_year for c in communes if c.population_year})
+    population_sources = sorted({c.population_source for c in communes if c.population_source})
+    return {
+        "communes": rows,
+        "commune_count": len(rows),
+        "known": known,
+        "completeness": completeness,
+        "covered_count": len(covered) if known else None,
+        "not_covered_count": len(rows) - len(covered) if known else None,
+        "share_communes": _share(len(covered), len(rows)) if known else None,
+        "population_total": population_total,
+        "population_covered": population_covered,
+        "share_population": _share(population_covered, population_total),
+        "population_source": "; ".join(population_sources) or None,
+        "population_year": population_years[-1] if population_years else None,
+        "relais_count": len(relais),
+        "relais_with_communes": len(relais_with_communes),
+        "published_relais": published,
+        "source": "; ".join(sorted({_item_source(i) for i in relais_with_communes})) or None,
+        "aim": COVERAGE_AIM,
+    }

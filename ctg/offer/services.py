@@ -1,0 +1,203 @@
+"""Writes on the offer of services. Each function is keyword-only, atomic, validates before saving and leaves
+history (django-simple-history records who changed what)."""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from ctg.conventions.models import Convention
+from ctg.offer.enums import OfferKind, OfferTotalIndicator
+from ctg.offer.models import OfferItem, OfferTotal
+from ctg.territories.models import Commune
+
+EDITABLE_FIELDS = [
+    "kind",
+    "name",
+    "commune",
+    "capacity",
+    "manager_name",
+    "opening_year",
+    "source",
+    "reference_year",
+]
+
+
+def _set_history_user(obj, by):
+    if by is not None and getattr(by, "pk", None):
+        obj._history_user = by
+
+
+def _validate_item(
+    *,
+    convention: Convention,
+    kind: str,
+    name: str,
+    commune: Commune | None,
+    opening_year: int | None,
+    reference_year: int | None,
+    source: str,
+    covered_communes: list[Commune],
+) -> None:
+    errors = {}
+    if kind not in OfferKind.values:
+        errors["kind"] = f"Type d'équipement inconnu : « {kind} »."
+    if not name.strip():
+        errors["name"] = "Le nom est obligatoire."
+    if commune is None:
+        errors["commune"] = "La commune d'implantation est obligatoire."
+    elif commune.epci_id != convention.epci_id:
+        errors["commune"] = (
+            f"La commune {commune.name} ({commune.code}) n'appartient pas à l'EPCI {convention.epci.name}."
+        )
+    this_year = datetime.date.today().year
+    if opening_year is not None and opening_year > this_year:
+        errors["opening_year"] = f"L'année d'ouverture ne peut pas dépasser {this_year}."
+    if reference_year is None:
+        errors["reference_year"] = "L'année de référence des informations est obligatoire."
+    elif reference_year > this_year:
+        errors["reference_year"] = f"L'année de référence ne peut pas dépasser {this_year}."
+    if not source.strip():
+        errors["source"] = "La source de l'information est obligatoire."
+    if covered_communes and kind != OfferKind.RPE:
+        errors["covered_communes"] = "Seul un relais petite enfance couvre une liste de communes."
+    outside = sorted((c for c in covered_communes if c.epci_id != convention.epci_id), key=lambda c: c.code)
+    if outside:
+        names = ", ".join(f"{c.name} ({c.code})" for c in outside)
+        errors["covered_communes"] = f"Ces communes n'appartiennent pas à l'EPCI {convention.epci.name} : {names}."
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def offer_item_create(
+    *,
+    convention: Convention,
+    kind: str,
+    name: str,
+    commune: Commune,
+    source: str,
+    reference_year: int,
+    capacity: int | None = None,
+    manager_name: str = "",
+    opening_year: int | None = None,
+    covered_communes: list[Commune] | None = None,
+    by=None,
+) -> OfferItem:
+    covered_communes = list(covered_communes or [])
+    _validate_item(
+        convention=convention,
+        kind=kind,
+        name=name,
+        commune=commune,
+        opening_year=opening_year,
+        reference_year=reference_year,
+        source=source,
+        covered_communes=covered_communes,
+    )
+    item = OfferItem(
+        convention=convention,
+        kind=kind,
+        name=name.strip(),
+        commune=commune,
+        capacity=capacity,
+        manager_name=manager_name.strip(),
+        opening_year=opening_year,
+        source=source.strip(),
+        reference_year=reference_year,
+    )
+    item.full_clean()
+    _set_history_user(item, by)
+    item.save()
+    if covered_communes:
+        item.covered_communes.set(covered_communes)
+    return item
+
+
+@transaction.atomic
+def offer_item_update(
+    *,
+    item: OfferItem,
+    expected_version: int | None,
+    kind: str,
+    name: str,
+    commune: Commune,
+    source: str,
+    reference_year: int,
+    capacity: int | None = None,
+    manager_name: str = "",
+    opening_year: int | None = None,
+    covered_communes: list[Commune] | None = None,
+    by=None,
+) -> OfferItem:
+    """Change an item; refused when someone else saved it since `expected_version` was read."""
+    locked = OfferItem.objects.select_for_update().select_related("convention__epci").get(pk=item.pk)
+    if expected_version is not None and locked.version != expected_version:
+        raise ValidationError(
+            "Cet équipement a été modifié par une autre personne pendant votre saisie : "
+            "rechargez la page pour repartir de sa dernière version."
+        )
+    covered_communes = list(covered_communes or [])
+    _validate_item(
+        convention=locked.convention,
+        kind=kind,
+        name=name,
+        commune=commune,
+        opening_year=opening_year,
+        reference_year=reference_year,
+        source=source,
+        covered_communes=covered_communes,
+    )
+    locked.kind = kind
+    locked.name = name.strip()
+    locked.commune = commune
+    locked.capacity = capacity
+    locked.manager_name = manager_name.strip()
+    locked.opening_year = opening_year
+    locked.source = source.strip()
+    locked.reference_year = reference_year
+    locked.version += 1
+    locked.full_clean()
+    _set_history_user(locked, by)
+    locked.save()
+    if {c.code for c in covered_communes} != set(locked.covered_communes.values_list("code", flat=True)):
+        locked.covered_communes.set(covered_communes)
+    return locked
+
+
+@transaction.atomic
+def offer_item_delete(*, item: OfferItem, by=None) -> None:
+    _set_history_user(item, by)
+    item.delete()
+
+
+@transaction.atomic
+def offer_total_record(
+    *, convention: Convention, indicator: str, year: int, quantity: int, source: str, by=None
+) -> tuple[OfferTotal, bool]:
+    """Record an EPCI-level published total; the same figure twice changes nothing. Returns (total, changed)."""
+    errors = {}
+    if indicator not in OfferTotalIndicator.values:
+        errors["indicator"] = f"Indicateur inconnu : « {indicator} »."
+    if quantity is None or quantity < 0:
+        errors["quantity"] = "Le nombre doit être un entier positif ou nul."
+    if not source.strip():
+        errors["source"] = "La source du total est obligatoire."
+    if errors:
+        raise ValidationError(errors)
+    total = (
+        OfferTotal.objects.select_for_update().filter(convention=convention, indicator=indicator, year=year).first()
+    )
+    if total is not None:
+        if total.quantity == quantity and total.source == source.strip():
+            return total, False
+        total.quantity = quantity
+        total.source = source.strip()
+    else:
+        total = OfferTotal(
+            convention=convention, indicator=indicator, year=year, quantity=quantity, source=source.strip()
+        )
+    total.full_clean()
+    _set_history_user(total, by)
+    total.save()
+    return total, True

@@ -1,0 +1,177 @@
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_POST
+
+from ctg.charts.render import render_png, render_svg
+from ctg.conventions.models import Convention
+from ctg.offer.imports import COLUMNS_HELP, OfferImportError, offer_import_csv
+from ctg.offer.maps import relais_coverage_map_spec
+from ctg.offer.models import OfferItem
+from ctg.offer.perms import (
+    can_add_offer_item,
+    can_add_offer_item_in,
+    can_edit_offer_item,
+    can_import_offer,
+    restricted_commune,
+)
+from ctg.offer.selectors import offer_index, relais_coverage
+from ctg.offer.services import offer_item_create, offer_item_delete, offer_item_update
+from ctg.www.offer_views.forms import OfferImportForm, OfferItemForm
+
+ITEM_FIELDS = [
+    "kind",
+    "name",
+    "commune",
+    "capacity",
+    "manager_name",
+    "opening_year",
+    "source",
+    "reference_year",
+    "covered_communes",
+]
+
+
+def get_convention_for(request, convention_pk) -> Convention:
+    """The convention if the user may read it, else 404 (never reveal that it exists)."""
+    return get_object_or_404(Convention.objects.for_user(request.user).select_related("epci", "caf"), pk=convention_pk)
+
+
+def get_item_for(convention, pk) -> OfferItem:
+    return get_object_or_404(
+        OfferItem.objects.filter(convention=convention).select_related("commune", "convention__epci"), pk=pk
+    )
+
+
+def _add_service_errors(form, exc: ValidationError):
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            for error in errors:
+                form.add_error(field if field in form.fields else None, error)
+    else:
+        for error in exc.messages:
+            form.add_error(None, error)
+
+
+def index(request, convention_pk):
+    convention = get_convention_for(request, convention_pk)
+    coverage = relais_coverage(convention=convention)
+    spec = relais_coverage_map_spec(convention=convention, coverage=coverage)
+    data = offer_index(convention=convention)
+    editable_ids = {
+        item.pk for group in data["kinds"] for item in group["items"] if can_edit_offer_item(request.user, item)
+    }
+    context = {
+        "convention": convention,
+        "coverage": coverage,
+        "map_svg": mark_safe(render_svg(spec)) if spec else None,
+        "map_description": spec["description"] if spec else "",
+        "can_add": can_add_offer_item(request.user, convention),
+        "can_import": can_import_offer(request.user, convention),
+        "editable_ids": editable_ids,
+        **data,
+    }
+    return render(request, "offer_views/index.html", context)
+
+
+def coverage_map(request, convention_pk, fmt):
+    convention = get_convention_for(request, convention_pk)
+    spec = relais_coverage_map_spec(convention=convention, coverage=relais_coverage(convention=convention))
+    if spec is None:
+        return HttpResponse("Aucun contour communal n'est disponible pour ce territoire.", status=404)
+    if fmt == "svg":
+        response = HttpResponse(render_svg(spec), content_type="image/svg+xml")
+    else:
+        response = HttpResponse(render_png(spec), content_type="image/png")
+    response["Content-Disposition"] = f'attachment; filename="couverture-relais-{convention.pk}.{fmt}"'
+    return response
+
+
+def create(request, convention_pk):
+    convention = get_convention_for(request, convention_pk)
+    if not can_add_offer_item(request.user, convention):
+        raise PermissionDenied("Votre rôle ne permet pas de modifier l'offre de services.")
+    commune_code = restricted_commune(request.user, convention)
+    form = OfferItemForm(request.POST or None, convention=convention, commune_code=commune_code)
+    if request.method == "POST" and form.is_valid():
+        fields = {name: form.cleaned_data[name] for name in ITEM_FIELDS}
+        fields["covered_communes"] = list(fields["covered_communes"])
+        if not can_add_offer_item_in(request.user, convention, fields["commune"].code):
+            raise PermissionDenied("Vous ne pouvez saisir que l'offre de votre commune.")
+        try:
+            item = offer_item_create(convention=convention, by=request.user, **fields)
+        except ValidationError as exc:
+            _add_service_errors(form, exc)
+        else:
+            messages.success(request, f"« {item.name} » a été ajouté à l'offre de services.")
+            return redirect("offer_views:index", convention_pk=convention.pk)
+    return render(request, "offer_views/form.html", {"convention": convention, "form": form, "item": None})
+
+
+def edit(request, convention_pk, pk):
+    convention = get_convention_for(request, convention_pk)
+    item = get_item_for(convention, pk)
+    if not can_edit_offer_item(request.user, item):
+        raise PermissionDenied("Votre rôle ne permet pas de modifier cet équipement.")
+    commune_code = restricted_commune(request.user, convention)
+    initial = {name: getattr(item, name) for name in ITEM_FIELDS if name != "covered_communes"}
+    initial["covered_communes"] = list(item.covered_communes.values_list("code", flat=True))
+    initial["version"] = item.version
+    form = OfferItemForm(request.POST or None, initial=initial, convention=convention, commune_code=commune_code)
+    if request.method == "POST" and form.is_valid():
+        fields = {name: form.cleaned_data[name] for name in ITEM_FIELDS}
+        fields["covered_communes"] = list(fields["covered_communes"])
+        try:
+            item = offer_item_update(
+                item=item, expected_version=form.cleaned_data["version"], by=request.user, **fields
+            )
+        except ValidationError as exc:
+            _add_service_errors(form, exc)
+        else:
+            messages.success(request, f"« {item.name} » a été modifié.")
+            return redirect("offer_views:index", convention_pk=convention.pk)
+    return render(request, "offer_views/form.html", {"convention": convention, "form": form, "item": item})
+
+
+@require_POST
+def delete(request, convention_pk, pk):
+    convention = get_convention_for(request, convention_pk)
+    item = get_item_for(convention, pk)
+    if not can_edit_offer_item(request.user, item):
+        raise PermissionDenied("Votre rôle ne permet pas de supprimer cet équipement.")
+    name = item.name
+    offer_item_delete(item=item, by=request.user)
+    messages.success(request, f"« {name} » a été retiré de l'offre de services.")
+    return redirect("offer_views:index", convention_pk=convention.pk)
+
+
+def import_csv(request, convention_pk):
+    convention = get_convention_for(request, convention_pk)
+    if not can_import_offer(request.user, convention):
+        raise PermissionDenied("Seuls les administrateurs et contributeurs importent un fichier d'offre.")
+    form = OfferImportForm(request.POST or None, request.FILES or None)
+    report = errors = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            report = offer_import_csv(
+                convention=convention,
+                content=upload.read(),
+                file_name=upload.name,
+                dry_run=form.cleaned_data["dry_run"],
+                by=request.user,
+            )
+        except OfferImportError as exc:
+            errors = exc.errors
+        finally:
+            upload.close()
+    context = {
+        "convention": convention,
+        "form": form,
+        "report": report,
+        "errors": errors,
+        "columns": COLUMNS_HELP,
+    }
+    return render(request, "offer_views/import.html", context, status=422 if errors else 200)
