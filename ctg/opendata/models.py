@@ -51,6 +51,9 @@ class Observation(models.Model):
     year = models.PositiveSmallIntegerField("année")
     value = models.DecimalField("valeur", max_digits=20, decimal_places=6, null=True, blank=True)
     status = models.CharField("statut", max_length=8, choices=ObservationStatus.choices, default=ObservationStatus.OK)
+    # Set on an aggregate the importer could not build from all its parts (e.g. a commune with an IRIS missing
+    # or secret in a CAF file): the cell then has status missing and no value.
+    incomplete = models.BooleanField("agrégat incomplet", default=False)
 
     class Meta:
         verbose_name = "observation"
@@ -72,3 +75,21 @@ class Observation(models.Model):
     def __str__(self):
         shown = self.value if self.value is not None else self.status
         return f"{self.variable} {self.year} {self.level}:{self.code} = {shown}"
+
+
+class IrisZone(models.Model):
+    """An IRIS of the INSEE reference: the sub-commune unit, and the commune it belongs to."""
+
+    code = models.CharField("code IRIS", max_length=9, primary_key=True)
+    commune_code = models.CharField("code commune", max_length=5, db_index=True)
+    name = models.CharField("nom", max_length=200)
+    kind = models.CharField("type d'IRIS", max_length=1)
+    vintage = models.PositiveSmallIntegerField("millésime du référentiel")
+
+    class Meta:
+        verbose_name = "IRIS"
+        verbose_name_plural = "IRIS"
+        ordering = ["code"]
+
+    def __str__(self):
+        return f"{self.name} ({self.code})"
