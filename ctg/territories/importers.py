@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, models, transaction
 
 from ctg.territories.enums import EpciKind
 from ctg.territories.models import EPCI, Commune, Departement, Region
@@ -199,16 +199,49 @@ def _sync(model, key: str, rows: dict[str, dict], counts: ImportCounts) -> None:
     for code, values in rows.items():
         current = existing.get(code)
         if current is None:
-            to_create.append(model(**{key: code}, **values))
+            to_create.append((code, values))
         elif any(current[f] != v for f, v in values.items()):
             to_update.append(model(**{key: code}, **values))
         else:
             counts.unchanged += 1
-    model.objects.bulk_create(to_create, batch_size=BATCH_SIZE)
+    _insert_rows(model, key, to_create)
     if to_update:
         model.objects.bulk_update(to_update, fields, batch_size=BATCH_SIZE)
     counts.created += len(to_create)
     counts.updated += len(to_update)
+
+
+def _insert_rows(model, key: str, rows: list[tuple[str, dict]]) -> None:
+    """Insert new rows with one parametrised statement per batch: the ORM's per-object work is the bottleneck
+    of a national import, and these rows need no signals or defaults beyond what the file provides."""
+    if not rows:
+        return
+    fields = [key, *rows[0][1].keys()]
+    model_fields = [model._meta.get_field(name) for name in fields]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in model_fields)
+    placeholders = ", ".join(["%s"] * len(fields))
+    sql = f"INSERT INTO {connection.ops.quote_name(model._meta.db_table)} ({columns}) VALUES ({placeholders})"
+    json_positions = [i for i, f in enumerate(model_fields) if isinstance(f, models.JSONField)]
+    json_fields = {i: model_fields[i] for i in json_positions}
+    if connection.vendor == "postgresql":
+        # COPY is PostgreSQL's bulk path: an order of magnitude faster than batched INSERTs.
+        copy_sql = f"COPY {connection.ops.quote_name(model._meta.db_table)} ({columns}) FROM STDIN"
+        with connection.cursor() as cursor, cursor.cursor.copy(copy_sql) as copy:
+            for code, values in rows:
+                row = [code, *values.values()]
+                for i in json_positions:
+                    row[i] = json.dumps(row[i])
+                copy.write_row(row)
+        return
+    params = []
+    for code, values in rows:
+        row = [code, *values.values()]
+        for i, field in json_fields.items():
+            row[i] = field.get_db_prep_save(row[i], connection)
+        params.append(row)
+    with connection.cursor() as cursor:
+        for start in range(0, len(params), BATCH_SIZE):
+            cursor.executemany(sql, params[start : start + BATCH_SIZE])
 
 
 def import_referential(directory: Path = REFERENTIAL_DIR) -> dict[str, ImportCounts]:

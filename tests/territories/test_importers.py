@@ -51,6 +51,7 @@ class TestNationalImport:
         assert caux_seine.population == 77968
         bolbec = Commune.objects.get(code="76114")
         assert (bolbec.population, bolbec.population_year, bolbec.siren) == (11618, 2022, "217601145")
+        assert bolbec.postal_codes == ["76210"]
         # Codes are strings: leading zeros and Corsica survive.
         assert Commune.objects.filter(code="01001").exists()
         assert Commune.objects.filter(code__startswith="2A").exists()
