@@ -40,7 +40,7 @@ def can_import_offer(user, convention) -> bool:
 
 
 def restricted_commune(user, convention) -> str | None:
-    """The only commune where the user may place equipment, or None when the whole EPCI is open to them."""
+    """The only commune where a commune member may place equipment; None for everyone else (see can_add_offer_item)."""
     if can_edit_content(user, convention):
         return None
     return commune_of_member(user, convention)

@@ -1,5 +1,13 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from ctg.www.enjeux_views import views
 
 app_name = "enjeux_views"
 
-urlpatterns = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("ajouter/", views.create, name="create"),
+    path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/modifier/", views.edit, name="edit"),
+    path("<int:pk>/valider/", views.validate, name="validate"),
+]

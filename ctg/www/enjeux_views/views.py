@@ -1,0 +1,135 @@
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from ctg.conventions.models import Convention
+from ctg.diagnostic.models import Enjeu
+from ctg.diagnostic.perms import can_edit_enjeu, can_validate_enjeu
+from ctg.diagnostic.selectors import enjeu_history, enjeux_by_theme, themes_for
+from ctg.diagnostic.services import enjeu_create, enjeu_update, enjeu_validate
+from ctg.www.enjeux_views.forms import EnjeuForm, EnjeuValidateForm
+
+FIELDS = ["theme", "title", "text", "priority", "indicator_codes"]
+
+
+def get_convention_for(request, convention_pk) -> Convention:
+    """The convention if the user may read it, else 404 (never reveal that it exists)."""
+    return get_object_or_404(Convention.objects.for_user(request.user).select_related("epci", "caf"), pk=convention_pk)
+
+
+def get_enjeu_for(convention, pk) -> Enjeu:
+    return get_object_or_404(
+        Enjeu.objects.filter(convention=convention).select_related("theme", "validated_by"), pk=pk
+    )
+
+
+def _add_service_errors(form, exc: ValidationError):
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            for error in errors:
+                form.add_error(field if field in form.fields else None, error)
+    else:
+        for error in exc.messages:
+            form.add_error(None, error)
+
+
+def index(request, convention_pk):
+    convention = get_convention_for(request, convention_pk)
+    context = {
+        "convention": convention,
+        "can_edit": can_edit_enjeu(request.user, convention),
+        **enjeux_by_theme(convention=convention),
+    }
+    return render(request, "enjeux_views/index.html", context)
+
+
+def create(request, convention_pk):
+    convention = get_convention_for(request, convention_pk)
+    if not can_edit_enjeu(request.user, convention):
+        raise PermissionDenied("Seuls les administrateurs et contributeurs proposent des enjeux.")
+    initial = {"theme": request.GET.get("theme")} if request.GET.get("theme", "").isdigit() else {}
+    form = EnjeuForm(request.POST or None, initial=initial, themes=themes_for(convention))
+    if request.method == "POST" and form.is_valid():
+        try:
+            enjeu = enjeu_create(
+                convention=convention, by=request.user, **{name: form.cleaned_data[name] for name in FIELDS}
+            )
+        except ValidationError as exc:
+            _add_service_errors(form, exc)
+        else:
+            messages.success(request, f"L'enjeu « {enjeu.title} » est proposé.")
+            return redirect("enjeux_views:detail", convention_pk=convention.pk, pk=enjeu.pk)
+    return render(request, "enjeux_views/form.html", {"convention": convention, "form": form, "enjeu": None})
+
+
+def detail(request, convention_pk, pk):
+    convention = get_convention_for(request, convention_pk)
+    enjeu = get_enjeu_for(convention, pk)
+    context = {
+        "convention": convention,
+        "enjeu": enjeu,
+        "history": enjeu_history(enjeu),
+        "can_edit": can_edit_enjeu(request.user, convention),
+        "can_validate": can_validate_enjeu(request.user, convention) and not enjeu.is_validated,
+        "validate_form": EnjeuValidateForm(),
+    }
+    return render(request, "enjeux_views/detail.html", context)
+
+
+def edit(request, convention_pk, pk):
+    convention = get_convention_for(request, convention_pk)
+    enjeu = get_enjeu_for(convention, pk)
+    if not can_edit_enjeu(request.user, convention):
+        raise PermissionDenied("Seuls les administrateurs et contributeurs modifient les enjeux.")
+    initial = {
+        "theme": enjeu.theme_id,
+        "title": enjeu.title,
+        "text": enjeu.text,
+        "priority": enjeu.priority,
+        "indicator_codes": ", ".join(enjeu.indicator_codes),
+        "version": enjeu.version,
+    }
+    form = EnjeuForm(request.POST or None, initial=initial, themes=themes_for(convention) + [enjeu.theme])
+    if request.method == "POST" and form.is_valid():
+        was_validated = enjeu.is_validated
+        try:
+            enjeu = enjeu_update(
+                enjeu=enjeu,
+                expected_version=form.cleaned_data["version"],
+                by=request.user,
+                **{name: form.cleaned_data[name] for name in FIELDS},
+            )
+        except ValidationError as exc:
+            _add_service_errors(form, exc)
+        else:
+            if was_validated and not enjeu.is_validated:
+                messages.warning(
+                    request, "L'enjeu a changé : il repasse à l'état « proposé » et devra être validé par le COPIL."
+                )
+            else:
+                messages.success(request, "L'enjeu a été enregistré.")
+            return redirect("enjeux_views:detail", convention_pk=convention.pk, pk=enjeu.pk)
+    return render(request, "enjeux_views/form.html", {"convention": convention, "form": form, "enjeu": enjeu})
+
+
+@require_POST
+def validate(request, convention_pk, pk):
+    convention = get_convention_for(request, convention_pk)
+    enjeu = get_enjeu_for(convention, pk)
+    if not can_validate_enjeu(request.user, convention):
+        raise PermissionDenied("Seuls les administrateurs enregistrent la validation d'un enjeu par le COPIL.")
+    form = EnjeuValidateForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect("enjeux_views:detail", convention_pk=convention.pk, pk=enjeu.pk)
+    try:
+        enjeu_validate(enjeu=enjeu, validated_on=form.cleaned_data["validated_on"], by=request.user)
+    except ValidationError as exc:
+        for error in exc.messages:
+            messages.error(request, error)
+    else:
+        messages.success(request, f"Enjeu validé par le COPIL du {form.cleaned_data['validated_on']:%d/%m/%Y}.")
+    return redirect("enjeux_views:detail", convention_pk=convention.pk, pk=enjeu.pk)
