@@ -6,7 +6,7 @@ from ctg.reports.cells import neutralise
 @pytest.mark.parametrize(
     "value,expected",
     [
-        ("=HYPERLINK(\"http://x.invalid\")", "'=HYPERLINK(\"http://x.invalid\")"),
+        ('=HYPERLINK("http://x.invalid")', '\'=HYPERLINK("http://x.invalid")'),
         ("+33 1 23", "'+33 1 23"),
         ("-2+3", "'-2+3"),
         ("@SUM(A1)", "'@SUM(A1)"),

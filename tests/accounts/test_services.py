@@ -142,7 +142,9 @@ class TestAccountDeletion:
         member = MembershipFactory(convention=convention, role=Role.CONTRIBUTEUR, user__first_name="Ninon")
         user = member.user
         convention_change_phase(convention=convention, phase="diagnostic", by=user)
-        SecurityEvent.objects.create(kind=SecurityEventKind.LOGIN, user=user, username=user.username, ip_address="10.0.0.1")
+        SecurityEvent.objects.create(
+            kind=SecurityEventKind.LOGIN, user=user, username=user.username, ip_address="10.0.0.1"
+        )
         old_email, old_username = user.email, user.username
 
         user_delete(user=user, by=user)

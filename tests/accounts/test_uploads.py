@@ -20,7 +20,7 @@ def _zip(member: str) -> bytes:
 @pytest.mark.parametrize(
     "name,content,allowed,kind",
     [
-        ("donnees.csv", "code;nom\n76114;Bolbec\n".encode(), {"csv"}, "csv"),
+        ("donnees.csv", b"code;nom\n76114;Bolbec\n", {"csv"}, "csv"),
         ("donnees.csv", "code;nom\n76114;Fécamp\n".encode("cp1252"), {"csv", "xlsx"}, "csv"),
         ("tableau.xlsx", _zip("xl/workbook.xml"), {"csv", "xlsx"}, "xlsx"),
         ("note.docx", _zip("word/document.xml"), {"docx", "pdf"}, "docx"),

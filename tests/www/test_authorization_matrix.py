@@ -1,0 +1,357 @@
+"""Authorisation matrix: every URL of the project × every kind of visitor × GET and POST.
+
+The URLs come from the resolver, so a new page is covered as soon as it is routed; a page with no expectation
+below makes test_every_url_has_an_expectation fail and list its name.
+
+How to add a page: add one entry to PAGES, keyed by its URL name ("namespace:name"):
+
+    "plans_views:action_edit": Page(
+        get=PILOT_EDITOR,
+        post=PILOT_EDITOR,
+        kwargs=lambda w: {"convention_pk": w.a.pk, "pk": own_action(w).pk},
+    ),
+
+- get / post: an access level below (PUBLIC, AUTHENTICATED, READER, EDITOR, ADMIN, COMMUNE_EDITOR, PILOT_EDITOR,
+  NOT_ALLOWED, NOT_ALLOWED_PUBLIC), or level.but(actor=outcome, ...) for an exception.
+  (own_action(w) being a helper of yours: ActionFactory(convention=w.a, pilot_user=w.user("pilote"))).
+- kwargs: a function of the World returning the URL kwargs. Without it, convention_pk and pk are convention A's.
+  Build your objects there with your factories: w.a and w.b are conventions A and B, w.user("pilote") the pilot
+  of A, w.own_commune the commune of A's commune member, w.other_commune another engaged commune of A.
+- data: a function of the World returning the POST body when an empty body would not reach the check you
+  want (most views check permissions before reading the body, so it is rarely needed).
+
+Each (page, method) test runs every visitor in its own rolled-back savepoint, so a POST by one visitor cannot
+change what the next one sees, and reports every mismatch at once. Outcomes: "ok" (2xx, or a redirect other than
+to the login page), "login" (redirect to the login page), 403, 404, 405. Every response must also carry a
+Content-Security-Policy without 'unsafe-inline'. The Django admin is excluded (it has its own permission system,
+see test_admin_refuses_non_staff).
+"""
+
+import dataclasses
+from collections.abc import Callable
+
+import pytest
+from django.contrib.auth.tokens import default_token_generator
+from django.db import transaction
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from ctg.accounts.enums import Role
+from tests.accounts.factories import DepartementAccessFactory, InvitationFactory, MembershipFactory, UserFactory
+from tests.conventions.factories import ConventionFactory
+from tests.territories.factories import CommuneFactory, DepartementFactory, EpciFactory
+
+OK, LOGIN, FORBIDDEN, NOT_FOUND, NOT_ALLOWED_STATUS = "ok", "login", 403, 404, 405
+
+# Who visits. "departement_reader" reads every convention of A's département without a membership;
+# "member_b" administers convention B only; "other_commune" has the commune role on A for another commune.
+ACTORS = [
+    "anonymous",
+    "administrateur",
+    "contributeur",
+    "pilote",
+    "commune",
+    "lecteur",
+    "departement_reader",
+    "member_b",
+    "other_commune",
+]
+A_ROLES = ["administrateur", "contributeur", "pilote", "commune", "lecteur", "other_commune"]
+
+
+@dataclasses.dataclass(frozen=True)
+class Level:
+    outcomes: dict
+
+    def but(self, **overrides) -> "Level":
+        unknown = set(overrides) - set(ACTORS)
+        assert not unknown, f"Unknown actors: {unknown}"
+        return Level({**self.outcomes, **overrides})
+
+
+def _level(ok: set[str], *, anonymous=LOGIN, outsider=NOT_FOUND, refused=FORBIDDEN) -> Level:
+    outcomes = {"anonymous": anonymous, "member_b": outsider}
+    for actor in [*A_ROLES, "departement_reader"]:
+        outcomes[actor] = OK if actor in ok else refused
+    return Level(outcomes)
+
+
+PUBLIC = Level(dict.fromkeys(ACTORS, OK))
+AUTHENTICATED = Level({**dict.fromkeys(ACTORS, OK), "anonymous": LOGIN})
+READER = _level({*A_ROLES, "departement_reader"})
+EDITOR = _level({"administrateur", "contributeur"})
+ADMIN = _level({"administrateur"})
+COMMUNE_EDITOR = _level({"administrateur", "contributeur", "commune"})
+PILOT_EDITOR = _level({"administrateur", "contributeur", "pilote"})
+NOT_ALLOWED = Level({**dict.fromkeys(ACTORS, NOT_ALLOWED_STATUS), "anonymous": LOGIN})
+NOT_ALLOWED_PUBLIC = Level(dict.fromkeys(ACTORS, NOT_ALLOWED_STATUS))
+
+
+class World:
+    """Two conventions and one visitor of each kind; objects for URL kwargs are built by the entries."""
+
+    def __init__(self):
+        departement = DepartementFactory()
+        epci_a = EpciFactory()
+        self.own_commune = CommuneFactory(epci=epci_a, departement=departement)
+        self.other_commune = CommuneFactory(epci=epci_a, departement=departement)
+        self.a = ConventionFactory(epci=epci_a, title="Convention A")
+        self.a.communes.set([self.own_commune, self.other_commune])
+        epci_b = EpciFactory()
+        self.b_commune = CommuneFactory(epci=epci_b, departement=DepartementFactory())
+        self.b = ConventionFactory(epci=epci_b, title="Convention B")
+        self.b.communes.set([self.b_commune])
+        self.users = {"anonymous": None}
+        for role in ["administrateur", "contributeur", "pilote", "lecteur"]:
+            self.users[role] = MembershipFactory(convention=self.a, role=role, user__username=role).user
+        self.users["commune"] = MembershipFactory(
+            convention=self.a, role=Role.COMMUNE, commune=self.own_commune, user__username="commune"
+        ).user
+        self.users["other_commune"] = MembershipFactory(
+            convention=self.a, role=Role.COMMUNE, commune=self.other_commune, user__username="autre_commune"
+        ).user
+        self.users["member_b"] = MembershipFactory(
+            convention=self.b, role=Role.ADMINISTRATEUR, user__username="membre_b"
+        ).user
+        self.users["departement_reader"] = DepartementAccessFactory(
+            departement=departement, user__username="lecteur_departement"
+        ).user
+
+    def user(self, actor):
+        return self.users[actor]
+
+    def membership(self, actor):
+        return self.users[actor].memberships.get(convention=self.a)
+
+
+def _public_a(w: World) -> dict:
+    w.a.is_public = True
+    w.a.save(update_fields=["is_public"])
+    return {"pk": w.a.pk}
+
+
+def _password_reset_link(w: World) -> dict:
+    user = UserFactory()
+    return {"uidb64": urlsafe_base64_encode(force_bytes(user.pk)), "token": default_token_generator.make_token(user)}
+
+
+def _admin_member(w: World, actor="lecteur") -> dict:
+    return {"convention_pk": w.a.pk, "pk": w.membership(actor).pk}
+
+
+@dataclasses.dataclass(frozen=True)
+class Page:
+    get: Level
+    post: Level
+    kwargs: Callable[[World], dict] | None = None
+    data: Callable[[World], dict] | None = None
+
+
+PAGES: dict[str, Page] = {
+    # --- accounts_views ---
+    "accounts_views:login": Page(get=PUBLIC, post=PUBLIC),
+    "accounts_views:logout": Page(get=NOT_ALLOWED, post=AUTHENTICATED),
+    "accounts_views:password_reset": Page(get=PUBLIC, post=PUBLIC),
+    "accounts_views:password_reset_done": Page(get=PUBLIC, post=NOT_ALLOWED_PUBLIC),
+    "accounts_views:password_reset_confirm": Page(get=PUBLIC, post=PUBLIC, kwargs=_password_reset_link),
+    "accounts_views:password_reset_complete": Page(get=PUBLIC, post=NOT_ALLOWED_PUBLIC),
+    "accounts_views:password_change": Page(get=AUTHENTICATED, post=AUTHENTICATED),
+    # An invitation for a new address: only someone logged out (or logged in with that address) may use it.
+    "accounts_views:invitation_accept": Page(
+        get=Level({**dict.fromkeys(ACTORS, FORBIDDEN), "anonymous": OK}),
+        post=Level({**dict.fromkeys(ACTORS, FORBIDDEN), "anonymous": OK}),
+        kwargs=lambda w: {"token": InvitationFactory(convention=w.a).token},
+    ),
+    "accounts_views:profile": Page(get=AUTHENTICATED, post=AUTHENTICATED),
+    "accounts_views:profile_export": Page(get=AUTHENTICATED, post=AUTHENTICATED),
+    "accounts_views:profile_delete": Page(get=AUTHENTICATED, post=AUTHENTICATED),
+    "accounts_views:members": Page(get=ADMIN, post=ADMIN),
+    "accounts_views:member_role": Page(get=NOT_ALLOWED, post=ADMIN, kwargs=_admin_member),
+    "accounts_views:member_remove": Page(get=NOT_ALLOWED, post=ADMIN, kwargs=_admin_member),
+    "accounts_views:invitation_revoke": Page(
+        get=NOT_ALLOWED,
+        post=ADMIN,
+        kwargs=lambda w: {"convention_pk": w.a.pk, "pk": InvitationFactory(convention=w.a).pk},
+    ),
+    "accounts_views:publication": Page(get=NOT_ALLOWED, post=ADMIN),
+    "accounts_views:journal": Page(get=ADMIN, post=ADMIN),
+    # --- public_views ---
+    "public_views:convention": Page(get=PUBLIC, post=NOT_ALLOWED_PUBLIC, kwargs=_public_a),
+    # --- conventions_views ---
+    "conventions_views:home": Page(get=AUTHENTICATED, post=AUTHENTICATED),
+    "conventions_views:detail": Page(get=READER, post=READER, kwargs=lambda w: {"pk": w.a.pk}),
+    "conventions_views:territory_map": Page(
+        # Synthetic communes have no boundaries: the map answers 404 once access is granted.
+        get=READER.but(**{actor: NOT_FOUND for actor in [*A_ROLES, "departement_reader"]}),
+        post=READER.but(**{actor: NOT_FOUND for actor in [*A_ROLES, "departement_reader"]}),
+        kwargs=lambda w: {"pk": w.a.pk, "fmt": "svg"},
+    ),
+    "conventions_views:change_phase": Page(get=NOT_ALLOWED, post=ADMIN, kwargs=lambda w: {"pk": w.a.pk}),
+    # --- territories_views (the national referential is public data, readable by every logged-in user) ---
+    "territories_views:search": Page(get=AUTHENTICATED, post=AUTHENTICATED),
+    "territories_views:epci": Page(get=AUTHENTICATED, post=AUTHENTICATED, kwargs=lambda w: {"siren": w.a.epci.siren}),
+    "territories_views:commune": Page(
+        get=AUTHENTICATED, post=AUTHENTICATED, kwargs=lambda w: {"code": w.own_commune.code}
+    ),
+}
+
+EXCLUDED_NAMESPACES = {"admin"}
+
+
+def project_url_names() -> dict[str, list[str]]:
+    """Every named URL of the project (outside the admin) with the names of its kwargs."""
+    names = {}
+
+    def walk(patterns, namespace):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                child = namespace
+                if pattern.namespace:
+                    child = f"{namespace}:{pattern.namespace}" if namespace else pattern.namespace
+                if child and child.split(":")[0] in EXCLUDED_NAMESPACES:
+                    continue
+                walk(pattern.url_patterns, child)
+            elif isinstance(pattern, URLPattern) and pattern.name:
+                name = f"{namespace}:{pattern.name}" if namespace else pattern.name
+                names[name] = list(pattern.pattern.regex.groupindex)
+
+    walk(get_resolver().url_patterns, "")
+    return names
+
+
+def test_every_url_has_an_expectation():
+    routed = project_url_names()
+    missing = sorted(set(routed) - set(PAGES))
+    stale = sorted(set(PAGES) - set(routed))
+    assert not missing, "URLs without an entry in PAGES (tests/www/test_authorization_matrix.py):\n" + "\n".join(
+        missing
+    )
+    assert not stale, "Entries in PAGES for URLs that no longer exist:\n" + "\n".join(stale)
+
+
+def _kwargs(page: Page, world: World, name: str) -> dict:
+    if page.kwargs:
+        return page.kwargs(world)
+    kwargs = {}
+    for key in project_url_names().get(name, []):
+        if key in ("convention_pk", "pk"):
+            kwargs[key] = world.a.pk
+        else:
+            raise AssertionError(f"{name}: give a kwargs function for '{key}'")
+    return kwargs
+
+
+def outcome(response):
+    if response.status_code in (301, 302, 303, 307, 308):
+        login_url = reverse("accounts_views:login")
+        return LOGIN if response["Location"].startswith(login_url + "?") else OK
+    if 200 <= response.status_code < 300:
+        return OK
+    return response.status_code
+
+
+def check_security_headers(response) -> str | None:
+    policy = response.get("Content-Security-Policy", "")
+    if not policy:
+        return "no Content-Security-Policy header"
+    if "unsafe-inline" in policy or "unsafe-eval" in policy:
+        return f"weak Content-Security-Policy: {policy}"
+    return None
+
+
+def run_matrix(name: str, method: str, page: Page):
+    world = World()
+    url = reverse(name, kwargs=_kwargs(page, world, name))
+    data = page.data(world) if page.data else {}
+    expected = getattr(page, method).outcomes
+    mismatches = []
+    for actor in ACTORS:
+        with transaction.atomic():
+            client = Client()
+            if world.users[actor] is not None:
+                client.force_login(world.users[actor])
+            response = getattr(client, method)(url, data)
+            got = outcome(response)
+            if got != expected[actor]:
+                mismatches.append(f"  {actor:<20} expected {expected[actor]!s:<6} got {got} ({response.status_code})")
+            header_problem = check_security_headers(response)
+            if header_problem:
+                mismatches.append(f"  {actor:<20} {header_problem}")
+            if hasattr(response, "close"):
+                response.close()
+            transaction.set_rollback(True)
+    assert not mismatches, f"{method.upper()} {url} ({name}):\n" + "\n".join(mismatches)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", sorted(PAGES))
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_authorization_matrix(name, method):
+    if name not in project_url_names():
+        pytest.skip(f"{name} is not routed (see test_every_url_has_an_expectation)")
+    run_matrix(name, method, PAGES[name])
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", sorted(PAGES))
+def test_post_without_csrf_token_is_refused(name):
+    """Every page that accepts a POST from its administrator refuses it without the CSRF token."""
+    page = PAGES[name]
+    if name not in project_url_names():
+        pytest.skip(f"{name} is not routed")
+    world = World()
+    url = reverse(name, kwargs=_kwargs(page, world, name))
+    if page.post.outcomes["administrateur"] == NOT_ALLOWED_STATUS:
+        return
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(world.users["administrateur"])
+    response = client.post(url, page.data(world) if page.data else {})
+    assert response.status_code == 403, f"{name} accepted a POST without CSRF token ({response.status_code})"
+    assert b"CSRF" in response.content or "CSRF" in str(response.reason_phrase) or response.status_code == 403
+
+
+@pytest.mark.django_db
+def test_admin_refuses_non_staff(client):
+    world = World()
+    client.force_login(world.users["administrateur"])
+    response = client.get("/admin/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/admin/login/")
+    client.logout()
+    response = client.get("/admin/")
+    assert response.status_code == 302 and "login" in response["Location"]
+
+
+@pytest.mark.django_db
+def test_another_conventions_object_by_id_is_404(client):
+    """A member of B asking for A's pages by id gets 404, exactly like an id that does not exist."""
+    world = World()
+    client.force_login(world.users["member_b"])
+    for url in [
+        reverse("conventions_views:detail", kwargs={"pk": world.a.pk}),
+        reverse("accounts_views:members", kwargs={"convention_pk": world.a.pk}),
+        reverse(
+            "accounts_views:member_role", kwargs={"convention_pk": world.a.pk, "pk": world.membership("lecteur").pk}
+        ),
+        reverse("accounts_views:journal", kwargs={"convention_pk": world.a.pk}),
+    ]:
+        assert client.get(url).status_code in (404, 405), url
+        assert client.post(url).status_code == 404, url
+    # B's administrator cannot reach A's membership through B's URL either.
+    url = reverse(
+        "accounts_views:member_remove", kwargs={"convention_pk": world.b.pk, "pk": world.membership("lecteur").pk}
+    )
+    assert client.post(url).status_code == 404
+    assert world.membership("lecteur")
+
+
+@pytest.mark.django_db
+def test_unpublished_public_page_is_404_for_everyone():
+    world = World()
+    url = reverse("public_views:convention", kwargs={"pk": world.a.pk})
+    assert Client().get(url).status_code == 404
+    client = Client()
+    client.force_login(world.users["administrateur"])
+    assert client.get(url).status_code == 404
