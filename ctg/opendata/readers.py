@@ -206,7 +206,7 @@ def melt_values(
         raise DatasetError(f"{table.file_name}, ligne 1 : aucune colonne de valeurs reconnue.")
     level_expr = level if isinstance(level, pl.Expr) else pl.lit(str(level))
     long = (
-        table.frame.with_columns(level_expr.alias("_level"))
+        table.frame.select(code_column, "_line", *variables, level_expr.alias("_level"))
         .unpivot(
             index=[code_column, "_line", "_level"], on=list(variables), variable_name="variable", value_name="raw"
         )
@@ -365,7 +365,11 @@ FILOSOFI_LEVEL_TOKENS = {
 FILOSOFI_TEXT_COLUMNS = {"LIBGEO", "LIBIRIS", "COM", "LIBCOM"}
 # Quality flags, not statistics: summing or averaging them means nothing.
 FILOSOFI_SKIPPED = re.compile(r"^(?:DISP_)?NOTE\d\d$")
-FILOSOFI_VARIABLE_RE = re.compile(r"^[A-Z][A-Z0-9_]*$")
+# Variables of the DISP files; the IRIS file prefixes them with DISP_; most end with the two-digit year.
+FILOSOFI_VARIABLE_RE = re.compile(
+    r"^(?:DISP_)?(?:NBMEN|NBPERS|NBUC|TP60|Q1|Q2|Q3|Q3_Q1|MED|EQ|D[1-9]|RD|S80S20|GI|PACT|PTSA|PCHO|PBEN|PPEN|PPAT"
+    r"|PPSOC|PPFAM|PPMINI|PPLOGT|PIMPOT)(?:\d\d)?$"
+)
 FILOSOFI_LEVEL_LABELS = {
     GeoLevel.IRIS: "IRIS",
     GeoLevel.COMMUNE: "communes",
@@ -427,7 +431,7 @@ def read_filosofi(table: Table) -> ParsedFile:
         if name in FILOSOFI_TEXT_COLUMNS or FILOSOFI_SKIPPED.match(name):
             continue
         if not FILOSOFI_VARIABLE_RE.match(name):
-            table.fail(1, name, "colonne inconnue : ce n'est pas un nom de variable Filosofi.")
+            table.fail(1, name, "colonne inconnue : ce n'est pas une variable Filosofi des revenus disponibles.")
         variables[name] = year
     cells = melt_values(
         table, code_column=code_column, variables=variables, level=level, secret_markers={""}, missing_markers=set()
@@ -447,12 +451,16 @@ def read_filosofi(table: Table) -> ParsedFile:
 # --- IRIS reference ------------------------------------------------------------------------------------------
 
 IRIS_REFERENCE_COLUMNS = ["CODE_IRIS", "LIB_IRIS", "TYP_IRIS", "DEPCOM"]
+IRIS_REFERENCE_OPTIONAL = re.compile(r"^(?:GRD_QUART|LIBCOM|UU\d{4}|REG|DEP)$")
 
 
 def read_iris_reference(table: Table) -> ParsedFile:
     for name in IRIS_REFERENCE_COLUMNS:
         if name not in table.header:
             table.fail(1, None, f"colonne obligatoire « {name} » absente du référentiel IRIS.")
+    for name in table.header:
+        if name not in IRIS_REFERENCE_COLUMNS and not IRIS_REFERENCE_OPTIONAL.match(name):
+            table.fail(1, name, "colonne inconnue dans le référentiel des IRIS.")
     check_codes(table, "CODE_IRIS", GeoLevel.IRIS)
     check_codes(table, "DEPCOM", GeoLevel.COMMUNE, unique=False)
     frame = table.frame

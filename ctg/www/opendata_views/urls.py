@@ -1,5 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from ctg.www.opendata_views import views
 
 app_name = "opendata_views"
 
-urlpatterns = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("importer/", views.upload, name="upload"),
+]

@@ -1,0 +1,64 @@
+import os
+import tempfile
+from pathlib import Path
+
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.shortcuts import render
+
+from ctg.opendata.perms import can_import_datasets
+from ctg.opendata.readers import DatasetError
+from ctg.opendata.selectors import datasets_for_index, iris_reference_summary
+from ctg.opendata.services import dataset_import
+from ctg.www.opendata_views.forms import DatasetUploadForm
+
+PAGE_SIZE = 50
+
+
+def index(request):
+    page = Paginator(datasets_for_index(), PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "datasets": page.object_list,
+        "iris_reference": iris_reference_summary(),
+        "can_import": can_import_datasets(request.user),
+    }
+    return render(request, "opendata_views/index.html", context)
+
+
+def upload(request):
+    if not can_import_datasets(request.user):
+        raise PermissionDenied("Seuls les administrateurs et contributeurs d'une convention importent des données.")
+    report, errors = None, []
+    if request.method == "POST":
+        form = DatasetUploadForm(request.POST, request.FILES)
+        if form.is_valid():
+            report, errors = _import_upload(request, form.cleaned_data)
+    else:
+        form = DatasetUploadForm()
+    context = {"form": form, "report": report, "errors": errors}
+    status = 400 if errors else 200
+    return render(request, "opendata_views/upload.html", context, status=status)
+
+
+def _import_upload(request, data):
+    """Process the upload from a temporary file outside the web root, deleted whatever happens."""
+    upload = data["file"]
+    handle, temp_name = tempfile.mkstemp(prefix="pilote-ctg-import-", suffix=".csv")
+    try:
+        with os.fdopen(handle, "wb") as temp:
+            for chunk in upload.chunks():
+                temp.write(chunk)
+        report = dataset_import(
+            path=Path(temp_name),
+            format=data["format"] or None,
+            dry_run=data["dry_run"],
+            by=request.user,
+            file_name=Path(upload.name).name,
+        )
+    except DatasetError as exc:
+        return None, exc.errors
+    finally:
+        upload.close()
+        Path(temp_name).unlink(missing_ok=True)
+    return report, []
