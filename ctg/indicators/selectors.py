@@ -1,0 +1,204 @@
+"""Reads for diagnostic pages, reports and exports: plain dicts, a fixed number of queries whatever the size.
+
+A cell is {"value", "display", "status", "status_label", "note", "year"}; every indicator carries its source
+(datasets of the computed series, with their vintage), its period, and its method when it is an estimate.
+"""
+
+from django.db.models import Count, Q
+
+from ctg.indicators import catalogue
+from ctg.indicators.enums import Kind, ValueStatus
+from ctg.indicators.formatting import format_value, parts_note
+from ctg.indicators.models import IndicatorSeries, IndicatorValue
+from ctg.territories.enums import Level
+from ctg.territories.models import FRANCE_CODE, FRANCE_NAME, Commune
+
+MISSING_LABEL = "non disponible"
+
+
+def _cell(indicator: catalogue.Indicator, row: dict | None) -> dict:
+    if row is None:
+        return {
+            "value": None,
+            "display": MISSING_LABEL,
+            "status": ValueStatus.MISSING.value,
+            "status_label": ValueStatus.MISSING.label,
+            "note": "",
+            "year": None,
+        }
+    status = ValueStatus(row["status"])
+    note = ""
+    if status == ValueStatus.INCOMPLETE:
+        note = f"agrégat incomplet : {parts_note(row['parts_present'], row['parts_expected'])}"
+    return {
+        "value": row["value"],
+        "display": format_value(row["value"], unit=indicator.unit, decimals=indicator.decimals, status=status),
+        "status": status.value,
+        "status_label": status.label,
+        "note": note,
+        "year": row["year"],
+    }
+
+
+def epci_territories(epci) -> list[dict]:
+    """The EPCI, its main département (where most of its communes lie), that département's région, France."""
+    main = (
+        Commune.objects.filter(epci=epci)
+        .values("departement_id", "departement__name", "departement__region_id", "departement__region__name")
+        .annotate(n=Count("code"))
+        .order_by("-n", "departement_id")
+        .first()
+    )
+    territories = [{"level": Level.EPCI.value, "code": epci.siren, "name": epci.name}]
+    if main:
+        territories += [
+            {"level": Level.DEPARTEMENT.value, "code": main["departement_id"], "name": main["departement__name"]},
+            {
+                "level": Level.REGION.value,
+                "code": main["departement__region_id"],
+                "name": main["departement__region__name"],
+            },
+        ]
+    territories.append({"level": Level.FRANCE.value, "code": FRANCE_CODE, "name": FRANCE_NAME})
+    return territories
+
+
+def _values(indicators, territories, commune_codes) -> dict:
+    """(indicator, level, code) -> {year: row}, in one query; France is matched whatever its published code."""
+    commune_codes = set(commune_codes) | {t["code"] for t in territories if t["level"] == Level.COMMUNE}
+    condition = Q(level=Level.COMMUNE, code__in=sorted(commune_codes))
+    for territory in territories:
+        if territory["level"] == Level.FRANCE:
+            condition |= Q(level=Level.FRANCE)
+        elif territory["level"] != Level.COMMUNE:
+            condition |= Q(level=territory["level"], code=territory["code"])
+    rows = IndicatorValue.objects.filter(condition, indicator__in=[i.code for i in indicators]).values(
+        "indicator", "level", "code", "year", "value", "status", "parts_present", "parts_expected"
+    )
+    found: dict = {}
+    for row in rows:
+        code = FRANCE_CODE if row["level"] == Level.FRANCE else row["code"]
+        found.setdefault((row["indicator"], row["level"], code), {})[row["year"]] = row
+    return found
+
+
+def _sources(indicators) -> dict:
+    return {
+        (s["indicator"], s["year"]): s
+        for s in IndicatorSeries.objects.filter(indicator__in=[i.code for i in indicators]).values(
+            "indicator", "year", "source", "computed_at"
+        )
+    }
+
+
+def comparison(*, indicators, territories: list[dict], communes: list[dict]) -> dict:
+    """Figures of the indicators for the territories (key figures) and for each commune (table), 2 queries.
+
+    `territories` are dicts (level, code, name), `communes` dicts with at least code and name. Each indicator
+    dict holds its latest year, its cells per territory, the history over every year when several exist, and
+    its source.
+    """
+    values = _values(indicators, territories, [c["code"] for c in communes])
+    sources = _sources(indicators)
+    years_of: dict[str, set] = {}
+    with_communes: set[str] = set()
+    for (code, level, _), by_year in values.items():
+        years_of.setdefault(code, set()).update(by_year)
+        if level == Level.COMMUNE:
+            with_communes.add(code)
+    result = []
+    for indicator in indicators:
+        years = sorted(years_of.get(indicator.code, ()))
+        latest = years[-1] if years else None
+
+        def cells_for(level, code, year, indicator=indicator):
+            return _cell(indicator, values.get((indicator.code, level, code), {}).get(year))
+
+        series = sources.get((indicator.code, latest)) if latest else None
+        result.append(
+            {
+                "code": indicator.code,
+                "label": indicator.label,
+                "definition": indicator.definition,
+                "unit": indicator.unit,
+                "theme": indicator.theme,
+                "kind": indicator.kind,
+                "is_estimate": indicator.kind == Kind.ESTIMATE,
+                "is_published": indicator.kind == Kind.PUBLISHED,
+                "method": indicator.method,
+                "direction": indicator.direction,
+                "year": latest,
+                "period": indicator.period or (str(latest) if latest else ""),
+                "source": series["source"] if series else indicator.source,
+                "computed_at": series["computed_at"] if series else None,
+                "available": latest is not None,
+                "territory_cells": [cells_for(t["level"], t["code"], latest) for t in territories],
+                "history": [
+                    {"year": year, "cells": [cells_for(t["level"], t["code"], year) for t in territories]}
+                    for year in years
+                ]
+                if len(years) > 1
+                else [],
+                "commune_cells": {c["code"]: cells_for(Level.COMMUNE, c["code"], latest) for c in communes},
+                "has_commune_values": indicator.code in with_communes,
+            }
+        )
+    return {"territories": territories, "indicators": result}
+
+
+def convention_diagnostic(*, convention, theme: str, sort: str = "", descending: bool = False) -> dict:
+    """One theme of a convention's diagnostic: EPCI beside département, région and France; the commune table."""
+    indicators = catalogue.for_theme(theme)
+    communes = list(Commune.objects.filter(epci_id=convention.epci_id).order_by("name").values("code", "name"))
+    engaged = set(convention.communes.values_list("code", flat=True))
+    territories = epci_territories(convention.epci)
+    data = comparison(indicators=indicators, territories=territories, communes=communes)
+    by_code = {i["code"]: i for i in data["indicators"]}
+    rows = [
+        {
+            "code": c["code"],
+            "name": c["name"],
+            "engaged": c["code"] in engaged,
+            "cells": [by_code[i.code]["commune_cells"][c["code"]] for i in indicators],
+        }
+        for c in communes
+    ]
+    if sort in by_code:
+        position = [i.code for i in indicators].index(sort)
+        known = [r for r in rows if r["cells"][position]["value"] is not None]
+        unknown = [r for r in rows if r["cells"][position]["value"] is None]
+        known.sort(key=lambda r: r["cells"][position]["value"], reverse=descending)
+        rows = known + unknown
+    return {
+        **data,
+        "theme": theme,
+        "theme_label": catalogue.THEME_LABELS[theme],
+        "rows": rows,
+        "engaged_count": len(engaged),
+        "commune_count": len(communes),
+    }
+
+
+def commune_profile(*, commune) -> dict:
+    """Every indicator of a commune beside its EPCI, département, région and France, grouped by theme."""
+    territories = [{"level": Level.COMMUNE.value, "code": commune.code, "name": commune.name}]
+    if commune.epci_id:
+        territories += epci_territories(commune.epci)
+    else:
+        territories.append({"level": Level.FRANCE.value, "code": FRANCE_CODE, "name": FRANCE_NAME})
+    data = comparison(indicators=catalogue.CATALOGUE, territories=territories, communes=[])
+    themes = [
+        {"code": code, "label": label, "indicators": [i for i in data["indicators"] if i["theme"] == code]}
+        for code, label in catalogue.THEMES
+    ]
+    return {"territories": territories, "themes": themes}
+
+
+def indicator_commune_values(*, epci, indicator: catalogue.Indicator) -> dict:
+    """Latest-year commune values of one indicator over an EPCI's communes, with geometry, for its map."""
+    communes = list(Commune.objects.filter(epci=epci).order_by("name").values("code", "name", "geometry"))
+    data = comparison(indicators=[indicator], territories=[], communes=communes)["indicators"][0]
+    return {
+        "indicator": data,
+        "communes": [{**c, "cell": data["commune_cells"][c["code"]]} for c in communes],
+    }

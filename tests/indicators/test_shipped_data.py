@@ -1,0 +1,82 @@
+"""Indicators computed from the shipped INSEE extracts of Caux Seine agglo, checked against hand computations."""
+
+import pytest
+
+from ctg.indicators.enums import ValueStatus
+from ctg.indicators.models import IndicatorValue
+from ctg.indicators.selectors import commune_profile, convention_diagnostic
+from ctg.indicators.services import indicators_compute
+from ctg.territories.models import Commune
+from tests.indicators.shipped import load_insee_extracts
+
+EPCI = "200010700"
+
+
+@pytest.fixture
+def computed(caux_seine):
+    load_insee_extracts()
+    indicators_compute()
+    return caux_seine
+
+
+def get(indicator, level, code, year=2022):
+    return IndicatorValue.objects.get(indicator=indicator, level=level, code=code, year=year)
+
+
+def test_caux_seine_population_2022(computed):
+    # Σ P22_POP over the 50 communes = 77,968 (= DGCL populationMunicipale of the EPCI)
+    population = get("population", "epci", EPCI)
+    assert population.value == pytest.approx(77968)
+    assert population.status == ValueStatus.OK
+    assert (population.parts_present, population.parts_expected) == (50, 50)
+
+
+def test_caux_seine_share_of_children_under_15(computed):
+    # Σ P22_POP0014 = 15,087 (weighted counts) ; 15,087 / 77,968 = 19.35 % ≈ 19.4 %
+    share = get("share_0_14", "epci", EPCI)
+    assert share.numerator == pytest.approx(15087, abs=0.5)
+    assert share.value == pytest.approx(19.35, abs=0.01)
+
+
+def test_caux_seine_single_parent_families(computed):
+    # Σ C22_FAMMONO / Σ (C22_FAMMONO + C22_COUPAENF) over the 50 communes ≈ 21.9 %
+    share = get("single_parent_share", "epci", EPCI)
+    assert share.value == pytest.approx(21.9, abs=0.05)
+
+
+def test_bolbec_poverty_rate_and_secret_commune(computed):
+    # TP6021 of Bolbec (76114) is published as "23,0"
+    assert get("poverty_rate_2021", "commune", "76114", 2021).value == pytest.approx(23.0)
+    # 76002 (Alvimare) is "s" in the file: secret, no value
+    secret = get("poverty_rate_2021", "commune", "76002", 2021)
+    assert (secret.status, secret.value) == (ValueStatus.SECRET, None)
+    # A median is never summed: no EPCI value derived from commune values
+    assert not IndicatorValue.objects.filter(indicator="poverty_rate_2021", level="epci").exists()
+
+
+def test_departement_aggregate_is_incomplete_and_says_so(computed):
+    expected = Commune.objects.filter(departement_id="76").count()
+    departement = get("population", "departement", "76")
+    assert departement.status == ValueStatus.INCOMPLETE
+    assert (departement.parts_present, departement.parts_expected) == (50, expected)
+    data = convention_diagnostic(convention=computed["convention"], theme="territoire")
+    population = next(i for i in data["indicators"] if i["code"] == "population")
+    epci_cell, departement_cell = population["territory_cells"][:2]
+    assert epci_cell["display"] == "77\u00a0968"
+    assert departement_cell["note"] == f"agrégat incomplet : 50 communes sur {expected}"
+
+
+def test_selectors_format_in_french_with_source(computed):
+    data = convention_diagnostic(convention=computed["convention"], theme="enfance-jeunesse")
+    share = next(i for i in data["indicators"] if i["code"] == "share_0_14")
+    assert share["territory_cells"][0]["display"] == "19,4\u00a0%"
+    # P22_POP0014 comes from the dossier complet, P22_POP from the base comparateur
+    assert share["source"] == (
+        "INSEE, Base comparateur de territoires, millésime 2025 ; INSEE, Dossier complet, millésime 2025"
+    )
+    assert share["year"] == 2022
+    profile = commune_profile(commune=Commune.objects.get(code="76002"))
+    access = next(t for t in profile["themes"] if t["code"] == "acces-aux-droits")
+    poverty = next(i for i in access["indicators"] if i["code"] == "poverty_rate_2021")
+    assert poverty["territory_cells"][0]["display"] == "secret statistique"
+    assert poverty["territory_cells"][1]["display"] == "non disponible"  # not published for the EPCI here
