@@ -1,0 +1,442 @@
+"""Exports of the plan: the XLSX workbook (re-importable, with lists of allowed values), a CSV of the actions
+and DOCX documents (one fiche or the whole plan). Every text cell is neutralised against formula injection."""
+
+import csv
+import datetime
+import io
+from decimal import Decimal
+
+from django.db.models import Prefetch
+from docx import Document
+from docx.shared import Pt
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter, quote_sheetname
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from ctg.conventions.models import Convention
+from ctg.organisations.models import Organisation
+from ctg.plans import workbook as wb
+from ctg.plans.enums import ActionStatus, BaselineState, FundingNature, FundingScheme, Priority, Trajectory
+from ctg.plans.models import (
+    Action,
+    FollowUpIndicator,
+    FundingLine,
+    IndicatorMeasure,
+    IndicatorTarget,
+    Milestone,
+    Objective,
+)
+from ctg.plans.selectors import decorate, indicators_with_trajectory, ledger_totals, plan_themes
+from ctg.reports.cells import neutralise
+
+MAX_VALIDATED_ROWS = 2000
+
+
+def _plan_actions(convention: Convention):
+    return list(
+        Action.objects.filter(convention=convention)
+        .select_related("parent", "lead_organisation", "pilot_user")
+        .prefetch_related("themes", "objectives", "communes", "partners")
+        .order_by("code")
+    )
+
+
+def _join(values) -> str:
+    return wb.LIST_SEPARATOR.join(sorted(str(v) for v in values))
+
+
+def action_row(action: Action) -> dict:
+    return {
+        "code": action.code,
+        "title": action.title,
+        "parent": action.parent.code if action.parent_id else "",
+        "description": action.description,
+        "expected_results": action.expected_results,
+        "themes": _join(t.label for t in action.themes.all()),
+        "objectives": _join(o.code for o in action.objectives.all()),
+        "target_public": action.target_public,
+        "all_communes": wb.YES if action.all_communes else wb.NO,
+        "communes": _join(c.code for c in action.communes.all()),
+        "lead_organisation": action.lead_organisation.name if action.lead_organisation_id else "",
+        "pilot_name": action.pilot_name,
+        "pilot_user": action.pilot_user.username if action.pilot_user_id else "",
+        "partners": _join(p.name for p in action.partners.all()),
+        "elected_referent": action.elected_referent,
+        "planned_start": action.planned_start,
+        "planned_end": action.planned_end,
+        "actual_start": action.actual_start,
+        "actual_end": action.actual_end,
+        "status": wb.label_of(ActionStatus, action.status),
+        "priority": wb.label_of(Priority, action.priority),
+        "progress_manual": action.progress_manual,
+    }
+
+
+def funding_row(line: FundingLine) -> dict:
+    return {
+        "action": line.action.code,
+        "funder": line.funder.name,
+        "year": line.year,
+        "nature": wb.label_of(FundingNature, line.nature),
+        "scheme": wb.label_of(FundingScheme, line.scheme),
+        "scheme_detail": line.scheme_detail,
+        "amount_planned": line.amount_planned,
+        "amount_requested": line.amount_requested,
+        "amount_granted": line.amount_granted,
+        "amount_paid": line.amount_paid,
+        "requested_on": line.requested_on,
+        "granted_on": line.granted_on,
+        "paid_on": line.paid_on,
+        "comment": line.comment,
+    }
+
+
+def indicator_rows(indicator: FollowUpIndicator) -> list[dict]:
+    rows = [
+        {
+            "kind": wb.INDICATOR_KIND_DEFINITION,
+            "code": indicator.code,
+            "action": indicator.action.code if indicator.action_id else "",
+            "objective": indicator.objective.code if indicator.objective_id else "",
+            "label": indicator.label,
+            "unit": indicator.unit,
+            "diagnostic_code": indicator.diagnostic_code,
+            "baseline_state": wb.label_of(BaselineState, indicator.baseline_state),
+            "baseline_value": indicator.baseline_value,
+            "baseline_date": indicator.baseline_date,
+            "source": indicator.source,
+        }
+    ]
+    for target in indicator.targets.all():
+        rows.append(
+            {"kind": wb.INDICATOR_KIND_TARGET, "code": indicator.code, "date": target.date, "value": target.value}
+        )
+    for measure in indicator.measures.all():
+        rows.append(
+            {
+                "kind": wb.INDICATOR_KIND_MEASURE,
+                "code": indicator.code,
+                "date": measure.date,
+                "value": measure.value,
+                "source": measure.source,
+                "comment": measure.comment,
+            }
+        )
+    return rows
+
+
+def _cell(value):
+    if isinstance(value, Decimal):
+        return float(value)  # amounts have at most 3 decimals: exact enough, and a number for spreadsheets
+    return neutralise(value)
+
+
+def _write_sheet(sheet, columns, rows):
+    sheet.append([label for _, label in columns])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    sheet.freeze_panes = "A2"
+    for row in rows:
+        sheet.append([_cell(row.get(key)) for key, _ in columns])
+    for index, (key, label) in enumerate(columns, start=1):
+        letter = get_column_letter(index)
+        sheet.column_dimensions[letter].width = max(12, min(40, len(label) + 4))
+        if key in wb.DATE_COLUMNS:
+            for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
+                cell.number_format = "DD/MM/YYYY"
+
+
+def _validate(sheet, columns, key, list_range: str):
+    index = [k for k, _ in columns].index(key) + 1
+    letter = get_column_letter(index)
+    validation = DataValidation(
+        type="list",
+        formula1=list_range,
+        allow_blank=True,
+        showErrorMessage=True,
+        errorTitle="Valeur non prévue",
+        error="Choisissez une valeur de la liste (feuille « Listes »).",
+    )
+    validation.add(f"{letter}2:{letter}{MAX_VALIDATED_ROWS}")
+    sheet.add_data_validation(validation)
+
+
+def build_xlsx(convention: Convention) -> bytes:
+    actions = _plan_actions(convention)
+    lines = list(
+        FundingLine.objects.filter(action__convention=convention)
+        .select_related("action", "funder")
+        .order_by("action__code", "year", "funder__name", "pk")
+    )
+    indicators = list(
+        FollowUpIndicator.objects.filter(convention=convention)
+        .select_related("action", "objective")
+        .prefetch_related(
+            Prefetch("targets", queryset=IndicatorTarget.objects.order_by("date")),
+            Prefetch("measures", queryset=IndicatorMeasure.objects.order_by("date")),
+        )
+        .order_by("code")
+    )
+    book = Workbook()
+    sheet_actions = book.active
+    sheet_actions.title = wb.ACTIONS_SHEET
+    sheet_funding = book.create_sheet(wb.FUNDING_SHEET)
+    sheet_indicators = book.create_sheet(wb.INDICATORS_SHEET)
+    sheet_lists = book.create_sheet(wb.LISTS_SHEET)
+    _write_sheet(sheet_actions, wb.ACTION_COLUMNS, [action_row(a) for a in actions])
+    _write_sheet(sheet_funding, wb.FUNDING_COLUMNS, [funding_row(line) for line in lines])
+    _write_sheet(
+        sheet_indicators, wb.INDICATOR_COLUMNS, [row for indicator in indicators for row in indicator_rows(indicator)]
+    )
+    lists = {
+        "Statuts": [label for _, label in ActionStatus.choices],
+        "Priorités": [label for _, label in Priority.choices],
+        "Natures": [label for _, label in FundingNature.choices],
+        "Dispositifs": [label for _, label in FundingScheme.choices],
+        "Types de ligne": wb.INDICATOR_KINDS,
+        "Lignes de base": [label for _, label in BaselineState.choices],
+        "Oui / non": [wb.YES, wb.NO],
+        "Organisations": list(Organisation.objects.order_by("name").values_list("name", flat=True)),
+        "Codes actions": [a.code for a in actions],
+        "Thématiques": [t.label for t in plan_themes(convention)],
+        "Codes objectifs": list(
+            Objective.objects.filter(convention=convention).order_by("code").values_list("code", flat=True)
+        ),
+    }
+    ranges = {}
+    for index, (title, values) in enumerate(lists.items(), start=1):
+        letter = get_column_letter(index)
+        sheet_lists.cell(row=1, column=index, value=title).font = Font(bold=True)
+        for row, value in enumerate(values, start=2):
+            sheet_lists.cell(row=row, column=index, value=neutralise(value))
+        sheet_lists.column_dimensions[letter].width = 30
+        last = max(len(values) + 1, 2)
+        ranges[title] = f"{quote_sheetname(wb.LISTS_SHEET)}!${letter}$2:${letter}${last}"
+    _validate(sheet_actions, wb.ACTION_COLUMNS, "status", ranges["Statuts"])
+    _validate(sheet_actions, wb.ACTION_COLUMNS, "priority", ranges["Priorités"])
+    _validate(sheet_actions, wb.ACTION_COLUMNS, "all_communes", ranges["Oui / non"])
+    _validate(sheet_actions, wb.ACTION_COLUMNS, "lead_organisation", ranges["Organisations"])
+    _validate(sheet_funding, wb.FUNDING_COLUMNS, "action", ranges["Codes actions"])
+    _validate(sheet_funding, wb.FUNDING_COLUMNS, "funder", ranges["Organisations"])
+    _validate(sheet_funding, wb.FUNDING_COLUMNS, "nature", ranges["Natures"])
+    _validate(sheet_funding, wb.FUNDING_COLUMNS, "scheme", ranges["Dispositifs"])
+    _validate(sheet_indicators, wb.INDICATOR_COLUMNS, "kind", ranges["Types de ligne"])
+    _validate(sheet_indicators, wb.INDICATOR_COLUMNS, "baseline_state", ranges["Lignes de base"])
+    _validate(sheet_indicators, wb.INDICATOR_COLUMNS, "action", ranges["Codes actions"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+CSV_COLUMNS = [
+    *wb.ACTION_COLUMNS,
+    ("late", "En retard"),
+    ("progress", "Avancement (%)"),
+    ("budget_planned", "Financements prévus (€)"),
+    ("budget_granted", "Financements accordés (€)"),
+    ("budget_paid", "Financements versés (€)"),
+]
+
+
+def build_csv(convention: Convention, today: datetime.date) -> str:
+    """Actions as a semicolon-separated CSV for spreadsheets set to French (UTF-8 with BOM)."""
+    from ctg.plans.selectors import actions_queryset
+
+    actions = list(
+        actions_queryset(convention)
+        .select_related("parent")
+        .prefetch_related("themes", "objectives", "communes", "partners")
+    )
+    buffer = io.StringIO()
+    buffer.write("\ufeff")
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow([label for _, label in CSV_COLUMNS])
+    for action in actions:
+        decorate(action, today)
+        row = action_row(action)
+        row.update(
+            {
+                "late": wb.YES if action.late else wb.NO,
+                "progress": action.progress,
+                "budget_planned": action.budget_planned,
+                "budget_granted": action.budget_granted,
+                "budget_paid": action.budget_paid,
+            }
+        )
+        writer.writerow([_csv_value(row.get(key)) for key, _ in CSV_COLUMNS])
+    return buffer.getvalue()
+
+
+def _csv_value(value):
+    if value is None:
+        return ""
+    if isinstance(value, datetime.date):
+        return value.strftime("%d/%m/%Y")
+    if isinstance(value, Decimal):
+        return format(value.quantize(Decimal("0.01")), "f").replace(".", ",")
+    return neutralise(value)
+
+
+def _euros(value) -> str:
+    if value is None:
+        return "non renseigné"
+    return f"{value:,.2f} €".replace(",", "\u202f").replace(".", ",")
+
+
+def _date(value) -> str:
+    return value.strftime("%d/%m/%Y") if value else "—"
+
+
+def _docx_fiche(document, action: Action, today: datetime.date):
+    decorate(action, today)
+    document.add_heading(f"{action.code} – {action.title}", level=1)
+    status = ActionStatus(action.status).label + (" (en retard)" if action.late else "")
+    progress = f"{action.progress} % ({action.progress_source})" if action.progress is not None else "non renseigné"
+    facts = [
+        ("Statut", status),
+        ("Priorité", Priority(action.priority).label),
+        ("Avancement", progress),
+        ("Thématiques", _join(t.label for t in action.themes.all()) or "—"),
+        ("Objectifs", _join(str(o) for o in action.objectives.all()) or "—"),
+        ("Structure porteuse", str(action.lead_organisation or "—")),
+        ("Pilote", action.pilot_label or "—"),
+        ("Partenaires", _join(p.name for p in action.partners.all()) or "—"),
+        ("Élu·e référent·e", action.elected_referent or "—"),
+        (
+            "Communes",
+            "toutes les communes du territoire"
+            if action.all_communes
+            else (_join(c.name for c in action.communes.all()) or "—"),
+        ),
+        ("Public visé", action.target_public or "—"),
+        ("Dates prévues", f"{_date(action.planned_start)} → {_date(action.planned_end)}"),
+        ("Dates effectives", f"{_date(action.actual_start)} → {_date(action.actual_end)}"),
+    ]
+    table = document.add_table(rows=0, cols=2)
+    table.style = "Table Grid"
+    for label, value in facts:
+        cells = table.add_row().cells
+        cells[0].text = label
+        cells[1].text = value
+    for title, text in (("Description", action.description), ("Résultats attendus", action.expected_results)):
+        if text:
+            document.add_heading(title, level=2)
+            document.add_paragraph(text)
+    milestones = list(action.milestones.all())
+    if milestones:
+        document.add_heading("Jalons", level=2)
+        table = document.add_table(rows=1, cols=4)
+        table.style = "Table Grid"
+        for cell, text in zip(table.rows[0].cells, ["Jalon", "Échéance", "Réalisé le", "Poids"], strict=True):
+            cell.text = text
+        for m in milestones:
+            cells = table.add_row().cells
+            cells[0].text, cells[1].text, cells[2].text, cells[3].text = (
+                m.title,
+                _date(m.due_date),
+                _date(m.done_date),
+                str(m.weight),
+            )
+    lines = list(action.funding_lines.all())
+    if lines:
+        document.add_heading("Plan de financement", level=2)
+        headers = ["Financeur", "Année", "Nature", "Dispositif", "Prévu", "Accordé", "Versé"]
+        table = document.add_table(rows=1, cols=len(headers))
+        table.style = "Table Grid"
+        for cell, text in zip(table.rows[0].cells, headers, strict=True):
+            cell.text = text
+        for line in lines:
+            values = [
+                line.funder.name,
+                str(line.year),
+                FundingNature(line.nature).label,
+                FundingScheme(line.scheme).label,
+                _euros(line.amount_planned),
+                _euros(line.amount_granted),
+                _euros(line.amount_paid),
+            ]
+            for cell, text in zip(table.add_row().cells, values, strict=True):
+                cell.text = text
+    indicators = getattr(action, "trajectory_indicators", None)
+    if indicators:
+        document.add_heading("Indicateurs de suivi", level=2)
+        headers = ["Indicateur", "Ligne de base", "Dernière valeur", "Trajectoire", "Source"]
+        table = document.add_table(rows=1, cols=len(headers))
+        table.style = "Table Grid"
+        for cell, text in zip(table.rows[0].cells, headers, strict=True):
+            cell.text = text
+        for indicator in indicators:
+            if indicator.baseline_state == BaselineState.A_RENSEIGNER:
+                baseline = "à renseigner"
+            else:
+                baseline = f"{_number(indicator.baseline_value)} {indicator.unit} au {_date(indicator.baseline_date)}"
+            latest = (
+                f"{_number(indicator.latest.value)} {indicator.unit} au {_date(indicator.latest.date)}"
+                if indicator.latest
+                else "aucune mesure"
+            )
+            values = [indicator.label, baseline, latest, Trajectory(indicator.trajectory).label, indicator.source]
+            for cell, text in zip(table.add_row().cells, values, strict=True):
+                cell.text = text
+    notes = list(action.notes.all())
+    if notes:
+        document.add_heading("Notes de suivi", level=2)
+        for note in notes:
+            document.add_paragraph(f"{_date(note.date)} – {note.text}")
+
+
+def _number(value) -> str:
+    return format(value.normalize(), "f").replace(".", ",") if value is not None else "—"
+
+
+def build_docx(convention: Convention, today: datetime.date, action: Action | None = None) -> bytes:
+    """An editable DOCX of one fiche, or of the whole plan (summary, ledger totals, then every fiche)."""
+    queryset = (
+        Action.objects.filter(convention=convention)
+        .select_related("lead_organisation", "pilot_user")
+        .prefetch_related(
+            "themes",
+            "objectives",
+            "communes",
+            "partners",
+            Prefetch("milestones", queryset=Milestone.objects.order_by("due_date", "pk")),
+            Prefetch("funding_lines", queryset=FundingLine.objects.select_related("funder").order_by("year", "pk")),
+            "notes",
+        )
+        .order_by("code")
+    )
+    if action is not None:
+        queryset = queryset.filter(pk=action.pk)
+    actions = list(queryset)
+    indicators = indicators_with_trajectory(
+        FollowUpIndicator.objects.filter(action__in=[a.pk for a in actions]).order_by("code")
+    )
+    for item in actions:
+        item.trajectory_indicators = [i for i in indicators if i.action_id == item.pk]
+    document = Document()
+    document.styles["Normal"].font.size = Pt(10)
+    if action is None:
+        document.add_heading(f"Plan d'actions – {convention.title}", level=0)
+        document.add_paragraph(f"État au {today:%d/%m/%Y} : {len(actions)} fiches actions.")
+        totals = ledger_totals(convention=convention)["overall"]
+        document.add_paragraph(
+            f"Cofinancements ({totals['lines']} lignes) : prévus {_euros(totals['amount_planned'])}, "
+            f"accordés {_euros(totals['amount_granted'])}, versés {_euros(totals['amount_paid'])}."
+        )
+        table = document.add_table(rows=1, cols=4)
+        table.style = "Table Grid"
+        for cell, text in zip(table.rows[0].cells, ["Code", "Intitulé", "Statut", "Pilote"], strict=True):
+            cell.text = text
+        for item in actions:
+            values = [item.code, item.title, ActionStatus(item.status).label, item.pilot_label or "—"]
+            for cell, text in zip(table.add_row().cells, values, strict=True):
+                cell.text = text
+        document.add_page_break()
+    else:
+        document.add_paragraph(f"{convention.title} – fiche action au {today:%d/%m/%Y}")
+    for item in actions:
+        _docx_fiche(document, item, today)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
