@@ -4,25 +4,27 @@ from django.contrib.auth import password_validation
 from ctg.accounts.enums import Role
 
 
-class InvitationForm(forms.Form):
+class CommuneChoiceMixin:
+    """A commune among the convention's engaged ones, read once for all the forms of a page."""
+
+    def __init__(self, *args, communes, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._communes = {str(c.pk): c for c in communes}
+        self.fields["commune"].choices = [("", "—"), *((str(c.pk), c.name) for c in communes)]
+
+    def clean_commune(self):
+        return self._communes.get(self.cleaned_data.get("commune") or "")
+
+
+class InvitationForm(CommuneChoiceMixin, forms.Form):
     email = forms.EmailField(label="Adresse électronique", max_length=254)
     role = forms.ChoiceField(label="Rôle", choices=Role.choices, initial=Role.LECTEUR)
-    commune = forms.ModelChoiceField(
-        label="Commune (rôle « commune » seulement)", queryset=None, required=False, empty_label="—"
-    )
-
-    def __init__(self, *args, convention, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["commune"].queryset = convention.communes.order_by("name")
+    commune = forms.ChoiceField(label="Commune (rôle « commune » seulement)", required=False)
 
 
-class RoleForm(forms.Form):
+class RoleForm(CommuneChoiceMixin, forms.Form):
     role = forms.ChoiceField(label="Rôle", choices=Role.choices)
-    commune = forms.ModelChoiceField(label="Commune", queryset=None, required=False, empty_label="—")
-
-    def __init__(self, *args, convention, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["commune"].queryset = convention.communes.order_by("name")
+    commune = forms.ChoiceField(label="Commune", required=False)
 
 
 class PublicationForm(forms.Form):

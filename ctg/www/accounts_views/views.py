@@ -143,7 +143,7 @@ def invitation_accept_view(request, token):
         request,
         "accounts_views/invitation_accept.html",
         {"invitation": invitation, "form": form, "problem": problem, "existing_account": existing_account},
-        status=410 if problem and not existing_account else 200,
+        status=200 if invitation.is_usable else 410,
     )
 
 
@@ -170,7 +170,8 @@ def _send_invitation(request, invitation: Invitation, token: str):
 
 def members(request, convention_pk):
     convention = _convention_for_admin(request, convention_pk)
-    invite_form = InvitationForm(request.POST or None, convention=convention)
+    communes = list(convention.communes.order_by("name").only("pk", "name"))
+    invite_form = InvitationForm(request.POST or None, communes=communes)
     if request.method == "POST" and invite_form.is_valid():
         try:
             invitation, token = invitation_create(
@@ -191,7 +192,7 @@ def members(request, convention_pk):
         "convention": convention,
         "memberships": memberships,
         "role_forms": [
-            (m, RoleForm(initial={"role": m.role, "commune": m.commune_id}, convention=convention, prefix=f"m{m.pk}"))
+            (m, RoleForm(initial={"role": m.role, "commune": m.commune_id}, communes=communes, prefix=f"m{m.pk}"))
             for m in memberships
         ],
         "invitations": convention_pending_invitations(convention),
@@ -205,7 +206,8 @@ def members(request, convention_pk):
 def member_role(request, convention_pk, pk):
     convention = _convention_for_admin(request, convention_pk)
     membership = get_object_or_404(Membership.objects.filter(convention=convention).select_related("user"), pk=pk)
-    form = RoleForm(request.POST, convention=convention, prefix=f"m{membership.pk}")
+    communes = list(convention.communes.order_by("name").only("pk", "name"))
+    form = RoleForm(request.POST, communes=communes, prefix=f"m{membership.pk}")
     if form.is_valid():
         try:
             membership_change_role(
