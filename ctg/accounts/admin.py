@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from ctg.accounts.models import DepartementAccess, Membership, User
+from ctg.accounts.models import DepartementAccess, Invitation, Membership, SecurityEvent, User
 
 
 class MembershipInline(admin.TabularInline):
@@ -12,7 +12,8 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
-    fieldsets = (*BaseUserAdmin.fieldsets, ("Pilote CTG", {"fields": ("organisation",)}))
+    fieldsets = (*BaseUserAdmin.fieldsets, ("Pilote CTG", {"fields": ("organisation", "deleted_at")}))
+    readonly_fields = ["deleted_at"]
     list_display = ["username", "email", "first_name", "last_name", "organisation", "is_active"]
     inlines = [MembershipInline]
 
@@ -28,3 +29,36 @@ class MembershipAdmin(admin.ModelAdmin):
 class DepartementAccessAdmin(admin.ModelAdmin):
     list_display = ["user", "departement"]
     raw_id_fields = ["user"]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    """Invitations are created from the members page (the token is e-mailed, never shown); here they are read."""
+
+    list_display = ["email", "convention", "role", "created_at", "expires_at", "accepted_at"]
+    list_filter = ["role"]
+    exclude = ["token_hash"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SecurityEvent)
+class SecurityEventAdmin(admin.ModelAdmin):
+    """The journal is append-only: read, never edited."""
+
+    list_display = ["created_at", "kind", "username", "convention", "detail", "ip_address"]
+    list_filter = ["kind"]
+    search_fields = ["username", "detail"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

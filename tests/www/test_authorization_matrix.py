@@ -322,6 +322,9 @@ def test_admin_refuses_non_staff(client):
     client.logout()
     response = client.get("/admin/")
     assert response.status_code == 302 and "login" in response["Location"]
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    assert client.get("/admin/").status_code == 200
+    assert client.get("/admin/accounts/securityevent/").status_code == 200
 
 
 @pytest.mark.django_db
