@@ -1,0 +1,159 @@
+import tempfile
+from pathlib import Path
+
+import pytest
+from django.urls import reverse
+
+from ctg.accounts.enums import Role
+from ctg.opendata.models import Dataset, Observation
+from tests.accounts.factories import MembershipFactory, UserFactory
+from tests.opendata.extracts import COMPARATEUR
+from tests.opendata.factories import DatasetFactory
+
+pytestmark = pytest.mark.django_db
+
+INDEX_URL = reverse("opendata_views:index")
+UPLOAD_URL = reverse("opendata_views:upload")
+
+
+def member(role):
+    return MembershipFactory(role=role).user
+
+
+def csv_upload(name, content: bytes):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, content, content_type="text/csv")
+
+
+class TestIndex:
+    def test_anonymous_access(self, client):
+        response = client.get(INDEX_URL)
+        assert response.status_code == 302
+        assert response.url.startswith(reverse("accounts_views:login"))
+
+    def test_unauthorized_access(self, client):
+        # Any signed-in person reads the provenance; only importers see the import button.
+        client.force_login(member(Role.LECTEUR))
+        response = client.get(INDEX_URL)
+        assert response.status_code == 200
+        assert UPLOAD_URL not in response.content.decode()
+
+    def test_lists_provenance_in_bounded_queries(self, client, django_assert_max_num_queries):
+        importer = UserFactory(first_name="Camille", last_name="Martin")
+        DatasetFactory.create_batch(30, imported_by=importer, licence="Licence Ouverte / Open Licence 2.0")
+        DatasetFactory(producer="CAF (Cnaf)", title="Données CAF à l'IRIS", vintage="2020", file_name="caf.csv")
+        client.force_login(member(Role.CONTRIBUTEUR))
+        with django_assert_max_num_queries(8):
+            response = client.get(INDEX_URL)
+        html = response.content.decode()
+        assert "Données CAF à l&#x27;IRIS" in html
+        assert "caf.csv" in html
+        assert "Camille Martin" in html
+        assert "Fichiers importés (31)" in html
+        assert UPLOAD_URL in html
+
+
+class TestUpload:
+    def test_anonymous_access(self, client):
+        response = client.get(UPLOAD_URL)
+        assert response.status_code == 302
+        assert response.url.startswith(reverse("accounts_views:login"))
+        response = client.post(UPLOAD_URL, {"file": csv_upload("a.csv", COMPARATEUR.read_bytes())})
+        assert response.status_code == 302
+        assert not Dataset.objects.exists()
+
+    @pytest.mark.parametrize("role", [Role.LECTEUR, Role.PILOTE])
+    def test_unauthorized_access(self, client, role):
+        client.force_login(member(role))
+        assert client.get(UPLOAD_URL).status_code == 403
+        response = client.post(UPLOAD_URL, {"file": csv_upload(COMPARATEUR.name, COMPARATEUR.read_bytes())})
+        assert response.status_code == 403
+        assert not Dataset.objects.exists()
+
+    def test_user_without_membership_is_refused(self, client):
+        client.force_login(UserFactory())
+        assert client.get(UPLOAD_URL).status_code == 403
+
+    @pytest.mark.parametrize("role", [Role.CONTRIBUTEUR, Role.ADMINISTRATEUR])
+    def test_editors_import(self, client, role):
+        user = member(role)
+        client.force_login(user)
+        before = set(Path(tempfile.gettempdir()).glob("pilote-ctg-import-*"))
+        response = client.post(UPLOAD_URL, {"file": csv_upload(COMPARATEUR.name, COMPARATEUR.read_bytes())})
+        assert response.status_code == 200
+        html = response.content.decode()
+        assert "Import terminé" in html
+        assert "1550 valeur(s) créée(s)" in html
+        dataset = Dataset.objects.get()
+        assert (dataset.file_name, dataset.imported_by) == (COMPARATEUR.name, user)
+        assert Observation.objects.count() == 1550
+        # The uploaded file is not kept.
+        assert set(Path(tempfile.gettempdir()).glob("pilote-ctg-import-*")) == before
+
+    def test_superuser_imports(self, client):
+        client.force_login(UserFactory(is_superuser=True))
+        assert client.get(UPLOAD_URL).status_code == 200
+
+    def test_dry_run(self, client):
+        client.force_login(member(Role.CONTRIBUTEUR))
+        response = client.post(
+            UPLOAD_URL, {"file": csv_upload(COMPARATEUR.name, COMPARATEUR.read_bytes()), "dry_run": "on"}
+        )
+        assert response.status_code == 200
+        assert "Simulation, rien n&#x27;a été enregistré" in response.content.decode()
+        assert not Dataset.objects.exists()
+        assert not Observation.objects.exists()
+
+    def test_same_file_twice(self, client):
+        client.force_login(member(Role.CONTRIBUTEUR))
+        client.post(UPLOAD_URL, {"file": csv_upload(COMPARATEUR.name, COMPARATEUR.read_bytes())})
+        response = client.post(UPLOAD_URL, {"file": csv_upload(COMPARATEUR.name, COMPARATEUR.read_bytes())})
+        assert "déjà importé, rien n&#x27;a changé" in response.content.decode()
+        assert Dataset.objects.count() == 1
+
+    def test_damaged_file_names_the_line(self, client):
+        client.force_login(member(Role.CONTRIBUTEUR))
+        content = COMPARATEUR.read_bytes().replace(b"76114;11618;", b"76114;onze mille;")
+        response = client.post(UPLOAD_URL, {"file": csv_upload("base_cc_comparateur_2025.csv", content)})
+        assert response.status_code == 400
+        html = response.content.decode()
+        assert "aucune donnée n'a été modifiée" in html
+        assert "ligne 7, colonne 2 « P22_POP » : « onze mille » n&#x27;est pas un nombre" in html
+        assert not Dataset.objects.exists()
+
+    @pytest.mark.parametrize(
+        "content",
+        [b"MZ\x90\x00\x03\x00\x00\x00\x04\x00", b"\x7fELF\x02\x01\x01\x00", b"PK\x03\x04\x14\x00", b"CODGEO;P\x00"],
+    )
+    def test_binary_renamed_csv_is_refused(self, client, content):
+        client.force_login(member(Role.CONTRIBUTEUR))
+        response = client.post(UPLOAD_URL, {"file": csv_upload("donnees.csv", content)})
+        assert response.status_code == 200
+        assert "n&#x27;est pas un fichier texte CSV (contenu binaire détecté)" in response.content.decode()
+        assert not Dataset.objects.exists()
+
+    def test_utf16_text_gets_the_reader_message(self, client):
+        client.force_login(member(Role.CONTRIBUTEUR))
+        content = COMPARATEUR.read_text(encoding="utf-8").encode("utf-16")
+        response = client.post(UPLOAD_URL, {"file": csv_upload(COMPARATEUR.name, content)})
+        assert response.status_code == 400
+        assert "ligne 1 : le fichier est encodé en UTF-16" in response.content.decode()
+
+    def test_extension_and_size(self, client, settings):
+        client.force_login(member(Role.CONTRIBUTEUR))
+        response = client.post(UPLOAD_URL, {"file": csv_upload("donnees.exe", b"CODGEO;P22_POP\n76114;1\n")})
+        assert "extension .csv ou .txt" in response.content.decode()
+        settings.UPLOAD_MAX_SIZE = 1024
+        response = client.post(UPLOAD_URL, {"file": csv_upload(COMPARATEUR.name, COMPARATEUR.read_bytes())})
+        assert "dépasse la taille maximale autorisée" in response.content.decode()
+        assert not Dataset.objects.exists()
+
+    def test_forced_format(self, client):
+        client.force_login(member(Role.CONTRIBUTEUR))
+        response = client.post(
+            UPLOAD_URL,
+            {"file": csv_upload(COMPARATEUR.name, COMPARATEUR.read_bytes()), "format": "insee_dossier_complet"},
+        )
+        assert response.status_code == 200
+        assert Dataset.objects.get().format == "insee_dossier_complet"
