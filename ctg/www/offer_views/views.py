@@ -60,9 +60,12 @@ def index(request, convention_pk):
     coverage = relais_coverage(convention=convention)
     spec = relais_coverage_map_spec(convention=convention, coverage=coverage)
     data = offer_index(convention=convention)
-    editable_ids = {
-        item.pk for group in data["kinds"] for item in group["items"] if can_edit_offer_item(request.user, item)
-    }
+    editable_ids = set()
+    for group in data["kinds"]:
+        for item in group["items"]:
+            item.convention = convention  # already scoped and loaded: no query per row
+            if can_edit_offer_item(request.user, item):
+                editable_ids.add(item.pk)
     context = {
         "convention": convention,
         "coverage": coverage,
