@@ -1,0 +1,80 @@
+"""Downloads and upload of the plan: XLSX, CSV, DOCX exports and the XLSX import, each journaled."""
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.text import slugify
+
+from ctg.accounts.enums import SecurityEventKind
+from ctg.accounts.journal import security_event_record
+from ctg.plans.exports import build_csv, build_docx, build_xlsx
+from ctg.plans.imports import plan_import_xlsx
+from ctg.www.plans_views.forms import ImportForm
+from ctg.www.plans_views.views import get_action, get_convention, require_plan_editor, today
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def _download(content, content_type, filename):
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _journal(request, convention, detail, kind=SecurityEventKind.EXPORT):
+    security_event_record(
+        kind=kind, user=request.user, convention=convention, detail=detail, ip_address=request.META.get("REMOTE_ADDR")
+    )
+
+
+def export_xlsx(request, convention_pk):
+    convention = get_convention(request, convention_pk)
+    _journal(request, convention, "Plan d'actions (XLSX)")
+    return _download(build_xlsx(convention), XLSX, f"plan-actions-{convention.pk}.xlsx")
+
+
+def export_csv(request, convention_pk):
+    convention = get_convention(request, convention_pk)
+    _journal(request, convention, "Plan d'actions (CSV)")
+    return _download(build_csv(convention, today()), "text/csv; charset=utf-8", f"plan-actions-{convention.pk}.csv")
+
+
+def export_docx(request, convention_pk):
+    convention = get_convention(request, convention_pk)
+    _journal(request, convention, "Plan d'actions (DOCX)")
+    return _download(build_docx(convention, today()), DOCX, f"plan-actions-{convention.pk}.docx")
+
+
+def action_docx(request, convention_pk, pk):
+    convention = get_convention(request, convention_pk)
+    action = get_action(convention, pk)
+    _journal(request, convention, f"Fiche action {action.code} (DOCX)")
+    return _download(
+        build_docx(convention, today(), action=action), DOCX, f"fiche-{slugify(action.code)}-{convention.pk}.docx"
+    )
+
+
+def import_xlsx(request, convention_pk):
+    convention = get_convention(request, convention_pk)
+    require_plan_editor(request, convention)
+    form = ImportForm(request.POST or None, request.FILES or None)
+    report = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        report = plan_import_xlsx(convention=convention, content=upload.read(), by=request.user)
+        outcome = "accepté" if report.ok else f"refusé ({len(report.errors)} erreur(s))"
+        _journal(
+            request,
+            convention,
+            f"Import du plan d'actions « {upload.name[:200]} » : {outcome}",
+            SecurityEventKind.IMPORT,
+        )
+        if report.ok:
+            messages.success(request, f"Import accepté : {report.changed} ligne(s) créée(s) ou modifiée(s).")
+            if not report.changed:
+                return redirect("plans_views:index", convention_pk=convention.pk)
+    status = 400 if report is not None and not report.ok else 200
+    return render(
+        request, "plans_views/import.html", {"convention": convention, "form": form, "report": report}, status=status
+    )

@@ -1,0 +1,219 @@
+from django import forms
+
+from ctg.accounts.models import User
+from ctg.conventions.models import Theme
+from ctg.organisations.models import Organisation
+from ctg.plans.models import (
+    Action,
+    ActionLink,
+    FollowUpIndicator,
+    FollowUpNote,
+    FundingLine,
+    IndicatorMeasure,
+    IndicatorTarget,
+    Milestone,
+    Objective,
+)
+from ctg.plans.selectors import plan_themes
+from ctg.plans.services import ACTION_FIELDS, ACTION_M2M, FUNDING_FIELDS
+from ctg.territories.models import Commune
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+DATE_WIDGETS = {
+    name: DateInput()
+    for name in (
+        "planned_start",
+        "planned_end",
+        "actual_start",
+        "actual_end",
+        "due_date",
+        "done_date",
+        "date",
+        "requested_on",
+        "granted_on",
+        "paid_on",
+        "baseline_date",
+    )
+}
+
+
+class PlanFilterForm(forms.Form):
+    theme = forms.TypedChoiceField(label="Thématique", required=False, coerce=int, empty_value=None)
+    status = forms.ChoiceField(label="Statut", required=False)
+    pilot = forms.TypedChoiceField(label="Pilote", required=False, coerce=int, empty_value=None)
+    commune = forms.ChoiceField(label="Commune", required=False)
+    funder = forms.TypedChoiceField(label="Financeur", required=False, coerce=int, empty_value=None)
+    late = forms.BooleanField(label="En retard seulement", required=False)
+
+    def __init__(self, *args, choices: dict, **kwargs):
+        super().__init__(*args, **kwargs)
+        everything = [("", "Toutes")]
+        self.fields["theme"].choices = everything + [(t.pk, t.label) for t in choices["themes"]]
+        self.fields["status"].choices = [("", "Tous")] + list(choices["statuses"])
+        self.fields["pilot"].choices = [("", "Tous")] + [
+            (pk, f"{first} {last}".strip() or username) for pk, first, last, username in choices["pilots"]
+        ]
+        self.fields["commune"].choices = everything + list(choices["communes"])
+        self.fields["funder"].choices = [("", "Tous")] + list(choices["funders"])
+
+
+class ActionForm(forms.ModelForm):
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Action
+        fields = [*ACTION_FIELDS, *ACTION_M2M]
+        widgets = {
+            **DATE_WIDGETS,
+            "themes": forms.CheckboxSelectMultiple,
+            "objectives": forms.CheckboxSelectMultiple,
+            "communes": forms.SelectMultiple(attrs={"size": 10}),
+            "partners": forms.SelectMultiple(attrs={"size": 6}),
+            "description": forms.Textarea(attrs={"rows": 4}),
+            "expected_results": forms.Textarea(attrs={"rows": 3}),
+            "target_public": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, convention, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.convention = convention
+        self.instance.convention = convention
+        self.fields["themes"].queryset = Theme.objects.filter(pk__in=[t.pk for t in plan_themes(convention)])
+        self.fields["objectives"].queryset = Objective.objects.filter(convention=convention)
+        self.fields["communes"].queryset = Commune.objects.filter(epci_id=convention.epci_id).order_by("name")
+        self.fields[
+            "communes"
+        ].help_text = "Laissez vide et cochez « toutes les communes » si l'action les concerne toutes."
+        self.fields["pilot_user"].queryset = User.objects.filter(memberships__convention=convention).distinct()
+        self.fields["pilot_user"].help_text = "Un compte membre de la convention : il pourra alors modifier la fiche."
+        parents = Action.objects.filter(convention=convention, parent__isnull=True)
+        if self.instance.pk:
+            parents = parents.exclude(pk=self.instance.pk)
+        self.fields["parent"].queryset = parents
+        self.fields["parent"].help_text = "Pour une sous-action (un seul niveau)."
+        self.fields["lead_organisation"].queryset = Organisation.objects.order_by("name")
+        self.fields["partners"].queryset = Organisation.objects.order_by("name")
+        if self.instance.pk and not self.is_bound:
+            self.fields["version"].initial = self.instance.version
+
+    def _post_clean(self):
+        # Validation against the database (unique code, dates) is the service's job; it names the field.
+        pass
+
+
+class ObjectiveForm(forms.ModelForm):
+    class Meta:
+        model = Objective
+        fields = ["theme", "parent", "code", "title", "description", "order"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, convention, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["theme"].queryset = Theme.objects.filter(pk__in=[t.pk for t in plan_themes(convention)])
+        parents = Objective.objects.filter(convention=convention, parent__isnull=True)
+        if self.instance.pk:
+            parents = parents.exclude(pk=self.instance.pk)
+        self.fields["parent"].queryset = parents
+        self.fields["parent"].help_text = "Vide pour un objectif stratégique ; sinon l'objectif stratégique parent."
+
+    def _post_clean(self):
+        pass
+
+
+class MilestoneForm(forms.ModelForm):
+    class Meta:
+        model = Milestone
+        fields = ["title", "due_date", "done_date", "weight"]
+        widgets = DATE_WIDGETS
+
+    def _post_clean(self):
+        pass
+
+
+class NoteForm(forms.ModelForm):
+    class Meta:
+        model = FollowUpNote
+        fields = ["date", "text"]
+        widgets = {**DATE_WIDGETS, "text": forms.Textarea(attrs={"rows": 4})}
+
+    def _post_clean(self):
+        pass
+
+
+class LinkForm(forms.ModelForm):
+    url = forms.URLField(label="Adresse", max_length=500, assume_scheme="https")
+
+    class Meta:
+        model = ActionLink
+        fields = ["label", "url"]
+
+    def _post_clean(self):
+        pass
+
+
+class FundingLineForm(forms.ModelForm):
+    class Meta:
+        model = FundingLine
+        fields = FUNDING_FIELDS
+        widgets = DATE_WIDGETS
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["funder"].queryset = Organisation.objects.order_by("name")
+
+    def _post_clean(self):
+        pass
+
+
+class IndicatorForm(forms.ModelForm):
+    """A user who creates or edits an indicator gives its baseline: value and date are required here."""
+
+    class Meta:
+        model = FollowUpIndicator
+        fields = ["code", "label", "unit", "source", "diagnostic_code", "baseline_value", "baseline_date"]
+        widgets = DATE_WIDGETS
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["baseline_value"].required = True
+        self.fields["baseline_date"].required = True
+
+    def _post_clean(self):
+        pass
+
+
+class TargetForm(forms.ModelForm):
+    class Meta:
+        model = IndicatorTarget
+        fields = ["date", "value"]
+        widgets = DATE_WIDGETS
+
+    def _post_clean(self):
+        pass
+
+
+class MeasureForm(forms.ModelForm):
+    class Meta:
+        model = IndicatorMeasure
+        fields = ["date", "value", "source", "comment"]
+        widgets = DATE_WIDGETS
+
+    def _post_clean(self):
+        pass
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label="Classeur XLSX du plan d'actions")
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith(".xlsx"):
+            raise forms.ValidationError("Le fichier doit être un classeur Excel (.xlsx).")
+        return upload
