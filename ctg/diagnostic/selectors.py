@@ -41,13 +41,15 @@ def enjeu_history(enjeu: Enjeu) -> list[dict]:
     """Each recorded version with who, when, and which fields changed from the previous one."""
     records = list(enjeu.history.select_related("history_user").order_by("history_date", "history_id"))
     labels = {f.name: f.verbose_name for f in Enjeu._meta.fields}
+    order = {name: index for index, name in enumerate(labels)}
     rows = []
     previous = None
     for record in records:
         changes = []
         if previous is not None:
             delta = record.diff_against(previous, excluded_fields=["version", "updated_at", "validated_by"])
-            changes = [str(labels.get(change.field, change.field)) for change in delta.changes]
+            fields = sorted((change.field for change in delta.changes), key=lambda name: order.get(name, len(order)))
+            changes = [str(labels.get(name, name)) for name in fields]
         rows.append(
             {
                 "date": record.history_date,
