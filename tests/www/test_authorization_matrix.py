@@ -261,8 +261,8 @@ def check_security_headers(response) -> str | None:
     return None
 
 
-def run_matrix(name: str, method: str, page: Page):
-    world = World()
+def run_matrix(name: str, method: str, page: Page, world: World | None = None):
+    world = world or World()
     url = reverse(name, kwargs=_kwargs(page, world, name))
     data = page.data(world) if page.data else {}
     expected = getattr(page, method).outcomes
@@ -358,3 +358,22 @@ def test_unpublished_public_page_is_404_for_everyone():
     client = Client()
     client.force_login(world.users["administrateur"])
     assert client.get(url).status_code == 404
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_pilot_edits_only_the_actions_they_pilot(method):
+    """A pilot opens and saves the fiche of an action they pilot, and gets 403 on any other action."""
+    if "plans_views:action_edit" not in project_url_names():
+        pytest.skip("plans_views:action_edit is not routed yet")
+    from tests.plans.factories import ActionFactory
+
+    def action_of(actor):
+        return lambda w: {"convention_pk": w.a.pk, "pk": ActionFactory(convention=w.a, pilot_user=w.user(actor)).pk}
+
+    world = World()
+    piloted = Page(get=PILOT_EDITOR, post=PILOT_EDITOR, kwargs=action_of("pilote"))
+    run_matrix("plans_views:action_edit", method, piloted, world)
+    # Piloted by someone else: the pilot is refused like any non-editor member.
+    not_piloted = Page(get=EDITOR, post=EDITOR, kwargs=action_of("contributeur"))
+    run_matrix("plans_views:action_edit", method, not_piloted, world)
