@@ -53,9 +53,15 @@ class Objective(models.Model):
     title = models.CharField("intitulé", max_length=300)
     description = models.TextField("description", blank=True)
     order = models.PositiveSmallIntegerField("ordre", default=100)
+    enjeux = models.ManyToManyField(
+        "diagnostic.Enjeu",
+        blank=True,
+        related_name="objectives",
+        verbose_name="enjeux auxquels il répond",
+    )
 
     objects = ObjectiveQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = HistoricalRecords(m2m_fields=[enjeux])
 
     class Meta:
         verbose_name = "objectif"

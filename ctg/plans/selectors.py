@@ -128,7 +128,9 @@ def plan_tree(convention: Convention, filters: PlanFilters, today: datetime.date
     for action in actions:
         action.children = children.get(action.pk, [])
 
-    objectives = list(Objective.objects.filter(convention=convention).order_by("order", "code"))
+    objectives = list(
+        Objective.objects.filter(convention=convention).prefetch_related("enjeux").order_by("order", "code")
+    )
     themes = plan_themes(convention)
     by_objective = defaultdict(list)
     by_theme = defaultdict(list)

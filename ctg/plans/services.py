@@ -121,9 +121,29 @@ def _check_objective(objective: Objective):
             raise ValidationError({"parent": "Cet objectif a des objectifs opérationnels : il reste stratégique."})
 
 
+def _set_enjeux(objective: Objective, enjeux, *, by):
+    if enjeux is None:
+        return
+    enjeux = list(enjeux)
+    if any(e.convention_id != objective.convention_id for e in enjeux):
+        raise ValidationError({"enjeux": "Un des enjeux n'appartient pas à cette convention."})
+    if {e.pk for e in enjeux} != set(objective.enjeux.values_list("pk", flat=True)):
+        _author(objective, by)
+        objective.enjeux.set(enjeux)
+
+
 @transaction.atomic
 def objective_create(
-    *, convention: Convention, theme: Theme, code: str, title: str, parent=None, description="", order=100, by=None
+    *,
+    convention: Convention,
+    theme: Theme,
+    code: str,
+    title: str,
+    parent=None,
+    description="",
+    order=100,
+    enjeux=None,
+    by=None,
 ) -> Objective:
     objective = Objective(
         convention=convention,
@@ -135,17 +155,21 @@ def objective_create(
         order=order,
     )
     _check_objective(objective)
-    return _save(objective, by=by)
+    _save(objective, by=by)
+    _set_enjeux(objective, enjeux, by=by)
+    return objective
 
 
 @transaction.atomic
-def objective_update(*, objective: Objective, by=None, **changes) -> Objective:
+def objective_update(*, objective: Objective, enjeux=None, by=None, **changes) -> Objective:
     for name, value in changes.items():
         if name not in {"theme", "code", "title", "parent", "description", "order"}:
             raise ValueError(name)
         setattr(objective, name, value.strip().upper() if name == "code" else value)
     _check_objective(objective)
-    return _save(objective, by=by)
+    _save(objective, by=by)
+    _set_enjeux(objective, enjeux, by=by)
+    return objective
 
 
 @transaction.atomic

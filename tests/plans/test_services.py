@@ -183,3 +183,15 @@ class TestIndicators:
             services.objective_create(
                 convention=objective.convention, theme=objective.theme, code="OO2", title="x", parent=child
             )
+
+
+def test_objective_cites_enjeux_of_its_convention_only():
+    from tests.diagnostic.factories import EnjeuFactory
+
+    objective = ObjectiveFactory()
+    objective.convention.themes.add(objective.theme)
+    mine = EnjeuFactory(convention=objective.convention)
+    services.objective_update(objective=objective, enjeux=[mine])
+    assert list(objective.enjeux.all()) == [mine]
+    with pytest.raises(ValidationError, match="enjeux n'appartient pas"):
+        services.objective_update(objective=objective, enjeux=[EnjeuFactory()])

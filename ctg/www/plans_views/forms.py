@@ -111,8 +111,8 @@ class ActionForm(forms.ModelForm):
 class ObjectiveForm(forms.ModelForm):
     class Meta:
         model = Objective
-        fields = ["theme", "parent", "code", "title", "description", "order"]
-        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+        fields = ["theme", "parent", "code", "title", "description", "order", "enjeux"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3}), "enjeux": forms.CheckboxSelectMultiple}
 
     def __init__(self, *args, convention, **kwargs):
         super().__init__(*args, **kwargs)
@@ -122,6 +122,7 @@ class ObjectiveForm(forms.ModelForm):
             parents = parents.exclude(pk=self.instance.pk)
         self.fields["parent"].queryset = parents
         self.fields["parent"].help_text = "Vide pour un objectif stratégique ; sinon l'objectif stratégique parent."
+        self.fields["enjeux"].queryset = self.fields["enjeux"].queryset.filter(convention=convention)
 
     def _post_clean(self):
         pass
