@@ -69,6 +69,11 @@ class Observation(models.Model):
                 name="observation_value_matches_status",
                 violation_error_message="Une valeur disponible a un nombre ; une valeur secrète ou absente, aucun.",
             ),
+            models.CheckConstraint(
+                condition=models.Q(incomplete=False) | ~models.Q(status="ok"),
+                name="observation_incomplete_has_no_value",
+                violation_error_message="Un agrégat incomplet n'est jamais présenté comme une valeur disponible.",
+            ),
         ]
         indexes = [models.Index(fields=["variable", "year", "level"])]
 

@@ -56,6 +56,11 @@ class ImportReport:
         if self.already_imported:
             return f"{self.dataset.file_name} : fichier déjà importé, rien n'a changé."
         prefix = "Simulation, rien n'a été enregistré" if self.dry_run else "Import terminé"
+        if self.format == "iris_reference":
+            return (
+                f"{prefix} – {self.dataset.file_name} ({self.format_label}) : {self.rows_read} IRIS lu(s), "
+                f"{self.created} créé(s), {self.updated} mis à jour, {self.unchanged} inchangé(s)."
+            )
         text = (
             f"{prefix} – {self.dataset.file_name} ({self.format_label}) : {self.rows_read} ligne(s) lue(s), "
             f"{self.created} valeur(s) créée(s), {self.updated} mise(s) à jour, {self.unchanged} inchangée(s), "
