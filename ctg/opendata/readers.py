@@ -691,8 +691,9 @@ FORMATS = {
 }
 
 
-def detect_format(header: list[str]) -> str | None:
+def detect_format(header: list[str], file_name: str = "") -> str | None:
     names = set(header)
+    lowered = file_name.lower()
     first = header[0] if header else ""
     if {"CODE_IRIS", "TYP_IRIS", "DEPCOM"} <= names:
         return "iris_reference"
@@ -705,6 +706,11 @@ def detect_format(header: list[str]) -> str | None:
     if first in CAF_CODE_COLUMNS and CAF_MARKERS <= names:
         return "caf_iris"
     if first == "CODGEO":
+        # INSEE's own file names say which base the file comes from; otherwise the columns decide.
+        if "comparateur" in lowered:
+            return "insee_comparateur"
+        if "dossier_complet" in lowered or "dossier-complet" in lowered:
+            return "insee_dossier_complet"
         values = [name for name in header[1:] if name not in INSEE_TEXT_COLUMNS]
         if values and all(COMPARATEUR_RE.match(name) for name in values):
             return "insee_comparateur"
@@ -722,7 +728,7 @@ def read_file(
     """Read and validate a whole file; raise DatasetError on the first structural fault."""
     table = read_table(path, file_name)
     if format is None:
-        format = detect_format(table.header)
+        format = detect_format(table.header, table.file_name)
         if format is None:
             raise DatasetError(
                 f"{table.file_name}, ligne 1 : format non reconnu d'après l'en-tête "

@@ -5,8 +5,8 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from ctg.opendata.enums import GeoLevel
-from ctg.opendata.management.commands.import_shipped_data import SHIPPED_FILES
 from ctg.opendata.models import Dataset, IrisZone, Observation
+from ctg.opendata.shipped import SHIPPED_FILES
 from tests.opendata.extracts import COMPARATEUR, DATA
 
 pytestmark = pytest.mark.django_db
