@@ -1,6 +1,6 @@
 from django import forms
 
-from ctg.offer.enums import OfferKind
+from ctg.offer.enums import OfferKind, OfferTotalIndicator
 from ctg.territories.models import Commune
 
 
@@ -57,3 +57,14 @@ class OfferImportForm(forms.Form):
         if upload.size > self.MAX_SIZE:
             raise forms.ValidationError("Le fichier dépasse 2 Mo.")
         return upload
+
+
+class OfferTotalForm(forms.Form):
+    indicator = forms.ChoiceField(label="Indicateur", choices=[("", "—")] + OfferTotalIndicator.choices)
+    year = forms.IntegerField(label="Année", min_value=1990, max_value=2100)
+    quantity = forms.IntegerField(label="Nombre pour l'ensemble de l'EPCI", min_value=0)
+    source = forms.CharField(
+        label="Source",
+        max_length=300,
+        help_text="Publication d'où vient le chiffre, par exemple le site de l'EPCI ou un rapport de la CAF.",
+    )

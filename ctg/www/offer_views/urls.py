@@ -10,5 +10,6 @@ urlpatterns = [
     path("<int:pk>/modifier/", views.edit, name="edit"),
     path("<int:pk>/supprimer/", views.delete, name="delete"),
     path("importer/", views.import_csv, name="import"),
+    path("totaux/ajouter/", views.total_record, name="total_record"),
     re_path(r"^relais/carte\.(?P<fmt>svg|png)$", views.coverage_map, name="coverage_map"),
 ]

@@ -18,8 +18,8 @@ from ctg.offer.perms import (
     restricted_commune,
 )
 from ctg.offer.selectors import offer_index, relais_coverage
-from ctg.offer.services import offer_item_create, offer_item_delete, offer_item_update
-from ctg.www.offer_views.forms import OfferImportForm, OfferItemForm
+from ctg.offer.services import offer_item_create, offer_item_delete, offer_item_update, offer_total_record
+from ctg.www.offer_views.forms import OfferImportForm, OfferItemForm, OfferTotalForm
 
 ITEM_FIELDS = [
     "kind",
@@ -178,3 +178,22 @@ def import_csv(request, convention_pk):
         "columns": COLUMNS_HELP,
     }
     return render(request, "offer_views/import.html", context, status=422 if errors else 200)
+
+
+def total_record(request, convention_pk):
+    convention = get_convention_for(request, convention_pk)
+    if not can_import_offer(request.user, convention):
+        raise PermissionDenied("Seuls les administrateurs et contributeurs enregistrent un total publié pour l'EPCI.")
+    form = OfferTotalForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            total, changed = offer_total_record(convention=convention, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _add_service_errors(form, exc)
+        else:
+            if changed:
+                messages.success(request, f"Total enregistré : {total.get_indicator_display()} {total.year}.")
+            else:
+                messages.info(request, "Ce total était déjà enregistré avec le même nombre et la même source.")
+            return redirect("offer_views:index", convention_pk=convention.pk)
+    return render(request, "offer_views/total_form.html", {"convention": convention, "form": form})

@@ -6,7 +6,7 @@ from pytest_django.asserts import assertContains, assertNotContains, assertRedir
 from ctg.accounts.enums import Role
 from ctg.offer.demo import load_demo_offer
 from ctg.offer.enums import OfferKind
-from ctg.offer.models import OfferItem
+from ctg.offer.models import OfferItem, OfferTotal
 from ctg.territories.models import Commune
 from tests.accounts.factories import MembershipFactory, UserFactory
 from tests.offer.factories import OfferItemFactory
@@ -274,3 +274,35 @@ class TestCoverageMap:
         assert response["Content-Type"] == content_type
         assert response.content.startswith(start)
         assert f"couverture-relais-{convention.pk}.{fmt}" in response["Content-Disposition"]
+
+
+class TestTotalRecord:
+    DATA = {"indicator": "places_accueil_collectif", "year": "2024", "quantity": "180", "source": "Rapport de test"}
+
+    def test_anonymous_access(self, client, convention):
+        url = reverse("offer_views:total_record", kwargs={"convention_pk": convention.pk})
+        assertRedirects(client.get(url), login_url(url), fetch_redirect_response=False)
+
+    def test_unauthorized_access(self, client, caux_seine, convention):
+        url = reverse("offer_views:total_record", kwargs={"convention_pk": convention.pk})
+        for username in ("bolbec", "pilote", "lecteur"):
+            client.force_login(demo_user(caux_seine, username))
+            assert client.post(url, self.DATA).status_code == 403
+        assert not OfferTotal.objects.filter(year=2024).exists()
+
+    def test_records_a_new_vintage_without_erasing_the_old(self, client, caux_seine, convention):
+        client.force_login(demo_user(caux_seine, "coordination"))
+        url = reverse("offer_views:total_record", kwargs={"convention_pk": convention.pk})
+        response = client.post(url, self.DATA)
+        assertRedirects(response, reverse("offer_views:index", kwargs={"convention_pk": convention.pk}))
+        quantities = dict(
+            OfferTotal.objects.filter(indicator="places_accueil_collectif").values_list("year", "quantity")
+        )
+        assert quantities == {2022: 167, 2024: 180}
+
+    def test_source_required(self, client, caux_seine, convention):
+        client.force_login(demo_user(caux_seine, "caf"))
+        url = reverse("offer_views:total_record", kwargs={"convention_pk": convention.pk})
+        response = client.post(url, self.DATA | {"source": ""})
+        assertContains(response, "Ce champ est obligatoire.")
+        assert not OfferTotal.objects.filter(year=2024).exists()
