@@ -14,6 +14,7 @@ from ctg.offer.models import OfferItem, OfferTotal
 from ctg.territories.models import Commune
 
 # The aim written in the Caux Seine agglo convention, and the usual aim of a CTG: every commune covered.
+INDICATOR_ORDER = {value: index for index, value in enumerate(OfferTotalIndicator.values)}
 COVERAGE_AIM = "toutes les communes de l'EPCI couvertes par un relais petite enfance"
 
 
@@ -38,7 +39,10 @@ def epci_totals(*, convention: Convention) -> list[dict]:
             "source": total.source,
             "level": "epci",
         }
-        for total in OfferTotal.objects.filter(convention=convention).order_by("indicator", "-year")
+        for total in sorted(
+            OfferTotal.objects.filter(convention=convention),
+            key=lambda t: (INDICATOR_ORDER.get(t.indicator, len(INDICATOR_ORDER)), -t.year),
+        )
     ]
 
 
