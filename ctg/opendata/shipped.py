@@ -1,8 +1,10 @@
 """The open-data files shipped in data/, in the order they must be imported (see docs/data.md)."""
 
+from collections.abc import Callable
 from pathlib import Path
 
 from django.conf import settings
+from django.db import transaction
 
 from ctg.opendata.services import ImportReport, dataset_import
 
@@ -23,13 +25,39 @@ SHIPPED_FILES = [
 ]
 
 
+class _DryRunRollback(Exception):
+    pass
+
+
 def shipped_data_import(
-    *, directory: Path | None = None, files: list[str] | None = None, dry_run: bool = False, by=None
+    *,
+    directory: Path | None = None,
+    files: list[str] | None = None,
+    dry_run: bool = False,
+    by=None,
+    on_report: Callable[[ImportReport], None] | None = None,
 ) -> list[ImportReport]:
-    """Import the shipped files (all, or the listed subset kept in the documented order); idempotent.
+    """Import the shipped files (all, or the listed subset, in the documented order); idempotent.
 
     Each file is its own transaction: a faulty file raises DatasetError and leaves the files before it imported.
+    A dry run imports everything in one transaction rolled back at the end, so that later files see the earlier
+    ones (the CAF files need the IRIS reference) and the counts are those of a real run.
     """
     directory = Path(directory or settings.DATA_DIR)
     wanted = SHIPPED_FILES if files is None else [name for name in SHIPPED_FILES if name in set(files)]
-    return [dataset_import(path=directory / name, dry_run=dry_run, by=by) for name in wanted]
+    if not dry_run:
+        return [_import_one(directory / name, by, dry_run, on_report) for name in wanted]
+    try:
+        with transaction.atomic():
+            reports = [_import_one(directory / name, by, dry_run, on_report) for name in wanted]
+            raise _DryRunRollback
+    except _DryRunRollback:
+        return reports
+
+
+def _import_one(path: Path, by, dry_run: bool, on_report) -> ImportReport:
+    report = dataset_import(path=path, by=by)
+    report.dry_run = dry_run
+    if on_report:
+        on_report(report)
+    return report

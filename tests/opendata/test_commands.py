@@ -6,8 +6,8 @@ from django.core.management import CommandError, call_command
 
 from ctg.opendata.enums import GeoLevel
 from ctg.opendata.models import Dataset, IrisZone, Observation
-from ctg.opendata.shipped import SHIPPED_FILES
-from tests.opendata.extracts import COMPARATEUR, DATA
+from ctg.opendata.shipped import SHIPPED_FILES, shipped_data_import
+from tests.opendata.extracts import CAF, COMPARATEUR, DATA, IRIS_REFERENCE, extract, starts_with
 
 pytestmark = pytest.mark.django_db
 
@@ -53,3 +53,20 @@ def test_every_shipped_file_imports_in_well_under_a_minute():
     count = Observation.objects.count()
     assert run("import_shipped_data").count("déjà importé, rien n'a changé") == len(SHIPPED_FILES)
     assert Observation.objects.count() == count
+
+
+def test_shipped_dry_run_counts_every_file_and_writes_nothing(tmp_path):
+    # A small data/ folder: the IRIS reference of département 76 and a CAF file that needs it.
+    (tmp_path / "insee").mkdir()
+    (tmp_path / "caf-iris").mkdir()
+    extract(IRIS_REFERENCE, tmp_path / "insee" / "iris_2021.csv", starts_with("76"))
+    extract(CAF / "data_CAF_2020_IRIS.csv", tmp_path / "caf-iris" / "data_CAF_2020_IRIS.csv", starts_with("76"))
+    reports = shipped_data_import(
+        directory=tmp_path, files=["insee/iris_2021.csv", "caf-iris/data_CAF_2020_IRIS.csv"], dry_run=True
+    )
+    assert [report.dry_run for report in reports] == [True, True]
+    assert reports[1].created > 0
+    assert "Simulation" in reports[1].summary()
+    assert not Dataset.objects.exists()
+    assert not IrisZone.objects.exists()
+    assert not Observation.objects.exists()

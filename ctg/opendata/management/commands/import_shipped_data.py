@@ -4,8 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from ctg.opendata.readers import DatasetError
-from ctg.opendata.services import dataset_import
-from ctg.opendata.shipped import SHIPPED_FILES
+from ctg.opendata.shipped import shipped_data_import
 
 
 class Command(BaseCommand):
@@ -16,9 +15,11 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="Simulation : lit et compte sans rien écrire.")
 
     def handle(self, *args, directory, dry_run, **options):
-        for name in SHIPPED_FILES:
-            try:
-                report = dataset_import(path=directory / name, dry_run=dry_run)
-            except DatasetError as exc:
-                raise CommandError("\n".join([*exc.errors, f"Import arrêté à {name}."])) from None
-            self.stdout.write(report.summary())
+        try:
+            shipped_data_import(
+                directory=directory, dry_run=dry_run, on_report=lambda report: self.stdout.write(report.summary())
+            )
+        except DatasetError as exc:
+            raise CommandError(
+                "\n".join([*exc.errors, "Import arrêté à ce fichier ; les précédents sont importés."])
+            ) from None
