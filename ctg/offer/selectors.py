@@ -56,6 +56,7 @@ def offer_index(*, convention: Convention) -> dict:
     )
     groups = defaultdict(list)
     for item in items:
+        item.covered_names = [c.name for c in item.covered_communes.all()]
         groups[item.kind].append(item)
     kinds = []
     for kind in OfferKind:

@@ -88,6 +88,7 @@ class TestIndex:
         assertContains(response, "coverage-covered", count=2)
         assertContains(response, "coverage-not_covered", count=48)
         assertContains(response, "Couverture partielle")
+        assertContains(response, "<td>Bolbec, Lillebonne</td>", html=True)
 
     def test_query_count(self, client, caux_seine, convention, django_assert_max_num_queries):
         communes = list(Commune.objects.filter(epci_id=convention.epci_id)[:10])
