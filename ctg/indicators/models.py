@@ -37,7 +37,8 @@ class IndicatorValue(models.Model):
                 violation_error_message="Une valeur secrète ou non disponible ne porte aucun nombre.",
             ),
         ]
-        indexes = [models.Index(fields=["level", "code"]), models.Index(fields=["indicator", "level", "year"])]
+        # The unique constraint's index (indicator, level, code, year) serves every read; no other index, so that
+        # a national refresh (millions of rows) writes fast.
 
     def __str__(self):
         return f"{self.indicator} {self.year} {self.level}:{self.code} = {self.value} ({self.status})"

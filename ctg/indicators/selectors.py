@@ -14,6 +14,8 @@ from ctg.territories.enums import Level
 from ctg.territories.models import FRANCE_CODE, FRANCE_NAME, Commune
 
 MISSING_LABEL = "non disponible"
+# Producers publish some statistics for France métropolitaine only (Filosofi): the cell says so.
+PUBLISHED_FRANCE_NAMES = {"FRMETRO": "France métropolitaine"}
 
 
 def _cell(indicator: catalogue.Indicator, row: dict | None) -> dict:
@@ -30,6 +32,8 @@ def _cell(indicator: catalogue.Indicator, row: dict | None) -> dict:
     note = ""
     if status == ValueStatus.INCOMPLETE:
         note = f"agrégat incomplet : {parts_note(row['parts_present'], row['parts_expected'])}"
+    elif row.get("published_for"):
+        note = row["published_for"]
     return {
         "value": row["value"],
         "display": format_value(row["value"], unit=indicator.unit, decimals=indicator.decimals, status=status),
@@ -77,7 +81,9 @@ def _values(indicators, territories, commune_codes) -> dict:
     )
     found: dict = {}
     for row in rows:
-        code = FRANCE_CODE if row["level"] == Level.FRANCE else row["code"]
+        code = row["code"]
+        if row["level"] == Level.FRANCE:
+            code, row["published_for"] = FRANCE_CODE, PUBLISHED_FRANCE_NAMES.get(row["code"], "")
         found.setdefault((row["indicator"], row["level"], code), {})[row["year"]] = row
     return found
 

@@ -3,6 +3,7 @@
 Any reader of the convention may see them; lookups outside the user's conventions answer 404.
 """
 
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
@@ -23,7 +24,7 @@ def get_convention_for(request, convention_pk) -> Convention:
         Convention.objects.for_user(request.user).select_related("epci", "caf"), pk=convention_pk
     )
     if not can_view_convention(request.user, convention):
-        raise Http404
+        raise PermissionDenied("Vous n'avez pas accès au diagnostic de cette convention.")
     return convention
 
 

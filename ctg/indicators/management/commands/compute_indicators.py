@@ -16,6 +16,6 @@ class Command(BaseCommand):
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from exc
         self.stdout.write(
-            f"{result['indicators']} indicateurs, {result['series']} séries, {result['values']} valeurs "
+            f"{result['indicators']} indicateur(s), {result['series']} série(s), {result['values']} valeur(s) "
             f"(calcul {result['compute_seconds']:.1f} s, écriture {result['write_seconds']:.1f} s)."
         )

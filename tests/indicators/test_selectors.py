@@ -1,0 +1,84 @@
+import io
+
+import pytest
+from django.core.management import call_command
+
+from ctg.indicators.formatting import format_number, format_value, parts_note
+from ctg.indicators.selectors import convention_diagnostic
+from ctg.indicators.services import indicators_compute
+from tests.conventions.factories import ConventionFactory
+from tests.indicators.factories import DatasetFactory, ObservationFactory
+from tests.territories.factories import CommuneFactory, DepartementFactory, EpciFactory, RegionFactory
+
+
+class TestFormatting:
+    def test_french_numbers(self):
+        assert format_number(1234.5) == "1\u00a0234,5"
+        assert format_number(-0.25, 2) == "−0,25"
+        assert format_value(19.35, unit="%", decimals=1) == "19,4\u00a0%"
+        assert format_value(22790, unit="€", decimals=0) == "22\u00a0790\u00a0€"
+        assert format_value(77968.0, unit="habitants", decimals=0) == "77\u00a0968"
+
+    def test_unknown_values_are_words_never_zero(self):
+        assert format_value(None, unit="%", decimals=1, status="secret") == "secret statistique"
+        assert format_value(None, unit="%", decimals=1, status="missing") == "non disponible"
+        assert format_value(None, unit="%", decimals=1) == "non disponible"
+
+    def test_parts_note(self):
+        assert parts_note(50, 708) == "50 communes sur 708"
+        assert parts_note(1, 2) == "1 commune sur 2"
+        assert parts_note(None, 2) == ""
+
+
+@pytest.mark.django_db
+class TestConventionDiagnostic:
+    @pytest.fixture
+    def convention(self):
+        region = RegionFactory(code="R9")
+        departement = DepartementFactory(code="D9", region=region)
+        epci = EpciFactory(siren="900000009", name="CC de test")
+        other_epci = EpciFactory(siren="900000010")
+        communes = [CommuneFactory(code=f"T000{i}", epci=epci, departement=departement) for i in range(3)]
+        CommuneFactory(code="U0001", epci=other_epci, departement=departement)
+        convention = ConventionFactory(epci=epci)
+        convention.communes.set(communes[:1])
+        for year, allocataires in ((2019, (10, 20, 30)), (2020, (11, 21, None))):
+            dataset = DatasetFactory(producer="Cnaf", title=f"CAF {year}", vintage=str(year))
+            for commune, value in zip(communes, allocataires, strict=True):
+                if value is None:
+                    ObservationFactory(dataset=dataset, code=commune.code, variable="A", year=year, secret=True)
+                else:
+                    ObservationFactory(dataset=dataset, code=commune.code, variable="A", year=year, value=value)
+        indicators_compute(codes=["caf_allocataires"])
+        return convention
+
+    def test_key_figures_history_and_commune_rows(self, convention, django_assert_max_num_queries):
+        with django_assert_max_num_queries(6):
+            data = convention_diagnostic(convention=convention, theme="acces-aux-droits", sort="caf_allocataires")
+        assert [t["name"] for t in data["territories"]] == [
+            "CC de test",
+            data["territories"][1]["name"],
+            data["territories"][2]["name"],
+            "France",
+        ]
+        allocataires = next(i for i in data["indicators"] if i["code"] == "caf_allocataires")
+        assert allocataires["year"] == 2020
+        assert allocataires["source"] == "Cnaf, CAF 2020, millésime 2020"
+        epci_cell = allocataires["territory_cells"][0]
+        # 2020: 11 + 21, the third commune secret → incomplete, 2 communes out of 3
+        assert (epci_cell["display"], epci_cell["status"]) == ("32", "incomplete")
+        assert epci_cell["note"] == "agrégat incomplet : 2 communes sur 3"
+        # département: 4 communes, only 2 with a value in 2020
+        assert allocataires["territory_cells"][1]["note"] == "agrégat incomplet : 2 communes sur 4"
+        history = [(step["year"], step["cells"][0]["display"]) for step in allocataires["history"]]
+        assert history == [(2019, "60"), (2020, "32")]
+        position = [i["code"] for i in data["indicators"]].index("caf_allocataires")
+        sorted_values = [row["cells"][position]["display"] for row in data["rows"]]
+        assert sorted_values == ["11", "21", "secret statistique"]  # unknown values sorted last
+        assert [row["engaged"] for row in data["rows"] if row["code"] == "T0000"] == [True]
+        assert data["engaged_count"] == 1 and data["commune_count"] == 3
+
+    def test_command_recomputes(self, convention):
+        out = io.StringIO()
+        call_command("compute_indicators", "caf_allocataires", stdout=out)
+        assert "1 indicateur(s), 2 série(s)" in out.getvalue()
