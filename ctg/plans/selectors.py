@@ -3,14 +3,24 @@
 import dataclasses
 import datetime
 from collections import defaultdict
+from decimal import Decimal
 
-from django.db.models import Count, DecimalField, OuterRef, Prefetch, Q, Subquery, Sum, Value
+from django.db.models import (
+    Count,
+    DecimalField,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Coalesce
 
 from ctg.accounts.models import Membership
 from ctg.conventions.models import Convention, Theme
 from ctg.organisations.models import Organisation
-from ctg.plans.enums import ActionStatus
+from ctg.plans.enums import CLOSED_STATUSES, ActionStatus
 from ctg.plans.models import (
     Action,
     FollowUpIndicator,
@@ -104,20 +114,109 @@ def decorate(action: Action, today: datetime.date) -> Action:
     return action
 
 
-def plan_tree(convention: Convention, filters: PlanFilters, today: datetime.date) -> dict:
-    """The plan as themes → strategic objectives → operational objectives → actions (sub-actions nested)."""
-    selected = apply_filters(Action.objects.filter(convention=convention), filters, today)
+INLINE_LIMIT = 60  # above this many actions, the tree shows figures per node and lists actions on demand
+
+
+@dataclasses.dataclass
+class NodeStats:
+    """Status, progress and budget of the actions under one node of the tree."""
+
+    count: int = 0
+    statuses: dict = dataclasses.field(default_factory=dict)
+    late: int = 0
+    progress_sum: float = 0.0
+    progress_count: int = 0
+    planned: Decimal | None = None
+    granted: Decimal | None = None
+
+    def add(self, other: "NodeStats"):
+        self.count += other.count
+        for status, n in other.statuses.items():
+            self.statuses[status] = self.statuses.get(status, 0) + n
+        self.late += other.late
+        self.progress_sum += other.progress_sum
+        self.progress_count += other.progress_count
+        for name in ("planned", "granted"):
+            if getattr(other, name) is not None:
+                setattr(self, name, (getattr(self, name) or Decimal(0)) + getattr(other, name))
+
+    @property
+    def progress(self) -> int | None:
+        """Mean progress of the actions whose progress is known (milestones or manual figure)."""
+        return round(self.progress_sum / self.progress_count) if self.progress_count else None
+
+    @property
+    def status_list(self) -> list[tuple[str, str, int]]:
+        return [
+            (value, label, self.statuses[value]) for value, label in ActionStatus.choices if value in self.statuses
+        ]
+
+
+def _node_stats(selected, today: datetime.date) -> dict:
+    """Figures per objective, per theme (actions without objective) and for actions without theme.
+
+    Five light queries of plain values (actions, their objectives, their themes, milestone weights and budgets
+    summed per action by the database), combined here: the cost stays flat whatever the size of the plan."""
+    actions = list(
+        Action.objects.filter(pk__in=selected).values_list("pk", "status", "planned_end", "progress_manual")
+    )
+    objectives = defaultdict(list)
+    for action_id, objective_id in Action.objectives.through.objects.filter(action_id__in=selected).values_list(
+        "action_id", "objective_id"
+    ):
+        objectives[action_id].append(objective_id)
+    themes = defaultdict(list)
+    for action_id, theme_id in Action.themes.through.objects.filter(action_id__in=selected).values_list(
+        "action_id", "theme_id"
+    ):
+        themes[action_id].append(theme_id)
+    weights = {
+        row["action_id"]: row
+        for row in Milestone.objects.filter(action_id__in=selected)
+        .order_by()
+        .values("action_id")
+        .annotate(total=Sum("weight"), done=Sum("weight", filter=Q(done_date__isnull=False)))
+    }
+    budgets = {
+        row["action_id"]: row
+        for row in FundingLine.objects.filter(action_id__in=selected)
+        .order_by()
+        .values("action_id")
+        .annotate(planned=Sum("amount_planned"), granted=Sum("amount_granted"))
+    }
+    stats = {"objective": defaultdict(NodeStats), "theme": defaultdict(NodeStats), "none": NodeStats()}
+    for pk, status, planned_end, progress_manual in actions:
+        one = NodeStats(count=1, statuses={status: 1})
+        one.late = int(bool(planned_end and planned_end < today and status not in CLOSED_STATUSES))
+        weight = weights.get(pk)
+        progress = 100 * (weight["done"] or 0) / weight["total"] if weight and weight["total"] else progress_manual
+        if progress is not None:
+            one.progress_sum, one.progress_count = float(progress), 1
+        budget = budgets.get(pk)
+        if budget:
+            one.planned, one.granted = budget["planned"], budget["granted"]
+        if objectives.get(pk):
+            buckets = [stats["objective"][o] for o in objectives[pk]]
+        elif themes.get(pk):
+            buckets = [stats["theme"][t] for t in themes[pk]]
+        else:
+            buckets = [stats["none"]]
+        for bucket in buckets:
+            bucket.add(one)
+    return stats
+
+
+def _place_actions(convention, selected, today):
+    """The selected actions with their figures, grouped by objective, by theme (no objective) or neither."""
     actions = list(
         actions_queryset(convention)
-        .filter(pk__in=selected.values("pk"))
+        .filter(pk__in=selected)
         .prefetch_related(
             Prefetch("themes", queryset=Theme.objects.only("pk", "label")),
             Prefetch("objectives", queryset=Objective.objects.only("pk", "theme_id", "code")),
         )
     )
-    for action in actions:
-        decorate(action, today)
-    by_id = {a.pk: a for a in actions}
+    by_id = {a.pk: decorate(a, today) for a in actions}
     children = defaultdict(list)
     roots = []
     for action in actions:
@@ -125,16 +224,9 @@ def plan_tree(convention: Convention, filters: PlanFilters, today: datetime.date
             children[action.parent_id].append(action)
         else:
             roots.append(action)
+    by_objective, by_theme, orphans = defaultdict(list), defaultdict(list), []
     for action in actions:
         action.children = children.get(action.pk, [])
-
-    objectives = list(
-        Objective.objects.filter(convention=convention).prefetch_related("enjeux").order_by("order", "code")
-    )
-    themes = plan_themes(convention)
-    by_objective = defaultdict(list)
-    by_theme = defaultdict(list)
-    orphans = []
     for action in roots:
         action_objectives = list(action.objectives.all())
         if action_objectives:
@@ -145,31 +237,64 @@ def plan_tree(convention: Convention, filters: PlanFilters, today: datetime.date
                 by_theme[theme.pk].append(action)
         else:
             orphans.append(action)
+    return by_objective, by_theme, orphans
+
+
+def plan_tree(convention: Convention, filters: PlanFilters, today: datetime.date, themes=None) -> dict:
+    """The plan as themes → strategic objectives → operational objectives, each node with the status, progress
+    and budget of its actions. Up to INLINE_LIMIT actions, the actions themselves are listed under their node;
+    beyond, the page stays light and a filter (theme, status, pilot…) lists them."""
+    selected = Action.objects.filter(
+        pk__in=apply_filters(Action.objects.filter(convention=convention), filters, today).values("pk")
+    ).values("pk")
+    counts = Action.objects.filter(pk__in=selected).aggregate(
+        n=Count("pk"), late=Count("pk", filter=Q(planned_end__lt=today) & ~Q(status__in=CLOSED_STATUSES))
+    )
+    inline = counts["n"] <= INLINE_LIMIT
+    stats = _node_stats(selected, today)
+    by_objective, by_theme, orphans = _place_actions(convention, selected, today) if inline else ({}, {}, [])
+    objectives = list(
+        Objective.objects.filter(convention=convention).prefetch_related("enjeux").order_by("order", "code")
+    )
     strategic = [o for o in objectives if not o.parent_id]
     operational = defaultdict(list)
     for objective in objectives:
         if objective.parent_id:
             operational[objective.parent_id].append(objective)
     tree = []
-    for theme in themes:
+    for theme in themes if themes is not None else plan_themes(convention):
+        theme_stats = NodeStats()
+        theme_stats.add(stats["theme"].get(theme.pk, NodeStats()))
         nodes = []
         for objective in (o for o in strategic if o.theme_id == theme.pk):
-            subs = [{"objective": sub, "actions": by_objective.get(sub.pk, [])} for sub in operational[objective.pk]]
-            nodes.append({"objective": objective, "actions": by_objective.get(objective.pk, []), "children": subs})
-        node = {"theme": theme, "objectives": nodes, "actions": by_theme.get(theme.pk, [])}
-        count = len(node["actions"]) + sum(
-            len(n["actions"]) + sum(len(s["actions"]) for s in n["children"]) for n in nodes
-        )
-        if count or not filters.active:
-            node["count"] = count
+            subs = []
+            for sub in operational[objective.pk]:
+                sub_stats = stats["objective"].get(sub.pk, NodeStats())
+                theme_stats.add(sub_stats)
+                subs.append({"objective": sub, "actions": by_objective.get(sub.pk, []), "stats": sub_stats})
+            own = stats["objective"].get(objective.pk, NodeStats())
+            theme_stats.add(own)
+            nodes.append(
+                {"objective": objective, "actions": by_objective.get(objective.pk, []), "children": subs, "stats": own}
+            )
+        node = {
+            "theme": theme,
+            "objectives": nodes,
+            "actions": by_theme.get(theme.pk, []),
+            "own_stats": stats["theme"].get(theme.pk, NodeStats()),
+            "stats": theme_stats,
+        }
+        if theme_stats.count or not filters.active:
             tree.append(node)
     return {
         "tree": tree,
         "orphans": orphans,
-        "actions": actions,
-        "count": len(actions),
-        "late_count": sum(1 for a in actions if a.late),
-        "totals": _totals(FundingLine.objects.filter(action__in=[a.pk for a in actions])) if actions else {},
+        "orphan_stats": stats["none"],
+        "inline": inline,
+        "inline_limit": INLINE_LIMIT,
+        "count": counts["n"],
+        "late_count": counts["late"],
+        "totals": _totals(FundingLine.objects.filter(action__in=selected)) if counts["n"] else {},
     }
 
 
@@ -184,9 +309,9 @@ def plan_themes(convention: Convention) -> list[Theme]:
     )
 
 
-def filter_choices(convention: Convention) -> dict:
+def filter_choices(convention: Convention, themes: list[Theme] | None = None) -> dict:
     return {
-        "themes": plan_themes(convention),
+        "themes": themes if themes is not None else plan_themes(convention),
         "statuses": ActionStatus.choices,
         "pilots": list(
             Membership.objects.filter(convention=convention, user__piloted_actions__convention=convention)
@@ -207,21 +332,40 @@ def filter_choices(convention: Convention) -> dict:
 
 
 def _totals(lines) -> dict:
-    """Ledger totals: overall, per funder, per year, per theme. Each block is one aggregate query."""
+    """Ledger totals overall, per funder, per year (one grouped query) and per theme (a second one).
+
+    A sum only covers the known amounts: an empty amount is "not known", never zero; `lines` counts them all."""
+    blocks = {"overall": {"lines": 0}, "per_funder": {}, "per_year": {}}
+
+    def add(target, row):
+        target["lines"] = target.get("lines", 0) + row["lines"]
+        for field in AMOUNT_FIELDS:
+            if row[field] is not None:
+                target[field] = (target.get(field) or Decimal(0)) + row[field]
+            else:
+                target.setdefault(field, None)
+
     sums = {f: Sum(f) for f in AMOUNT_FIELDS}
-    overall = lines.aggregate(lines=Count("pk"), **sums)
-    per_funder = list(
-        lines.values("funder_id", "funder__name").annotate(lines=Count("pk"), **sums).order_by("funder__name")
-    )
-    per_year = list(lines.values("year").annotate(lines=Count("pk"), **sums).order_by("year"))
+    for row in lines.order_by().values("funder_id", "funder__name", "year").annotate(lines=Count("pk"), **sums):
+        add(blocks["overall"], row)
+        add(blocks["per_funder"].setdefault(row["funder_id"], {"funder__name": row["funder__name"]}), row)
+        add(blocks["per_year"].setdefault(row["year"], {"year": row["year"]}), row)
+    for field in AMOUNT_FIELDS:
+        blocks["overall"].setdefault(field, None)
     # An action may carry several themes: its lines count once under each theme, so these do not add up.
     per_theme = list(
         lines.filter(action__themes__isnull=False)
+        .order_by()
         .values("action__themes__pk", "action__themes__label")
         .annotate(lines=Count("pk"), **sums)
         .order_by("action__themes__label")
     )
-    return {"overall": overall, "per_funder": per_funder, "per_year": per_year, "per_theme": per_theme}
+    return {
+        "overall": blocks["overall"],
+        "per_funder": sorted(blocks["per_funder"].values(), key=lambda r: r["funder__name"]),
+        "per_year": sorted(blocks["per_year"].values(), key=lambda r: r["year"]),
+        "per_theme": per_theme,
+    }
 
 
 def ledger_totals(*, convention: Convention | None = None, action: Action | None = None) -> dict:

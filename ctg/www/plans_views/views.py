@@ -32,6 +32,7 @@ from ctg.plans.selectors import (
     action_detail,
     actions_for_pilot,
     filter_choices,
+    plan_themes,
     plan_tree,
     timeline_rows,
 )
@@ -83,12 +84,13 @@ def today():
 
 def index(request, convention_pk):
     convention = get_convention(request, convention_pk)
-    choices = filter_choices(convention)
+    themes = plan_themes(convention)
+    choices = filter_choices(convention, themes)
     form = forms.PlanFilterForm(request.GET or None, choices=choices)
     filters = PlanFilters()
     if form.is_bound and form.is_valid():
         filters = PlanFilters(**{k: v for k, v in form.cleaned_data.items() if v not in (None, "")})
-    data = plan_tree(convention, filters, today())
+    data = plan_tree(convention, filters, today(), themes=themes)
     context = {
         "convention": convention,
         "form": form,
