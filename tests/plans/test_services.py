@@ -195,3 +195,37 @@ def test_objective_cites_enjeux_of_its_convention_only():
     assert list(objective.enjeux.all()) == [mine]
     with pytest.raises(ValidationError, match="enjeux n'appartient pas"):
         services.objective_update(objective=objective, enjeux=[EnjeuFactory()])
+
+
+def test_ledger_totals_per_funder_year_theme_and_convention():
+    from ctg.plans.selectors import ledger_totals
+
+    convention = ConventionFactory()
+    theme_a, theme_b = ThemeFactory(label="A"), ThemeFactory(label="B")
+    first = ActionFactory(convention=convention)
+    first.themes.add(theme_a, theme_b)
+    second = ActionFactory(convention=convention)
+    second.themes.add(theme_b)
+    caf, agglo = OrganisationFactory(name="CAF"), OrganisationFactory(name="Agglo")
+    FundingLineFactory(action=first, funder=caf, year=2022, amount_planned=Decimal("100"), amount_granted=None)
+    FundingLineFactory(
+        action=first, funder=agglo, year=2023, amount_planned=Decimal("50"), amount_granted=Decimal("40")
+    )
+    FundingLineFactory(action=second, funder=caf, year=2023, amount_planned=None, amount_granted=Decimal("10"))
+    FundingLineFactory(amount_planned=Decimal("999"))  # another convention
+    totals = ledger_totals(convention=convention)
+    # Planned: 100 + 50 (the third line's planned amount is unknown, not zero); granted: 40 + 10.
+    assert totals["overall"]["lines"] == 3
+    assert totals["overall"]["amount_planned"] == Decimal("150")
+    assert totals["overall"]["amount_granted"] == Decimal("50")
+    assert totals["overall"]["amount_paid"] is None  # nothing known: not 0
+    per_funder = {row["funder__name"]: (row["lines"], row["amount_planned"]) for row in totals["per_funder"]}
+    assert per_funder == {"Agglo": (1, Decimal("50")), "CAF": (2, Decimal("100"))}
+    per_year = {row["year"]: row["amount_granted"] for row in totals["per_year"]}
+    assert per_year == {2022: None, 2023: Decimal("50")}
+    # Theme A: first action only (150 planned); theme B: both actions (150 planned, 50 granted).
+    per_theme = {
+        row["action__themes__label"]: (row["amount_planned"], row["amount_granted"]) for row in totals["per_theme"]
+    }
+    assert per_theme == {"A": (Decimal("150"), Decimal("40")), "B": (Decimal("150"), Decimal("50"))}
+    assert ledger_totals(action=second)["overall"]["amount_granted"] == Decimal("10")
