@@ -703,7 +703,10 @@ def detect_format(header: list[str], file_name: str = "") -> str | None:
         return "filosofi_disp"
     if first == "CODGEO" and any(re.match(r"^(?:Q2|NBMEN)\d\d$", name) for name in names):
         return "filosofi_disp"
-    if first in CAF_CODE_COLUMNS and CAF_MARKERS <= names:
+    caf_values = [name for name in header[1:] if name not in CAF_TEXT_COLUMNS]
+    if first in CAF_CODE_COLUMNS and (
+        CAF_MARKERS <= names or (caf_values and all(name in CAF_VARIABLES for name in caf_values))
+    ):
         return "caf_iris"
     if first == "CODGEO":
         # INSEE's own file names say which base the file comes from; otherwise the columns decide.

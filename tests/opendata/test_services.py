@@ -217,6 +217,23 @@ class TestCafIris:
         bolbec = cell("76114", "A", 2019)
         assert (bolbec.value, bolbec.status, bolbec.incomplete) == (None, "missing", True)
 
+    def test_commune_not_split_into_iris(self, tmp_path, iris_reference_76):
+        # A commune without IRIS is published under its code followed by 0000; its single zone is the whole commune.
+        path = tmp_path / "data_CAF_2020_IRIS.csv"
+        path.write_text("CODGEO;NOTE;A;ENF_2\r\n760020000;0;41;\r\n", encoding="utf-8")
+        dataset_import(path=path)
+        alvimare = cell("76002", "A", 2020)
+        assert (alvimare.value, alvimare.status, alvimare.incomplete) == (decimal.Decimal("41"), "ok", False)
+        assert cell("760020000", "ENF_2", 2020, GeoLevel.IRIS).status == ObservationStatus.SECRET
+        assert cell("76002", "ENF_2", 2020).incomplete
+
+    def test_iris_unknown_to_the_reference_makes_the_commune_incomplete(self, tmp_path, iris_reference_76):
+        path = tmp_path / "data_CAF_2020_IRIS.csv"
+        path.write_text("CODGEO;A\n760020000;41\n760020001;3\n", encoding="utf-8")
+        dataset_import(path=path)
+        assert cell("76002", "A", 2020).incomplete
+        assert cell("760020001", "A", 2020, GeoLevel.IRIS).value == decimal.Decimal("3")
+
     def test_new_vintage_keeps_the_old_one(self, tmp_path, iris_reference_76):
         for year in (2019, 2020):
             source = CAF / f"data_CAF_{year}_IRIS.csv"
