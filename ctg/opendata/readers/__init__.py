@@ -1,0 +1,102 @@
+"""Readers of the published open-data formats. Each reader owns the quirks of its format and nothing else.
+
+Contract: a reader turns a file as published into a `ParsedFile`: the provenance of the file and a long table
+of cells (level, code, variable, year, value, status, incomplete, line). Values are decimal strings with six
+decimals; secret and missing cells carry a status and no value. A file that cannot be read raises
+`DatasetError` whose message names the file, the line, the column and the reason in French. Readers never
+touch the database, except the CAF reader which needs the IRIS reference to roll IRIS up to communes.
+
+One module per format (insee, filosofi, iris, caf, tidy); the quirks common to all are in `base`. This module
+detects the format from the header and dispatches.
+"""
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+from ctg.opendata.readers.base import FRANCE_METRO_CODE, DatasetError, ParsedFile, Table, parse_text, read_table
+from ctg.opendata.readers.caf import CAF_CODE_COLUMNS, CAF_MARKERS, CAF_TEXT_COLUMNS, CAF_VARIABLES, read_caf_iris
+from ctg.opendata.readers.filosofi import read_filosofi
+from ctg.opendata.readers.insee import COMPARATEUR_RE, INSEE_TEXT_COLUMNS, insee_variable_year, read_insee
+from ctg.opendata.readers.iris import read_iris_reference
+from ctg.opendata.readers.tidy import read_tidy
+
+__all__ = [
+    "FORMATS",
+    "FRANCE_METRO_CODE",
+    "DatasetError",
+    "ParsedFile",
+    "Table",
+    "detect_format",
+    "insee_variable_year",
+    "parse_text",
+    "read_file",
+]
+
+FORMATS = {
+    "iris_reference": "INSEE – référentiel des IRIS",
+    "insee_comparateur": "INSEE – base comparateur de territoires",
+    "insee_dossier_complet": "INSEE – dossier complet",
+    "filosofi_disp": "INSEE – Filosofi, revenus disponibles (DISP)",
+    "caf_iris": "CAF – données à l'IRIS",
+    "tidy": "Données locales (code_geo;niveau;variable;annee;valeur)",
+}
+
+
+def detect_format(header: list[str], file_name: str = "") -> str | None:
+    names = set(header)
+    lowered = file_name.lower()
+    first = header[0] if header else ""
+    if {"CODE_IRIS", "TYP_IRIS", "DEPCOM"} <= names:
+        return "iris_reference"
+    if {"code_geo", "niveau", "variable"} & names:
+        return "tidy"
+    if first == "IRIS" and any(name.startswith("DISP_") for name in names):
+        return "filosofi_disp"
+    if first == "CODGEO" and any(re.match(r"^(?:Q2|NBMEN)\d\d$", name) for name in names):
+        return "filosofi_disp"
+    caf_values = [name for name in header[1:] if name not in CAF_TEXT_COLUMNS]
+    if first in CAF_CODE_COLUMNS and (
+        CAF_MARKERS <= names or (caf_values and all(name in CAF_VARIABLES for name in caf_values))
+    ):
+        return "caf_iris"
+    if first == "CODGEO":
+        # INSEE's own file names say which base the file comes from; otherwise the columns decide.
+        if "comparateur" in lowered:
+            return "insee_comparateur"
+        if "dossier_complet" in lowered or "dossier-complet" in lowered:
+            return "insee_dossier_complet"
+        values = [name for name in header[1:] if name not in INSEE_TEXT_COLUMNS]
+        if values and all(COMPARATEUR_RE.match(name) for name in values):
+            return "insee_comparateur"
+        return "insee_dossier_complet"
+    return None
+
+
+def read_file(
+    path: Path,
+    *,
+    format: str | None = None,
+    file_name: str | None = None,
+    iris_to_commune: Callable[[], dict[str, str]] = dict,
+) -> ParsedFile:
+    """Read and validate a whole file; raise DatasetError on the first structural fault."""
+    table = read_table(path, file_name)
+    if format is None:
+        format = detect_format(table.header, table.file_name)
+        if format is None:
+            raise DatasetError(
+                f"{table.file_name}, ligne 1 : format non reconnu d'après l'en-tête "
+                f"(« {';'.join(table.header[:4])}… »). Précisez le format parmi : {', '.join(FORMATS)}."
+            )
+    elif format not in FORMATS:
+        raise DatasetError(f"{table.file_name} : format « {format} » inconnu (formats : {', '.join(FORMATS)}).")
+    if format == "iris_reference":
+        return read_iris_reference(table)
+    if format in ("insee_comparateur", "insee_dossier_complet"):
+        return read_insee(table, layout=format)
+    if format == "filosofi_disp":
+        return read_filosofi(table)
+    if format == "caf_iris":
+        return read_caf_iris(table, iris_to_commune=iris_to_commune)
+    return read_tidy(table)
