@@ -391,6 +391,31 @@ def indicators_with_trajectory(queryset) -> list[FollowUpIndicator]:
     return indicators
 
 
+def diagnostic_values(indicators, convention: Convention) -> None:
+    """For indicators linked to the diagnostic catalogue, attach the open-data values of the convention's EPCI
+    (every millésime, with status and source): two queries for the whole list."""
+    from ctg.indicators.models import IndicatorSeries, IndicatorValue
+    from ctg.territories.enums import Level
+
+    codes = {i.diagnostic_code for i in indicators if i.diagnostic_code}
+    for indicator in indicators:
+        indicator.open_data = []
+    if not codes:
+        return
+    sources = {
+        (s.indicator, s.year): s.source
+        for s in IndicatorSeries.objects.filter(indicator__in=codes).only("indicator", "year", "source")
+    }
+    values = defaultdict(list)
+    for value in IndicatorValue.objects.filter(
+        indicator__in=codes, level=Level.EPCI, code=convention.epci.siren
+    ).order_by("year"):
+        value.source = sources.get((value.indicator, value.year), "")
+        values[value.indicator].append(value)
+    for indicator in indicators:
+        indicator.open_data = values.get(indicator.diagnostic_code, [])
+
+
 def action_detail(action: Action, today: datetime.date) -> dict:
     action = (
         actions_queryset(action.convention)
@@ -400,6 +425,8 @@ def action_detail(action: Action, today: datetime.date) -> dict:
     )
     decorate(action, today)
     sub_actions = [decorate(a, today) for a in actions_queryset(action.convention).filter(parent=action)]
+    indicators = indicators_with_trajectory(FollowUpIndicator.objects.filter(action=action))
+    diagnostic_values(indicators, action.convention)
     return {
         "action": action,
         "sub_actions": sub_actions,
@@ -408,7 +435,7 @@ def action_detail(action: Action, today: datetime.date) -> dict:
         "links": list(action.links.all()),
         "funding_lines": list(action.funding_lines.select_related("funder").order_by("year", "funder__name", "pk")),
         "ledger": ledger_totals(action=action),
-        "indicators": indicators_with_trajectory(FollowUpIndicator.objects.filter(action=action)),
+        "indicators": indicators,
     }
 
 

@@ -429,6 +429,13 @@ def _check_indicator(indicator: FollowUpIndicator):
     if indicator.baseline_state == BaselineState.A_RENSEIGNER:
         indicator.baseline_value = None
         indicator.baseline_date = None
+    if indicator.diagnostic_code:
+        from ctg.indicators import catalogue
+
+        if indicator.diagnostic_code not in catalogue.BY_CODE:
+            raise ValidationError(
+                {"diagnostic_code": f"« {indicator.diagnostic_code} » n'est pas un indicateur du diagnostic."}
+            )
     if not indicator.diagnostic_code and not indicator.source.strip():
         raise ValidationError({"source": "Un indicateur défini localement indique sa source."})
 

@@ -282,3 +282,50 @@ class TestOtherPages:
         html = response.content.decode()
         assert "rien n'a été enregistré" in html and "« mille » n&#x27;est pas un nombre." in html
         assert SecurityEvent.objects.filter(kind=SecurityEventKind.IMPORT).count() == 1
+
+
+class TestDiagnosticLinkedIndicator:
+    def test_anonymous_access(self, client, plan):
+        assert client.get(url("indicator_create", plan, plan["action"].pk)).status_code == 302
+
+    def test_unauthorized_access(self, client, plan):
+        client.force_login(member(plan["convention"], Role.LECTEUR))
+        assert client.get(url("indicator_create", plan, plan["action"].pk)).status_code == 403
+
+    def test_values_come_from_open_data(self, client, plan):
+        from ctg.indicators.models import IndicatorValue
+
+        convention = plan["convention"]
+        IndicatorValue.objects.create(
+            indicator="population", level="epci", code=convention.epci.siren, year=2022, value=12345, status="ok"
+        )
+        IndicatorValue.objects.create(
+            indicator="population", level="epci", code=convention.epci.siren, year=2016, value=None, status="secret"
+        )
+        client.force_login(plan["pilot"])
+        response = client.post(
+            url("indicator_create", plan, plan["action"].pk),
+            {
+                "code": "I-POP",
+                "label": "Population",
+                "diagnostic_code": "population",
+                "baseline_value": "12000",
+                "baseline_date": "2022-01-01",
+            },
+        )
+        assert response.status_code == 302
+        html = client.get(url("action_detail", plan, plan["action"].pk)).content.decode()
+        assert "Valeurs issues des données ouvertes" in html
+        assert re.search(r"12\s345", html) and "Secret statistique" in html
+        response = client.post(
+            url("indicator_create", plan, plan["action"].pk),
+            {
+                "code": "I-X",
+                "label": "X",
+                "diagnostic_code": "inconnu",
+                "baseline_value": "1",
+                "baseline_date": "2022-01-01",
+            },
+        )
+        assert response.status_code == 400
+        assert "n&#x27;est pas un indicateur du diagnostic" in response.content.decode()
