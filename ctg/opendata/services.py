@@ -117,7 +117,7 @@ def dataset_import(
     if parsed.iris_zones is not None:
         _write_iris_zones(parsed, report, dry_run=dry_run)
     else:
-        _write_cells(parsed.cells, report, dry_run=dry_run)
+        _write_cells(parsed.cells, report, dry_run=dry_run, local=parsed.format == "tidy")
         dataset.observation_count = parsed.cells.height
     if not dry_run:
         dataset.save(update_fields=["observation_count"])
@@ -127,11 +127,11 @@ def dataset_import(
     return report
 
 
-def _write_cells(cells: pl.DataFrame, report: ImportReport, *, dry_run: bool) -> None:
+def _write_cells(cells: pl.DataFrame, report: ImportReport, *, dry_run: bool, local: bool) -> None:
     report.secret = cells.filter(pl.col("status") == ObservationStatus.SECRET.value).height
     report.missing = cells.filter(pl.col("status") == ObservationStatus.MISSING.value).height
     report.incomplete = cells.filter(pl.col("incomplete")).height
-    cells = cells.select(KEYS + ["value", "status", "incomplete"]).with_columns(pl.col("year").cast(pl.Int64))
+    cells = cells.select(KEYS + ["value", "status", "incomplete", "_line"]).with_columns(pl.col("year").cast(pl.Int64))
     existing = _existing_cells(cells)
     merged = cells.join(existing, on=KEYS, how="left")
     new = merged.filter(pl.col("id").is_null())
@@ -142,6 +142,8 @@ def _write_cells(cells: pl.DataFrame, report: ImportReport, *, dry_run: bool) ->
         & (pl.col("incomplete") == pl.col("old_incomplete"))
     )
     changed = known.filter(~same)
+    if local and not changed.is_empty():
+        _refuse_local_over_published(changed, report.dataset.file_name)
     report.created = new.height
     report.updated = changed.height
     report.unchanged = known.height - changed.height
@@ -152,13 +154,31 @@ def _write_cells(cells: pl.DataFrame, report: ImportReport, *, dry_run: bool) ->
     _update(changed.select(pl.lit(dataset_id).alias("dataset_id"), "value", "status", "incomplete", "id"))
 
 
+def _refuse_local_over_published(changed: pl.DataFrame, file_name: str) -> None:
+    """Local data adds figures; it never overwrites a figure published by INSEE or the CAF."""
+    published = dict(
+        Dataset.objects.filter(pk__in=changed["old_dataset_id"].unique().to_list())
+        .exclude(format="tidy")
+        .values_list("pk", "producer")
+    )
+    clashes = changed.filter(pl.col("old_dataset_id").is_in(list(published))).sort("_line")
+    if clashes.is_empty():
+        return
+    row = clashes.row(0, named=True)
+    raise DatasetError(
+        f"{file_name}, ligne {row['_line']} : la valeur de {row['variable']} {row['year']} pour {row['code']} est "
+        f"déjà publiée par {published[row['old_dataset_id']]} ; une donnée locale ne la remplace pas. "
+        "Donnez un autre nom à la variable locale."
+    )
+
+
 def _existing_cells(cells: pl.DataFrame) -> pl.DataFrame:
     """Stored cells that the file could touch, with values in the same six-decimal text form as the reader's."""
     rows = Observation.objects.filter(
         level__in=cells["level"].unique().to_list(),
         variable__in=cells["variable"].unique().to_list(),
         year__in=cells["year"].unique().to_list(),
-    ).values_list("id", "level", "code", "variable", "year", "value", "status", "incomplete")
+    ).values_list("id", "level", "code", "variable", "year", "value", "status", "incomplete", "dataset_id")
     records = [
         (
             pk,
@@ -169,8 +189,9 @@ def _existing_cells(cells: pl.DataFrame) -> pl.DataFrame:
             None if value is None else str(value.quantize(SIX_PLACES)),
             status,
             bool(inc),
+            dataset_id,
         )
-        for pk, level, code, variable, year, value, status, inc in rows.iterator(chunk_size=20000)
+        for pk, level, code, variable, year, value, status, inc, dataset_id in rows.iterator(chunk_size=20000)
     ]
     schema = {
         "id": pl.Int64,
@@ -181,6 +202,7 @@ def _existing_cells(cells: pl.DataFrame) -> pl.DataFrame:
         "old_value": pl.String,
         "old_status": pl.String,
         "old_incomplete": pl.Boolean,
+        "old_dataset_id": pl.Int64,
     }
     return pl.DataFrame(records, schema=schema, orient="row")
 

@@ -93,6 +93,23 @@ class TestInseeComparateur:
         assert cell("01001", "MED21", 2021).value == decimal.Decimal("22790")
         assert cell("2A004", "P22_POP", 2022).value == decimal.Decimal("65432")
 
+    def test_older_edition_of_the_same_layout(self, tmp_path):
+        # The 2023 edition: census 2020 and 2014, Filosofi 2020, establishments 2021 with the ETGZ column.
+        path = tmp_path / "base_cc_comparateur_2023.csv"
+        path.write_text(
+            "CODGEO;P20_POP;P14_POP;SUPERF;NAIS1420;MED20;TP6020;ETGZ21\n76114;11731;12007;12,24;1003;18230;s;31\n",
+            encoding="utf-8",
+        )
+        report = dataset_import(path=path)
+        assert report.format == "insee_comparateur"
+        assert cell("76114", "P20_POP", 2020).value == decimal.Decimal("11731")
+        assert cell("76114", "P14_POP", 2014).status == ObservationStatus.OK
+        assert cell("76114", "SUPERF", 2020).value == decimal.Decimal("12.24")
+        assert cell("76114", "NAIS1420", 2020).status == ObservationStatus.OK
+        assert cell("76114", "TP6020", 2020).status == ObservationStatus.SECRET
+        assert cell("76114", "ETGZ21", 2021).status == ObservationStatus.OK
+        assert Dataset.objects.get().vintage == "édition 2023"
+
     def test_lost_leading_zero_is_refused(self, tmp_path):
         path = tmp_path / "base_cc_comparateur_2025.csv"
         path.write_text("CODGEO;P22_POP\n1001;12\n", encoding="utf-8")
@@ -285,6 +302,19 @@ class TestTidy:
         assert (report.created, report.updated) == (0, 1)
         assert cell("76114", "PLACES_EAJE", 2024).value == decimal.Decimal("125")
         assert cell("76114", "PLACES_EAJE", 2023).value == decimal.Decimal("110")
+
+    def test_local_data_never_overwrites_a_published_figure(self, tmp_path):
+        dataset_import(path=COMPARATEUR)
+        path = self.write(tmp_path, "x.csv", ["76114;commune;PLACES_EAJE;2024;1", "76114;commune;P22_POP;2022;12000"])
+        with pytest.raises(
+            DatasetError, match=r"x.csv, ligne 3 : la valeur de P22_POP 2022 pour 76114 est déjà publiée"
+        ):
+            dataset_import(path=path)
+        assert cell("76114", "P22_POP", 2022).value == decimal.Decimal("11618")
+        assert not Observation.objects.filter(variable="PLACES_EAJE").exists()
+        # The same published value is not a clash: nothing changes.
+        path = self.write(tmp_path, "y.csv", ["76114;commune;P22_POP;2022;11618"])
+        assert dataset_import(path=path).unchanged == 1
 
     def test_unknown_level(self, tmp_path):
         path = self.write(tmp_path, "x.csv", ["76114;canton;PLACES_EAJE;2024;1"])
