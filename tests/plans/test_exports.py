@@ -159,3 +159,11 @@ def test_libreoffice_opens_the_exports(demo_plan, tmp_path):
         )
         pdf = tmp_path / name.split(".")[1] / "plan.pdf"
         assert pdf.exists() and pdf.read_bytes().startswith(b"%PDF")
+
+
+def test_load_demo_plan_command(demo_plan):
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command("load_demo_plan", stdout=out)
+    assert "0 fiche(s) créée(s)" in out.getvalue()

@@ -248,6 +248,7 @@ class TestOtherPages:
         assert "<svg" in html and 'id="calendrier-actions"' in html
         response = client.get(url("timeline_image", plan, "svg"))
         assert response["Content-Type"] == "image/svg+xml"
+        assert client.get(url("timeline_image", plan, "png")).content.startswith(b"\x89PNG")
         assert client.get(url("timeline_image", plan, "gif")).status_code == 404
 
     def test_activity_log(self, client, plan):
