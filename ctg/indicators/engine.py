@@ -4,7 +4,8 @@ Observations are read in bulk into polars; commune parts (numerator, denominator
 joins, then summed by EPCI, département, région and France with one group-by per level. An aggregate is "ok"
 only when every commune of the territory has an ok part; otherwise it is "incomplete" (with the count of parts
 present) or, with no part at all, "secret" / "missing". Published statistics are taken as published, at their
-own levels only. Nothing here writes to the database: see ctg.indicators.services.
+own levels only. Missing values are not kept (absent = "non disponible"). Nothing here writes to the
+database: see ctg.indicators.services.
 """
 
 import importlib
@@ -287,4 +288,6 @@ def compute(indicators: list[Indicator]) -> tuple[pl.DataFrame, dict[tuple[str, 
     frames = [run.compute(indicator) for indicator in indicators]
     frames = [f for f in frames if f.height]
     result = pl.concat(frames, how="vertical") if frames else pl.DataFrame(schema=OUTPUT_SCHEMA)
-    return result, run.datasets
+    # "Missing" is not stored: readers show "non disponible" for any absent value, and a national referential
+    # with data for a few communes would otherwise store millions of empty rows.
+    return result.filter(pl.col("status") != ValueStatus.MISSING.value), run.datasets

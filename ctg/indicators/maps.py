@@ -20,7 +20,6 @@ def indicator_map_spec(*, epci, data: dict) -> dict | None:
     ]
     if not areas or not indicator["available"]:
         return None
-    unit = f" ({indicator['unit']})" if indicator["unit"] else ""
     title = f"{indicator['label']}, {indicator['period']}"
     description = (
         f"Carte de l'indicateur « {indicator['label']} » pour les {len(areas)} communes de {epci.name} "
@@ -32,7 +31,7 @@ def indicator_map_spec(*, epci, data: dict) -> dict | None:
         areas=areas,
         title=title,
         description=description,
-        legend_title=f"{indicator['label']}{unit}"[:80],
+        legend_title=f"En {indicator['unit']}" if indicator["unit"] else indicator["label"],
         source=f"{indicator['source']} ; {BOUNDARY_SOURCE}",
         value_format=f",.{decimals}f",
     )

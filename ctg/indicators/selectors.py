@@ -14,6 +14,7 @@ from ctg.territories.enums import Level
 from ctg.territories.models import FRANCE_CODE, FRANCE_NAME, Commune
 
 MISSING_LABEL = "non disponible"
+UNPUBLISHED_LABEL = "non publié à ce niveau"
 # Producers publish some statistics for France métropolitaine only (Filosofi): the cell says so.
 PUBLISHED_FRANCE_NAMES = {"FRMETRO": "France métropolitaine"}
 
@@ -22,7 +23,7 @@ def _cell(indicator: catalogue.Indicator, row: dict | None) -> dict:
     if row is None:
         return {
             "value": None,
-            "display": MISSING_LABEL,
+            "display": UNPUBLISHED_LABEL if indicator.kind == Kind.PUBLISHED else MISSING_LABEL,
             "status": ValueStatus.MISSING.value,
             "status_label": ValueStatus.MISSING.label,
             "note": "",
@@ -140,7 +141,11 @@ def comparison(*, indicators, territories: list[dict], communes: list[dict]) -> 
                 "available": latest is not None,
                 "territory_cells": [cells_for(t["level"], t["code"], latest) for t in territories],
                 "history": [
-                    {"year": year, "cells": [cells_for(t["level"], t["code"], year) for t in territories]}
+                    {
+                        "year": year,
+                        "cells": [cells_for(t["level"], t["code"], year) for t in territories],
+                        "source": sources.get((indicator.code, year), {}).get("source", indicator.source),
+                    }
                     for year in years
                 ]
                 if len(years) > 1

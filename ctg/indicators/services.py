@@ -25,13 +25,26 @@ def _validated_indicators(codes) -> list[catalogue.Indicator]:
     return [catalogue.BY_CODE[code] for code in codes]
 
 
+def source_label(datasets: list[Dataset]) -> str:
+    """One line naming the datasets of a series; files of one publication at several levels are grouped:
+    "INSEE, Filosofi 2019, revenus disponibles (communes, EPCI), millésime 2019"."""
+    groups: dict[tuple[str, str, str], list[str]] = {}
+    for dataset in datasets:
+        base, _, detail = dataset.title.partition(" (")
+        parts = groups.setdefault((dataset.producer, base, dataset.vintage), [])
+        if detail.rstrip(")") and detail.rstrip(")") not in parts:
+            parts.append(detail.rstrip(")"))
+    labels = []
+    for (producer, base, vintage), parts in sorted(groups.items()):
+        detail = f" ({', '.join(sorted(parts))})" if parts else ""
+        labels.append(f"{producer}, {base}{detail}, millésime {vintage}")
+    return " ; ".join(labels)
+
+
 def _series_sources(datasets: dict[tuple[str, int], set[int]]) -> dict[tuple[str, int], str]:
     ids = set().union(*datasets.values()) if datasets else set()
-    labels = {d.pk: d.source_label for d in Dataset.objects.filter(pk__in=ids)}
-    return {
-        key: " ; ".join(sorted({labels[i] for i in dataset_ids if i in labels}))
-        for key, dataset_ids in datasets.items()
-    }
+    found = {d.pk: d for d in Dataset.objects.filter(pk__in=ids)}
+    return {key: source_label([found[i] for i in dataset_ids if i in found]) for key, dataset_ids in datasets.items()}
 
 
 def _write_values(frame: pl.DataFrame) -> None:

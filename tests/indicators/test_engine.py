@@ -97,8 +97,8 @@ class TestAdditiveIndicators:
         indicators_compute(codes=["population"])
         assert value("population", "epci", "900000001").status == ValueStatus.SECRET
         assert value("population", "epci", "900000001").value is None
-        assert value("population", "commune", "B0001").status == ValueStatus.MISSING
-        assert value("population", "epci", "900000002").status == ValueStatus.MISSING
+        # Missing is not stored: readers say "non disponible" for any absent value
+        assert not IndicatorValue.objects.filter(code__in=["B0001", "900000002"]).exists()
         department = value("population", "departement", "D1")
         assert department.status == ValueStatus.SECRET
 
@@ -107,7 +107,7 @@ class TestAdditiveIndicators:
         observe(dataset, "A0001", P22_CHOM1524=0, P22_ACT1524=0)
         observe(dataset, "A0002", P22_CHOM1524=3, P22_ACT1524=12)
         indicators_compute(codes=["unemployment_15_24"])
-        assert value("unemployment_15_24", "commune", "A0001").status == ValueStatus.MISSING
+        assert not IndicatorValue.objects.filter(indicator="unemployment_15_24", code="A0001").exists()
         epci = value("unemployment_15_24", "epci", "900000001")
         assert epci.status == ValueStatus.OK
         assert epci.value == pytest.approx(25.0)  # (0 + 3) / (0 + 12)
@@ -176,3 +176,19 @@ class TestPublishedAndHookIndicators:
         result = indicators_compute(codes=["childcare_coverage", "rpe_communes_share", "rpe_children_share"])
         assert result["values"] == 0
         assert not IndicatorValue.objects.exists()
+
+
+class TestSourceLabel:
+    def test_files_of_one_publication_are_grouped(self):
+        from ctg.indicators.services import source_label
+        from ctg.opendata.models import Dataset
+
+        datasets = [
+            Dataset(producer="INSEE", title="Filosofi 2019, revenus disponibles (EPCI)", vintage="2019"),
+            Dataset(producer="INSEE", title="Filosofi 2019, revenus disponibles (communes)", vintage="2019"),
+            Dataset(producer="INSEE", title="Dossier complet", vintage="édition 2025"),
+        ]
+        assert source_label(datasets) == (
+            "INSEE, Dossier complet, millésime édition 2025 ; "
+            "INSEE, Filosofi 2019, revenus disponibles (EPCI, communes), millésime 2019"
+        )

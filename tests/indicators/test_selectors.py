@@ -70,8 +70,11 @@ class TestConventionDiagnostic:
         assert epci_cell["note"] == "agrégat incomplet : 2 communes sur 3"
         # département: 4 communes, only 2 with a value in 2020
         assert allocataires["territory_cells"][1]["note"] == "agrégat incomplet : 2 communes sur 4"
-        history = [(step["year"], step["cells"][0]["display"]) for step in allocataires["history"]]
-        assert history == [(2019, "60"), (2020, "32")]
+        history = [(step["year"], step["cells"][0]["display"], step["source"]) for step in allocataires["history"]]
+        assert history == [
+            (2019, "60", "Cnaf, CAF 2019, millésime 2019"),
+            (2020, "32", "Cnaf, CAF 2020, millésime 2020"),
+        ]
         position = [i["code"] for i in data["indicators"]].index("caf_allocataires")
         sorted_values = [row["cells"][position]["display"] for row in data["rows"]]
         assert sorted_values == ["11", "21", "secret statistique"]  # unknown values sorted last

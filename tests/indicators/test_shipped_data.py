@@ -79,4 +79,4 @@ def test_selectors_format_in_french_with_source(computed):
     access = next(t for t in profile["themes"] if t["code"] == "acces-aux-droits")
     poverty = next(i for i in access["indicators"] if i["code"] == "poverty_rate_2021")
     assert poverty["territory_cells"][0]["display"] == "secret statistique"
-    assert poverty["territory_cells"][1]["display"] == "non disponible"  # not published for the EPCI here
+    assert poverty["territory_cells"][1]["display"] == "non publié à ce niveau"  # INSEE publishes TP6021 by commune

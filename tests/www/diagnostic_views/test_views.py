@@ -52,7 +52,7 @@ class TestIndex:
         text = response.text
         assert "19,4\u00a0%" in text  # 15,087 / 77,968
         assert "Source : INSEE, Base comparateur de territoires, millésime 2025" in text
-        assert "millésime 2022" in text
+        assert "données 2022" in text
         assert "agrégat incomplet : 50 communes sur" in text
         assert response.context["theme"] == "enfance-jeunesse"
 
