@@ -39,6 +39,10 @@ class TestIndex:
         assert response.status_code == 200
         assert UPLOAD_URL not in response.content.decode()
 
+    def test_read_only(self, client):
+        client.force_login(member(Role.ADMINISTRATEUR))
+        assert client.post(INDEX_URL).status_code == 405
+
     def test_lists_provenance_in_bounded_queries(self, client, django_assert_max_num_queries):
         importer = UserFactory(first_name="Camille", last_name="Martin")
         DatasetFactory.create_batch(30, imported_by=importer, licence="Licence Ouverte / Open Licence 2.0")

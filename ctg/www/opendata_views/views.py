@@ -5,6 +5,7 @@ from pathlib import Path
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import render
+from django.views.decorators.http import require_http_methods, require_safe
 
 from ctg.opendata.perms import can_import_datasets
 from ctg.opendata.readers import DatasetError
@@ -15,6 +16,7 @@ from ctg.www.opendata_views.forms import DatasetUploadForm
 PAGE_SIZE = 50
 
 
+@require_safe
 def index(request):
     page = Paginator(datasets_for_index(), PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
@@ -26,6 +28,7 @@ def index(request):
     return render(request, "opendata_views/index.html", context)
 
 
+@require_http_methods(["GET", "HEAD", "POST"])
 def upload(request):
     if not can_import_datasets(request.user):
         raise PermissionDenied("Seuls les administrateurs et contributeurs d'une convention importent des données.")
