@@ -86,7 +86,6 @@ class TestServeProtectedFile:
         with pytest.raises(PermissionDenied):
             serve_protected_file("doc.pdf", allowed=False)
 
-    @pytest.mark.django_db  # closing a response sends request_finished, which checks the connection
     def test_file_is_sent_as_attachment(self, settings, tmp_path):
         settings.MEDIA_ROOT = str(tmp_path)
         (tmp_path / "conventions").mkdir()
@@ -98,7 +97,7 @@ class TestServeProtectedFile:
             assert "diagnostic.pdf" in response["Content-Disposition"]
             assert response["X-Content-Type-Options"] == "nosniff"
         finally:
-            response.close()
+            response.file_to_stream.close()
 
     def test_paths_outside_media_root_and_missing_files_are_404(self, settings, tmp_path):
         settings.MEDIA_ROOT = str(tmp_path / "uploads")
