@@ -12,7 +12,7 @@ EDITOR_ROLES = {Role.ADMINISTRATEUR, Role.CONTRIBUTEUR}
 
 def membership_for(user, convention) -> Membership | None:
     """The user's membership on the convention, cached on the user object for the request."""
-    if not user.is_authenticated:
+    if not user.is_authenticated or not user.is_active:
         return None
     cache = user.__dict__.setdefault("_membership_cache", {})
     if convention.pk not in cache:

@@ -80,4 +80,5 @@ def test_outsiders_and_deactivated_accounts_see_nothing(convention):
     user.is_active = False
     user.save()
     assert not Convention.objects.for_user(user).exists()
+    assert not can_view_convention(user, convention) and not can_manage_members(user, convention)
     assert not Convention.objects.for_user(UserFactory()).exists()
