@@ -14,6 +14,9 @@ class DatasetAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
+    def has_delete_permission(self, request, obj=None):
+        return False
+
 
 @admin.register(Observation)
 class ObservationAdmin(admin.ModelAdmin):
@@ -27,6 +30,9 @@ class ObservationAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
+    def has_delete_permission(self, request, obj=None):
+        return False
+
 
 @admin.register(IrisZone)
 class IrisZoneAdmin(admin.ModelAdmin):
@@ -35,4 +41,7 @@ class IrisZoneAdmin(admin.ModelAdmin):
     readonly_fields = ["code", "commune_code", "name", "kind", "vintage"]
 
     def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False
