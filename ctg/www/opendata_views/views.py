@@ -40,8 +40,7 @@ def upload(request):
     else:
         form = DatasetUploadForm()
     context = {"form": form, "report": report, "errors": errors}
-    status = 400 if errors else 200
-    return render(request, "opendata_views/upload.html", context, status=status)
+    return render(request, "opendata_views/upload.html", context)
 
 
 def _import_upload(request, data):
