@@ -198,7 +198,7 @@ CATALOGUE: list[Indicator] = [
     ),
     Indicator(
         code="median_income_2019",
-        label="Revenu disponible médian par unité de consommation (2019)",
+        label="Revenu disponible médian par unité de consommation, série 2019",
         definition="Médiane du revenu disponible par unité de consommation en 2019, publiée par l'INSEE pour "
         "les communes, EPCI, départements, régions et la France métropolitaine.",
         theme="acces-aux-droits",

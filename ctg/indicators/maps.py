@@ -32,6 +32,6 @@ def indicator_map_spec(*, epci, data: dict) -> dict | None:
         title=title,
         description=description,
         legend_title=f"En {indicator['unit']}" if indicator["unit"] else indicator["label"],
-        source=f"{indicator['source']} ; {BOUNDARY_SOURCE}",
+        source=f"{indicator['producer_source']}, données {indicator['period']} ; {BOUNDARY_SOURCE}",
         value_format=f",.{decimals}f",
     )

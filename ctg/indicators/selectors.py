@@ -137,6 +137,7 @@ def comparison(*, indicators, territories: list[dict], communes: list[dict]) -> 
                 "year": latest,
                 "period": indicator.period or (str(latest) if latest else ""),
                 "source": series["source"] if series else indicator.source,
+                "producer_source": indicator.source,
                 "computed_at": series["computed_at"] if series else None,
                 "available": latest is not None,
                 "territory_cells": [cells_for(t["level"], t["code"], latest) for t in territories],
