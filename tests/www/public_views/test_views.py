@@ -56,7 +56,9 @@ class TestPublicConvention:
         assert "demo.pilote-ctg.invalid" not in html
         assert "unsafe-inline" not in response["Content-Security-Policy"]
 
-    def test_logged_in_user_sees_it_too(self, client):
+    def test_logged_in_user_sees_it_too_without_private_navigation(self, client):
         convention = ConventionFactory(is_public=True, title="CTG publiée")
         client.force_login(UserFactory())
-        assert client.get(url(convention)).status_code == 200
+        response = client.get(url(convention))
+        assert response.status_code == 200
+        assert reverse("conventions_views:detail", kwargs={"pk": convention.pk}) not in response.content.decode()
