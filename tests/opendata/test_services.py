@@ -285,13 +285,17 @@ class TestTidy:
         return path
 
     def test_local_values(self, tmp_path):
-        path = self.write(
-            tmp_path, "places.csv", ["76114;commune;PLACES_EAJE;2024;120", "76476;commune;PLACES_EAJE;2024;s"]
-        )
+        rows = [
+            "76114;commune;PLACES_EAJE;2024;120",
+            "76476;Commune;PLACES_EAJE;2024;s",
+            "200010700;EPCI;PLACES_EAJE;2024;1\u00a0012,5",
+        ]
+        path = self.write(tmp_path, "places.csv", rows)
         report = dataset_import(path=path)
         assert report.format == "tidy"
         assert cell("76114", "PLACES_EAJE", 2024).value == decimal.Decimal("120")
         assert cell("76476", "PLACES_EAJE", 2024).status == ObservationStatus.SECRET
+        assert cell("200010700", "PLACES_EAJE", 2024, GeoLevel.EPCI).value == decimal.Decimal("1012.5")
 
     def test_new_vintage_adds_and_correction_updates(self, tmp_path):
         dataset_import(path=self.write(tmp_path, "a.csv", ["76114;commune;PLACES_EAJE;2023;110"]))

@@ -25,7 +25,9 @@ def read_tidy(table: Table) -> ParsedFile:
     for name in TIDY_COLUMNS:
         if name not in table.header:
             table.fail(1, None, f"colonne obligatoire « {name} » absente.")
-    frame = table.frame
+    # Levels are matched whatever their case ("Commune", "EPCI"); codes are kept as written.
+    frame = table.frame.with_columns(pl.col("niveau").str.to_lowercase())
+    table = dataclasses.replace(table, frame=frame)
     levels = [level.value for level in GeoLevel]
     bad_level = frame.filter(~pl.col("niveau").is_in(levels))
     if bad_level.height:
