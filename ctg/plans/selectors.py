@@ -256,6 +256,13 @@ def plan_tree(convention: Convention, filters: PlanFilters, today: datetime.date
     objectives = list(
         Objective.objects.filter(convention=convention).prefetch_related("enjeux").order_by("order", "code")
     )
+    objective_indicators = defaultdict(list)
+    for indicator in indicators_with_trajectory(
+        FollowUpIndicator.objects.filter(convention=convention, objective__isnull=False).order_by("code")
+    ):
+        objective_indicators[indicator.objective_id].append(indicator)
+    for objective in objectives:
+        objective.follow_up = objective_indicators.get(objective.pk, [])
     strategic = [o for o in objectives if not o.parent_id]
     operational = defaultdict(list)
     for objective in objectives:

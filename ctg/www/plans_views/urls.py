@@ -17,6 +17,14 @@ urlpatterns = [
     path("objectifs/nouveau/", views.objective_create, name="objective_create"),
     path("objectifs/<int:pk>/modifier/", views.objective_edit, name="objective_edit"),
     path("objectifs/<int:pk>/supprimer/", views.objective_delete, name="objective_delete"),
+    path(
+        "objectifs/<int:pk>/indicateurs/nouveau/", views.objective_indicator_create, name="objective_indicator_create"
+    ),
+    path(
+        "objectifs/<int:pk>/indicateurs/<int:item_pk>/valeur/",
+        views.objective_measure_create,
+        name="objective_measure_create",
+    ),
     path("actions/nouvelle/", views.action_create, name="action_create"),
     path("actions/<int:pk>/", views.action_detail_view, name="action_detail"),
     path("actions/<int:pk>/modifier/", views.action_edit, name="action_edit"),

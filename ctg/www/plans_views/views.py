@@ -280,6 +280,57 @@ def objective_edit(request, convention_pk, pk):
     )
 
 
+def objective_indicator_create(request, convention_pk, pk):
+    convention = get_convention(request, convention_pk)
+    require_plan_editor(request, convention)
+    objective = get_object_or_404(Objective.objects.filter(convention=convention), pk=pk)
+    form = forms.IndicatorForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.indicator_create(convention=convention, objective=objective, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            add_errors(form, exc)
+        else:
+            messages.success(request, f"L'indicateur de l'objectif {objective.code} a été créé.")
+            return redirect("plans_views:index", convention_pk=convention.pk)
+    return _render_form(
+        request,
+        convention,
+        form,
+        title=f"Nouvel indicateur de l'objectif {objective.code}",
+        cancel_url=reverse("plans_views:index", args=[convention.pk]),
+    )
+
+
+def objective_measure_create(request, convention_pk, pk, item_pk):
+    """Add a measure (or, with ?cible, a target) to an indicator of an objective."""
+    convention = get_convention(request, convention_pk)
+    require_plan_editor(request, convention)
+    indicator = get_object_or_404(
+        FollowUpIndicator, pk=item_pk, objective_id=pk, objective__convention=convention, convention=convention
+    )
+    is_target = "cible" in request.GET
+    form = (forms.TargetForm if is_target else forms.MeasureForm)(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            if is_target:
+                services.target_set(indicator=indicator, by=request.user, **form.cleaned_data)
+            else:
+                services.measure_create(indicator=indicator, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            add_errors(form, exc)
+        else:
+            messages.success(request, "Enregistré.")
+            return redirect("plans_views:index", convention_pk=convention.pk)
+    return _render_form(
+        request,
+        convention,
+        form,
+        title=f"{'Cible' if is_target else 'Mesure'} de l'indicateur {indicator.code}",
+        cancel_url=reverse("plans_views:index", args=[convention.pk]),
+    )
+
+
 @require_POST
 def objective_delete(request, convention_pk, pk):
     convention = get_convention(request, convention_pk)

@@ -330,3 +330,38 @@ class TestDiagnosticLinkedIndicator:
         )
         assert response.status_code == 400
         assert "n&#x27;est pas un indicateur du diagnostic" in response.content.decode()
+
+
+class TestObjectiveIndicators:
+    def test_anonymous_access(self, client, plan):
+        objective = plan["action"].objectives.get()
+        assert client.get(url("objective_indicator_create", plan, objective.pk)).status_code == 302
+
+    def test_unauthorized_access(self, client, plan):
+        objective = plan["action"].objectives.get()
+        client.force_login(plan["pilot"])  # a pilot edits their actions, not the objectives
+        assert client.get(url("objective_indicator_create", plan, objective.pk)).status_code == 403
+
+    def test_create_measure_and_trajectory_in_the_tree(self, client, plan):
+        objective = plan["action"].objectives.get()
+        client.force_login(member(plan["convention"], Role.CONTRIBUTEUR))
+        response = client.post(
+            url("objective_indicator_create", plan, objective.pk),
+            {
+                "code": "OS1-I1",
+                "label": "Taux de couverture",
+                "source": "Coordination",
+                "unit": "%",
+                "baseline_value": "40",
+                "baseline_date": "2022-01-01",
+            },
+        )
+        assert response.status_code == 302
+        indicator = objective.indicators.get()
+        target_url = url("objective_measure_create", plan, objective.pk, indicator.pk)
+        assert client.post(target_url + "?cible", {"date": "2024-01-01", "value": "60"}).status_code == 302
+        response = client.post(target_url, {"date": "2023-01-01", "value": "45", "source": "Relevé"})
+        assert response.status_code == 302
+        html = client.get(url("index", plan)).content.decode()
+        # 45 is a quarter of the way from 40 to 60 at half the time: behind.
+        assert "Taux de couverture" in html and "En retard sur la trajectoire" in html
