@@ -11,9 +11,11 @@ How to add a page: add one entry to PAGES, keyed by its URL name ("namespace:nam
         kwargs=lambda w: {"convention_pk": w.a.pk, "pk": own_action(w).pk},
     ),
 
+(own_action(w), defined below, builds an action of A piloted by A's pilot; entries of each area are grouped in
+PAGES and in the PAGES.update() block that follows it.)
+
 - get / post: an access level below (PUBLIC, AUTHENTICATED, READER, EDITOR, ADMIN, COMMUNE_EDITOR, PILOT_EDITOR,
   NOT_ALLOWED, NOT_ALLOWED_PUBLIC), or level.but(actor=outcome, ...) for an exception.
-  (own_action(w) being a helper of yours: ActionFactory(convention=w.a, pilot_user=w.user("pilote"))).
 - kwargs: a function of the World returning the URL kwargs. Without it, convention_pk and pk are convention A's.
   Build your objects there with your factories: w.a and w.b are conventions A and B, w.user("pilote") the pilot
   of A, w.own_commune the commune of A's commune member, w.other_commune another engaged commune of A.
@@ -41,6 +43,15 @@ from django.utils.http import urlsafe_base64_encode
 from ctg.accounts.enums import Role
 from tests.accounts.factories import DepartementAccessFactory, InvitationFactory, MembershipFactory, UserFactory
 from tests.conventions.factories import ConventionFactory
+from tests.diagnostic.factories import EnjeuFactory
+from tests.offer.factories import OfferItemFactory
+from tests.plans.factories import (
+    ActionFactory,
+    FundingLineFactory,
+    IndicatorFactory,
+    MilestoneFactory,
+    ObjectiveFactory,
+)
 from tests.territories.factories import CommuneFactory, DepartementFactory, EpciFactory
 
 OK, LOGIN, FORBIDDEN, NOT_FOUND, NOT_ALLOWED_STATUS = "ok", "login", 403, 404, 405
@@ -197,6 +208,139 @@ PAGES: dict[str, Page] = {
     ),
 }
 
+
+# Pages answering 404 to every reader because the synthetic world has no boundaries or values to draw:
+# the check that matters is that outsiders and anonymous visitors never reach the drawing.
+NO_DATA_404 = READER.but(**dict.fromkeys([*A_ROLES, "departement_reader"], NOT_FOUND))
+
+
+def _a(w: World) -> dict:
+    return {"convention_pk": w.a.pk}
+
+
+def own_action(w: World):
+    """An action of A piloted by A's pilot."""
+    return ActionFactory(convention=w.a, pilot_user=w.user("pilote"))
+
+
+def _own_action(w: World) -> dict:
+    return {"convention_pk": w.a.pk, "pk": own_action(w).pk}
+
+
+def _action_child(factory_class, kind: str | None = None):
+    """kwargs for a child (milestone, funding line, indicator…) of an action piloted by A's pilot."""
+
+    def build(w: World) -> dict:
+        action = own_action(w)
+        kwargs = {"convention_pk": w.a.pk, "pk": action.pk, "item_pk": factory_class(action=action).pk}
+        if kind:
+            kwargs["kind"] = kind
+        return kwargs
+
+    return build
+
+
+def _enjeu(w: World) -> dict:
+    return {"convention_pk": w.a.pk, "pk": EnjeuFactory(convention=w.a).pk}
+
+
+def _own_commune_offer(w: World) -> dict:
+    return {"convention_pk": w.a.pk, "pk": OfferItemFactory(convention=w.a, commune=w.own_commune).pk}
+
+
+def _objective(w: World) -> dict:
+    return {"convention_pk": w.a.pk, "pk": ObjectiveFactory(convention=w.a).pk}
+
+
+# Readers of the convention, commune members included, create offer items (the form limits a commune member
+# to their own commune); only editors and the commune concerned change an existing item.
+OFFER_CREATOR = _level({"administrateur", "contributeur", "commune", "other_commune"})
+# Uploading national open data is not tied to one convention: any administrator or contributor may do it.
+OPENDATA_UPLOADER = Level(
+    {
+        **dict.fromkeys(ACTORS, FORBIDDEN),
+        "anonymous": LOGIN,
+        "administrateur": OK,
+        "contributeur": OK,
+        "member_b": OK,
+    }
+)
+
+PAGES.update(
+    {
+        # --- diagnostic_views ---
+        "diagnostic_views:index": Page(get=READER, post=READER),
+        "diagnostic_views:commune": Page(
+            get=READER, post=READER, kwargs=lambda w: {"convention_pk": w.a.pk, "code": w.own_commune.code}
+        ),
+        "diagnostic_views:map": Page(
+            get=NO_DATA_404,
+            post=NO_DATA_404,
+            kwargs=lambda w: {"convention_pk": w.a.pk, "indicator": "population", "fmt": "svg"},
+        ),
+        # --- enjeux_views ---
+        "enjeux_views:index": Page(get=READER, post=READER),
+        "enjeux_views:create": Page(get=EDITOR, post=EDITOR),
+        "enjeux_views:detail": Page(get=READER, post=READER, kwargs=_enjeu),
+        "enjeux_views:edit": Page(get=EDITOR, post=EDITOR, kwargs=_enjeu),
+        "enjeux_views:validate": Page(get=NOT_ALLOWED, post=ADMIN, kwargs=_enjeu),
+        # --- offer_views ---
+        "offer_views:index": Page(get=READER, post=READER),
+        "offer_views:create": Page(get=OFFER_CREATOR, post=OFFER_CREATOR),
+        "offer_views:edit": Page(get=COMMUNE_EDITOR, post=COMMUNE_EDITOR, kwargs=_own_commune_offer),
+        "offer_views:delete": Page(get=NOT_ALLOWED, post=COMMUNE_EDITOR, kwargs=_own_commune_offer),
+        "offer_views:import": Page(get=EDITOR, post=EDITOR),
+        "offer_views:total_record": Page(get=EDITOR, post=EDITOR),
+        "offer_views:coverage_map": Page(
+            get=NO_DATA_404, post=NO_DATA_404, kwargs=lambda w: {"convention_pk": w.a.pk, "fmt": "svg"}
+        ),
+        # --- opendata_views (national data, not convention data) ---
+        "opendata_views:index": Page(get=AUTHENTICATED, post=NOT_ALLOWED),
+        "opendata_views:upload": Page(get=OPENDATA_UPLOADER, post=OPENDATA_UPLOADER),
+        # --- plans_views ---
+        "plans_views:index": Page(get=READER, post=READER),
+        "plans_views:mine": Page(get=READER, post=READER),
+        "plans_views:timeline": Page(get=READER, post=READER),
+        "plans_views:timeline_image": Page(
+            get=NO_DATA_404, post=NO_DATA_404, kwargs=lambda w: {"convention_pk": w.a.pk, "fmt": "svg"}
+        ),
+        "plans_views:activity": Page(get=READER, post=READER),
+        "plans_views:export_xlsx": Page(get=READER, post=READER),
+        "plans_views:export_csv": Page(get=READER, post=READER),
+        "plans_views:export_docx": Page(get=READER, post=READER),
+        "plans_views:import_xlsx": Page(get=EDITOR, post=EDITOR),
+        "plans_views:objective_create": Page(get=EDITOR, post=EDITOR),
+        "plans_views:objective_edit": Page(get=EDITOR, post=EDITOR, kwargs=_objective),
+        "plans_views:objective_delete": Page(get=NOT_ALLOWED, post=EDITOR, kwargs=_objective),
+        "plans_views:action_create": Page(get=EDITOR, post=EDITOR),
+        "plans_views:action_detail": Page(get=READER, post=READER, kwargs=_own_action),
+        "plans_views:action_edit": Page(get=PILOT_EDITOR, post=PILOT_EDITOR, kwargs=_own_action),
+        "plans_views:action_delete": Page(get=NOT_ALLOWED, post=EDITOR, kwargs=_own_action),
+        "plans_views:action_docx": Page(get=READER, post=READER, kwargs=_own_action),
+        "plans_views:milestone_create": Page(get=PILOT_EDITOR, post=PILOT_EDITOR, kwargs=_own_action),
+        "plans_views:milestone_edit": Page(
+            get=PILOT_EDITOR, post=PILOT_EDITOR, kwargs=_action_child(MilestoneFactory)
+        ),
+        "plans_views:note_create": Page(get=PILOT_EDITOR, post=PILOT_EDITOR, kwargs=_own_action),
+        "plans_views:link_create": Page(get=PILOT_EDITOR, post=PILOT_EDITOR, kwargs=_own_action),
+        "plans_views:funding_create": Page(get=PILOT_EDITOR, post=PILOT_EDITOR, kwargs=_own_action),
+        "plans_views:funding_edit": Page(
+            get=PILOT_EDITOR, post=PILOT_EDITOR, kwargs=_action_child(FundingLineFactory)
+        ),
+        "plans_views:indicator_create": Page(get=PILOT_EDITOR, post=PILOT_EDITOR, kwargs=_own_action),
+        "plans_views:indicator_edit": Page(
+            get=PILOT_EDITOR, post=PILOT_EDITOR, kwargs=_action_child(IndicatorFactory)
+        ),
+        "plans_views:target_create": Page(get=PILOT_EDITOR, post=PILOT_EDITOR, kwargs=_action_child(IndicatorFactory)),
+        "plans_views:measure_create": Page(
+            get=PILOT_EDITOR, post=PILOT_EDITOR, kwargs=_action_child(IndicatorFactory)
+        ),
+        "plans_views:child_delete": Page(
+            get=NOT_ALLOWED, post=PILOT_EDITOR, kwargs=_action_child(MilestoneFactory, kind="milestone")
+        ),
+    }
+)
+
 EXCLUDED_NAMESPACES = {"admin"}
 
 
@@ -204,20 +348,21 @@ def project_url_names() -> dict[str, list[str]]:
     """Every named URL of the project (outside the admin) with the names of its kwargs."""
     names = {}
 
-    def walk(patterns, namespace):
+    def walk(patterns, namespace, parent_kwargs):
         for pattern in patterns:
+            # Kwargs of an include's prefix (conventions/<int:convention_pk>/plan/) belong to every child URL.
+            kwargs = [*parent_kwargs, *pattern.pattern.regex.groupindex]
             if isinstance(pattern, URLResolver):
                 child = namespace
                 if pattern.namespace:
                     child = f"{namespace}:{pattern.namespace}" if namespace else pattern.namespace
                 if child and child.split(":")[0] in EXCLUDED_NAMESPACES:
                     continue
-                walk(pattern.url_patterns, child)
+                walk(pattern.url_patterns, child, kwargs)
             elif isinstance(pattern, URLPattern) and pattern.name:
-                name = f"{namespace}:{pattern.name}" if namespace else pattern.name
-                names[name] = list(pattern.pattern.regex.groupindex)
+                names[f"{namespace}:{pattern.name}" if namespace else pattern.name] = kwargs
 
-    walk(get_resolver().url_patterns, "")
+    walk(get_resolver().url_patterns, "", [])
     return names
 
 
@@ -367,7 +512,6 @@ def test_pilot_edits_only_the_actions_they_pilot(method):
     """A pilot opens and saves the fiche of an action they pilot, and gets 403 on any other action."""
     if "plans_views:action_edit" not in project_url_names():
         pytest.skip("plans_views:action_edit is not routed yet")
-    from tests.plans.factories import ActionFactory
 
     def action_of(actor):
         return lambda w: {"convention_pk": w.a.pk, "pk": ActionFactory(convention=w.a, pilot_user=w.user(actor)).pk}
