@@ -22,6 +22,8 @@ demo-data: $(STAMP)
 	$(BIN)/python manage.py import_territories
 	$(BIN)/python manage.py import_boundaries data/referentiel/france-geojson-76/communes-76-seine-maritime.geojson
 	$(BIN)/python manage.py import_boundaries data/referentiel/france-geojson-76/departement-76-seine-maritime.geojson --level departement
+	$(BIN)/python manage.py import_shipped_data
+	$(BIN)/python manage.py compute_indicators
 	$(BIN)/python manage.py load_demo
 
 demo: demo-data
