@@ -94,6 +94,8 @@ LOGOUT_REDIRECT_URL = "accounts_views:login"
 # An invitation link is single-use and expires; a password reset link lasts one day.
 INVITATION_VALIDITY_DAYS = env_int("INVITATION_VALIDITY_DAYS", 7)
 PASSWORD_RESET_TIMEOUT = 24 * 3600
+# Security journal entries (with IP addresses) are kept one year, then purged by `purge_accounts_data`.
+SECURITY_JOURNAL_RETENTION_DAYS = env_int("SECURITY_JOURNAL_RETENTION_DAYS", 365)
 
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True

@@ -277,3 +277,15 @@ def user_delete(*, user: User, by: User) -> None:
     user.set_unusable_password()
     user.save()
     security_event_record(kind=SecurityEventKind.ACCOUNT_DELETED, user=user, detail="compte supprimé à la demande")
+
+
+@transaction.atomic
+def accounts_purge_expired(*, now=None) -> dict:
+    """Delete journal entries older than the retention period and invitations expired for a month or more."""
+    now = now or timezone.now()
+    journal_limit = now - datetime.timedelta(days=settings.SECURITY_JOURNAL_RETENTION_DAYS)
+    events, _ = SecurityEvent.objects.filter(created_at__lt=journal_limit).delete()
+    invitations, _ = Invitation.objects.filter(
+        accepted_at__isnull=True, expires_at__lt=now - datetime.timedelta(days=30)
+    ).delete()
+    return {"events": events, "invitations": invitations}

@@ -1,11 +1,13 @@
 import datetime
+import io
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.management import call_command
 from django.utils import timezone
 
 from ctg.accounts.enums import Role, SecurityEventKind
-from ctg.accounts.models import Membership, SecurityEvent, User
+from ctg.accounts.models import Invitation, Membership, SecurityEvent, User
 from ctg.accounts.services import (
     convention_set_public,
     invitation_accept,
@@ -195,3 +197,19 @@ def test_invitation_validity_comes_from_settings(settings):
         convention=admin.convention, email="b@exemple.invalid", role=Role.LECTEUR, by=admin.user
     )
     assert invitation.expires_at < timezone.now() + datetime.timedelta(days=2, minutes=1)
+
+
+def test_purge_keeps_recent_journal_and_pending_invitations(settings):
+    settings.SECURITY_JOURNAL_RETENTION_DAYS = 365
+    old = SecurityEvent.objects.create(kind=SecurityEventKind.LOGIN, username="ancien")
+    SecurityEvent.objects.filter(pk=old.pk).update(created_at=timezone.now() - datetime.timedelta(days=400))
+    recent = SecurityEvent.objects.create(kind=SecurityEventKind.LOGIN, username="recent")
+    stale = InvitationFactory(expires_at=timezone.now() - datetime.timedelta(days=31))
+    just_expired = InvitationFactory(expired=True)
+    pending = InvitationFactory()
+    out = io.StringIO()
+    call_command("purge_accounts_data", stdout=out)
+    assert "1 entrée(s) supprimée(s)" in out.getvalue()
+    assert list(SecurityEvent.objects.values_list("pk", flat=True)) == [recent.pk]
+    remaining = set(Invitation.objects.values_list("pk", flat=True))
+    assert remaining == {just_expired.pk, pending.pk} and stale.pk not in remaining
