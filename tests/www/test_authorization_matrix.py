@@ -248,6 +248,12 @@ def _own_commune_offer(w: World) -> dict:
     return {"convention_pk": w.a.pk, "pk": OfferItemFactory(convention=w.a, commune=w.own_commune).pk}
 
 
+def _objective_indicator(w: World) -> dict:
+    objective = ObjectiveFactory(convention=w.a)
+    indicator = IndicatorFactory(action=None, objective=objective, convention=w.a)
+    return {"convention_pk": w.a.pk, "pk": objective.pk, "item_pk": indicator.pk}
+
+
 def _objective(w: World) -> dict:
     return {"convention_pk": w.a.pk, "pk": ObjectiveFactory(convention=w.a).pk}
 
@@ -312,6 +318,8 @@ PAGES.update(
         "plans_views:objective_create": Page(get=EDITOR, post=EDITOR),
         "plans_views:objective_edit": Page(get=EDITOR, post=EDITOR, kwargs=_objective),
         "plans_views:objective_delete": Page(get=NOT_ALLOWED, post=EDITOR, kwargs=_objective),
+        "plans_views:objective_indicator_create": Page(get=EDITOR, post=EDITOR, kwargs=_objective),
+        "plans_views:objective_measure_create": Page(get=EDITOR, post=EDITOR, kwargs=_objective_indicator),
         "plans_views:action_create": Page(get=EDITOR, post=EDITOR),
         "plans_views:action_detail": Page(get=READER, post=READER, kwargs=_own_action),
         "plans_views:action_edit": Page(get=PILOT_EDITOR, post=PILOT_EDITOR, kwargs=_own_action),
