@@ -463,7 +463,6 @@ def test_post_without_csrf_token_is_refused(name):
     client.force_login(world.users["administrateur"])
     response = client.post(url, page.data(world) if page.data else {})
     assert response.status_code == 403, f"{name} accepted a POST without CSRF token ({response.status_code})"
-    assert b"CSRF" in response.content or "CSRF" in str(response.reason_phrase) or response.status_code == 403
 
 
 @pytest.mark.django_db
@@ -496,6 +495,16 @@ def test_another_conventions_object_by_id_is_404(client):
     ]:
         assert client.get(url).status_code in (404, 405), url
         assert client.post(url).status_code == 404, url
+    # Through B's own URLs, ids of A's objects are unknown too.
+    for name, kwargs in [
+        ("plans_views:action_edit", {"convention_pk": world.b.pk, "pk": own_action(world).pk}),
+        ("plans_views:objective_edit", {"convention_pk": world.b.pk, "pk": _objective(world)["pk"]}),
+        ("enjeux_views:edit", {"convention_pk": world.b.pk, "pk": _enjeu(world)["pk"]}),
+        ("offer_views:edit", {"convention_pk": world.b.pk, "pk": _own_commune_offer(world)["pk"]}),
+    ]:
+        if name in project_url_names():
+            assert client.get(reverse(name, kwargs=kwargs)).status_code == 404, name
+            assert client.post(reverse(name, kwargs=kwargs)).status_code == 404, name
     # B's administrator cannot reach A's membership through B's URL either.
     url = reverse(
         "accounts_views:member_remove", kwargs={"convention_pk": world.b.pk, "pk": world.membership("lecteur").pk}
