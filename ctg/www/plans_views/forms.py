@@ -1,4 +1,5 @@
 from django import forms
+from django.conf import settings
 
 from ctg.accounts.models import User
 from ctg.conventions.models import Theme
@@ -217,4 +218,8 @@ class ImportForm(forms.Form):
         upload = self.cleaned_data["file"]
         if not upload.name.lower().endswith(".xlsx"):
             raise forms.ValidationError("Le fichier doit être un classeur Excel (.xlsx).")
+        if upload.size > settings.UPLOAD_MAX_SIZE:
+            raise forms.ValidationError(
+                f"Le fichier dépasse la taille autorisée ({settings.UPLOAD_MAX_SIZE // (1024 * 1024)} Mo)."
+            )
         return upload
