@@ -258,8 +258,7 @@ def invitation_revoke_view(request, convention_pk, pk):
 def publication(request, convention_pk):
     convention = _convention_for_admin(request, convention_pk)
     form = PublicationForm(request.POST)
-    form.is_valid()
-    is_public = form.cleaned_data.get("is_public", False)
+    is_public = form.is_valid() and form.cleaned_data["is_public"]
     convention_set_public(convention=convention, is_public=is_public, by=request.user)
     if is_public:
         messages.success(request, "La page publique de la convention est en ligne.")
