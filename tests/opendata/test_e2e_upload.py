@@ -1,10 +1,11 @@
+import contextlib
 import os
 import shutil
 
 import pytest
 
 from ctg.accounts.enums import Role
-from ctg.opendata.models import Dataset
+from ctg.opendata.models import Dataset, Observation
 from tests.accounts.factories import MembershipFactory
 from tests.opendata.extracts import COMPARATEUR
 
@@ -14,10 +15,9 @@ CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil
 PASSWORD = "mot-de-passe-de-test"
 
 
-@pytest.fixture
-def page():
-    if not CHROMIUM:
-        pytest.skip("Chromium n'est pas installé (paquet Debian « chromium ») : test de bout en bout ignoré.")
+@contextlib.contextmanager
+def chromium_page():
+    # Playwright runs its own event loop: the ORM is only used before and after the browser session.
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     from playwright.sync_api import sync_playwright
 
@@ -29,35 +29,40 @@ def page():
         browser.close()
 
 
-def test_contributor_checks_then_imports_a_file(live_server, page, tmp_path):
+@pytest.mark.skipif(not CHROMIUM, reason="Chromium n'est pas installé (paquet Debian « chromium »).")
+def test_contributor_checks_then_imports_a_file(live_server, tmp_path):
     user = MembershipFactory(role=Role.CONTRIBUTEUR).user
-    console_errors = []
-    page.on("console", lambda message: message.type == "error" and console_errors.append(message.text))
-    page.goto(f"{live_server.url}/donnees/importer/")
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/donnees/importer/")
-
-    # Simulation is ticked by default: the file is checked and counted, nothing is saved.
-    page.set_input_files("#id_file", str(COMPARATEUR))
-    page.click("main button[type=submit]")
-    assert "Résultat de la simulation" in page.locator("#report-title").inner_text()
-    assert Dataset.objects.count() == 0
-
-    page.set_input_files("#id_file", str(COMPARATEUR))
-    page.uncheck("#id_dry_run")
-    page.click("main button[type=submit]")
-    assert "1550 valeur(s) créée(s)" in page.locator(".opendata-report .message").inner_text()
-    assert Dataset.objects.count() == 1
-
     damaged = tmp_path / "base_cc_comparateur_2025.csv"
     damaged.write_text("CODGEO;P22_POP\n76114;onze mille\n", encoding="utf-8")
-    page.set_input_files("#id_file", str(damaged))
-    page.click("main button[type=submit]")
-    assert "ligne 2, colonne 2 « P22_POP »" in page.locator("[role=alert]").inner_text()
+    console_errors = []
+    with chromium_page() as page:
+        page.on("console", lambda message: message.type == "error" and console_errors.append(message.text))
+        page.goto(f"{live_server.url}/donnees/importer/")
+        page.fill("#id_username", user.username)
+        page.fill("#id_password", PASSWORD)
+        page.click("main button[type=submit]")
+        page.wait_for_url(f"{live_server.url}/donnees/importer/")
 
-    page.click("text=Données ouvertes")
-    assert page.locator("table.opendata-datasets tbody tr").count() == 1
+        # Simulation is ticked by default: the file is checked and counted, nothing is saved.
+        page.set_input_files("#id_file", str(COMPARATEUR))
+        page.click("main button[type=submit]")
+        assert "Résultat de la simulation" in page.locator("#report-title").inner_text()
+        page.click("text=Données ouvertes")
+        assert "Aucun fichier n'a encore été importé." in page.locator("main").inner_text()
+
+        page.goto(f"{live_server.url}/donnees/importer/")
+        page.set_input_files("#id_file", str(COMPARATEUR))
+        page.uncheck("#id_dry_run")
+        page.click("main button[type=submit]")
+        assert "1550 valeur(s) créée(s)" in page.locator(".opendata-report .message").inner_text()
+
+        page.set_input_files("#id_file", str(damaged))
+        page.click("main button[type=submit]")
+        assert "ligne 2, colonne 2 « P22_POP »" in page.locator("[role=alert]").inner_text()
+
+        page.click("text=Données ouvertes")
+        assert page.locator("table.opendata-datasets tbody tr").count() == 1
     # The Content-Security-Policy blocks nothing the pages need.
     assert console_errors == [], "\n".join(console_errors)
+    assert Dataset.objects.get().imported_by == user
+    assert Observation.objects.count() == 1550
