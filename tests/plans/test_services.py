@@ -229,3 +229,27 @@ def test_ledger_totals_per_funder_year_theme_and_convention():
     }
     assert per_theme == {"A": (Decimal("150"), Decimal("40")), "B": (Decimal("150"), Decimal("50"))}
     assert ledger_totals(action=second)["overall"]["amount_granted"] == Decimal("10")
+
+
+def test_convention_activity_shows_ledger_changes_with_before_and_after():
+    convention = ConventionFactory()
+    editor = MembershipFactory(convention=convention, role=Role.CONTRIBUTEUR).user
+    action = services.action_create(convention=convention, code="PE-01", title="Relais", by=editor)
+    line = services.funding_line_create(
+        action=action,
+        funder=OrganisationFactory(name="CAF"),
+        year=2022,
+        nature=FundingNature.FONCTIONNEMENT,
+        scheme=FundingScheme.PRESTATION_SERVICE,
+        amount_planned=Decimal("1000"),
+        by=editor,
+    )
+    services.funding_line_update(line=line, amount_granted=Decimal("800.50"), year=2023, by=editor)
+    entries = activity(convention_id=convention.pk)
+    latest = entries[0]
+    assert latest.subject == "Ligne de financement 2023" and latest.who == str(editor)
+    assert {(c.field, c.old, c.new) for c in latest.changes} == {
+        ("année", "2022", "2023"),
+        ("montant accordé (€)", "—", "800,5"),
+    }
+    assert [e.kind for e in entries] == ["Modification", "Création", "Création"]

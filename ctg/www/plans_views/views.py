@@ -6,6 +6,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
@@ -99,7 +100,9 @@ def index(request, convention_pk):
         **data,
     }
     template = "plans_views/includes/tree.html" if request.headers.get("HX-Request") else "plans_views/index.html"
-    return render(request, template, context)
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request"])  # the same URL answers a partial to htmx, a full page otherwise
+    return response
 
 
 def mine(request, convention_pk):
