@@ -118,6 +118,12 @@ def _format(value) -> str:
     return text if len(text) <= 120 else text[:117] + "…"
 
 
+def _amount(value) -> str:
+    if value is None:
+        return "—"
+    return format(Decimal(value).quantize(Decimal("0.01")), "f").replace(".", ",")
+
+
 class _Labels:
     """Names of related objects met in the diffs, fetched once per model."""
 
@@ -221,6 +227,8 @@ def _entries(selected: list[tuple]) -> list[Entry]:
                 formatted.append(
                     Change(str(field.verbose_name), _format(choices.get(old, old)), _format(choices.get(new, new)))
                 )
+            elif isinstance(field, models.DecimalField) and field.decimal_places == 2:
+                formatted.append(Change(str(field.verbose_name), _amount(old), _amount(new)))
             else:
                 formatted.append(Change(str(field.verbose_name), _format(old), _format(new)))
         if record.history_type == "~" and not formatted:

@@ -167,3 +167,46 @@ def test_load_demo_plan_command(demo_plan):
     out = io.StringIO()
     call_command("load_demo_plan", stdout=out)
     assert "0 fiche(s) créée(s)" in out.getvalue()
+
+
+def test_xlsx_import_creates_sub_actions_and_objective_indicators(demo_plan):
+    from ctg.conventions.models import Theme
+    from ctg.plans.services import objective_create
+
+    convention = demo_plan["convention"]
+    objective = objective_create(
+        convention=convention, theme=Theme.objects.get(code="petite-enfance"), code="OS-PE", title="Accueil"
+    )
+    book = load_workbook(io.BytesIO(build_xlsx(convention)))
+    book[wb.ACTIONS_SHEET].append(["PE-02.1", "Permanences du relais", "PE-02"] + [None] * 16 + ["À venir", "Moyenne"])
+    book[wb.INDICATORS_SHEET].append(
+        [
+            "Indicateur",
+            "OS-PE-I1",
+            None,
+            "OS-PE",
+            "Places",
+            "places",
+            None,
+            "Renseignée",
+            120,
+            "01/01/2022",
+            None,
+            None,
+            "Coordination",
+        ]
+    )
+    book[wb.INDICATORS_SHEET].append(
+        ["Cible", "OS-PE-I1", None, None, None, None, None, None, None, None, datetime.date(2024, 12, 31), 150]
+    )
+    buffer = io.BytesIO()
+    book.save(buffer)
+    book.close()
+    report = plan_import_xlsx(convention=convention, content=buffer.getvalue())
+    assert report.ok, [str(e) for e in report.errors]
+    assert report.created == {"actions": 1, "indicateurs": 1, "cibles": 1}
+    child = Action.objects.get(convention=convention, code="PE-02.1")
+    assert child.parent.code == "PE-02"
+    indicator = FollowUpIndicator.objects.get(code="OS-PE-I1")
+    assert indicator.objective == objective and indicator.baseline_value == Decimal("120")
+    assert indicator.targets.get().value == Decimal("150")

@@ -250,6 +250,6 @@ def test_convention_activity_shows_ledger_changes_with_before_and_after():
     assert latest.subject == "Ligne de financement 2023" and latest.who == str(editor)
     assert {(c.field, c.old, c.new) for c in latest.changes} == {
         ("année", "2022", "2023"),
-        ("montant accordé (€)", "—", "800,5"),
+        ("montant accordé (€)", "—", "800,50"),
     }
     assert [e.kind for e in entries] == ["Modification", "Création", "Création"]
