@@ -4,7 +4,8 @@ Generates a SYNTHETIC country (labelled so everywhere, never shown as real): 18 
 1,250 EPCI of 28 communes, 35,000 communes, with every variable of the catalogue (census, Filosofi, CAF over
 three years; 1 % of cells secret) written to one tidy CSV (code_geo;niveau;variable;annee;valeur). For SQLite
 and PostgreSQL (when reachable), in throwaway databases, it measures in separate processes: parsing the file
-with polars, importing it with the opendata service, and computing every indicator at every level.
+with polars, importing it with the opendata service, computing every indicator at every level, then computing
+again (a refresh that replaces the stored values).
 Target: national computation under 60 s with a peak memory under 2 GiB on both backends.
 """
 
@@ -194,7 +195,9 @@ def main() -> int:
                 parse = run_child(script, "parse", url, env)
                 imported = run_child(script, "import", url, env)
                 computed = run_child(script, "compute", url, env)
-            ok = computed["seconds"] < TARGET_SECONDS and computed["peak_mib"] < TARGET_MIB
+                # A refresh after a new import: the stored values are replaced.
+                refreshed = run_child(script, "compute", url, env)
+            ok = all(r["seconds"] < TARGET_SECONDS and r["peak_mib"] < TARGET_MIB for r in (computed, refreshed))
             failures += not ok
             print(
                 f"  {backend:<10} lecture {parse['seconds']:6.2f} s ({parse['peak_mib']:.0f} Mio)  "
@@ -203,7 +206,10 @@ def main() -> int:
                 f"  {'':<10} calcul {computed['seconds']:6.2f} s ({computed['peak_mib']:.0f} Mio, "
                 f"{computed['values']} valeurs, dont écriture {computed['write_seconds']:.1f} s)  "
                 f"ratio calcul/lecture {computed['seconds'] / parse['seconds']:5.1f}  "
-                f"cible < {TARGET_SECONDS:g} s et < {TARGET_MIB:g} Mio : {'OK' if ok else 'AU-DELÀ DE LA CIBLE'}"
+                f"cible < {TARGET_SECONDS:g} s et < {TARGET_MIB:g} Mio\n"
+                f"  {'':<10} recalcul {refreshed['seconds']:6.2f} s ({refreshed['peak_mib']:.0f} Mio, valeurs "
+                f"remplacées, dont écriture {refreshed['write_seconds']:.1f} s) : "
+                f"{'OK' if ok else 'AU-DELÀ DE LA CIBLE'}"
             )
     return 1 if failures else 0
 

@@ -6,6 +6,7 @@ import time
 import polars as pl
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from ctg.indicators import catalogue, engine
@@ -69,6 +70,7 @@ def indicators_compute(*, codes=None, territories=None, by=None) -> dict:
 
     `territories` optionally restricts what is stored to some (level, code) pairs; aggregates are still computed
     from every commune of the referential, so a partial refresh never changes a figure's meaning.
+    `by` is the user who asked for the refresh (None for commands); computed data carry no author.
     Returns counts for the command and the benchmark.
     """
     indicators = _validated_indicators(codes)
@@ -83,17 +85,27 @@ def indicators_compute(*, codes=None, territories=None, by=None) -> dict:
         frame = frame.join(wanted, on=["level", "code"], how="semi")
     computed = time.perf_counter()
     indicator_codes = [i.code for i in indicators]
-    stale = IndicatorValue.objects.filter(indicator__in=indicator_codes)
+    # A full refresh empties the table without a WHERE clause (SQLite then truncates it at once).
+    stale = (
+        IndicatorValue.objects.all() if codes is None else IndicatorValue.objects.filter(indicator__in=indicator_codes)
+    )
     if territories is not None:
-        stale = stale.filter(level__in={str(level) for level, _ in territories}).filter(
-            code__in={str(code) for _, code in territories}
-        )
+        pairs = Q(pk__in=[])
+        for level, code in territories:
+            pairs |= Q(level=str(level), code=str(code))
+        stale = stale.filter(pairs)
     stale.delete()
     _write_values(frame)
     now = timezone.now()
     sources = _series_sources(datasets)
     series_keys = {(row[0], row[1]) for row in frame.select("indicator", "year").unique().iter_rows()}
-    IndicatorSeries.objects.filter(indicator__in=indicator_codes).delete()
+    stale_series = IndicatorSeries.objects.filter(indicator__in=indicator_codes)
+    if territories is not None:
+        keys = Q(pk__in=[])
+        for code, year in series_keys:
+            keys |= Q(indicator=code, year=year)
+        stale_series = stale_series.filter(keys)
+    stale_series.delete()
     IndicatorSeries.objects.bulk_create(
         IndicatorSeries(
             indicator=code,

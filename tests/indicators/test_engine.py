@@ -152,12 +152,30 @@ class TestAdditiveIndicators:
         assert IndicatorValue.objects.filter(indicator="population", level="commune", code="A0001").count() == 1
         assert value("population", "commune", "A0001").value == 150
 
+    def test_full_refresh_replaces_every_value_and_series(self, territory):
+        dataset = DatasetFactory()
+        observation = ObservationFactory(dataset=dataset, code="A0001", variable="P22_POP", value=100)
+        indicators_compute()
+        observation.delete()
+        ObservationFactory(dataset=dataset, code="A0001", variable="P22_POP", year=2023, value=120)
+        result = indicators_compute()
+        assert not IndicatorValue.objects.filter(year=2022).exists()
+        assert list(IndicatorSeries.objects.values_list("indicator", "year")) == [("population", 2023)]
+        assert result["values"] == IndicatorValue.objects.count()
+
     def test_territories_restrict_what_is_stored_not_how_it_is_computed(self, territory):
         dataset = DatasetFactory()
         observe(dataset, "A0001", P22_POP=100)
         observe(dataset, "A0002", P22_POP=300)
-        indicators_compute(codes=["population"], territories=[("epci", "900000001")])
-        assert list(IndicatorValue.objects.values_list("level", "code", "value")) == [("epci", "900000001", 400)]
+        indicators_compute(codes=["population"])
+        observe(DatasetFactory(), "B0001", P22_POP=600)
+        indicators_compute(codes=["population"], territories=[("epci", "900000001"), ("commune", "B0001")])
+        # the refreshed pairs are replaced, the others kept as computed before
+        assert value("population", "commune", "B0001").value == 600
+        assert value("population", "epci", "900000001").value == 400
+        assert value("population", "departement", "D1").value == 400
+        assert not IndicatorValue.objects.filter(level="epci", code="900000002").exists()
+        assert IndicatorSeries.objects.filter(indicator="population").count() == 1
 
 
 class TestPublishedAndHookIndicators:
