@@ -539,3 +539,19 @@ def test_pilot_edits_only_the_actions_they_pilot(method):
     # Piloted by someone else: the pilot is refused like any non-editor member.
     not_piloted = Page(get=EDITOR, post=EDITOR, kwargs=action_of("contributeur"))
     run_matrix("plans_views:action_edit", method, not_piloted, world)
+
+
+def test_web_code_reads_conventions_only_through_scoped_querysets():
+    """Every convention lookup of the web layer goes through for_user() (or public() for the public page)."""
+    import re
+    from pathlib import Path
+
+    www = Path(__file__).resolve().parents[2] / "ctg" / "www"
+    unscoped = []
+    for path in sorted(www.rglob("*.py")):
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            if re.search(r"Convention\.objects(?!\.(for_user|public)\()", line) or re.search(
+                r"get_object_or_404\(\s*Convention\s*[,)]", line
+            ):
+                unscoped.append(f"{path.relative_to(www)}:{number}: {line.strip()}")
+    assert not unscoped, "Unscoped convention lookups:\n" + "\n".join(unscoped)
