@@ -54,6 +54,7 @@ class TestIndex:
         assert "Source : INSEE, Base comparateur de territoires, millésime 2025" in text
         assert "données 2022" in text
         assert "agrégat incomplet : 50 communes sur" in text
+        assert "Habitants de 0 à 14 ans rapportés à la population municipale." in text  # the definition
         assert response.context["theme"] == "enfance-jeunesse"
 
     def test_commune_table_flags_engaged_communes_and_sorts(self, client, demo):
