@@ -64,3 +64,20 @@ def test_published_medians_at_their_own_levels(imported):
     assert levels == ["commune", "epci", "departement", "region", "france"]
     assert median["territory_cells"][1]["status"] == "ok"
     assert median["territory_cells"][4]["note"] == "France métropolitaine"
+
+
+@pytest.mark.slow
+def test_caf_indicators_from_the_iris_files(caux_seine):
+    dataset_import(path=settings.DATA_DIR / "insee/iris_2021.csv")
+    dataset_import(path=settings.DATA_DIR / "caf-iris/data_CAF_2020_IRIS.csv")
+    indicators_compute(codes=["caf_allocataires", "caf_rsa_share"])
+    # Bolbec's four IRIS 761140101..04: A = 804 + 842 + 605 + 939 = 3,190
+    assert get("caf_allocataires", "commune", "76114", 2020).value == 3190
+    # Port-Jérôme-sur-Seine's five IRIS: 207 + 434 + 282 + 797 + 189 = 1,909
+    assert get("caf_allocataires", "commune", "76476", 2020).value == 1909
+    # Only these two communes of the 50 appear in the CAF file: the EPCI sum says it is incomplete
+    epci = get("caf_allocataires", "epci", EPCI, 2020)
+    assert (epci.value, epci.status) == (3190 + 1909, ValueStatus.INCOMPLETE)
+    assert (epci.parts_present, epci.parts_expected) == (2, 50)
+    source = IndicatorSeries.objects.get(indicator="caf_allocataires", year=2020).source
+    assert "2020" in source
