@@ -71,13 +71,15 @@ def epci_territories(epci) -> list[dict]:
 def _values(indicators, territories, commune_codes) -> dict:
     """(indicator, level, code) -> {year: row}, in one query; France is matched whatever its published code."""
     commune_codes = set(commune_codes) | {t["code"] for t in territories if t["level"] == Level.COMMUNE}
-    condition = Q(level=Level.COMMUNE, code__in=sorted(commune_codes))
+    codes = [i.code for i in indicators]
+    # Each branch names indicator, level and code so that it is a seek in the unique index on both backends.
+    condition = Q(indicator__in=codes, level=Level.COMMUNE, code__in=sorted(commune_codes))
     for territory in territories:
         if territory["level"] == Level.FRANCE:
-            condition |= Q(level=Level.FRANCE)
+            condition |= Q(indicator__in=codes, level=Level.FRANCE)
         elif territory["level"] != Level.COMMUNE:
-            condition |= Q(level=territory["level"], code=territory["code"])
-    rows = IndicatorValue.objects.filter(condition, indicator__in=[i.code for i in indicators]).values(
+            condition |= Q(indicator__in=codes, level=territory["level"], code=territory["code"])
+    rows = IndicatorValue.objects.filter(condition).values(
         "indicator", "level", "code", "year", "value", "status", "parts_present", "parts_expected"
     )
     found: dict = {}
