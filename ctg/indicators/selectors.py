@@ -193,6 +193,18 @@ def convention_diagnostic(*, convention, theme: str, sort: str = "", descending:
     }
 
 
+def convention_key_figures(*, convention) -> dict:
+    """Every theme's key figures for a convention's EPCI beside its département, région and France, without
+    the commune table: what reports (DOCX, PDF) and exports print. Four queries."""
+    territories = epci_territories(convention.epci)
+    data = comparison(indicators=catalogue.CATALOGUE, territories=territories, communes=[])
+    themes = [
+        {"code": code, "label": label, "indicators": [i for i in data["indicators"] if i["theme"] == code]}
+        for code, label in catalogue.THEMES
+    ]
+    return {"territories": territories, "themes": themes}
+
+
 def commune_profile(*, commune) -> dict:
     """Every indicator of a commune beside its EPCI, département, région and France, grouped by theme."""
     territories = [{"level": Level.COMMUNE.value, "code": commune.code, "name": commune.name}]

@@ -4,7 +4,7 @@ import pytest
 
 from ctg.indicators.enums import ValueStatus
 from ctg.indicators.models import IndicatorValue
-from ctg.indicators.selectors import commune_profile, convention_diagnostic
+from ctg.indicators.selectors import commune_profile, convention_diagnostic, convention_key_figures
 from ctg.indicators.services import indicators_compute
 from ctg.territories.models import Commune
 from tests.indicators.shipped import load_insee_extracts
@@ -80,3 +80,14 @@ def test_selectors_format_in_french_with_source(computed):
     poverty = next(i for i in access["indicators"] if i["code"] == "poverty_rate_2021")
     assert poverty["territory_cells"][0]["display"] == "secret statistique"
     assert poverty["territory_cells"][1]["display"] == "non publié à ce niveau"  # INSEE publishes TP6021 by commune
+
+
+def test_key_figures_for_reports(computed, django_assert_max_num_queries):
+    with django_assert_max_num_queries(4):
+        data = convention_key_figures(convention=computed["convention"])
+    assert [t["level"] for t in data["territories"]] == ["epci", "departement", "region", "france"]
+    assert len(data["themes"]) == 8
+    indicators = {i["code"]: i for theme in data["themes"] for i in theme["indicators"]}
+    assert indicators["population"]["territory_cells"][0]["display"] == "77\u00a0968"
+    assert indicators["childcare_coverage"]["available"] is False
+    assert indicators["childcare_coverage"]["territory_cells"][0]["display"] == "non disponible"
