@@ -1,4 +1,8 @@
-"""French display of indicator figures: 1 234,5 ; 19,4 % ; explicit words for secret and missing values."""
+"""French display of indicator figures: 1 234,5 ; 19,4 % ; explicit words for secret, missing and incomplete values.
+
+An incomplete aggregate (some communes of the territory without a value) is not the territory's figure: it reads
+"non disponible", and its partial sum only appears in the note, named as such.
+"""
 
 from ctg.indicators.enums import ValueStatus
 
@@ -29,3 +33,13 @@ def parts_note(present: int | None, expected: int | None) -> str:
         return ""
     noun = "commune" if present <= 1 else "communes"
     return f"{format_number(present, 0)} {noun} sur {format_number(expected, 0)}"
+
+
+def incomplete_note(present: int | None, expected: int | None, *, partial: str, is_ratio: bool) -> str:
+    """E.g. "agrégat incomplet : 50 communes sur 707 (somme partielle : 77 968)"."""
+    note = f"agrégat incomplet : {parts_note(present, expected)}"
+    if not partial:
+        return note
+    noun = "communes renseignées" if (present or 0) > 1 else "commune renseignée"
+    detail = f"valeur sur les seules {noun}" if is_ratio else "somme partielle"
+    return f"{note} ({detail} : {partial})"

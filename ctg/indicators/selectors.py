@@ -1,6 +1,9 @@
 """Reads for diagnostic pages, reports and exports: plain dicts, a fixed number of queries whatever the size.
 
-A cell is {"value", "display", "status", "status_label", "note", "year"}; every indicator carries its source
+A cell is {"value", "display", "status", "status_label", "note", "partial_value", "year"}. An incomplete aggregate
+(some communes without a value) is never shown as the territory's figure: its value is None, its display
+"non disponible", and its note gives the count of communes and the partial sum, named as such (`partial_value`
+keeps the number for exports that print it in a note column). Every indicator carries its source
 (datasets of the computed series, with their vintage), its period, and its method when it is an estimate.
 """
 
@@ -8,7 +11,7 @@ from django.db.models import Count, Q
 
 from ctg.indicators import catalogue
 from ctg.indicators.enums import Kind, ValueStatus
-from ctg.indicators.formatting import format_value, parts_note
+from ctg.indicators.formatting import format_value, incomplete_note
 from ctg.indicators.models import IndicatorSeries, IndicatorValue
 from ctg.territories.enums import Level
 from ctg.territories.models import FRANCE_CODE, FRANCE_NAME, Commune
@@ -20,6 +23,7 @@ PUBLISHED_FRANCE_NAMES = {"FRMETRO": "France métropolitaine"}
 
 
 def _cell(indicator: catalogue.Indicator, row: dict | None) -> dict:
+    """The display of one figure. An incomplete aggregate has no value: its partial sum is only in the note."""
     if row is None:
         return {
             "value": None,
@@ -27,20 +31,33 @@ def _cell(indicator: catalogue.Indicator, row: dict | None) -> dict:
             "status": ValueStatus.MISSING.value,
             "status_label": ValueStatus.MISSING.label,
             "note": "",
+            "partial_value": None,
             "year": None,
         }
     status = ValueStatus(row["status"])
-    note = ""
     if status == ValueStatus.INCOMPLETE:
-        note = f"agrégat incomplet : {parts_note(row['parts_present'], row['parts_expected'])}"
-    elif row.get("published_for"):
-        note = row["published_for"]
+        partial = format_value(row["value"], unit=indicator.unit, decimals=indicator.decimals)
+        return {
+            "value": None,
+            "display": MISSING_LABEL,
+            "status": status.value,
+            "status_label": status.label,
+            "note": incomplete_note(
+                row["parts_present"],
+                row["parts_expected"],
+                partial=partial if row["value"] is not None else "",
+                is_ratio=indicator.is_ratio,
+            ),
+            "partial_value": row["value"],
+            "year": row["year"],
+        }
     return {
         "value": row["value"],
         "display": format_value(row["value"], unit=indicator.unit, decimals=indicator.decimals, status=status),
         "status": status.value,
         "status_label": status.label,
-        "note": note,
+        "note": row.get("published_for") or "",
+        "partial_value": None,
         "year": row["year"],
     }
 

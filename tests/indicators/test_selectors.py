@@ -65,15 +65,22 @@ class TestConventionDiagnostic:
         assert allocataires["year"] == 2020
         assert allocataires["source"] == "Cnaf, CAF 2020, millésime 2020"
         epci_cell = allocataires["territory_cells"][0]
-        # 2020: 11 + 21, the third commune secret → incomplete, 2 communes out of 3
-        assert (epci_cell["display"], epci_cell["status"]) == ("32", "incomplete")
-        assert epci_cell["note"] == "agrégat incomplet : 2 communes sur 3"
+        # 2020: 11 + 21, the third commune secret → incomplete, 2 communes out of 3: not the EPCI's figure
+        assert (epci_cell["display"], epci_cell["status"], epci_cell["value"]) == (
+            "non disponible",
+            "incomplete",
+            None,
+        )
+        assert epci_cell["note"] == "agrégat incomplet : 2 communes sur 3 (somme partielle : 32)"
+        assert epci_cell["partial_value"] == 32
         # département: 4 communes, only 2 with a value in 2020
-        assert allocataires["territory_cells"][1]["note"] == "agrégat incomplet : 2 communes sur 4"
+        assert (
+            allocataires["territory_cells"][1]["note"] == "agrégat incomplet : 2 communes sur 4 (somme partielle : 32)"
+        )
         history = [(step["year"], step["cells"][0]["display"], step["source"]) for step in allocataires["history"]]
         assert history == [
             (2019, "60", "Cnaf, CAF 2019, millésime 2019"),
-            (2020, "32", "Cnaf, CAF 2020, millésime 2020"),
+            (2020, "non disponible", "Cnaf, CAF 2020, millésime 2020"),
         ]
         position = [i["code"] for i in data["indicators"]].index("caf_allocataires")
         sorted_values = [row["cells"][position]["display"] for row in data["rows"]]

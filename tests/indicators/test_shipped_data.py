@@ -63,7 +63,10 @@ def test_departement_aggregate_is_incomplete_and_says_so(computed):
     population = next(i for i in data["indicators"] if i["code"] == "population")
     epci_cell, departement_cell = population["territory_cells"][:2]
     assert epci_cell["display"] == "77\u00a0968"
-    assert departement_cell["note"] == f"agrégat incomplet : 50 communes sur {expected}"
+    assert (departement_cell["display"], departement_cell["value"]) == ("non disponible", None)
+    assert (
+        departement_cell["note"] == f"agrégat incomplet : 50 communes sur {expected} (somme partielle : 77\u00a0968)"
+    )
 
 
 def test_selectors_format_in_french_with_source(computed):
