@@ -284,6 +284,10 @@ PAGES.update(
             post=NO_DATA_404,
             kwargs=lambda w: {"convention_pk": w.a.pk, "indicator": "population", "fmt": "svg"},
         ),
+        "diagnostic_views:export_docx": Page(get=READER, post=NOT_ALLOWED),
+        "diagnostic_views:export_pdf": Page(get=READER, post=NOT_ALLOWED),
+        "diagnostic_views:export_xlsx": Page(get=READER, post=NOT_ALLOWED),
+        "diagnostic_views:export_csv": Page(get=READER, post=NOT_ALLOWED),
         # --- enjeux_views ---
         "enjeux_views:index": Page(get=READER, post=READER),
         "enjeux_views:create": Page(get=EDITOR, post=EDITOR),

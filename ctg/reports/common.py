@@ -1,0 +1,139 @@
+"""What the diagnostic report prints, gathered once for the DOCX and the PDF from the selectors of the pages.
+
+Figures come from ctg.indicators.selectors.comparison (the same cells as the diagnostic pages: display text,
+status, note, source and vintage), enjeux from ctg.diagnostic.selectors, the offer of young children from
+ctg.offer.selectors. Maps are the pages' Vega-Lite specs (ctg.indicators.maps) rendered to PNG: one per theme,
+for its headline indicator (the first of the theme with commune values), to keep generation within seconds.
+"""
+
+import dataclasses
+
+from django.utils import timezone
+
+from ctg.charts.render import render_png
+from ctg.diagnostic.selectors import enjeux_by_theme
+from ctg.indicators import catalogue
+from ctg.indicators.maps import BOUNDARY_SOURCE, indicator_map_spec
+from ctg.indicators.selectors import comparison, epci_territories
+from ctg.offer.selectors import childcare_capacity, relais_coverage
+from ctg.territories.models import Commune
+
+MAP_SCALE = 1.5
+METHOD_TEXT = [
+    "Les chiffres proviennent des données publiques importées dans Pilote CTG (INSEE : recensement de la "
+    "population, état civil, Filosofi ; Cnaf : données CAF à l'IRIS) et du registre de l'offre de services "
+    "tenu par les partenaires de la convention. Chaque tableau donne la source et le millésime de chaque "
+    "indicateur.",
+    "Un ratio d'un territoire (EPCI, département, région, France) est le rapport des sommes de ses communes, "
+    "jamais une moyenne de taux. Les statistiques non additives (revenu médian, taux de pauvreté) ne figurent "
+    "qu'aux niveaux où le producteur les publie.",
+    "Les valeurs couvertes par le secret statistique sont notées « secret statistique », les valeurs absentes "
+    "« non disponible » : elles ne sont jamais remplacées par zéro. Un agrégat dont des communes manquent est "
+    "signalé comme « agrégat incomplet », avec le nombre de communes présentes.",
+    "Les estimations sont signalées comme telles et nomment leur méthode.",
+]
+
+
+@dataclasses.dataclass
+class ReportMap:
+    indicator: dict
+    png: bytes
+    title: str
+    caption: str
+
+
+def _french_date(value) -> str:
+    months = [
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
+    ]
+    day = "1er" if value.day == 1 else str(value.day)
+    return f"{day} {months[value.month - 1]} {value.year}"
+
+
+def _theme_map(*, convention, indicators: list[dict], communes: list[dict]) -> ReportMap | None:
+    headline = next((i for i in indicators if i["available"] and i["has_commune_values"]), None)
+    if headline is None:
+        return None
+    data = {"indicator": headline, "communes": [{**c, "cell": headline["commune_cells"][c["code"]]} for c in communes]}
+    spec = indicator_map_spec(epci=convention.epci, data=data)
+    if spec is None:
+        return None
+    return ReportMap(
+        indicator=headline,
+        png=render_png(spec, scale=MAP_SCALE),
+        title=f"{headline['label']} par commune ({headline['period']})",
+        caption=(
+            f"Carte : {headline['label']} par commune, {headline['period']}. Source : {headline['source']} ; "
+            f"{BOUNDARY_SOURCE}. Communes en gris : secret statistique ou donnée non disponible."
+        ),
+    )
+
+
+def diagnostic_report(*, convention, with_maps: bool = True) -> dict:
+    """Everything the diagnostic report prints, in a bounded number of queries whatever the number of communes."""
+    territories = epci_territories(convention.epci)
+    communes = list(
+        Commune.objects.filter(epci_id=convention.epci_id).order_by("name").values("code", "name", "geometry")
+    )
+    engaged = set(convention.communes.values_list("code", flat=True))
+    data = comparison(indicators=catalogue.CATALOGUE, territories=territories, communes=communes)
+    themes = []
+    for code, label in catalogue.THEMES:
+        indicators = [i for i in data["indicators"] if i["theme"] == code]
+        annex = [i for i in indicators if i["has_commune_values"]]
+        themes.append(
+            {
+                "code": code,
+                "label": label,
+                "indicators": indicators,
+                "map": _theme_map(convention=convention, indicators=indicators, communes=communes)
+                if with_maps
+                else None,
+                "annex_indicators": annex,
+                "annex_rows": [
+                    {
+                        "code": c["code"],
+                        "name": c["name"],
+                        "engaged": c["code"] in engaged,
+                        "cells": [i["commune_cells"][c["code"]] for i in annex],
+                    }
+                    for c in communes
+                ],
+            }
+        )
+    sources = sorted({i["source"] for i in data["indicators"] if i["available"]})
+    now = timezone.localtime()
+    return {
+        "convention": convention,
+        "title": f"Diagnostic territorial : {convention.epci.name}",
+        "subtitle": convention.title,
+        "generated_at": now,
+        "generated_on": _french_date(now.date()),
+        "signed_on": _french_date(convention.signed_on) if convention.signed_on else "",
+        "territories": territories,
+        "themes": themes,
+        "maps": [t["map"] for t in themes if t["map"]],
+        "communes": [{"code": c["code"], "name": c["name"], "engaged": c["code"] in engaged} for c in communes],
+        "commune_count": len(communes),
+        "engaged_count": len(engaged),
+        "sources": sources,
+        "method": METHOD_TEXT,
+        "enjeux": enjeux_by_theme(convention=convention),
+        "childcare": childcare_capacity(convention=convention),
+        "relais": relais_coverage(convention=convention),
+    }
+
+
+def export_file_name(convention, extension: str) -> str:
+    return f"diagnostic-convention-{convention.pk}.{extension}"

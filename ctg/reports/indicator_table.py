@@ -1,0 +1,145 @@
+"""The diagnostic's indicator table as XLSX and CSV: one long table, one row per indicator × territory.
+
+Figures are the cells of the diagnostic pages (ctg.indicators.selectors.comparison, latest year of each
+indicator); the stored numerator and denominator of each value are read alongside in one query. Secret and
+missing values leave the value cell empty and say so in the status column, never 0. Every text cell goes
+through ctg.reports.cells.neutralise so that no cell can start a formula.
+"""
+
+import csv
+import io
+
+from django.db.models import Q
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+from ctg.indicators import catalogue
+from ctg.indicators.enums import ValueStatus
+from ctg.indicators.models import IndicatorValue
+from ctg.indicators.selectors import comparison, epci_territories
+from ctg.reports.cells import neutralise
+from ctg.territories.enums import Level
+from ctg.territories.models import FRANCE_CODE, Commune
+
+HEADER = [
+    "Code indicateur",
+    "Indicateur",
+    "Thématique",
+    "Unité",
+    "Niveau territorial",
+    "Code territoire",
+    "Territoire",
+    "Engagée dans la convention",
+    "Millésime",
+    "Valeur",
+    "Valeur affichée",
+    "Statut",
+    "Note",
+    "Numérateur",
+    "Dénominateur",
+    "Méthode",
+    "Source",
+]
+LEVEL_LABELS = dict(Level.choices)
+KNOWN_STATUSES = {ValueStatus.OK.value, ValueStatus.INCOMPLETE.value}
+
+
+def _parts(codes: list[str], territories: list[dict], communes: list[dict]) -> dict:
+    """(indicator, level, code, year) -> (numerator, denominator), one query; France keyed by FRANCE_CODE."""
+    condition = Q(indicator__in=codes, level=Level.COMMUNE, code__in=[c["code"] for c in communes])
+    for territory in territories:
+        if territory["level"] == Level.FRANCE:
+            condition |= Q(indicator__in=codes, level=Level.FRANCE)
+        else:
+            condition |= Q(indicator__in=codes, level=territory["level"], code=territory["code"])
+    rows = IndicatorValue.objects.filter(condition).values_list(
+        "indicator", "level", "code", "year", "numerator", "denominator"
+    )
+    return {
+        (indicator, level, FRANCE_CODE if level == Level.FRANCE else code, year): (numerator, denominator)
+        for indicator, level, code, year, numerator, denominator in rows
+    }
+
+
+def indicator_rows(*, convention) -> list[list]:
+    """Rows of the long table (without its header), territories first then communes, for every indicator."""
+    territories = epci_territories(convention.epci)
+    communes = list(Commune.objects.filter(epci_id=convention.epci_id).order_by("name").values("code", "name"))
+    engaged = set(convention.communes.values_list("code", flat=True))
+    data = comparison(indicators=catalogue.CATALOGUE, territories=territories, communes=communes)
+    parts = _parts([i.code for i in catalogue.CATALOGUE], territories, communes)
+    places = [(t["level"], t["code"], t["name"], "") for t in territories] + [
+        (Level.COMMUNE.value, c["code"], c["name"], "oui" if c["code"] in engaged else "non") for c in communes
+    ]
+    rows = []
+    for indicator in data["indicators"]:
+        cells = indicator["territory_cells"] + [indicator["commune_cells"][c["code"]] for c in communes]
+        method = indicator["method"] if indicator["is_estimate"] else ""
+        for (level, code, name, is_engaged), cell in zip(places, cells, strict=True):
+            numerator, denominator = parts.get((indicator["code"], level, code, indicator["year"]), (None, None))
+            known = cell["status"] in KNOWN_STATUSES
+            rows.append(
+                [
+                    indicator["code"],
+                    indicator["label"],
+                    catalogue.THEME_LABELS[indicator["theme"]],
+                    indicator["unit"],
+                    LEVEL_LABELS[level],
+                    code,
+                    name,
+                    is_engaged,
+                    indicator["period"] if indicator["available"] else "",
+                    cell["value"] if known else None,
+                    cell["display"],
+                    cell["status_label"],
+                    cell["note"],
+                    numerator if known else None,
+                    denominator if known else None,
+                    method,
+                    indicator["source"],
+                ]
+            )
+    return rows
+
+
+def build_indicator_xlsx(*, convention, rows: list[list] | None = None) -> bytes:
+    rows = rows if rows is not None else indicator_rows(convention=convention)
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Indicateurs"
+    sheet.append(HEADER)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        sheet.append([neutralise(value) for value in row])
+    sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(HEADER))}{len(rows) + 1}"
+    widths = {"B": 45, "C": 28, "G": 30, "K": 18, "L": 18, "M": 30, "P": 40, "Q": 60}
+    for column, width in widths.items():
+        sheet.column_dimensions[column].width = width
+    workbook.properties.title = f"Indicateurs du diagnostic : {convention.epci.name}"
+    output = io.BytesIO()
+    workbook.save(output)
+    return output.getvalue()
+
+
+def _csv_number(value) -> str:
+    """Comma decimals, as French spreadsheet software reads them in a `;`-separated file."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).replace(".", ",")
+
+
+def build_indicator_csv(*, convention, rows: list[list] | None = None) -> bytes:
+    rows = rows if rows is not None else indicator_rows(convention=convention)
+    output = io.StringIO()
+    writer = csv.writer(output, delimiter=";", lineterminator="\r\n")
+    writer.writerow(HEADER)
+    for row in rows:
+        writer.writerow(
+            [_csv_number(value) if isinstance(value, int | float) else neutralise(value or "") for value in row]
+        )
+    return "\ufeff".encode() + output.getvalue().encode("utf-8")

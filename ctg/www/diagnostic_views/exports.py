@@ -1,0 +1,66 @@
+"""Exports of a convention's diagnostic: the report (DOCX, PDF) and the indicator table (XLSX, CSV).
+
+Any reader of the convention may export; each export is written to the security journal.
+"""
+
+from django.http import HttpResponse
+from django.views.decorators.http import require_GET
+
+from ctg.accounts.enums import SecurityEventKind
+from ctg.accounts.journal import security_event_record
+from ctg.reports.common import export_file_name
+from ctg.reports.diagnostic_docx import build_diagnostic_docx
+from ctg.reports.diagnostic_pdf import build_diagnostic_pdf
+from ctg.reports.indicator_table import build_indicator_csv, build_indicator_xlsx
+from ctg.www.diagnostic_views.views import get_convention_for
+
+FORMATS = {
+    "docx": (
+        build_diagnostic_docx,
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "rapport de diagnostic DOCX",
+    ),
+    "pdf": (build_diagnostic_pdf, "application/pdf", "rapport de diagnostic PDF"),
+    "xlsx": (
+        build_indicator_xlsx,
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "tableau des indicateurs XLSX",
+    ),
+    "csv": (build_indicator_csv, "text/csv; charset=utf-8", "tableau des indicateurs CSV"),
+}
+
+
+def _export(request, convention_pk, fmt: str) -> HttpResponse:
+    convention = get_convention_for(request, convention_pk)
+    build, content_type, label = FORMATS[fmt]
+    content = build(convention=convention)
+    security_event_record(
+        kind=SecurityEventKind.EXPORT,
+        user=request.user,
+        convention=convention,
+        detail=f"Diagnostic : {label} ({convention.title})",
+        ip_address=request.META.get("REMOTE_ADDR"),
+    )
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{export_file_name(convention, fmt)}"'
+    return response
+
+
+@require_GET
+def export_docx(request, convention_pk):
+    return _export(request, convention_pk, "docx")
+
+
+@require_GET
+def export_pdf(request, convention_pk):
+    return _export(request, convention_pk, "pdf")
+
+
+@require_GET
+def export_xlsx(request, convention_pk):
+    return _export(request, convention_pk, "xlsx")
+
+
+@require_GET
+def export_csv(request, convention_pk):
+    return _export(request, convention_pk, "csv")

@@ -1,0 +1,82 @@
+import io
+
+import pytest
+from docx import Document
+
+from ctg.indicators import catalogue
+from ctg.reports.diagnostic_docx import build_diagnostic_docx
+from tests.reports.conftest import MALICIOUS_ENJEU, MALICIOUS_NAME, convert_with_libreoffice
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def docx_bytes(report_demo):
+    return build_diagnostic_docx(convention=report_demo["convention"])
+
+
+def headings(document, level):
+    return [p.text for p in document.paragraphs if p.style.name == f"Heading {level}"]
+
+
+def test_structure_title_method_themes_enjeux_annex(docx_bytes):
+    document = Document(io.BytesIO(docx_bytes))
+    assert document.paragraphs[0].style.name == "Title"
+    assert document.paragraphs[0].text == "Diagnostic territorial : CA Caux Seine Agglo"
+    chapters = headings(document, 1)
+    theme_labels = [label for _, label in catalogue.THEMES]
+    # Territory chapter plus the CAF's seven themes, between the method and the enjeux, then the annex.
+    assert chapters == ["Méthode et sources", *theme_labels, "Enjeux", "Annexe : indicateurs par commune"]
+    assert len([label for code, label in catalogue.THEMES if code != "territoire"]) == 7
+    assert "Chiffres clés" in headings(document, 2)
+    # A page break closes every chapter before the annex (title page, method, 8 themes, enjeux).
+    breaks = docx_bytes and sum(1 for p in document.paragraphs for r in p.runs if 'w:type="page"' in r._r.xml)
+    assert breaks == 11
+
+
+def test_figures_with_source_vintage_and_explicit_statuses(docx_bytes):
+    document = Document(io.BytesIO(docx_bytes))
+    key_figures = document.tables[0]
+    assert [c.text for c in key_figures.rows[0].cells] == [
+        "Indicateur",
+        "CA Caux Seine Agglo",
+        "Seine-Maritime",
+        "Normandie",
+        "France",
+    ]
+    population = next(r for r in key_figures.rows if r.cells[0].text.startswith("Population municipale ("))
+    assert population.cells[1].text == "77\u00a0968"
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert "Source : INSEE, Base comparateur de territoires, millésime 2025" in text
+    assert "Estimation : 3 × la moyenne annuelle des naissances domiciliées 2016-2021" in text
+    cells = [c.text for t in document.tables for r in t.rows for c in r.cells]
+    assert "secret statistique" in cells
+    assert any("agrégat incomplet : 50 communes sur" in c for c in cells)
+    assert "19,4\u00a0%" in cells  # 0-14 share of the EPCI: 15,087 / 77,968
+
+
+def test_maps_enjeux_and_annex(docx_bytes, report_demo):
+    document = Document(io.BytesIO(docx_bytes))
+    # One map per theme with commune values, each with its caption naming source and boundaries.
+    assert len(document.inline_shapes) == 8
+    captions = [p.text for p in document.paragraphs if p.style.name == "Caption" and p.text.startswith("Carte")]
+    assert len(captions) == 8
+    assert all("contours IGN Admin Express COG 2018" in c for c in captions)
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert MALICIOUS_ENJEU in text
+    assert "validé par le COPIL le 01/06/2022" in text.lower() or "Validé par le COPIL le 01/06/2022" in text
+    annex = document.tables[-1]
+    assert annex.rows[0].cells[0].text == "Commune"
+    assert len(annex.rows) == 51  # header + the 50 communes
+    names = [r.cells[0].text for r in document.tables[1].rows]
+    assert any(n.startswith(MALICIOUS_NAME) for n in [r.cells[0].text for r in annex.rows])
+    assert document.sections[-1].page_width > document.sections[-1].page_height  # landscape annex
+    assert names
+
+
+def test_libreoffice_opens_the_docx(docx_bytes, tmp_path):
+    path = tmp_path / "diagnostic.docx"
+    path.write_bytes(docx_bytes)
+    pdf = convert_with_libreoffice(path, tmp_path)
+    assert pdf.exists()
+    assert pdf.read_bytes().startswith(b"%PDF")
