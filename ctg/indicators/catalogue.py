@@ -4,7 +4,8 @@ An additive indicator is (Σ numerator terms) / (Σ denominator terms) × scale,
 higher level, from the summed parts of its communes. A published indicator (median, poverty rate) is a
 statistic the producer computes itself: it is only shown at the levels where the producer publishes it.
 An estimate names its method. A hook indicator is computed by a function over another register (the offer of
-services); until that register holds data, it answers "non disponible".
+services), given the engine's run (`ctg.indicators.hooks`); until that register holds data, it answers
+"non disponible".
 
 Variables are the producers' names as published (INSEE P22_POP, Filosofi Q219, CAF ENF_2...). The series year
 is the year of the first numerator variable; a term marked `latest` takes that variable's latest vintage
@@ -66,6 +67,10 @@ class Indicator:
     method: str = ""
     period: str = ""
     hook: str = ""
+    # Published variables a hook reads besides the offer register (e.g. births for the children estimate).
+    inputs: tuple[str, ...] = ()
+    # Why a territory has no value, shown beside "non disponible" in the key figures.
+    missing_note: str = ""
 
     @property
     def variables(self) -> set[str]:
@@ -307,6 +312,9 @@ CATALOGUE: list[Indicator] = [
         kind=Kind.HOOK,
         hook="ctg.indicators.hooks.childcare_coverage",
         direction=Direction.HIGHER_IS_BETTER,
+        missing_note="taux non calculable : aucune donnée sur la préscolarisation des enfants de 2 ans, la garde "
+        "à domicile ni les places offertes par les assistants maternels (un nombre d'assistants maternels "
+        "n'est pas un nombre de places)",
     ),
     _share(
         "rpe_communes_share",
@@ -328,9 +336,12 @@ CATALOGUE: list[Indicator] = [
         "petite-enfance",
         _t("enfants_moins_3_ans_couverts_rpe"),
         _t("enfants_moins_3_ans"),
-        OFFER,
+        f"{OFFER} ; {ETAT_CIVIL}",
         kind=Kind.HOOK,
         hook="ctg.indicators.hooks.rpe_children",
+        inputs=("NAIS1621",),
+        method="Estimation : enfants de moins de 3 ans de chaque commune = 3 × la moyenne annuelle des naissances "
+        "domiciliées 2016-2021 (NAIS1621 ÷ 6 × 3) ; millésime de la couverture = année de référence du registre.",
         direction=Direction.HIGHER_IS_BETTER,
     ),
     # Enfance et jeunesse

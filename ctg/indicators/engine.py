@@ -103,9 +103,10 @@ class Computation:
         if indicator.kind == Kind.PUBLISHED:
             return self._published(indicator)
         if indicator.kind == Kind.HOOK:
-            parts = importlib.import_module(indicator.hook.rsplit(".", 1)[0])
-            frame = getattr(parts, indicator.hook.rsplit(".", 1)[1])()
-            if frame is None:
+            module_name, _, function_name = indicator.hook.rpartition(".")
+            # The hook gets this run: the commune referential and the observations of the indicator's inputs.
+            frame = getattr(importlib.import_module(module_name), function_name)(self)
+            if frame is None or not frame.height:
                 return pl.DataFrame(schema=OUTPUT_SCHEMA)
             return pl.concat(
                 [self._from_parts(indicator, year, part) for (year,), part in frame.group_by(["year"])],
@@ -283,7 +284,9 @@ class Computation:
 
 def compute(indicators: list[Indicator]) -> tuple[pl.DataFrame, dict[tuple[str, int], set[int]]]:
     """All rows for the given indicators, and the datasets behind each (indicator, year) series."""
-    variables = set().union(*(i.variables for i in indicators if i.kind != Kind.HOOK)) if indicators else set()
+    variables = set()
+    for indicator in indicators:
+        variables |= set(indicator.inputs) if indicator.kind == Kind.HOOK else indicator.variables
     run = Computation(communes=load_communes(), observations=load_observations(variables))
     frames = [run.compute(indicator) for indicator in indicators]
     frames = [f for f in frames if f.height]

@@ -22,15 +22,16 @@ UNPUBLISHED_LABEL = "non publié à ce niveau"
 PUBLISHED_FRANCE_NAMES = {"FRMETRO": "France métropolitaine"}
 
 
-def _cell(indicator: catalogue.Indicator, row: dict | None) -> dict:
-    """The display of one figure. An incomplete aggregate has no value: its partial sum is only in the note."""
+def _cell(indicator: catalogue.Indicator, row: dict | None, *, explain: bool = False) -> dict:
+    """The display of one figure. An incomplete aggregate has no value: its partial sum is only in the note.
+    With `explain` (key figures, not the commune table), a missing figure carries the catalogue's reason."""
     if row is None:
         return {
             "value": None,
             "display": UNPUBLISHED_LABEL if indicator.kind == Kind.PUBLISHED else MISSING_LABEL,
             "status": ValueStatus.MISSING.value,
             "status_label": ValueStatus.MISSING.label,
-            "note": "",
+            "note": indicator.missing_note if explain else "",
             "partial_value": None,
             "year": None,
         }
@@ -137,8 +138,8 @@ def comparison(*, indicators, territories: list[dict], communes: list[dict]) -> 
         years = sorted(years_of.get(indicator.code, ()))
         latest = years[-1] if years else None
 
-        def cells_for(level, code, year, indicator=indicator):
-            return _cell(indicator, values.get((indicator.code, level, code), {}).get(year))
+        def cells_for(level, code, year, indicator=indicator, explain=False):
+            return _cell(indicator, values.get((indicator.code, level, code), {}).get(year), explain=explain)
 
         series = sources.get((indicator.code, latest)) if latest else None
         result.append(
@@ -149,7 +150,8 @@ def comparison(*, indicators, territories: list[dict], communes: list[dict]) -> 
                 "unit": indicator.unit,
                 "theme": indicator.theme,
                 "kind": indicator.kind,
-                "is_estimate": indicator.kind == Kind.ESTIMATE,
+                # A figure computed with an estimated part (a hook over estimated children) names its method too.
+                "is_estimate": indicator.kind == Kind.ESTIMATE or bool(indicator.method),
                 "is_published": indicator.kind == Kind.PUBLISHED,
                 "method": indicator.method,
                 "direction": indicator.direction,
@@ -159,7 +161,7 @@ def comparison(*, indicators, territories: list[dict], communes: list[dict]) -> 
                 "producer_source": indicator.source,
                 "computed_at": series["computed_at"] if series else None,
                 "available": latest is not None,
-                "territory_cells": [cells_for(t["level"], t["code"], latest) for t in territories],
+                "territory_cells": [cells_for(t["level"], t["code"], latest, explain=True) for t in territories],
                 "history": [
                     {
                         "year": year,
