@@ -42,7 +42,8 @@ HEADER = [
     "Source",
 ]
 LEVEL_LABELS = dict(Level.choices)
-KNOWN_STATUSES = {ValueStatus.OK.value, ValueStatus.INCOMPLETE.value}
+# An incomplete aggregate is not the territory's figure: no value, numerator or denominator; its note says why.
+KNOWN_STATUSES = {ValueStatus.OK.value}
 
 
 def _parts(codes: list[str], territories: list[dict], communes: list[dict]) -> dict:

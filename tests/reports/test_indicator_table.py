@@ -1,0 +1,78 @@
+import csv
+import io
+
+import pytest
+from openpyxl import load_workbook
+
+from ctg.indicators import catalogue
+from ctg.reports.indicator_table import HEADER, build_indicator_csv, build_indicator_xlsx, indicator_rows
+from tests.reports.conftest import MALICIOUS_NAME, convert_with_libreoffice
+
+pytestmark = pytest.mark.django_db
+
+# EPCI, département, région, France, then the 50 communes, for every indicator of the catalogue.
+ROW_COUNT = len(catalogue.CATALOGUE) * (4 + 50)
+
+
+def by_key(rows):
+    return {(r[0], r[4], r[5]): r for r in rows}
+
+
+def test_rows_hold_values_statuses_parts_and_sources(report_demo, django_assert_max_num_queries):
+    with django_assert_max_num_queries(8):
+        rows = indicator_rows(convention=report_demo["convention"])
+    assert len(rows) == ROW_COUNT
+    rows = by_key(rows)
+    epci = rows[("population", "EPCI", "200010700")]
+    assert epci[6] == "CA Caux Seine Agglo"
+    assert epci[9] == 77968 and epci[10] == "77\u00a0968" and epci[11] == "Disponible"
+    assert epci[16] == "INSEE, Base comparateur de territoires, millésime 2025"
+    youth = rows[("share_0_14", "EPCI", "200010700")]
+    assert round(youth[9], 1) == 19.4 and youth[13] == pytest.approx(15087, abs=1) and youth[14] == 77968
+    # The département aggregate only has the 50 communes loaded: not its figure, said so, never a number.
+    department = rows[("population", "Département", "76")]
+    assert department[9] is None and department[10] == "non disponible"
+    assert department[11] == "Agrégat incomplet" and department[12].startswith("agrégat incomplet : 50 communes")
+    assert department[13] is None
+    secret = [r for r in rows.values() if r[11] == "Secret statistique"]
+    assert secret and all(r[9] is None and r[10] == "secret statistique" for r in secret)
+    estimate = rows[("children_under_3_estimate", "EPCI", "200010700")]
+    assert estimate[15].startswith("Estimation : ")
+    bolbec = rows[("population", "Commune", "76114")]
+    assert bolbec[7] == "oui" and bolbec[9] == 11618
+
+
+def test_xlsx_reads_back_with_neutralised_text(report_demo):
+    content = build_indicator_xlsx(convention=report_demo["convention"])
+    workbook = load_workbook(io.BytesIO(content), read_only=True)
+    sheet = workbook["Indicateurs"]
+    rows = list(sheet.iter_rows(values_only=True))
+    workbook.close()
+    assert list(rows[0]) == HEADER
+    assert len(rows) == ROW_COUNT + 1
+    bolbec = by_key(rows[1:])[("population", "Commune", "76114")]
+    assert bolbec[6] == "'" + MALICIOUS_NAME
+    assert bolbec[9] == 11618
+    assert not any(isinstance(v, str) and v.startswith(("=", "+", "-", "@")) for row in rows for v in row)
+
+
+def test_csv_is_semicolon_utf8_with_bom_and_neutralised(report_demo):
+    content = build_indicator_csv(convention=report_demo["convention"])
+    assert content.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig")), delimiter=";"))
+    assert rows[0] == HEADER
+    assert len(rows) == ROW_COUNT + 1
+    keyed = by_key(rows[1:])
+    assert keyed[("population", "Commune", "76114")][6] == "'" + MALICIOUS_NAME
+    assert keyed[("population", "EPCI", "200010700")][9] == "77968"
+    assert keyed[("share_0_14", "EPCI", "200010700")][9].startswith("19,")
+    assert keyed[("population", "Département", "76")][9] == ""
+    assert not any(v.startswith(("=", "+", "@")) for row in rows for v in row)
+
+
+def test_libreoffice_opens_the_xlsx(report_demo, tmp_path):
+    path = tmp_path / "indicateurs.xlsx"
+    path.write_bytes(build_indicator_xlsx(convention=report_demo["convention"]))
+    pdf = convert_with_libreoffice(path, tmp_path)
+    assert pdf.exists()
+    assert pdf.read_bytes().startswith(b"%PDF")
