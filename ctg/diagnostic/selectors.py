@@ -63,3 +63,70 @@ def enjeu_history(enjeu: Enjeu) -> list[dict]:
         previous = record
     rows.reverse()
     return rows
+
+
+# Key figures of the public summary: the EPCI's profile in a few published, sourced figures.
+PUBLIC_KEY_INDICATORS = [
+    "population",
+    "population_change",
+    "share_0_14",
+    "births_per_year",
+    "single_parent_share",
+    "unemployment_15_64",
+    "median_income_2019",
+    "rpe_communes_share",
+]
+
+
+def public_summary(convention: Convention) -> dict:
+    """What the public page shows of the diagnostic: the enjeux validated by the COPIL, by theme, and key figures
+    of the EPCI with their source and vintage. No person (author, validator) and no proposed enjeu. Three queries.
+    """
+    from ctg.indicators import catalogue
+    from ctg.indicators.selectors import comparison
+    from ctg.territories.enums import Level
+
+    enjeux = list(
+        Enjeu.objects.filter(convention=convention)
+        .validated()
+        .select_related("theme")
+        .only("title", "text", "priority", "validated_on", "theme__label", "theme__order")
+    )
+    grouped = defaultdict(list)
+    for enjeu in enjeux:
+        grouped[enjeu.theme].append(
+            {
+                "title": enjeu.title,
+                "text": enjeu.text,
+                "priority": enjeu.get_priority_display(),
+                "validated_on": enjeu.validated_on,
+                "order": PRIORITY_ORDER[enjeu.priority],
+            }
+        )
+    themes = [
+        {"label": theme.label, "enjeux": sorted(items, key=lambda e: (e["order"], e["title"]))}
+        for theme, items in sorted(grouped.items(), key=lambda pair: (pair[0].order, pair[0].label))
+    ]
+    territory = {"level": Level.EPCI.value, "code": convention.epci_id, "name": convention.epci.name}
+    figures = comparison(
+        indicators=[catalogue.get(code) for code in PUBLIC_KEY_INDICATORS], territories=[territory], communes=[]
+    )["indicators"]
+    return {
+        "enjeu_themes": themes,
+        "enjeu_count": len(enjeux),
+        "territory": territory,
+        "key_figures": [
+            {
+                "code": figure["code"],
+                "label": figure["label"],
+                "unit": figure["unit"],
+                "cell": figure["territory_cells"][0],
+                "source": figure["source"],
+                "period": figure["period"],
+                "available": figure["available"],
+                "is_estimate": figure["is_estimate"],
+                "method": figure["method"],
+            }
+            for figure in figures
+        ],
+    }

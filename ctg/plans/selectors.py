@@ -2,7 +2,7 @@
 
 import dataclasses
 import datetime
-from collections import defaultdict
+from collections import Counter, defaultdict
 from decimal import Decimal
 
 from django.db.models import (
@@ -16,6 +16,7 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from ctg.accounts.models import Membership
 from ctg.conventions.models import Convention, Theme
@@ -463,3 +464,104 @@ def timeline_rows(convention: Convention, today: datetime.date) -> dict:
 
 def late_count(convention: Convention, today: datetime.date) -> int:
     return Action.objects.filter(convention=convention).late(today).count()
+
+
+PUBLIC_AMOUNTS = [("amount_planned", "planned"), ("amount_granted", "granted"), ("amount_paid", "paid")]
+
+
+def _public_funding(convention: Convention) -> dict:
+    """Co-financing totals per funder and for the convention (one grouped query), never per line.
+
+    A total only sums the known amounts: each amount says how many lines it covers (`known`) out of `lines`, so
+    that a partial sum is shown as such."""
+    aggregates = {}
+    for field, name in PUBLIC_AMOUNTS:
+        aggregates[name] = Sum(field)
+        aggregates[f"{name}_known"] = Count(field)
+    rows = list(
+        FundingLine.objects.filter(action__convention=convention)
+        .order_by()
+        .values("funder__name")
+        .annotate(lines=Count("pk"), **aggregates)
+        .order_by("funder__name")
+    )
+
+    def amounts(row_list, lines):
+        result = []
+        for _, name in PUBLIC_AMOUNTS:
+            known = [r[name] for r in row_list if r[name] is not None]
+            result.append(
+                {
+                    "value": sum(known, Decimal(0)) if known else None,
+                    "known": sum(r[f"{name}_known"] for r in row_list),
+                    "lines": lines,
+                }
+            )
+        return result
+
+    return {
+        "per_funder": [{"funder": r["funder__name"], "amounts": amounts([r], r["lines"])} for r in rows],
+        "overall": {"amounts": amounts(rows, sum(r["lines"] for r in rows))},
+    }
+
+
+def public_summary(convention: Convention) -> dict:
+    """What the public page shows of the action plan: objectives, actions (code, title, themes, status, progress)
+    and the co-financing totals per funder. No person (pilot, referent, author), no note, no funding line, no
+    description. Five queries."""
+    today = timezone.localdate()
+    objectives = list(
+        Objective.objects.filter(convention=convention)
+        .select_related("theme")
+        .only("code", "title", "order", "parent", "theme__label")
+        .order_by("order", "code")
+    )
+    children = defaultdict(list)
+    for objective in objectives:
+        if objective.parent_id:
+            children[objective.parent_id].append(objective)
+    strategic = [
+        {
+            "code": o.code,
+            "title": o.title,
+            "theme": o.theme.label,
+            "children": [{"code": c.code, "title": c.title, "theme": c.theme.label} for c in children[o.pk]],
+        }
+        for o in objectives
+        if not o.parent_id
+    ]
+    actions = [
+        decorate(action, today)
+        for action in actions_queryset(convention).prefetch_related(
+            Prefetch("themes", queryset=Theme.objects.only("label")),
+            Prefetch("objectives", queryset=Objective.objects.only("code")),
+        )
+    ]
+    rows = [
+        {
+            "code": action.code,
+            "title": action.title,
+            "is_sub_action": bool(action.parent_id),
+            "themes": [t.label for t in action.themes.all()],
+            "objectives": [o.code for o in action.objectives.all()],
+            "status": action.status,
+            "status_label": action.get_status_display(),
+            "late": action.late,
+            "progress": action.progress,
+        }
+        for action in actions
+    ]
+    statuses = Counter(action.status for action in actions)
+    return {
+        "objectives": strategic,
+        "objective_count": len(objectives),
+        "actions": rows,
+        "action_count": len(rows),
+        "status_counts": [
+            {"status": value, "label": label, "count": statuses[value]}
+            for value, label in ActionStatus.choices
+            if statuses[value]
+        ],
+        "late_count": sum(row["late"] for row in rows),
+        "funding": _public_funding(convention),
+    }
