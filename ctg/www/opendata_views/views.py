@@ -2,11 +2,13 @@ import os
 import tempfile
 from pathlib import Path
 
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods, require_safe
 
+from ctg.indicators.services import indicators_compute
 from ctg.opendata.perms import can_import_datasets
 from ctg.opendata.readers import DatasetError
 from ctg.opendata.selectors import datasets_for_index, iris_reference_summary
@@ -37,10 +39,22 @@ def upload(request):
         form = DatasetUploadForm(request.POST, request.FILES)
         if form.is_valid():
             report, errors = _import_upload(request, form.cleaned_data)
+            if report is not None and not report.dry_run and not report.already_imported:
+                _recompute_indicators(request)
     else:
         form = DatasetUploadForm()
     context = {"form": form, "report": report, "errors": errors}
     return render(request, "opendata_views/upload.html", context)
+
+
+def _recompute_indicators(request):
+    """New observations change the diagnostic: every indicator is recomputed at once, and the page says so."""
+    counts = indicators_compute(by=request.user)
+    messages.success(
+        request,
+        f"Les indicateurs du diagnostic ont été recalculés avec ces données : {counts['indicators']} indicateurs, "
+        f"{counts['values']} valeurs.",
+    )
 
 
 def _import_upload(request, data):
