@@ -55,3 +55,19 @@ def _load_departement_76_referential():
         "data/referentiel/france-geojson-76/communes-76-seine-maritime.geojson",
         stdout=io.StringIO(),
     )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _close_stray_database_sessions(django_db_setup, django_db_blocker):
+    """Live-server threads may leave a PostgreSQL session open; the test database can only be dropped without."""
+    yield
+    from django.db import connection, connections
+
+    with django_db_blocker.unblock():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+        connections.close_all()
