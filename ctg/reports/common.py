@@ -13,6 +13,7 @@ from django.utils import timezone
 from ctg.charts.render import render_png
 from ctg.diagnostic.selectors import enjeux_by_theme
 from ctg.indicators import catalogue
+from ctg.indicators.formatting import format_number
 from ctg.indicators.maps import BOUNDARY_SOURCE, indicator_map_spec
 from ctg.indicators.selectors import comparison, epci_territories
 from ctg.offer.selectors import childcare_capacity, relais_coverage
@@ -80,6 +81,17 @@ def _theme_map(*, convention, indicators: list[dict], communes: list[dict]) -> R
     )
 
 
+def _offer_rows(childcare: dict, relais: dict) -> list[dict]:
+    """EPCI-level published figures of the offer for young children, each with its year and source."""
+    totals = list(childcare["epci_totals"].values())
+    if relais["published_relais"]:
+        totals.append({**relais["published_relais"], "label": "Relais petite enfance"})
+    return [
+        {"label": t["label"], "display": format_number(t["value"], 0), "year": t["year"], "source": t["source"]}
+        for t in totals
+    ]
+
+
 def diagnostic_report(*, convention, with_maps: bool = True) -> dict:
     """Everything the diagnostic report prints, in a bounded number of queries whatever the number of communes."""
     territories = epci_territories(convention.epci)
@@ -113,6 +125,8 @@ def diagnostic_report(*, convention, with_maps: bool = True) -> dict:
             }
         )
     sources = sorted({i["source"] for i in data["indicators"] if i["available"]})
+    childcare = childcare_capacity(convention=convention)
+    relais = relais_coverage(convention=convention)
     now = timezone.localtime()
     return {
         "convention": convention,
@@ -130,8 +144,12 @@ def diagnostic_report(*, convention, with_maps: bool = True) -> dict:
         "sources": sources,
         "method": METHOD_TEXT,
         "enjeux": enjeux_by_theme(convention=convention),
-        "childcare": childcare_capacity(convention=convention),
-        "relais": relais_coverage(convention=convention),
+        "childcare": childcare,
+        "relais": relais,
+        "offer_rows": _offer_rows(childcare, relais),
+        "registry_places": format_number(childcare["registry"]["places"], 0)
+        if childcare["registry"]["places"] is not None
+        else None,
     }
 
 

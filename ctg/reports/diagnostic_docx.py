@@ -14,6 +14,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
+from ctg.indicators.formatting import format_number
 from ctg.reports.common import diagnostic_report
 
 FONT = "DejaVu Sans"
@@ -98,6 +99,24 @@ def _title_page(document, report: dict) -> None:
     _page_break(document)
 
 
+def _contents(document) -> None:
+    """A table of contents field over Heading 1-2, filled in when the word processor updates the fields."""
+    # Not a heading itself, so that the table of contents does not list its own title.
+    title = document.add_paragraph().add_run("Sommaire")
+    title.bold = True
+    title.font.size = Pt(16)
+    paragraph = document.add_paragraph()
+    field = OxmlElement("w:fldSimple")
+    field.set(qn("w:instr"), 'TOC \\o "1-2" \\h \\z \\u')
+    run = OxmlElement("w:r")
+    text = OxmlElement("w:t")
+    text.text = "Sommaire à mettre à jour : clic droit puis « Mettre à jour le champ » (ou F9)."
+    run.append(text)
+    field.append(run)
+    paragraph._p.append(field)
+    _page_break(document)
+
+
 def _method(document, report: dict) -> None:
     document.add_heading("Méthode et sources", level=1)
     for text in report["method"]:
@@ -145,11 +164,7 @@ def _theme_chapter(document, report: dict, theme: dict) -> None:
 
 def _childcare(document, report: dict) -> None:
     document.add_heading("Offre d'accueil du jeune enfant", level=2)
-    totals = report["childcare"]["epci_totals"]
-    published = report["relais"]["published_relais"]
-    rows = [[t["label"], str(t["value"]), str(t["year"]), t["source"]] for t in totals.values()]
-    if published:
-        rows.append(["Relais petite enfance", str(published["value"]), str(published["year"]), published["source"]])
+    rows = [[r["label"], r["display"], str(r["year"]), r["source"]] for r in report["offer_rows"]]
     if rows:
         _caption(document, "Tableau : chiffres publiés pour l'ensemble de l'EPCI")
         _table(document, ["Indicateur", "Valeur", "Année", "Source"], rows)
@@ -160,7 +175,8 @@ def _childcare(document, report: dict) -> None:
         )
     else:
         document.add_paragraph(
-            f"Places recensées dans le registre de l'offre : {registry['places']} ({registry['source']})"
+            f"Places recensées dans le registre de l'offre : {format_number(registry['places'], 0)} "
+            f"({registry['source']})"
             + (" – registre incomplet." if report["childcare"]["completeness"] == "partial" else ".")
         )
     relais = report["relais"]
@@ -243,6 +259,7 @@ def build_diagnostic_docx(*, convention, report: dict | None = None) -> bytes:
     document.core_properties.title = report["title"]
     document.core_properties.language = "fr-FR"
     _title_page(document, report)
+    _contents(document)
     _method(document, report)
     for theme in report["themes"]:
         _theme_chapter(document, report, theme)

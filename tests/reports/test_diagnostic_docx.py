@@ -2,6 +2,7 @@ import io
 
 import pytest
 from docx import Document
+from docx.oxml.ns import qn
 
 from ctg.indicators import catalogue
 from ctg.reports.diagnostic_docx import build_diagnostic_docx
@@ -29,9 +30,12 @@ def test_structure_title_method_themes_enjeux_annex(docx_bytes):
     assert chapters == ["Méthode et sources", *theme_labels, "Enjeux", "Annexe : indicateurs par commune"]
     assert len([label for code, label in catalogue.THEMES if code != "territoire"]) == 7
     assert "Chiffres clés" in headings(document, 2)
-    # A page break closes every chapter before the annex (title page, method, 8 themes, enjeux).
-    breaks = docx_bytes and sum(1 for p in document.paragraphs for r in p.runs if 'w:type="page"' in r._r.xml)
-    assert breaks == 11
+    # A page break closes every chapter before the annex (title page, contents, method, 8 themes, enjeux).
+    breaks = sum(1 for p in document.paragraphs for r in p.runs if 'w:type="page"' in r._r.xml)
+    assert breaks == 12
+    # The contents field lists Heading 1 and 2 once the word processor updates it.
+    fields = document.element.body.findall(".//" + qn("w:fldSimple"))
+    assert [f.get(qn("w:instr")) for f in fields] == ['TOC \\o "1-2" \\h \\z \\u']
 
 
 def test_figures_with_source_vintage_and_explicit_statuses(docx_bytes):
