@@ -113,6 +113,10 @@ def diagnostic_report(*, convention, with_maps: bool = True) -> dict:
                 if with_maps
                 else None,
                 "annex_indicators": annex,
+                # The period is added to a column header unless the label already names it.
+                "annex_headers": [
+                    i["label"] if i["period"] in i["label"] else f"{i['label']} ({i['period']})" for i in annex
+                ],
                 "annex_rows": [
                     {
                         "code": c["code"],

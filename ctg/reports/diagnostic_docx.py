@@ -225,7 +225,7 @@ def _annex(document, report: dict) -> None:
             continue
         document.add_heading(theme["label"], level=2)
         _caption(document, f"Tableau : {theme['label']}, valeurs par commune")
-        header = ["Commune"] + [f"{i['label']} ({i['period']})" for i in theme["annex_indicators"]]
+        header = ["Commune", *theme["annex_headers"]]
         rows = [
             [row["name"] + (" (E)" if row["engaged"] else "")] + [_cell_text(c) for c in row["cells"]]
             for row in theme["annex_rows"]
