@@ -49,7 +49,7 @@ fix: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/djlint ctg/templates --reformat || true
 
-bench: $(STAMP)
+bench: demo-data
 	mkdir -p var
 	for script in bench/*.py; do DJANGO_SETTINGS_MODULE=config.settings.dev $(BIN)/python $$script || exit 1; done
 
