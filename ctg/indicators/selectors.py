@@ -161,7 +161,10 @@ def comparison(*, indicators, territories: list[dict], communes: list[dict]) -> 
                 "producer_source": indicator.source,
                 "computed_at": series["computed_at"] if series else None,
                 "available": latest is not None,
-                "territory_cells": [cells_for(t["level"], t["code"], latest, explain=True) for t in territories],
+                # The reason of a missing figure is given once, in the first column, not repeated on every level.
+                "territory_cells": [
+                    cells_for(t["level"], t["code"], latest, explain=index == 0) for index, t in enumerate(territories)
+                ],
                 "history": [
                     {
                         "year": year,

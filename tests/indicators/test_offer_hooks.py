@@ -136,7 +136,8 @@ def test_childcare_coverage_stays_unavailable_and_names_the_missing_parts(territ
     assert (cell["display"], cell["value"]) == ("non disponible", None)
     for part in ("préscolarisation des enfants de 2 ans", "garde à domicile", "places offertes par les assistants"):
         assert part in cell["note"]
-    # The commune table does not repeat the reason on every row.
+    # Given once: neither the other levels nor the commune table repeat the reason.
+    assert key_cells(territory, "childcare_coverage")["territory_cells"][1]["note"] == ""
     commune_cells = key_cells(territory, "childcare_coverage")["commune_cells"]
     assert {c["note"] for c in commune_cells.values()} == {""}
 
