@@ -2,6 +2,7 @@
 
 import dataclasses
 import datetime
+import functools
 from collections import Counter, defaultdict
 from decimal import Decimal
 
@@ -16,12 +17,15 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
-from ctg.accounts.models import Membership
+from ctg.accounts.models import Membership, User
 from ctg.conventions.models import Convention, Theme
 from ctg.organisations.models import Organisation
-from ctg.plans.enums import CLOSED_STATUSES, ActionStatus
+from ctg.plans.enums import CLOSED_STATUSES, LATE_LABEL, ActionStatus
 from ctg.plans.models import (
     Action,
     FollowUpIndicator,
@@ -31,6 +35,7 @@ from ctg.plans.models import (
     Milestone,
     Objective,
 )
+from ctg.plans.templatetags.plans_format import format_euros
 from ctg.plans.trajectory import indicator_trajectory
 from ctg.territories.models import Commune
 
@@ -115,7 +120,7 @@ def decorate(action: Action, today: datetime.date) -> Action:
     return action
 
 
-INLINE_LIMIT = 60  # above this many actions, the tree shows figures per node and lists actions on demand
+STATUS_LABELS = dict(ActionStatus.choices)
 
 
 @dataclasses.dataclass
@@ -153,17 +158,69 @@ class NodeStats:
         ]
 
 
-def _node_stats(selected, today: datetime.date) -> dict:
-    """Figures per objective, per theme (actions without objective) and for actions without theme.
+MISSING_HTML = mark_safe('<span class="status-missing">non renseigné</span>')  # noqa: S308 - constant
 
-    Five light queries of plain values (actions, their objectives, their themes, milestone weights and budgets
-    summed per action by the database), combined here: the cost stays flat whatever the size of the plan."""
+
+@functools.cache
+def _status_html(status: str, late: bool) -> str:
+    """Badges of a status (and lateness): a handful of combinations, built once per process."""
+    badges = format_html('<span class="badge status-{}">{}</span>', status, STATUS_LABELS.get(status, status))
+    if late:
+        badges += format_html(' <span class="badge badge-danger">{}</span>', LATE_LABEL)
+    return mark_safe(badges)  # noqa: S308 - built by format_html
+
+
+def _progress_html(progress, source: str) -> str:
+    """Progress bar and figure; only integers and a fixed word go in, so nothing needs escaping."""
+    if progress is None:
+        return mark_safe('<span class="muted">non renseigné</span>')  # noqa: S308 - constant
+    value = int(round(progress))
+    return mark_safe(  # noqa: S308 - an integer and a constant word
+        f'<progress class="progress" max="100" value="{value}">{value} %</progress> {value} % '
+        f'<span class="muted">({"jalons" if source == "jalons" else "saisie"})</span>'
+    )
+
+
+def _amount_html(amount: Decimal | None) -> str:
+    """An amount in euros (digits, spaces, comma and the euro sign only), or explicitly "non renseigné"."""
+    return MISSING_HTML if amount is None else mark_safe(format_euros(amount))  # noqa: S308 - digits only
+
+
+def _detail_url(convention: Convention):
+    """Builds the URL of each fiche by string from one reversed URL (reversing per row costs more than the row)."""
+    marker = 987654321
+    head, tail = reverse("plans_views:action_detail", args=[convention.pk, marker]).rsplit(str(marker), 1)
+    return lambda pk: f"{head}{pk}{tail}"
+
+
+def _plan_rows(convention: Convention, selected, today: datetime.date) -> dict:
+    """The selected actions as display rows, placed in the tree, and the figures of each node.
+
+    Seven flat queries of plain values (actions, their objectives, their themes, milestone weights and budgets
+    summed per action by the database, the pilots' accounts), combined here once: every row carries its labels,
+    formatted amounts and URL, so that the template only prints them and the cost stays flat with the plan's size.
+    An action is placed under its objectives, else its themes, else among the cross-cutting actions; a sub-action
+    follows its parent when the parent is selected too. The figures count every action under its own nodes."""
     actions = list(
-        Action.objects.filter(pk__in=selected).values_list("pk", "status", "planned_end", "progress_manual")
+        Action.objects.filter(pk__in=selected)
+        .order_by("code", "pk")
+        .values_list(
+            "pk",
+            "parent_id",
+            "code",
+            "title",
+            "status",
+            "planned_end",
+            "progress_manual",
+            "pilot_user_id",
+            "pilot_name",
+        )
     )
     objectives = defaultdict(list)
-    for action_id, objective_id in Action.objectives.through.objects.filter(action_id__in=selected).values_list(
-        "action_id", "objective_id"
+    for action_id, objective_id in (
+        Action.objectives.through.objects.filter(action_id__in=selected)
+        .order_by("objective__order", "objective__code")
+        .values_list("action_id", "objective_id")
     ):
         objectives[action_id].append(objective_id)
     themes = defaultdict(list)
@@ -185,17 +242,26 @@ def _node_stats(selected, today: datetime.date) -> dict:
         .values("action_id")
         .annotate(planned=Sum("amount_planned"), granted=Sum("amount_granted"))
     }
+    pilot_ids = {action[7] for action in actions if action[7]}
+    pilots = {user.pk: str(user) for user in User.objects.filter(pk__in=pilot_ids)} if pilot_ids else {}
+    url = _detail_url(convention)
     stats = {"objective": defaultdict(NodeStats), "theme": defaultdict(NodeStats), "none": NodeStats()}
-    for pk, status, planned_end, progress_manual in actions:
-        one = NodeStats(count=1, statuses={status: 1})
-        one.late = int(bool(planned_end and planned_end < today and status not in CLOSED_STATUSES))
+    rows, late_count = {}, 0
+    for pk, parent_id, code, title, status, planned_end, progress_manual, pilot_id, pilot_name in actions:
+        late = bool(planned_end and planned_end < today and status not in CLOSED_STATUSES)
+        late_count += late
         weight = weights.get(pk)
-        progress = 100 * (weight["done"] or 0) / weight["total"] if weight and weight["total"] else progress_manual
+        if weight and weight["total"]:
+            progress, source = 100 * (weight["done"] or 0) / weight["total"], "jalons"
+        elif progress_manual is not None:
+            progress, source = progress_manual, "saisie"
+        else:
+            progress, source = None, ""
+        budget = budgets.get(pk) or {"planned": None, "granted": None}
+        one = NodeStats(count=1, statuses={status: 1}, late=int(late), planned=budget["planned"])
+        one.granted = budget["granted"]
         if progress is not None:
             one.progress_sum, one.progress_count = float(progress), 1
-        budget = budgets.get(pk)
-        if budget:
-            one.planned, one.granted = budget["planned"], budget["granted"]
         if objectives.get(pk):
             buckets = [stats["objective"][o] for o in objectives[pk]]
         elif themes.get(pk):
@@ -204,56 +270,65 @@ def _node_stats(selected, today: datetime.date) -> dict:
             buckets = [stats["none"]]
         for bucket in buckets:
             bucket.add(one)
-    return stats
-
-
-def _place_actions(convention, selected, today):
-    """The selected actions with their figures, grouped by objective, by theme (no objective) or neither."""
-    actions = list(
-        actions_queryset(convention)
-        .filter(pk__in=selected)
-        .prefetch_related(
-            Prefetch("themes", queryset=Theme.objects.only("pk", "label")),
-            Prefetch("objectives", queryset=Objective.objects.only("pk", "theme_id", "code")),
-        )
-    )
-    by_id = {a.pk: decorate(a, today) for a in actions}
+        rows[pk] = {
+            "code": code,
+            "title": title,
+            "url": url(pk),
+            "parent_id": parent_id,
+            "sub": False,
+            "status_html": _status_html(status, late),
+            "pilot": pilots.get(pilot_id) if pilot_id else pilot_name,
+            "progress_html": _progress_html(progress, source),
+            "planned_html": _amount_html(budget["planned"]),
+            "granted_html": _amount_html(budget["granted"]),
+        }
     children = defaultdict(list)
     roots = []
-    for action in actions:
-        if action.parent_id and action.parent_id in by_id:
-            children[action.parent_id].append(action)
+    for pk, row in rows.items():
+        if row["parent_id"] in rows and row["parent_id"] != pk:
+            row["sub"] = True
+            children[row["parent_id"]].append(pk)
         else:
-            roots.append(action)
+            roots.append(pk)
+
+    def branch(pk, seen):
+        """The row of an action followed by its sub-actions, depth first (a cycle is cut, never looped)."""
+        seen.add(pk)
+        out = [rows[pk]]
+        for child in children.get(pk, []):
+            if child not in seen:
+                out.extend(branch(child, seen))
+        return out
+
     by_objective, by_theme, orphans = defaultdict(list), defaultdict(list), []
-    for action in actions:
-        action.children = children.get(action.pk, [])
-    for action in roots:
-        action_objectives = list(action.objectives.all())
-        if action_objectives:
-            for objective in action_objectives:
-                by_objective[objective.pk].append(action)
-        elif action.themes.all():
-            for theme in action.themes.all():
-                by_theme[theme.pk].append(action)
+    for pk in roots:
+        listed = branch(pk, set())
+        if objectives.get(pk):
+            for objective_id in objectives[pk]:
+                by_objective[objective_id].extend(listed)
+        elif themes.get(pk):
+            for theme_id in themes[pk]:
+                by_theme[theme_id].extend(listed)
         else:
-            orphans.append(action)
-    return by_objective, by_theme, orphans
+            orphans.extend(listed)
+    return {
+        "stats": stats,
+        "by_objective": by_objective,
+        "by_theme": by_theme,
+        "orphans": orphans,
+        "count": len(rows),
+        "late_count": late_count,
+    }
 
 
 def plan_tree(convention: Convention, filters: PlanFilters, today: datetime.date, themes=None) -> dict:
     """The plan as themes → strategic objectives → operational objectives, each node with the status, progress
-    and budget of its actions. Up to INLINE_LIMIT actions, the actions themselves are listed under their node;
-    beyond, the page stays light and a filter (theme, status, pilot…) lists them."""
+    and budget of its actions and the actions themselves as display rows, whatever the size of the plan."""
     selected = Action.objects.filter(
         pk__in=apply_filters(Action.objects.filter(convention=convention), filters, today).values("pk")
     ).values("pk")
-    counts = Action.objects.filter(pk__in=selected).aggregate(
-        n=Count("pk"), late=Count("pk", filter=Q(planned_end__lt=today) & ~Q(status__in=CLOSED_STATUSES))
-    )
-    inline = counts["n"] <= INLINE_LIMIT
-    stats = _node_stats(selected, today)
-    by_objective, by_theme, orphans = _place_actions(convention, selected, today) if inline else ({}, {}, [])
+    placed = _plan_rows(convention, selected, today)
+    stats, by_objective, by_theme = placed["stats"], placed["by_objective"], placed["by_theme"]
     objectives = list(
         Objective.objects.filter(convention=convention).prefetch_related("enjeux").order_by("order", "code")
     )
@@ -296,13 +371,11 @@ def plan_tree(convention: Convention, filters: PlanFilters, today: datetime.date
             tree.append(node)
     return {
         "tree": tree,
-        "orphans": orphans,
+        "orphans": placed["orphans"],
         "orphan_stats": stats["none"],
-        "inline": inline,
-        "inline_limit": INLINE_LIMIT,
-        "count": counts["n"],
-        "late_count": counts["late"],
-        "totals": _totals(FundingLine.objects.filter(action__in=selected)) if counts["n"] else {},
+        "count": placed["count"],
+        "late_count": placed["late_count"],
+        "totals": _totals(FundingLine.objects.filter(action__in=selected)) if placed["count"] else {},
     }
 
 

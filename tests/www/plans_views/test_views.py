@@ -100,7 +100,9 @@ class TestIndex:
         assert "Relais petite enfance" in html and "Crèche" not in html
         assert "<html" not in html  # htmx gets the partial
 
-    def test_bounded_queries_on_a_large_plan(self, client, django_assert_max_num_queries):
+    @staticmethod
+    def large_plan():
+        """200 actions over 4 themes and 8 objectives, 1,000 funding lines, 300 indicators."""
         convention = ConventionFactory()
         themes = [ThemeFactory() for _ in range(4)]
         convention.themes.add(*themes)
@@ -127,11 +129,49 @@ class TestIndex:
         )
         for i in range(300):
             IndicatorFactory(action=actions[i % 200], code=f"I-{i}")
+        return convention
+
+    def test_bounded_queries_on_a_large_plan(self, client, django_assert_max_num_queries):
+        convention = self.large_plan()
         client.force_login(member(convention, Role.ADMINISTRATEUR))
         with django_assert_max_num_queries(25):
             response = client.get(reverse("plans_views:index", args=[convention.pk]))
         assert response.status_code == 200
         assert "200 actions" in response.content.decode()
+
+    def test_large_plan_lists_every_action(self, client, django_assert_max_num_queries):
+        convention = self.large_plan()
+        client.force_login(member(convention, Role.LECTEUR))
+        with django_assert_max_num_queries(25):
+            html = client.get(reverse("plans_views:index", args=[convention.pk])).content.decode()
+        detail = reverse("plans_views:action_detail", args=[convention.pk, Action.objects.get(code="A-137").pk])
+        assert [code for code in Action.objects.values_list("code", flat=True) if f">{code}</a>" not in html] == []
+        assert f'<a href="{detail}">A-137</a>' in html
+        assert html.count("<details open") == 4  # one per theme
+        assert "Lister les actions de cette thématique" not in html
+
+    @mock.patch("django.utils.timezone.localdate", return_value=TODAY)
+    def test_rows_show_sub_actions_escaped_titles_and_missing_amounts(self, _today, client, plan):
+        child = ActionFactory(
+            convention=plan["convention"],
+            parent=plan["action"],
+            code="PE-01-a",
+            title="<b>Sous-action</b>",
+            status=ActionStatus.BLOQUEE,
+            pilot_user=None,
+            pilot_name="Mme Durand",
+            progress_manual=None,
+        )
+        client.force_login(member(plan["convention"], Role.LECTEUR))
+        html = client.get(url("index", plan)).content.decode()
+        assert "&lt;b&gt;Sous-action&lt;/b&gt;" in html and "<b>Sous-action" not in html
+        child_url = reverse("plans_views:action_detail", args=[plan["convention"].pk, child.pk])
+        assert re.search(rf'PE-01</a>.*↳</span>\s*<a href="{child_url}">PE-01-a</a>', html, re.S)
+        assert "Mme Durand" in html and str(plan["pilot"]) in html
+        assert '<span class="badge status-bloquee">Bloquée</span>' in html
+        row = html[html.index(">PE-02</a>") : html.index("</tr>", html.index(">PE-02</a>"))]
+        assert row.count('<span class="status-missing">non renseigné</span>') == 2  # no funding line: not zero
+        assert "0 €" not in row
 
 
 class TestActionPages:
