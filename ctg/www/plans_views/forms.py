@@ -1,5 +1,8 @@
 from django import forms
 from django.conf import settings
+from django.forms.utils import flatatt
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from ctg.accounts.models import User
 from ctg.conventions.models import Theme
@@ -45,12 +48,31 @@ DATE_WIDGETS = {
 }
 
 
+class FlatSelect(forms.Select):
+    """A single select built by string, options included: the plan filters carry dozens of options (communes,
+    funders…) on the page that lists every action, and one sub-template per option would cost more than the rows."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        selected = set(self.format_value(value))
+        options = format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            ((str(option), SELECTED if str(option) in selected else "", label) for option, label in self.choices),
+        )
+        return format_html(
+            '<select name="{}"{}>{}</select>', name, flatatt(self.build_attrs(self.attrs, attrs)), options
+        )
+
+
+SELECTED = mark_safe(" selected")  # noqa: S308 - constant
+
+
 class PlanFilterForm(forms.Form):
-    theme = forms.TypedChoiceField(label="Thématique", required=False, coerce=int, empty_value=None)
-    status = forms.ChoiceField(label="Statut", required=False)
-    pilot = forms.TypedChoiceField(label="Pilote", required=False, coerce=int, empty_value=None)
-    commune = forms.ChoiceField(label="Commune", required=False)
-    funder = forms.TypedChoiceField(label="Financeur", required=False, coerce=int, empty_value=None)
+    theme = forms.TypedChoiceField(label="Thématique", required=False, coerce=int, empty_value=None, widget=FlatSelect)
+    status = forms.ChoiceField(label="Statut", required=False, widget=FlatSelect)
+    pilot = forms.TypedChoiceField(label="Pilote", required=False, coerce=int, empty_value=None, widget=FlatSelect)
+    commune = forms.ChoiceField(label="Commune", required=False, widget=FlatSelect)
+    funder = forms.TypedChoiceField(label="Financeur", required=False, coerce=int, empty_value=None, widget=FlatSelect)
     late = forms.BooleanField(label="En retard seulement", required=False)
 
     def __init__(self, *args, choices: dict, **kwargs):

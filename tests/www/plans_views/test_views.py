@@ -131,6 +131,17 @@ class TestIndex:
             IndicatorFactory(action=actions[i % 200], code=f"I-{i}")
         return convention
 
+    def test_filter_selects_keep_the_choice_and_escape_labels(self, client, plan):
+        funder = FundingLine.objects.get().funder
+        funder.name = "Ville <Nord> & Sud"
+        funder.save()
+        client.force_login(member(plan["convention"], Role.LECTEUR))
+        html = client.get(url("index", plan), {"status": "en_cours", "funder": funder.pk}).content.decode()
+        assert '<option value="en_cours" selected>En cours</option>' in html
+        assert '<option value="a_venir">À venir</option>' in html
+        assert f'<option value="{funder.pk}" selected>Ville &lt;Nord&gt; &amp; Sud</option>' in html
+        assert '<select name="theme" id="id_theme"><option value="" selected>Toutes</option>' in html
+
     def test_bounded_queries_on_a_large_plan(self, client, django_assert_max_num_queries):
         convention = self.large_plan()
         client.force_login(member(convention, Role.ADMINISTRATEUR))
