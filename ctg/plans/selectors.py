@@ -258,8 +258,9 @@ def _plan_rows(convention: Convention, selected, today: datetime.date) -> dict:
         else:
             progress, source = None, ""
         budget = budgets.get(pk) or {"planned": None, "granted": None}
-        one = NodeStats(count=1, statuses={status: 1}, late=int(late), planned=budget["planned"])
-        one.granted = budget["granted"]
+        one = NodeStats(
+            count=1, statuses={status: 1}, late=int(late), planned=budget["planned"], granted=budget["granted"]
+        )
         if progress is not None:
             one.progress_sum, one.progress_count = float(progress), 1
         if objectives.get(pk):
