@@ -38,6 +38,7 @@ test-postgres: $(STAMP)
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test} $(MAKE) test
 
 quality: $(STAMP)
+	mkdir -p var
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(BIN)/djlint ctg/templates --lint
