@@ -26,12 +26,12 @@ def indicator_map_spec(*, epci, data: dict) -> dict | None:
         f"({indicator['period']}). Les communes en gris n'ont pas de valeur : secret statistique ou donnée "
         "non disponible. Le tableau des communes donne les mêmes valeurs."
     )
-    decimals = 0 if indicator["unit"] in {"€", "habitants"} else 1
+    decimals = indicator.get("decimals", 1)
     return choropleth_map(
         areas=areas,
         title=title,
         description=description,
-        legend_title=f"En {indicator['unit']}" if indicator["unit"] else indicator["label"],
+        legend_title=indicator["unit"].capitalize() if indicator["unit"] else indicator["label"],
         source=f"{indicator['producer_source']}, données {indicator['period']} ; {BOUNDARY_SOURCE}",
         value_format=f",.{decimals}f",
     )

@@ -148,6 +148,7 @@ def comparison(*, indicators, territories: list[dict], communes: list[dict]) -> 
                 "label": indicator.label,
                 "definition": indicator.definition,
                 "unit": indicator.unit,
+                "decimals": indicator.decimals,
                 "theme": indicator.theme,
                 "kind": indicator.kind,
                 # A figure computed with an estimated part (a hook over estimated children) names its method too.
