@@ -3,35 +3,20 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from ctg.conventions.models import Convention
 from ctg.diagnostic.models import Enjeu
 from ctg.diagnostic.perms import can_edit_enjeu, can_validate_enjeu
 from ctg.diagnostic.selectors import enjeu_history, enjeux_by_theme, themes_for
 from ctg.diagnostic.services import enjeu_create, enjeu_update, enjeu_validate
 from ctg.www.enjeux_views.forms import EnjeuForm, EnjeuValidateForm
+from ctg.www.utils import add_service_errors, get_convention_for
 
 FIELDS = ["theme", "title", "text", "priority", "indicator_codes"]
-
-
-def get_convention_for(request, convention_pk) -> Convention:
-    """The convention if the user may read it, else 404 (never reveal that it exists)."""
-    return get_object_or_404(Convention.objects.for_user(request.user).select_related("epci", "caf"), pk=convention_pk)
 
 
 def get_enjeu_for(convention, pk) -> Enjeu:
     return get_object_or_404(
         Enjeu.objects.filter(convention=convention).select_related("theme", "validated_by"), pk=pk
     )
-
-
-def _add_service_errors(form, exc: ValidationError):
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            for error in errors:
-                form.add_error(field if field in form.fields else None, error)
-    else:
-        for error in exc.messages:
-            form.add_error(None, error)
 
 
 def index(request, convention_pk):
@@ -56,7 +41,7 @@ def create(request, convention_pk):
                 convention=convention, by=request.user, **{name: form.cleaned_data[name] for name in FIELDS}
             )
         except ValidationError as exc:
-            _add_service_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"L'enjeu « {enjeu.title} » est proposé.")
             return redirect("enjeux_views:detail", convention_pk=convention.pk, pk=enjeu.pk)
@@ -101,7 +86,7 @@ def edit(request, convention_pk, pk):
                 **{name: form.cleaned_data[name] for name in FIELDS},
             )
         except ValidationError as exc:
-            _add_service_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             if was_validated and not enjeu.is_validated:
                 messages.warning(

@@ -6,7 +6,6 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from ctg.charts.render import render_png, render_svg
-from ctg.conventions.models import Convention
 from ctg.offer.imports import COLUMNS_HELP, OfferImportError, offer_import_csv
 from ctg.offer.maps import relais_coverage_map_spec
 from ctg.offer.models import OfferItem
@@ -20,6 +19,7 @@ from ctg.offer.perms import (
 from ctg.offer.selectors import offer_index, relais_coverage
 from ctg.offer.services import offer_item_create, offer_item_delete, offer_item_update, offer_total_record
 from ctg.www.offer_views.forms import OfferImportForm, OfferItemForm, OfferTotalForm
+from ctg.www.utils import add_service_errors, get_convention_for
 
 ITEM_FIELDS = [
     "kind",
@@ -34,25 +34,10 @@ ITEM_FIELDS = [
 ]
 
 
-def get_convention_for(request, convention_pk) -> Convention:
-    """The convention if the user may read it, else 404 (never reveal that it exists)."""
-    return get_object_or_404(Convention.objects.for_user(request.user).select_related("epci", "caf"), pk=convention_pk)
-
-
 def get_item_for(convention, pk) -> OfferItem:
     return get_object_or_404(
         OfferItem.objects.filter(convention=convention).select_related("commune", "convention__epci"), pk=pk
     )
-
-
-def _add_service_errors(form, exc: ValidationError):
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            for error in errors:
-                form.add_error(field if field in form.fields else None, error)
-    else:
-        for error in exc.messages:
-            form.add_error(None, error)
 
 
 def index(request, convention_pk):
@@ -106,7 +91,7 @@ def create(request, convention_pk):
         try:
             item = offer_item_create(convention=convention, by=request.user, **fields)
         except ValidationError as exc:
-            _add_service_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"« {item.name} » a été ajouté à l'offre de services.")
             return redirect("offer_views:index", convention_pk=convention.pk)
@@ -131,7 +116,7 @@ def edit(request, convention_pk, pk):
                 item=item, expected_version=form.cleaned_data["version"], by=request.user, **fields
             )
         except ValidationError as exc:
-            _add_service_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"« {item.name} » a été modifié.")
             return redirect("offer_views:index", convention_pk=convention.pk)
@@ -189,7 +174,7 @@ def total_record(request, convention_pk):
         try:
             total, changed = offer_total_record(convention=convention, by=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _add_service_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             if changed:
                 messages.success(request, f"Total enregistré : {total.get_indicator_display()} {total.year}.")

@@ -11,7 +11,6 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from ctg.charts.render import render_png, render_svg
-from ctg.conventions.models import Convention
 from ctg.plans import services
 from ctg.plans.charts import timeline_spec
 from ctg.plans.enums import Trajectory
@@ -38,6 +37,7 @@ from ctg.plans.selectors import (
     timeline_rows,
 )
 from ctg.www.plans_views import forms
+from ctg.www.utils import get_convention_for as get_convention
 
 TRAJECTORY_BADGES = {
     Trajectory.ACHIEVED: "badge-ok",
@@ -45,11 +45,6 @@ TRAJECTORY_BADGES = {
     Trajectory.BEHIND: "badge-danger",
     Trajectory.BASELINE_MISSING: "badge-warn",
 }
-
-
-def get_convention(request, convention_pk) -> Convention:
-    """The convention if the user may read it, else 404 (never reveal that it exists)."""
-    return get_object_or_404(Convention.objects.for_user(request.user).select_related("epci", "caf"), pk=convention_pk)
 
 
 def get_action(convention, pk) -> Action:
