@@ -50,6 +50,7 @@ class TestPublicConvention:
         assert "Caux Seine agglo" in html and "CAF de la Seine-Maritime" in html
         assert "6 septembre 2021" in html
         assert "19 sur 50 communes" in html
+        assert "INSEE RP2022" in html  # the census year is a year, not a number with a separator
         assert "<svg" in html  # the map of engaged communes
         assert html.count("<tr>") >= 19 + 1  # table alternative of the 19 engaged communes (+ header)
         assert "Bolbec" in html and "76114" in html
