@@ -3,8 +3,10 @@
 Contract: a reader turns a file as published into a `ParsedFile`: the provenance of the file and a long table
 of cells (level, code, variable, year, value, status, incomplete, line). Values are decimal strings with six
 decimals; secret and missing cells carry a status and no value. A file that cannot be read raises
-`DatasetError` whose message names the file, the line, the column and the reason in French. Readers never
-touch the database, except the CAF reader which needs the IRIS reference to roll IRIS up to communes.
+`DatasetError` whose message names the file, the line, the column and the reason in French; no other
+exception escapes, whatever the bytes. Every reader is linear in its input: the bounds on bytes, rows, columns
+and cell length (`base.MAX_*`) are checked before the file is split into cells. Readers never touch the
+database, except the CAF reader which needs the IRIS reference to roll IRIS up to communes.
 
 One module per format (insee, filosofi, iris, caf, tidy); the quirks common to all are in `base`. This module
 detects the format from the header and dispatches.
@@ -14,7 +16,16 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from ctg.opendata.readers.base import FRANCE_METRO_CODE, DatasetError, ParsedFile, Table, parse_text, read_table
+from ctg.opendata.readers.base import (
+    FRANCE_METRO_CODE,
+    MAX_BYTES,
+    DatasetError,
+    ParsedFile,
+    Table,
+    parse_text,
+    quoted,
+    read_table,
+)
 from ctg.opendata.readers.caf import CAF_CODE_COLUMNS, CAF_MARKERS, CAF_TEXT_COLUMNS, CAF_VARIABLES, read_caf_iris
 from ctg.opendata.readers.filosofi import read_filosofi
 from ctg.opendata.readers.insee import COMPARATEUR_RE, INSEE_TEXT_COLUMNS, insee_variable_year, read_insee
@@ -24,6 +35,7 @@ from ctg.opendata.readers.tidy import read_tidy
 __all__ = [
     "FORMATS",
     "FRANCE_METRO_CODE",
+    "MAX_BYTES",
     "DatasetError",
     "ParsedFile",
     "Table",
@@ -79,18 +91,23 @@ def read_file(
     format: str | None = None,
     file_name: str | None = None,
     iris_to_commune: Callable[[], dict[str, str]] = dict,
+    max_bytes: int = MAX_BYTES,
 ) -> ParsedFile:
-    """Read and validate a whole file; raise DatasetError on the first structural fault."""
-    table = read_table(path, file_name)
+    """Read and validate a whole file; raise DatasetError on the first structural fault.
+
+    `max_bytes` bounds the size on disk (uploads pass settings.UPLOAD_MAX_SIZE; see the limits in `base`)."""
+    table = read_table(path, file_name, max_bytes=max_bytes)
     if format is None:
         format = detect_format(table.header, table.file_name)
         if format is None:
             raise DatasetError(
                 f"{table.file_name}, ligne 1 : format non reconnu d'après l'en-tête "
-                f"(« {';'.join(table.header[:4])}… »). Précisez le format parmi : {', '.join(FORMATS)}."
+                f"(« {quoted(';'.join(table.header[:4]))} »). Précisez le format parmi : {', '.join(FORMATS)}."
             )
     elif format not in FORMATS:
-        raise DatasetError(f"{table.file_name} : format « {format} » inconnu (formats : {', '.join(FORMATS)}).")
+        raise DatasetError(
+            f"{table.file_name} : format « {quoted(format)} » inconnu (formats : {', '.join(FORMATS)})."
+        )
     if format == "iris_reference":
         return read_iris_reference(table)
     if format in ("insee_comparateur", "insee_dossier_complet"):

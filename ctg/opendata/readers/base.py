@@ -1,8 +1,19 @@
-"""What every reader shares: decoding, splitting, code checks and typing of value cells.
+"""What every reader shares: bounded decoding and splitting, code checks and typing of value cells.
 
-Quirks handled once here: UTF-8 with or without BOM (UTF-16 and Latin-1 are refused with the line of the first
-bad byte), CRLF or LF line ends, `;` (or tab, or `,`) separators, quoted fields, ragged or truncated lines,
-blank trailing lines, duplicate or empty column names, comma decimals and space thousands separators.
+Quirks handled once here: UTF-8 with or without BOM (UTF-16, with or without BOM, is named as such; Latin-1 is
+refused with the line of the first bad byte), CRLF or LF line ends, `;` (or tab, or `,`) separators, quoted
+fields, ragged or truncated lines, blank trailing lines, duplicate or empty column names, comma decimals and
+space thousands separators. C0 control characters (NUL included) are refused with their line and column.
+
+Limits, checked before the file is split into cells so that a hostile file is refused in time and memory
+linear in its size (a shipped national file is well inside each of them):
+- `MAX_BYTES` (1 Gio): size of the file on disk. Uploads are held to `settings.UPLOAD_MAX_SIZE` before they
+  reach a reader; this bound is for the command-line imports of national files (the dossier complet of every
+  commune is about 35,000 rows × 1,900 columns, a few hundred Mo);
+- `MAX_ROWS` (200,000): data lines (Filosofi communes 31,360; CAF IRIS files ~50,000; IRIS reference 49,405);
+- `MAX_COLUMNS` (2,500): columns of the header (the dossier complet has ~1,900);
+- `MAX_CELL_CHARS` (1,000): characters of one cell or column name (the longest shipped cell has 78).
+Every refusal is a `DatasetError` naming the file, the line and, where there is one, the column.
 """
 
 import csv
@@ -11,10 +22,18 @@ from pathlib import Path
 
 import polars as pl
 
+from ctg.core.text import CONTROL_CHARACTERS, control_character_message
 from ctg.opendata.enums import GeoLevel, ObservationStatus
 
+MAX_BYTES = 1024 * 1024 * 1024
+MAX_ROWS = 200_000
+MAX_COLUMNS = 2_500
+MAX_CELL_CHARS = 1_000
 VALUE_DTYPE = pl.Decimal(20, 6)
 MAX_ERRORS = 20
+# Shown cells are cut to this many characters: a message quotes a value, it does not reproduce it.
+QUOTED_CHARS = 40
+LINE_COLUMN = "_line"
 # Codes of each level; IRIS codes are the commune code followed by four digits ("0000" for a commune not split).
 CODE_PATTERNS = {
     GeoLevel.IRIS: r"^(?:\d{5}|2[AB]\d{3})\d{4}$",
@@ -37,6 +56,15 @@ FRANCE_METRO_CODE = "FRMETRO"
 NUMBER_PATTERN = r"^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$"
 # Spaces, non-breaking spaces and narrow non-breaking spaces used as thousands separators.
 THOUSANDS_PATTERN = "[ \u00a0\u202f]"
+
+
+def quoted(value: str) -> str:
+    """A cell as shown in a message: cut after QUOTED_CHARS characters."""
+    return value if len(value) <= QUOTED_CHARS else value[:QUOTED_CHARS] + "…"
+
+
+def thousands(number: int) -> str:
+    return f"{number:,}".replace(",", "\u202f")
 
 
 class DatasetError(Exception):
@@ -64,7 +92,7 @@ class Table:
     def locate(self, line: int, column: str | None, reason: str) -> str:
         where = f"{self.file_name}, ligne {line}"
         if column is not None:
-            where += f", colonne {self.column_number(column)} « {column} »"
+            where += f", colonne {self.column_number(column)} « {quoted(column)} »"
         return f"{where} : {reason}"
 
 
@@ -82,19 +110,32 @@ class ParsedFile:
 
 
 LICENCE_OUVERTE = "Licence Ouverte / Open Licence 2.0"
+UTF16_MESSAGE = (
+    "{file_name}, ligne 1 : le fichier est encodé en UTF-16 (« Texte Unicode » des tableurs). Enregistrez-le en "
+    "UTF-8 (CSV UTF-8) puis importez-le à nouveau."
+)
+
+
+def looks_like_utf16(raw: bytes) -> bool:
+    """A UTF-16 BOM, or a start where one byte in two is NUL (UTF-16 saved without BOM)."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return True
+    sample = raw[:4096]
+    if len(sample) < 4:
+        return False
+    # Latin text in UTF-16 has a NUL in (nearly) every other byte, on the odd side (LE) or the even side (BE).
+    half = len(sample) // 2
+    return max(sample[0::2].count(0), sample[1::2].count(0)) >= half * 0.4
 
 
 def decode(raw: bytes, file_name: str) -> str:
     """UTF-8 text without BOM; any other encoding is refused with the line of the first bad byte."""
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")) or (len(raw) > 3 and (raw[1:2] == b"\x00" or raw[0:1] == b"\x00")):
-        raise DatasetError(
-            f"{file_name}, ligne 1 : le fichier est encodé en UTF-16. Enregistrez-le en UTF-8 (CSV UTF-8) "
-            "puis importez-le à nouveau."
-        )
+    if looks_like_utf16(raw):
+        raise DatasetError(UTF16_MESSAGE.format(file_name=file_name))
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
     try:
-        text = raw.decode("utf-8")
+        return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
         raise DatasetError(
@@ -102,16 +143,18 @@ def decode(raw: bytes, file_name: str) -> str:
             "encodé en UTF-8 (probablement Latin-1 / Windows-1252). Enregistrez-le en UTF-8 puis importez-le à "
             "nouveau."
         ) from None
-    if "\x00" in text:
-        line = text.count("\n", 0, text.index("\x00")) + 1
-        raise DatasetError(f"{file_name}, ligne {line} : caractère nul : ce n'est pas un fichier texte CSV.")
-    return text
 
 
-def read_table(path: Path, file_name: str | None = None) -> Table:
+def read_table(path: Path, file_name: str | None = None, *, max_bytes: int = MAX_BYTES) -> Table:
     path = Path(path)
     file_name = file_name or path.name
     try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise DatasetError(
+                f"{file_name} : le fichier pèse {thousands(size)} octets, au-delà de la limite de "
+                f"{thousands(max_bytes)} octets. Découpez-le ou ne gardez que les territoires utiles."
+            )
         raw = path.read_bytes()
     except OSError as exc:
         raise DatasetError(f"{file_name} : fichier illisible ({exc.strerror}).") from None
@@ -119,41 +162,165 @@ def read_table(path: Path, file_name: str | None = None) -> Table:
 
 
 def parse_text(text: str, file_name: str) -> Table:
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    while lines and not lines[-1].strip():
-        lines.pop()
-    if not lines or not lines[0].strip():
+    """Split a decoded CSV into a Table after the bounded checks of the module docstring, in that order."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    # Trailing blank lines are dropped; the last non-blank line keeps its trailing separators.
+    end = len(text.rstrip())
+    end = text.find("\n", end)
+    body = text if end == -1 else text[:end]
+    header_end = body.find("\n")
+    first = body if header_end == -1 else body[:header_end]
+    if not first.strip():
         raise DatasetError(f"{file_name}, ligne 1 : le fichier est vide ou n'a pas de ligne d'en-tête.")
-    first = lines[0]
     separator = ";" if ";" in first else "\t" if "\t" in first else ","
-    if '"' in text:
-        rows = list(csv.reader(lines, delimiter=separator))
-    else:
-        rows = [line.split(separator) for line in lines]
-    header = [name.strip() for name in rows[0]]
-    for index, name in enumerate(header):
-        if not name:
-            raise DatasetError(f"{file_name}, ligne 1, colonne {index + 1} : nom de colonne vide.")
-        if name in header[:index]:
-            raise DatasetError(f"{file_name}, ligne 1, colonne {index + 1} : la colonne « {name} » est en double.")
-    width = len(header)
-    data_rows, line_numbers = [], []
-    for number, row in enumerate(rows[1:], start=2):
-        if len(row) == 1 and not row[0].strip():
-            raise DatasetError(f"{file_name}, ligne {number} : ligne vide au milieu du fichier.")
-        if len(row) != width:
-            reason = "ligne tronquée ?" if len(row) < width else "séparateur en trop dans une valeur ?"
-            raise DatasetError(
-                f"{file_name}, ligne {number} : {len(row)} champs au lieu de {width} attendus ({reason})."
-            )
-        data_rows.append(row)
-        line_numbers.append(number)
-    if not data_rows:
+    header = _checked_header(first, separator, file_name)
+    data_lines = body.count("\n")
+    if data_lines > MAX_ROWS:
+        raise DatasetError(
+            f"{file_name}, ligne {thousands(MAX_ROWS + 2)} : le fichier compte {thousands(data_lines)} lignes de "
+            f"données, au-delà de la limite de {thousands(MAX_ROWS)}. Découpez-le en plusieurs fichiers."
+        )
+    if data_lines == 0:
         raise DatasetError(f"{file_name}, ligne 2 : le fichier ne contient aucune ligne de données.")
-    columns = {name: [row[i].strip() for row in data_rows] for i, name in enumerate(header)}
-    columns["_line"] = line_numbers
-    frame = pl.DataFrame(columns, schema={**dict.fromkeys(header, pl.String), "_line": pl.Int64})
+    if (match := CONTROL_CHARACTERS.search(body)) is not None:
+        _fail_on_control_character(body, match.start(), header, separator, file_name)
+    if '"' in body:
+        frame = _split_quoted(body, header, separator, file_name)
+    else:
+        frame = _split_plain(body[header_end + 1 :], header, separator, file_name)
+    _check_cell_lengths(frame, header, file_name)
     return Table(file_name=file_name, header=header, frame=frame)
+
+
+def _checked_header(first: str, separator: str, file_name: str) -> list[str]:
+    """The column names of the first line, refused when too many, too long, empty, reserved or repeated."""
+    # Without quotes, counting separators gives the number of columns before anything is split.
+    count = first.count(separator) + 1
+    if count > MAX_COLUMNS and '"' not in first:
+        raise _too_many_columns(file_name, count)
+    if len(first) > MAX_COLUMNS * (MAX_CELL_CHARS + 3):
+        raise DatasetError(f"{file_name}, ligne 1 : la ligne d'en-tête est trop longue pour un fichier de données.")
+    try:
+        header = [name.strip() for name in next(csv.reader([first], delimiter=separator))]
+    except csv.Error:
+        raise DatasetError(_cell_too_long(file_name, 1)) from None
+    if len(header) > MAX_COLUMNS:
+        raise _too_many_columns(file_name, len(header))
+    positions: dict[str, int] = {}
+    for number, name in enumerate(header, start=1):
+        where = f"{file_name}, ligne 1, colonne {number}"
+        if not name:
+            raise DatasetError(f"{where} : nom de colonne vide.")
+        if len(name) > MAX_CELL_CHARS:
+            raise DatasetError(f"{where} : nom de colonne de plus de {thousands(MAX_CELL_CHARS)} caractères.")
+        if name == LINE_COLUMN:
+            raise DatasetError(f"{where} : « {LINE_COLUMN} » n'est pas un nom de colonne de données publiées.")
+        if name in positions:
+            raise DatasetError(
+                f"{where} : la colonne « {quoted(name)} » est en double (déjà colonne {positions[name]})."
+            )
+        positions[name] = number
+    return header
+
+
+def _too_many_columns(file_name: str, count: int) -> DatasetError:
+    return DatasetError(
+        f"{file_name}, ligne 1 : l'en-tête compte {thousands(count)} colonnes, au-delà de la limite de "
+        f"{thousands(MAX_COLUMNS)}. Vérifiez le séparateur, ou ne gardez que les colonnes utiles."
+    )
+
+
+def _cell_too_long(file_name: str, line: int) -> str:
+    return (
+        f"{file_name}, ligne {line} : une cellule dépasse {thousands(MAX_CELL_CHARS)} caractères "
+        "(guillemet non refermé ?)."
+    )
+
+
+def _fail_on_control_character(body: str, position: int, header: list[str], separator: str, file_name: str):
+    start = body.rfind("\n", 0, position) + 1
+    end = body.find("\n", position)
+    line_text = body[start : len(body) if end == -1 else end]
+    line = body.count("\n", 0, position) + 1
+    where = f"{file_name}, ligne {line}"
+    # Only the faulty line is split, to name the column.
+    try:
+        cells = next(csv.reader([line_text], delimiter=separator))
+    except csv.Error:
+        cells = line_text.split(separator)
+    for number, cell in enumerate(cells, start=1):
+        message = control_character_message(cell)
+        if message is not None:
+            name = f" « {quoted(header[number - 1])} »" if number <= len(header) else ""
+            raise DatasetError(f"{where}, colonne {number}{name} : {message}")
+    raise DatasetError(f"{where} : {control_character_message(line_text)}")
+
+
+def _wrong_width(file_name: str, line: int, count: int, width: int) -> DatasetError:
+    reason = "ligne tronquée ?" if count < width else "séparateur en trop dans une valeur ?"
+    return DatasetError(f"{file_name}, ligne {line} : {count} champs au lieu de {width} attendus ({reason}).")
+
+
+def _split_plain(data: str, header: list[str], separator: str, file_name: str) -> pl.DataFrame:
+    """Without quotes, each line is checked by counting its separators, then polars splits the whole text."""
+    width = len(header)
+    lines = data.split("\n")
+    for number, line in enumerate(lines, start=2):
+        count = line.count(separator) + 1
+        if count == 1 and not line.strip():
+            raise DatasetError(f"{file_name}, ligne {number} : ligne vide au milieu du fichier.")
+        if count != width:
+            raise _wrong_width(file_name, number, count, width)
+    frame = pl.read_csv(
+        data.encode(),
+        has_header=False,
+        separator=separator,
+        quote_char=None,
+        schema=dict.fromkeys(header, pl.String),
+        empty_string_is_null=False,
+        raise_if_empty=True,
+    )
+    if frame.height != len(lines):
+        raise DatasetError(f"{file_name} : {frame.height} lignes lues au lieu de {len(lines)}.")
+    return frame.select(pl.col(header).str.strip_chars()).with_columns(
+        pl.int_range(2, frame.height + 2, dtype=pl.Int64).alias(LINE_COLUMN)
+    )
+
+
+def _split_quoted(body: str, header: list[str], separator: str, file_name: str) -> pl.DataFrame:
+    """Quoted fields may hold separators and line ends: the csv module splits them, row by row."""
+    width = len(header)
+    reader = csv.reader(body.split("\n"), delimiter=separator)
+    data_rows, line_numbers = [], []
+    try:
+        next(reader)
+        # A quoted field may span lines: each row starts on the line after the last one read.
+        number = reader.line_num + 1
+        for row in reader:
+            if len(row) == 1 and not row[0].strip():
+                raise DatasetError(f"{file_name}, ligne {number} : ligne vide au milieu du fichier.")
+            if len(row) != width:
+                raise _wrong_width(file_name, number, len(row), width)
+            data_rows.append(row)
+            line_numbers.append(number)
+            number = reader.line_num + 1
+    except csv.Error:
+        # The csv module refuses a field over 131,072 characters, far beyond MAX_CELL_CHARS.
+        raise DatasetError(_cell_too_long(file_name, reader.line_num)) from None
+    columns = {name: [row[i].strip() for row in data_rows] for i, name in enumerate(header)}
+    columns[LINE_COLUMN] = line_numbers
+    return pl.DataFrame(columns, schema={**dict.fromkeys(header, pl.String), LINE_COLUMN: pl.Int64})
+
+
+def _check_cell_lengths(frame: pl.DataFrame, header: list[str], file_name: str) -> None:
+    longest = frame.select(pl.col(header).str.len_chars().max()).row(0)
+    for name, length in zip(header, longest, strict=True):
+        if length is not None and length > MAX_CELL_CHARS:
+            line = frame.filter(pl.col(name).str.len_chars() > MAX_CELL_CHARS)[LINE_COLUMN][0]
+            raise DatasetError(
+                f"{file_name}, ligne {line}, colonne {header.index(name) + 1} « {quoted(name)} » : la cellule "
+                f"compte {thousands(length)} caractères, au-delà de la limite de {thousands(MAX_CELL_CHARS)}."
+            )
 
 
 def check_codes(table: Table, column: str, level: str, *, unique: bool = True) -> None:
@@ -164,7 +331,7 @@ def check_codes(table: Table, column: str, level: str, *, unique: bool = True) -
         table.fail(
             row["_line"],
             column,
-            f"code « {row[column]} » invalide pour le niveau {GeoLevel(level).label} ({CODE_HINTS[level]}). "
+            f"code « {quoted(row[column])} » invalide pour le niveau {GeoLevel(level).label} ({CODE_HINTS[level]}). "
             "Un code a-t-il perdu son zéro initial à l'ouverture dans un tableur ?",
         )
     if unique:
@@ -213,7 +380,7 @@ def melt_values(
     if invalid.height:
         raise DatasetError(
             [
-                table.locate(row["_line"], row["variable"], f"« {row['raw']} » n'est pas un nombre.")
+                table.locate(row["_line"], row["variable"], f"« {quoted(row['raw'])} » n'est pas un nombre.")
                 for row in invalid.sort("_line").head(MAX_ERRORS).iter_rows(named=True)
             ]
         )
@@ -223,7 +390,11 @@ def melt_values(
     too_big = long.filter(is_ok & pl.col("value").is_null())
     if too_big.height:
         row = too_big.row(0, named=True)
-        table.fail(row["_line"], row["variable"], f"« {row['raw']} » dépasse la précision enregistrable.")
+        table.fail(
+            row["_line"],
+            row["variable"],
+            f"« {quoted(row['raw'])} » dépasse la précision enregistrable (14 chiffres avant la virgule, 6 après).",
+        )
     years = pl.DataFrame(
         {"variable": list(variables), "year": list(variables.values())}, schema_overrides={"year": pl.Int64}
     )
