@@ -32,8 +32,14 @@ def database_config() -> dict:
     default_url = f"sqlite:///{BASE_DIR / 'var' / 'pilote-ctg.sqlite3'}"
     config = dj_database_url.parse(env_str("DATABASE_URL", default_url), conn_max_age=env_int("DB_CONN_MAX_AGE", 0))
     if config["ENGINE"] == "django.db.backends.sqlite3":
-        # WAL lets readers work while an import writes; a busy timeout avoids spurious "database is locked".
+        # WAL lets readers work while an import writes. Transactions start IMMEDIATE: a transaction that began as
+        # a reader cannot wait for the write lock (SQLite answers "database is locked" at once, whatever the
+        # timeout), while one that takes the lock at BEGIN waits up to `timeout` seconds for the current writer.
         config.setdefault("OPTIONS", {}).update(
-            {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
+            {
+                "timeout": env_int("SQLITE_BUSY_TIMEOUT", 20),
+                "transaction_mode": "IMMEDIATE",
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            }
         )
     return config

@@ -3,7 +3,7 @@
 from django.db.models import Q
 
 from ctg.accounts.enums import SecurityEventKind
-from ctg.accounts.models import Invitation, Membership, SecurityEvent
+from ctg.accounts.models import Invitation, Membership, SecurityEvent, User
 
 LOGIN_KINDS = [SecurityEventKind.LOGIN, SecurityEventKind.LOGIN_FAILED, SecurityEventKind.LOGOUT]
 
@@ -32,3 +32,8 @@ def convention_journal(convention):
         .select_related("user")
         .order_by("-created_at", "-pk")
     )
+
+
+def accounts_holding_address(email: str):
+    """Accounts whose address or identifier is `email`: an account created by invitation is named after it."""
+    return User.objects.filter(Q(email__iexact=email) | Q(username__iexact=email))

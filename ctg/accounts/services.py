@@ -8,12 +8,14 @@ from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from ctg.accounts.enums import Role, SecurityEventKind
 from ctg.accounts.journal import security_event_record
 from ctg.accounts.models import DepartementAccess, Invitation, Membership, SecurityEvent, User
+from ctg.accounts.selectors import accounts_holding_address
 
 
 def invitation_token_hash(token: str) -> str:
@@ -32,14 +34,38 @@ def _check_role(*, convention, role: str, commune):
         raise ValidationError({"commune": "Seul le rôle « commune » désigne une commune."})
 
 
+def _lock_membership(membership: Membership) -> Membership:
+    """The membership re-read under lock, with its convention's administrators locked too.
+
+    Locking every administrator row of the convention, always in primary-key order, serialises the changes that
+    could each leave the convention without an administrator (two administrators removing each other at once).
+    """
+    list(
+        Membership.objects.select_for_update()
+        .filter(Q(convention_id=membership.convention_id, role=Role.ADMINISTRATEUR) | Q(pk=membership.pk))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    try:
+        return Membership.objects.select_related("user", "convention").get(pk=membership.pk)
+    except Membership.DoesNotExist:
+        raise ValidationError(
+            "Cette personne vient d'être retirée de la convention : rechargez la page des membres."
+        ) from None
+
+
 def _check_keeps_an_administrator(membership: Membership, *, new_role: str | None):
+    """A convention keeps at least one administrator whose account can still log in."""
     if membership.role != Role.ADMINISTRATEUR or new_role == Role.ADMINISTRATEUR:
         return
-    others = Membership.objects.filter(convention_id=membership.convention_id, role=Role.ADMINISTRATEUR).exclude(
-        pk=membership.pk
-    )
+    others = Membership.objects.filter(
+        convention_id=membership.convention_id,
+        role=Role.ADMINISTRATEUR,
+        user__is_active=True,
+        user__deleted_at__isnull=True,
+    ).exclude(pk=membership.pk)
     if not others.exists():
-        raise ValidationError("La convention doit garder au moins un administrateur.")
+        raise ValidationError("La convention doit garder au moins un administrateur dont le compte est actif.")
 
 
 @transaction.atomic
@@ -51,7 +77,7 @@ def invitation_create(*, convention, email: str, role: str, commune=None, by: Us
     except ValidationError:
         raise ValidationError({"email": "Saisissez une adresse électronique valide."}) from None
     _check_role(convention=convention, role=role, commune=commune)
-    if Membership.objects.filter(convention=convention, user__email__iexact=email).exists():
+    if Membership.objects.filter(convention=convention, user__in=accounts_holding_address(email)).exists():
         raise ValidationError({"email": "Cette personne est déjà membre de la convention."})
     token = secrets.token_urlsafe(32)
     invitation = Invitation.objects.create(
@@ -93,27 +119,29 @@ def invitation_accept(
     *, invitation: Invitation, by: User | None, first_name: str = "", last_name: str = "", password: str = ""
 ) -> User:
     """Use the invitation once: create the account (or take the logged-in one) and give it its role."""
-    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    # The lock makes a double click wait for the first acceptance, then find the invitation used.
+    invitation = (
+        Invitation.objects.select_for_update(of=("self",))
+        .select_related("convention", "commune")
+        .get(pk=invitation.pk)
+    )
     _check_usable(invitation)
     if by is not None and by.is_authenticated:
-        if by.email.lower() != invitation.email.lower():
+        if not accounts_holding_address(invitation.email).filter(pk=by.pk).exists():
             raise ValidationError("Cette invitation est destinée à une autre adresse électronique.")
         user = by
     else:
-        if User.objects.filter(email__iexact=invitation.email).exists():
-            raise ValidationError("Un compte existe déjà pour cette adresse : connectez-vous pour accepter.")
-        first_name, last_name = first_name.strip(), last_name.strip()
-        if not first_name or not last_name:
-            raise ValidationError("Indiquez votre prénom et votre nom.")
-        user = User(username=invitation.email, email=invitation.email, first_name=first_name, last_name=last_name)
-        validate_password(password, user)
-        user.set_password(password)
-        user.save()
+        user = _account_for_invitation(invitation, first_name=first_name, last_name=last_name, password=password)
     if Membership.objects.filter(user=user, convention=invitation.convention).exists():
         raise ValidationError("Vous avez déjà un rôle sur cette convention.")
-    Membership.objects.create(
-        user=user, convention=invitation.convention, role=invitation.role, commune=invitation.commune
-    )
+    try:
+        # Another invitation to the same convention accepted at the same instant loses on the unique constraint.
+        with transaction.atomic():
+            Membership.objects.create(
+                user=user, convention=invitation.convention, role=invitation.role, commune=invitation.commune
+            )
+    except IntegrityError:
+        raise ValidationError("Vous avez déjà un rôle sur cette convention.") from None
     invitation.accepted_at = timezone.now()
     invitation.accepted_by = user
     invitation.save(update_fields=["accepted_at", "accepted_by"])
@@ -123,6 +151,26 @@ def invitation_accept(
         convention=invitation.convention,
         detail=f"{invitation.email} a rejoint la convention comme {invitation.get_role_display()}",
     )
+    return user
+
+
+def _account_for_invitation(invitation: Invitation, *, first_name: str, last_name: str, password: str) -> User:
+    """A new account named after the invited address; refused when an account already holds that address."""
+    existing = "Un compte existe déjà pour cette adresse : connectez-vous pour accepter l'invitation."
+    if accounts_holding_address(invitation.email).exists():
+        raise ValidationError(existing)
+    first_name, last_name = first_name.strip(), last_name.strip()
+    if not first_name or not last_name:
+        raise ValidationError("Indiquez votre prénom et votre nom.")
+    user = User(username=invitation.email, email=invitation.email, first_name=first_name, last_name=last_name)
+    validate_password(password, user)
+    user.set_password(password)
+    try:
+        # Two invitations to one address (two conventions) accepted at the same instant: the second loses here.
+        with transaction.atomic():
+            user.save()
+    except IntegrityError:
+        raise ValidationError(existing) from None
     return user
 
 
@@ -141,7 +189,7 @@ def invitation_revoke(*, invitation: Invitation, by: User) -> None:
 
 @transaction.atomic
 def membership_change_role(*, membership: Membership, role: str, commune=None, by: User) -> Membership:
-    membership = Membership.objects.select_for_update().select_related("user", "convention").get(pk=membership.pk)
+    membership = _lock_membership(membership)
     _check_role(convention=membership.convention, role=role, commune=commune)
     _check_keeps_an_administrator(membership, new_role=role)
     previous = membership.get_role_display()
@@ -159,7 +207,7 @@ def membership_change_role(*, membership: Membership, role: str, commune=None, b
 
 @transaction.atomic
 def membership_remove(*, membership: Membership, by: User) -> None:
-    membership = Membership.objects.select_for_update().select_related("user", "convention").get(pk=membership.pk)
+    membership = _lock_membership(membership)
     _check_keeps_an_administrator(membership, new_role=None)
     security_event_record(
         kind=SecurityEventKind.MEMBER_REMOVED,
@@ -250,7 +298,8 @@ def user_delete(*, user: User, by: User) -> None:
         raise ValidationError("Chacun ne supprime que son propre compte.")
     if user.is_superuser:
         raise ValidationError("Un super-utilisateur se supprime par l'administration du site.")
-    for membership in Membership.objects.filter(user=user, role=Role.ADMINISTRATEUR).select_related("convention"):
+    for membership in Membership.objects.filter(user=user, role=Role.ADMINISTRATEUR).order_by("pk"):
+        membership = _lock_membership(membership)
         try:
             _check_keeps_an_administrator(membership, new_role=None)
         except ValidationError:

@@ -98,6 +98,23 @@ class TestInvitation:
         assert invitation_accept(invitation=invitation, by=user) == user
         assert Membership.objects.filter(user=user, convention=invitation.convention).exists()
 
+    def test_an_address_used_as_another_account_identifier_is_refused_in_french(self):
+        holder = UserFactory(username="Jean.Dupont@Exemple.invalid", email="jean.perso@exemple.invalid")
+        invitation = InvitationFactory(email="jean.dupont@exemple.invalid")
+        with pytest.raises(ValidationError, match="Un compte existe déjà pour cette adresse"):
+            invitation_accept(invitation=invitation, by=None, first_name="Jean", last_name="D", password=PASSWORD)
+        assert User.objects.count() == 1 and not Membership.objects.exists()
+        # The holder of the identifier, logged in, joins with that account.
+        assert invitation_accept(invitation=invitation, by=holder) == holder
+
+    def test_a_member_known_by_identifier_is_not_invited_again(self):
+        admin = MembershipFactory(role=Role.ADMINISTRATEUR, user__username="lou@exemple.invalid")
+        with pytest.raises(ValidationError, match="déjà membre"):
+            invitation_create(
+                convention=admin.convention, email="LOU@exemple.invalid", role=Role.LECTEUR, by=admin.user
+            )
+        assert not Invitation.objects.exists()
+
 
 class TestMembership:
     def test_change_role_journals_and_keeps_one_administrator(self):
@@ -114,6 +131,30 @@ class TestMembership:
             membership_remove(membership=admin, by=admin.user)
         membership_remove(membership=reader, by=admin.user)
         assert not Membership.objects.filter(pk=reader.pk).exists()
+
+    @pytest.mark.parametrize("state", [{"is_active": False}, {"deleted_at": timezone.now()}])
+    def test_an_inactive_administrator_does_not_count(self, state):
+        admin = MembershipFactory(role=Role.ADMINISTRATEUR)
+        inactive = MembershipFactory(convention=admin.convention, role=Role.ADMINISTRATEUR)
+        User.objects.filter(pk=inactive.user_id).update(**state)
+        with pytest.raises(ValidationError, match="au moins un administrateur dont le compte est actif"):
+            membership_remove(membership=admin, by=admin.user)
+        with pytest.raises(ValidationError, match="au moins un administrateur dont le compte est actif"):
+            membership_change_role(membership=admin, role=Role.LECTEUR, by=admin.user)
+        with pytest.raises(ValidationError, match="seul administrateur"):
+            user_delete(user=admin.user, by=admin.user)
+        admin.refresh_from_db()
+        assert admin.role == Role.ADMINISTRATEUR and admin.user.is_active
+        # The inactive one may go: an active administrator remains.
+        membership_remove(membership=inactive, by=admin.user)
+        assert not Membership.objects.filter(pk=inactive.pk).exists()
+
+    def test_a_membership_removed_meanwhile_gives_a_french_message(self):
+        admin = MembershipFactory(role=Role.ADMINISTRATEUR)
+        reader = MembershipFactory(convention=admin.convention)
+        Membership.objects.filter(pk=reader.pk).delete()
+        with pytest.raises(ValidationError, match="vient d'être retirée"):
+            membership_remove(membership=reader, by=admin.user)
 
     def test_commune_role_must_name_an_engaged_commune(self):
         admin = MembershipFactory(role=Role.ADMINISTRATEUR)

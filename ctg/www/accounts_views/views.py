@@ -19,9 +19,14 @@ from django.views.decorators.http import require_POST
 
 from ctg.accounts.enums import SecurityEventKind
 from ctg.accounts.journal import security_event_record
-from ctg.accounts.models import Invitation, Membership, User
+from ctg.accounts.models import Invitation, Membership
 from ctg.accounts.perms import can_manage_members, can_view_journal
-from ctg.accounts.selectors import convention_journal, convention_members, convention_pending_invitations
+from ctg.accounts.selectors import (
+    accounts_holding_address,
+    convention_journal,
+    convention_members,
+    convention_pending_invitations,
+)
 from ctg.accounts.services import (
     convention_set_public,
     invitation_accept,
@@ -106,14 +111,14 @@ def invitation_accept_view(request, token):
     if invitation is None:
         raise Http404("Invitation introuvable.")
     user = request.user
-    if user.is_authenticated and user.email.lower() != invitation.email.lower():
+    if user.is_authenticated and not accounts_holding_address(invitation.email).filter(pk=user.pk).exists():
         raise PermissionDenied("Cette invitation est destinée à une autre adresse électronique.")
     problem = None
     if invitation.accepted_at is not None:
         problem = "Cette invitation a déjà été utilisée."
     elif invitation.is_expired:
         problem = "Cette invitation a expiré : demandez-en une nouvelle à l'administrateur de la convention."
-    existing_account = not user.is_authenticated and User.objects.filter(email__iexact=invitation.email).exists()
+    existing_account = not user.is_authenticated and accounts_holding_address(invitation.email).exists()
     if problem is None and existing_account:
         problem = "Un compte existe déjà pour cette adresse : connectez-vous, puis rouvrez le lien de l'invitation."
     form = None
@@ -130,8 +135,10 @@ def invitation_accept_view(request, token):
                 password=data.get("password1", ""),
             )
         except ValidationError as exc:
-            if form is None:
-                problem = " ".join(exc.messages)
+            # A second click of the same link finds the invitation used by the first: say so, without the form.
+            invitation.refresh_from_db(fields=["accepted_at"])
+            if form is None or not invitation.is_usable:
+                problem, form = " ".join(exc.messages), None
             else:
                 form.add_error(None, exc)
         else:

@@ -175,6 +175,16 @@ class TestInvitationAccept:
         assert client.post(url).status_code == 302
         assert Membership.objects.filter(user=user, convention=invitation.convention).exists()
 
+    def test_an_address_used_as_an_identifier_gives_a_french_message(self, client):
+        UserFactory(username="ninon@exemple.invalid", email="ninon.perso@exemple.invalid")
+        invitation = InvitationFactory(email="ninon@exemple.invalid")
+        url = reverse("accounts_views:invitation_accept", kwargs={"token": invitation.token})
+        data = {"first_name": "Ninon", "last_name": "Martin", "password1": NEW_PASSWORD, "password2": NEW_PASSWORD}
+        response = client.post(url, data)
+        assert response.status_code == 200
+        assert "Un compte existe déjà pour cette adresse : connectez-vous" in response.content.decode()
+        assert User.objects.count() == 1 and not Membership.objects.exists()
+
 
 class TestMembers:
     def url(self, convention):
