@@ -16,6 +16,7 @@ from ctg.accounts.enums import Role, SecurityEventKind
 from ctg.accounts.journal import security_event_record
 from ctg.accounts.models import DepartementAccess, Invitation, Membership, SecurityEvent, User
 from ctg.accounts.selectors import accounts_holding_address
+from ctg.core.text import control_character_message
 
 
 def invitation_token_hash(token: str) -> str:
@@ -154,14 +155,26 @@ def invitation_accept(
     return user
 
 
+def _checked_names(first_name: str, last_name: str) -> tuple[str, str]:
+    """The names stripped; refused when empty or holding a control character (it would break every export)."""
+    names = {"first_name": (first_name or "").strip(), "last_name": (last_name or "").strip()}
+    labels = {"first_name": "Prénom", "last_name": "Nom"}
+    errors = {field: "Ce champ est obligatoire." for field, value in names.items() if not value}
+    for field, value in names.items():
+        message = control_character_message(value)
+        if message is not None:
+            errors[field] = f"{labels[field]} : {message}"
+    if errors:
+        raise ValidationError(errors)
+    return names["first_name"], names["last_name"]
+
+
 def _account_for_invitation(invitation: Invitation, *, first_name: str, last_name: str, password: str) -> User:
     """A new account named after the invited address; refused when an account already holds that address."""
     existing = "Un compte existe déjà pour cette adresse : connectez-vous pour accepter l'invitation."
     if accounts_holding_address(invitation.email).exists():
         raise ValidationError(existing)
-    first_name, last_name = first_name.strip(), last_name.strip()
-    if not first_name or not last_name:
-        raise ValidationError("Indiquez votre prénom et votre nom.")
+    first_name, last_name = _checked_names(first_name, last_name)
     user = User(username=invitation.email, email=invitation.email, first_name=first_name, last_name=last_name)
     validate_password(password, user)
     user.set_password(password)
@@ -242,9 +255,7 @@ def convention_set_public(*, convention, is_public: bool, by: User):
 def user_update_profile(*, user: User, first_name: str, last_name: str, by: User) -> User:
     if by.pk != user.pk:
         raise ValidationError("Chacun ne modifie que son propre profil.")
-    first_name, last_name = first_name.strip(), last_name.strip()
-    if not first_name or not last_name:
-        raise ValidationError("Le prénom et le nom sont obligatoires.")
+    first_name, last_name = _checked_names(first_name, last_name)
     user.first_name, user.last_name = first_name[:150], last_name[:150]
     user.save(update_fields=["first_name", "last_name"])
     return user

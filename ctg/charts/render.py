@@ -6,6 +6,8 @@ import json
 import vl_convert as vlc
 from django.core.cache import cache
 
+from ctg.core.text import printable
+
 CACHE_PREFIX = "chart:v1:"
 # d3-format locale so that figures print 1 234,5 rather than 1,234.5; no external data is ever fetched.
 FRENCH_NUMBER_LOCALE = {"decimal": ",", "thousands": "\u202f", "grouping": [3], "currency": ["", "\u00a0€"]}
@@ -17,11 +19,22 @@ def spec_key(spec: dict, fmt: str) -> str:
     return f"{CACHE_PREFIX}{fmt}:{digest}"
 
 
+def _printable(value):
+    """The spec with control characters removed from its texts: an SVG cannot hold one (a stored name may)."""
+    if isinstance(value, str):
+        return printable(value)
+    if isinstance(value, dict):
+        return {key: _printable(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_printable(item) for item in value]
+    return value
+
+
 def render_svg(spec: dict) -> str:
     key = spec_key(spec, "svg")
     svg = cache.get(key)
     if svg is None:
-        svg = vlc.vegalite_to_svg(spec, **OPTIONS)
+        svg = vlc.vegalite_to_svg(_printable(spec), **OPTIONS)
         cache.set(key, svg)
     return svg
 
@@ -30,6 +43,6 @@ def render_png(spec: dict, scale: float = 2.0) -> bytes:
     key = spec_key(spec, f"png{scale}")
     png = cache.get(key)
     if png is None:
-        png = vlc.vegalite_to_png(spec, scale=scale, **OPTIONS)
+        png = vlc.vegalite_to_png(_printable(spec), scale=scale, **OPTIONS)
         cache.set(key, png)
     return png

@@ -12,6 +12,7 @@ from django.template.loader import render_to_string
 from weasyprint import CSS, HTML
 from weasyprint.urls import URLFetcher
 
+from ctg.core.text import printable
 from ctg.reports.common import diagnostic_report
 
 TEMPLATE_DIR = Path(settings.BASE_DIR) / "ctg" / "templates" / "reports"
@@ -39,7 +40,9 @@ def _data_uri(png: bytes) -> str:
 def render_diagnostic_html(*, convention, report: dict | None = None) -> str:
     report = report or diagnostic_report(convention=convention)
     themes = [{**theme, "map_uri": _data_uri(theme["map"].png) if theme["map"] else ""} for theme in report["themes"]]
-    return render_to_string("reports/diagnostic.html", {**report, "themes": themes})
+    # Stored text may hold control characters; HTML needs none (tab and line breaks are kept), so the whole
+    # page goes through `printable` once rather than each of its variables.
+    return printable(render_to_string("reports/diagnostic.html", {**report, "themes": themes}))
 
 
 def build_diagnostic_pdf(*, convention, report: dict | None = None) -> bytes:

@@ -3,7 +3,7 @@
 Figures are the cells of the diagnostic pages (ctg.indicators.selectors.comparison, latest year of each
 indicator); the stored numerator and denominator of each value are read alongside in one query. Secret and
 missing values leave the value cell empty and say so in the status column, never 0. Every text cell goes
-through ctg.reports.cells.neutralise so that no cell can start a formula.
+through ctg.reports.cells.neutralise so that no cell can start a formula nor hold a control character.
 """
 
 import csv
@@ -14,6 +14,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from ctg.core.text import printable
 from ctg.indicators import catalogue
 from ctg.indicators.enums import ValueStatus
 from ctg.indicators.models import IndicatorValue
@@ -119,7 +120,7 @@ def build_indicator_xlsx(*, convention, rows: list[list] | None = None) -> bytes
     widths = {"B": 45, "C": 28, "G": 30, "K": 18, "L": 18, "M": 30, "P": 40, "Q": 60}
     for column, width in widths.items():
         sheet.column_dimensions[column].width = width
-    workbook.properties.title = f"Indicateurs du diagnostic : {convention.epci.name}"
+    workbook.properties.title = printable(f"Indicateurs du diagnostic : {convention.epci.name}")
     output = io.BytesIO()
     workbook.save(output)
     return output.getvalue()

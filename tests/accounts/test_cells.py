@@ -15,12 +15,15 @@ from ctg.reports.cells import neutralise
         ("Bolbec", "Bolbec"),
         ("", ""),
         ("a=b", "a=b"),
+        ("Bol\x01bec\x0b", "Bolbec"),
+        ("\x01=1", "'=1"),
+        ("Ligne 1\nLigne\t2", "Ligne 1\nLigne\t2"),
         (-12, -12),
         (3.5, 3.5),
         (None, None),
     ],
 )
-def test_formula_starts_are_neutralised_and_numbers_untouched(value, expected):
+def test_formula_starts_and_control_characters_are_neutralised_and_numbers_untouched(value, expected):
     assert neutralise(value) == expected
 
 

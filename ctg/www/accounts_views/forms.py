@@ -2,6 +2,7 @@ from django import forms
 from django.contrib.auth import password_validation
 
 from ctg.accounts.enums import Role
+from ctg.www.forms import ControlCharactersFormMixin
 
 
 class CommuneChoiceMixin:
@@ -16,22 +17,22 @@ class CommuneChoiceMixin:
         return self._communes.get(self.cleaned_data.get("commune") or "")
 
 
-class InvitationForm(CommuneChoiceMixin, forms.Form):
+class InvitationForm(CommuneChoiceMixin, ControlCharactersFormMixin, forms.Form):
     email = forms.EmailField(label="Adresse électronique", max_length=254)
     role = forms.ChoiceField(label="Rôle", choices=Role.choices, initial=Role.LECTEUR)
     commune = forms.ChoiceField(label="Commune (rôle « commune » seulement)", required=False)
 
 
-class RoleForm(CommuneChoiceMixin, forms.Form):
+class RoleForm(CommuneChoiceMixin, ControlCharactersFormMixin, forms.Form):
     role = forms.ChoiceField(label="Rôle", choices=Role.choices)
     commune = forms.ChoiceField(label="Commune", required=False)
 
 
-class PublicationForm(forms.Form):
+class PublicationForm(ControlCharactersFormMixin, forms.Form):
     is_public = forms.BooleanField(label="Publier la page publique de la convention", required=False)
 
 
-class InvitationAcceptForm(forms.Form):
+class InvitationAcceptForm(ControlCharactersFormMixin, forms.Form):
     first_name = forms.CharField(label="Prénom", max_length=150)
     last_name = forms.CharField(label="Nom", max_length=150)
     password1 = forms.CharField(
@@ -53,12 +54,12 @@ class InvitationAcceptForm(forms.Form):
         return cleaned
 
 
-class ProfileForm(forms.Form):
+class ProfileForm(ControlCharactersFormMixin, forms.Form):
     first_name = forms.CharField(label="Prénom", max_length=150)
     last_name = forms.CharField(label="Nom", max_length=150)
 
 
-class AccountDeleteForm(forms.Form):
+class AccountDeleteForm(ControlCharactersFormMixin, forms.Form):
     password = forms.CharField(
         label="Votre mot de passe",
         strip=False,
