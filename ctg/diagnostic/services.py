@@ -85,7 +85,7 @@ def enjeu_create(
 def enjeu_update(
     *,
     enjeu: Enjeu,
-    expected_version: int | None,
+    expected_version: int,
     theme: Theme,
     title: str,
     text: str,
@@ -93,13 +93,16 @@ def enjeu_update(
     indicator_codes: list[str] | None = None,
     by=None,
 ) -> Enjeu:
-    """Change an enjeu. A validated enjeu whose content changes goes back to « proposé »: the COPIL validated
-    another text and must validate the new one."""
-    locked = Enjeu.objects.select_for_update().select_related("convention").get(pk=enjeu.pk)
-    if expected_version is not None and locked.version != expected_version:
+    """Change an enjeu from the version the editor started from (`expected_version`): the row is locked and a
+    stale version is refused, so that two editors never silently overwrite each other. A validated enjeu whose
+    content changes goes back to « proposé »: the COPIL validated another text and must validate the new one."""
+    locked = Enjeu.objects.select_for_update(of=("self",)).select_related("convention").get(pk=enjeu.pk)
+    if locked.version != expected_version:
         raise ValidationError(
-            "Cet enjeu a été modifié par une autre personne pendant votre saisie : "
-            "rechargez la page pour repartir de sa dernière version."
+            f"Cet enjeu a été modifié par une autre personne pendant votre saisie (version {locked.version}, "
+            f"vous étiez parti·e de la version {expected_version}) ; vos modifications n'ont pas été enregistrées : "
+            "rechargez la page pour repartir de sa dernière version.",
+            code="stale",
         )
     _validate(convention=locked.convention, theme=theme, title=title, text=text, priority=priority)
     new_values = {
@@ -127,7 +130,7 @@ def enjeu_update(
 @transaction.atomic
 def enjeu_validate(*, enjeu: Enjeu, validated_on: datetime.date | None, by=None) -> Enjeu:
     """Record that the COPIL validated the enjeu on `validated_on` (a meeting date, not in the future)."""
-    locked = Enjeu.objects.select_for_update().select_related("convention").get(pk=enjeu.pk)
+    locked = Enjeu.objects.select_for_update(of=("self",)).select_related("convention").get(pk=enjeu.pk)
     if locked.status == EnjeuStatus.VALIDE:
         raise ValidationError(f"Cet enjeu est déjà validé par le COPIL depuis le {locked.validated_on:%d/%m/%Y}.")
     if validated_on is None:

@@ -1,5 +1,7 @@
-"""Exports of the plan: the XLSX workbook (re-importable, with lists of allowed values), a CSV of the actions
-and DOCX documents (one fiche or the whole plan). Every text cell is neutralised against formula injection."""
+"""Exports of the plan: the XLSX workbook (re-importable, with lists of allowed values and the version of each
+row's object, see imports.py), a CSV of the actions and DOCX documents (one fiche or the whole plan). Every text
+cell is neutralised against formula injection, and every stored text goes through `printable`: a control
+character stored before the input rule (or by the admin) must not break a download."""
 
 import csv
 import datetime
@@ -15,7 +17,7 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from ctg.conventions.models import Convention
-from ctg.organisations.models import Organisation
+from ctg.core.text import printable
 from ctg.plans import workbook as wb
 from ctg.plans.enums import ActionStatus, BaselineState, FundingNature, FundingScheme, Priority, Trajectory
 from ctg.plans.models import (
@@ -27,7 +29,7 @@ from ctg.plans.models import (
     Milestone,
     Objective,
 )
-from ctg.plans.selectors import decorate, indicators_with_trajectory, ledger_totals, plan_themes
+from ctg.plans.selectors import decorate, indicators_with_trajectory, ledger_totals, plan_organisations, plan_themes
 from ctg.reports.cells import neutralise
 
 MAX_VALIDATED_ROWS = 2000
@@ -70,6 +72,7 @@ def action_row(action: Action) -> dict:
         "status": wb.label_of(ActionStatus, action.status),
         "priority": wb.label_of(Priority, action.priority),
         "progress_manual": action.progress_manual,
+        "version": action.version,
     }
 
 
@@ -89,6 +92,7 @@ def funding_row(line: FundingLine) -> dict:
         "granted_on": line.granted_on,
         "paid_on": line.paid_on,
         "comment": line.comment,
+        "version": line.version,
     }
 
 
@@ -106,11 +110,18 @@ def indicator_rows(indicator: FollowUpIndicator) -> list[dict]:
             "baseline_value": indicator.baseline_value,
             "baseline_date": indicator.baseline_date,
             "source": indicator.source,
+            "version": indicator.version,
         }
     ]
     for target in indicator.targets.all():
         rows.append(
-            {"kind": wb.INDICATOR_KIND_TARGET, "code": indicator.code, "date": target.date, "value": target.value}
+            {
+                "kind": wb.INDICATOR_KIND_TARGET,
+                "code": indicator.code,
+                "date": target.date,
+                "value": target.value,
+                "version": target.version,
+            }
         )
     for measure in indicator.measures.all():
         rows.append(
@@ -121,18 +132,25 @@ def indicator_rows(indicator: FollowUpIndicator) -> list[dict]:
                 "value": measure.value,
                 "source": measure.source,
                 "comment": measure.comment,
+                "version": measure.version,
             }
         )
     return rows
 
 
+def _text(value):
+    """Stored text as written into any export: without control characters."""
+    return printable(value) if isinstance(value, str) else value
+
+
 def _cell(value):
     if isinstance(value, Decimal):
         return float(value)  # amounts have at most 3 decimals: exact enough, and a number for spreadsheets
-    return neutralise(value)
+    return neutralise(_text(value))
 
 
 def _write_sheet(sheet, columns, rows):
+    columns = [*columns, wb.VERSION_COLUMN]
     sheet.append([label for _, label in columns])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
@@ -197,7 +215,7 @@ def build_xlsx(convention: Convention) -> bytes:
         "Types de ligne": wb.INDICATOR_KINDS,
         "Lignes de base": [label for _, label in BaselineState.choices],
         "Oui / non": [wb.YES, wb.NO],
-        "Organisations": list(Organisation.objects.order_by("name").values_list("name", flat=True)),
+        "Organisations": list(plan_organisations(convention).values_list("name", flat=True)),
         "Codes actions": [a.code for a in actions],
         "Thématiques": [t.label for t in plan_themes(convention)],
         "Codes objectifs": list(
@@ -209,7 +227,7 @@ def build_xlsx(convention: Convention) -> bytes:
         letter = get_column_letter(index)
         sheet_lists.cell(row=1, column=index, value=title).font = Font(bold=True)
         for row, value in enumerate(values, start=2):
-            sheet_lists.cell(row=row, column=index, value=neutralise(value))
+            sheet_lists.cell(row=row, column=index, value=_cell(value))
         sheet_lists.column_dimensions[letter].width = 30
         last = max(len(values) + 1, 2)
         ranges[title] = f"{quote_sheetname(wb.LISTS_SHEET)}!${letter}$2:${letter}${last}"
@@ -275,7 +293,7 @@ def _csv_value(value):
         return value.strftime("%d/%m/%Y")
     if isinstance(value, Decimal):
         return format(value.quantize(Decimal("0.01")), "f").replace(".", ",")
-    return neutralise(value)
+    return neutralise(_text(value))
 
 
 def _euros(value) -> str:
@@ -288,9 +306,31 @@ def _date(value) -> str:
     return value.strftime("%d/%m/%Y") if value else "—"
 
 
+def _heading(document, text: str, level: int):
+    document.add_heading(printable(text), level=level)
+
+
+def _paragraph(document, text: str):
+    document.add_paragraph(printable(text))
+
+
+def _table(document, headers=None, cols=None):
+    """A bordered table, with its header row when given."""
+    table = document.add_table(rows=0, cols=len(headers) if headers else cols)
+    table.style = "Table Grid"
+    if headers:
+        _row(table, headers)
+    return table
+
+
+def _row(table, values):
+    for cell, text in zip(table.add_row().cells, values, strict=True):
+        cell.text = printable(text)
+
+
 def _docx_fiche(document, action: Action, today: datetime.date):
     decorate(action, today)
-    document.add_heading(f"{action.code} – {action.title}", level=1)
+    _heading(document, f"{action.code} – {action.title}", 1)
     status = ActionStatus(action.status).label + (" (en retard)" if action.late else "")
     progress = f"{action.progress} % ({action.progress_source})" if action.progress is not None else "non renseigné"
     facts = [
@@ -313,59 +353,40 @@ def _docx_fiche(document, action: Action, today: datetime.date):
         ("Dates prévues", f"{_date(action.planned_start)} → {_date(action.planned_end)}"),
         ("Dates effectives", f"{_date(action.actual_start)} → {_date(action.actual_end)}"),
     ]
-    table = document.add_table(rows=0, cols=2)
-    table.style = "Table Grid"
-    for label, value in facts:
-        cells = table.add_row().cells
-        cells[0].text = label
-        cells[1].text = value
+    table = _table(document, cols=2)
+    for fact in facts:
+        _row(table, fact)
     for title, text in (("Description", action.description), ("Résultats attendus", action.expected_results)):
         if text:
-            document.add_heading(title, level=2)
-            document.add_paragraph(text)
+            _heading(document, title, 2)
+            _paragraph(document, text)
     milestones = list(action.milestones.all())
     if milestones:
-        document.add_heading("Jalons", level=2)
-        table = document.add_table(rows=1, cols=4)
-        table.style = "Table Grid"
-        for cell, text in zip(table.rows[0].cells, ["Jalon", "Échéance", "Réalisé le", "Poids"], strict=True):
-            cell.text = text
+        _heading(document, "Jalons", 2)
+        table = _table(document, ["Jalon", "Échéance", "Réalisé le", "Poids"])
         for m in milestones:
-            cells = table.add_row().cells
-            cells[0].text, cells[1].text, cells[2].text, cells[3].text = (
-                m.title,
-                _date(m.due_date),
-                _date(m.done_date),
-                str(m.weight),
-            )
+            _row(table, [m.title, _date(m.due_date), _date(m.done_date), str(m.weight)])
     lines = list(action.funding_lines.all())
     if lines:
-        document.add_heading("Plan de financement", level=2)
-        headers = ["Financeur", "Année", "Nature", "Dispositif", "Prévu", "Accordé", "Versé"]
-        table = document.add_table(rows=1, cols=len(headers))
-        table.style = "Table Grid"
-        for cell, text in zip(table.rows[0].cells, headers, strict=True):
-            cell.text = text
+        _heading(document, "Plan de financement", 2)
+        table = _table(document, ["Financeur", "Année", "Nature", "Dispositif", "Prévu", "Accordé", "Versé"])
         for line in lines:
-            values = [
-                line.funder.name,
-                str(line.year),
-                FundingNature(line.nature).label,
-                FundingScheme(line.scheme).label,
-                _euros(line.amount_planned),
-                _euros(line.amount_granted),
-                _euros(line.amount_paid),
-            ]
-            for cell, text in zip(table.add_row().cells, values, strict=True):
-                cell.text = text
+            _row(
+                table,
+                [
+                    line.funder.name,
+                    str(line.year),
+                    FundingNature(line.nature).label,
+                    FundingScheme(line.scheme).label,
+                    _euros(line.amount_planned),
+                    _euros(line.amount_granted),
+                    _euros(line.amount_paid),
+                ],
+            )
     indicators = getattr(action, "trajectory_indicators", None)
     if indicators:
-        document.add_heading("Indicateurs de suivi", level=2)
-        headers = ["Indicateur", "Ligne de base", "Dernière valeur", "Trajectoire", "Source"]
-        table = document.add_table(rows=1, cols=len(headers))
-        table.style = "Table Grid"
-        for cell, text in zip(table.rows[0].cells, headers, strict=True):
-            cell.text = text
+        _heading(document, "Indicateurs de suivi", 2)
+        table = _table(document, ["Indicateur", "Ligne de base", "Dernière valeur", "Trajectoire", "Source"])
         for indicator in indicators:
             if indicator.baseline_state == BaselineState.A_RENSEIGNER:
                 baseline = "à renseigner"
@@ -376,14 +397,12 @@ def _docx_fiche(document, action: Action, today: datetime.date):
                 if indicator.latest
                 else "aucune mesure"
             )
-            values = [indicator.label, baseline, latest, Trajectory(indicator.trajectory).label, indicator.source]
-            for cell, text in zip(table.add_row().cells, values, strict=True):
-                cell.text = text
+            _row(table, [indicator.label, baseline, latest, Trajectory(indicator.trajectory).label, indicator.source])
     notes = list(action.notes.all())
     if notes:
-        document.add_heading("Notes de suivi", level=2)
+        _heading(document, "Notes de suivi", 2)
         for note in notes:
-            document.add_paragraph(f"{_date(note.date)} – {note.text}")
+            _paragraph(document, f"{_date(note.date)} – {note.text}")
 
 
 def _number(value) -> str:
@@ -417,24 +436,20 @@ def build_docx(convention: Convention, today: datetime.date, action: Action | No
     document = Document()
     document.styles["Normal"].font.size = Pt(10)
     if action is None:
-        document.add_heading(f"Plan d'actions – {convention.title}", level=0)
-        document.add_paragraph(f"État au {today:%d/%m/%Y} : {len(actions)} fiches actions.")
+        _heading(document, f"Plan d'actions – {convention.title}", 0)
+        _paragraph(document, f"État au {today:%d/%m/%Y} : {len(actions)} fiches actions.")
         totals = ledger_totals(convention=convention)["overall"]
-        document.add_paragraph(
+        _paragraph(
+            document,
             f"Cofinancements ({totals['lines']} lignes) : prévus {_euros(totals['amount_planned'])}, "
-            f"accordés {_euros(totals['amount_granted'])}, versés {_euros(totals['amount_paid'])}."
+            f"accordés {_euros(totals['amount_granted'])}, versés {_euros(totals['amount_paid'])}.",
         )
-        table = document.add_table(rows=1, cols=4)
-        table.style = "Table Grid"
-        for cell, text in zip(table.rows[0].cells, ["Code", "Intitulé", "Statut", "Pilote"], strict=True):
-            cell.text = text
+        table = _table(document, ["Code", "Intitulé", "Statut", "Pilote"])
         for item in actions:
-            values = [item.code, item.title, ActionStatus(item.status).label, item.pilot_label or "—"]
-            for cell, text in zip(table.add_row().cells, values, strict=True):
-                cell.text = text
+            _row(table, [item.code, item.title, ActionStatus(item.status).label, item.pilot_label or "—"])
         document.add_page_break()
     else:
-        document.add_paragraph(f"{convention.title} – fiche action au {today:%d/%m/%Y}")
+        _paragraph(document, f"{convention.title} – fiche action au {today:%d/%m/%Y}")
     for item in actions:
         _docx_fiche(document, item, today)
     buffer = io.BytesIO()

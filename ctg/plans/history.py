@@ -255,7 +255,8 @@ def activity(*, convention_id=None, action_id=None, limit: int = 100) -> list[En
     return _entries(selected[:limit])
 
 
-def changes_since(action: Action, version: int) -> list[Entry]:
-    """What was saved on the fiche after the given version (for the concurrent edit message)."""
-    records = _records(Action, models.Q(id=action.pk), limit=50, extra=models.Q(version__gt=version))
-    return list(reversed(_entries([(Action, r) for r in records])))
+def changes_since(obj: models.Model, version: int) -> list[Entry]:
+    """What was saved on an object of the plan after the given version (for the concurrent edit message)."""
+    model = type(obj)
+    records = _records(model, models.Q(id=obj.pk), limit=50, extra=models.Q(version__gt=version))
+    return list(reversed(_entries([(model, r) for r in records])))

@@ -1,16 +1,37 @@
-"""Import of the plan workbook (the XLSX export, edited by partners), matching actions and indicators by code.
+"""Import of the plan workbook (the XLSX export, edited by partners), matching rows with the plan's objects.
+
+Reading is bounded before any cell is parsed (see ctg.plans.workbook_guard): at most 5,000 rows and 60 columns
+per sheet, 20 Mo uncompressed, no DTD; then each sheet's declared dimension is checked against the same limits
+and the rows are counted as they are read. Numbers are read strictly: amounts and values are plain decimals
+(a comma or a point, no exponent, bounded by their database column), `Infinity`, `NaN` or `1e30` are refused;
+years and integers are whole numbers (`2e3` is not a year; a cell holding 2024.0 is). Text cells holding a
+control character are refused.
 
 The whole file is read and checked first; any wrong cell rejects the file whole, with the sheet, line, column
 and reason in French, and nothing is written. Unchanged lines are left alone (no write, no history). Lines of
 the database that the file does not mention are kept: the import adds and updates, it never deletes.
-Funding lines are matched on action, funder, year, nature, scheme and its precision.
+
+Rows are matched with the plan's objects by their key: an action or an indicator by its code, a funding line by
+action, funder, year, nature, scheme and its precision, a target or a measure by indicator and date. The
+organisations are those of the convention (signatories and organisations its plan already cites).
+
+No lost update: the export writes, at the end of each row, the version of its object ("Version (ne pas
+modifier)"). On import:
+- a row without version is a new row: it creates its object; if an object with that key already exists, the
+  row must be identical to it (then nothing happens), otherwise it is a conflict;
+- a row with a version comes from an export: its object must still exist under that key, and if the row would
+  change it, its version must be the stored one; otherwise someone changed the object in the application since
+  the export, and the row is a conflict.
+A row identical to its object changes nothing, whatever its version. One conflict refuses the whole file, with
+the list of conflicting rows; the user exports again and carries their changes over.
 """
 
 import dataclasses
 import datetime
 import io
-import zipfile
-from decimal import Decimal, InvalidOperation
+import math
+import re
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -18,15 +39,42 @@ from openpyxl import load_workbook
 
 from ctg.accounts.models import User
 from ctg.conventions.models import Convention
-from ctg.organisations.models import Organisation
+from ctg.core.text import control_character_message
 from ctg.plans import services
 from ctg.plans import workbook as wb
+from ctg.plans import workbook_guard as guard
 from ctg.plans.enums import ActionStatus, BaselineState, FundingNature, FundingScheme, Priority
-from ctg.plans.models import Action, FollowUpIndicator, FundingLine, IndicatorMeasure, IndicatorTarget, Objective
-from ctg.plans.selectors import plan_themes
+from ctg.plans.models import (
+    Action,
+    FollowUpIndicator,
+    FundingLine,
+    IndicatorMeasure,
+    IndicatorTarget,
+    Objective,
+)
+from ctg.plans.selectors import plan_organisations, plan_themes
 from ctg.territories.models import Commune
 
-AMOUNT_QUANTUM = {"baseline_value": Decimal("0.001"), "value": Decimal("0.001")}
+MAX_TEXT_CHARS = 32_767  # what one spreadsheet cell holds at most
+MAX_NUMBER_CHARS = 30
+MAX_VERSION = 2_147_483_647
+NUMBER_TEXT = re.compile(r"[+-]?\d+(?:[.,]\d+)?")
+INTEGER_TEXT = re.compile(r"[+-]?\d{1,9}")
+DATE_TEXT_MAX_CHARS = 10
+# Decimal columns of the workbook and the database field whose digits bound them.
+DECIMAL_FIELDS = {
+    **{name: FundingLine._meta.get_field(name) for name in wb.AMOUNT_COLUMNS if name.startswith("amount_")},
+    "baseline_value": FollowUpIndicator._meta.get_field("baseline_value"),
+    "value": IndicatorMeasure._meta.get_field("value"),
+}
+DATA_SHEETS = [
+    (wb.ACTIONS_SHEET, wb.ACTION_COLUMNS),
+    (wb.FUNDING_SHEET, wb.FUNDING_COLUMNS),
+    (wb.INDICATORS_SHEET, wb.INDICATOR_COLUMNS),
+]
+VERSION_KEY, VERSION_LABEL = wb.VERSION_COLUMN
+CREATE, UPDATE, UNCHANGED, CONFLICT = "create", "update", "unchanged", "conflict"
+REDO = "exportez à nouveau le classeur puis reportez-y vos changements."
 
 
 @dataclasses.dataclass
@@ -37,9 +85,13 @@ class ImportProblem:
     reason: str
 
     def __str__(self):
-        where = f"feuille « {self.sheet} », ligne {self.line}" + (
-            f", colonne « {self.column} »" if self.column else ""
-        )
+        if not self.sheet:
+            return f"classeur : {self.reason}"
+        where = f"feuille « {self.sheet} »"
+        if self.line:
+            where += f", ligne {self.line}"
+        if self.column:
+            where += f", colonne « {self.column} »"
         return f"{where} : {self.reason}"
 
 
@@ -67,27 +119,48 @@ class _Rejected(Exception):
     pass
 
 
+def _plain(value) -> str:
+    """The text of a cell, without any check (for headers and look-ahead passes)."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value).strip()
+    # The export neutralises cells that would start a formula with a leading apostrophe.
+    if text.startswith("'") and text[1:2] in ("=", "+", "-", "@"):
+        text = text[1:]
+    return text
+
+
+def _shown(value) -> str:
+    """A cell's value as quoted in a message, cut when long."""
+    if isinstance(value, int) and abs(value) >= 10**40:
+        return "nombre de plus de 40 chiffres"
+    text = str(value)
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
 class _Reader:
     """Typed reading of one sheet's rows; every problem becomes an error naming the line and the column."""
 
     def __init__(self, report: ImportReport, sheet: str, columns):
         self.report = report
         self.sheet = sheet
-        self.labels = dict(columns)
+        self.labels = dict([*columns, wb.VERSION_COLUMN])
 
     def error(self, line, key, reason):
         self.report.errors.append(ImportProblem(self.sheet, line, self.labels.get(key, key), reason))
 
-    def text(self, row, key) -> str:
-        value = row.get(key)
-        if value is None:
-            return ""
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)
-        text = str(value).strip()
-        # The export neutralises cells that would start a formula with a leading apostrophe.
-        if text.startswith("'") and text[1:2] in ("=", "+", "-", "@"):
-            text = text[1:]
+    def text(self, row, key, line) -> str:
+        text = _plain(row.get(key))
+        if len(text) > MAX_TEXT_CHARS:
+            self.error(
+                line, key, f"texte de {len(text)} caractères ; une cellule en contient au plus {MAX_TEXT_CHARS}."
+            )
+        else:
+            reason = control_character_message(text)
+            if reason:
+                self.error(line, key, reason)
         return text
 
     def date(self, row, key, line) -> datetime.date | None:
@@ -98,54 +171,79 @@ class _Reader:
             return value.date()
         if isinstance(value, datetime.date):
             return value
-        text = str(value).strip()
-        for fmt in ("%d/%m/%Y", "%Y-%m-%d"):
-            try:
-                return datetime.datetime.strptime(text, fmt).date()
-            except ValueError:
-                continue
-        self.error(line, key, f"« {text} » n'est pas une date (attendu JJ/MM/AAAA).")
+        text = _plain(value)
+        if isinstance(value, str) and len(text) <= DATE_TEXT_MAX_CHARS:
+            for fmt in ("%d/%m/%Y", "%Y-%m-%d"):
+                try:
+                    return datetime.datetime.strptime(text, fmt).date()
+                except ValueError:
+                    continue
+        self.error(line, key, f"« {_shown(text)} » n'est pas une date (attendu JJ/MM/AAAA).")
         return None
 
     def amount(self, row, key, line) -> Decimal | None:
+        """A decimal within its database column (digits and places), read without ever building a huge number."""
         value = row.get(key)
         if value is None or value == "":
             return None
-        if isinstance(value, bool):
-            self.error(line, key, "un montant est attendu.")
+        field = DECIMAL_FIELDS[key]
+        limit = Decimal(10) ** (field.max_digits - field.decimal_places)
+        number = None
+        if isinstance(value, int) and not isinstance(value, bool):
+            number = Decimal(value) if abs(value) < limit else None
+            too_large = number is None
+        elif isinstance(value, float):
+            too_large = math.isfinite(value) and abs(value) >= limit
+            if math.isfinite(value) and not too_large:
+                number = Decimal(repr(value))
+        elif isinstance(value, str):
+            text = value.strip().replace("\u202f", "").replace("\xa0", "").replace(" ", "")
+            if len(text) <= MAX_NUMBER_CHARS and NUMBER_TEXT.fullmatch(text):
+                number = Decimal(text.replace(",", "."))
+            too_large = number is not None and abs(number) >= limit
+            if too_large:
+                number = None
+        else:
+            too_large = False
+        if too_large:
+            self.error(
+                line, key, f"« {_shown(value)} » est trop grand (moins de {limit:,} attendu).".replace(",", "\u202f")
+            )
             return None
-        try:
-            if isinstance(value, int | float):
-                number = Decimal(str(value))
-            else:
-                number = Decimal(str(value).strip().replace("\u202f", "").replace(" ", "").replace(",", "."))
-        except InvalidOperation:
-            self.error(line, key, f"« {value} » n'est pas un nombre.")
+        if number is None:
+            self.error(
+                line,
+                key,
+                f"« {_shown(value)} » n'est pas un nombre (chiffres, virgule ou point décimal, sans exposant).",
+            )
             return None
-        if not number.is_finite():
-            self.error(line, key, f"« {value} » n'est pas un nombre.")
-            return None
-        return number.quantize(AMOUNT_QUANTUM.get(key, Decimal("0.01")))
+        return number.quantize(Decimal(1).scaleb(-field.decimal_places))
 
-    def integer(self, row, key, line, *, minimum=None, maximum=None) -> int | None:
+    def integer(self, row, key, line, *, minimum, maximum) -> int | None:
+        """A whole number between the bounds: an integer cell, a float cell without decimals, or plain digits."""
         value = row.get(key)
         if value is None or value == "":
             return None
-        try:
-            number = Decimal(str(value).strip().replace(",", "."))
-        except InvalidOperation:
-            number = None
-        if number is None or number != number.to_integral_value():
-            self.error(line, key, f"« {value} » n'est pas un nombre entier.")
+        number = None
+        if isinstance(value, int) and not isinstance(value, bool):
+            number = value
+        elif isinstance(value, float) and math.isfinite(value) and value.is_integer():
+            number = int(value)
+        elif isinstance(value, str) and INTEGER_TEXT.fullmatch(value.strip()):
+            number = int(value.strip())
+        if number is None:
+            self.error(line, key, f"« {_shown(value)} » n'est pas un nombre entier.")
             return None
-        number = int(number)
-        if (minimum is not None and number < minimum) or (maximum is not None and number > maximum):
-            self.error(line, key, f"{number} est hors des bornes ({minimum} à {maximum}).")
+        if not minimum <= number <= maximum:
+            self.error(line, key, f"« {_shown(value)} » est hors des bornes ({minimum} à {maximum}).")
             return None
         return number
 
+    def version(self, row, line) -> int | None:
+        return self.integer(row, VERSION_KEY, line, minimum=1, maximum=MAX_VERSION)
+
     def choice(self, row, key, line, choices, *, required=True):
-        text = self.text(row, key)
+        text = self.text(row, key, line)
         if not text:
             if required:
                 self.error(line, key, "valeur obligatoire.")
@@ -153,30 +251,104 @@ class _Reader:
         value = wb.value_of(choices, text)
         if value is None:
             allowed = ", ".join(label for _, label in choices.choices)
-            self.error(line, key, f"« {text} » n'est pas une valeur prévue ({allowed}).")
+            self.error(line, key, f"« {_shown(text)} » n'est pas une valeur prévue ({allowed}).")
         return value
 
-    def names(self, row, key) -> list[str]:
-        return [part.strip() for part in self.text(row, key).split(";") if part.strip()]
+    def names(self, row, key, line) -> list[str]:
+        return [part.strip() for part in self.text(row, key, line).split(";") if part.strip()]
 
 
-def _rows(sheet, columns, report: ImportReport):
-    """(line number, {key: value}) for each non-empty row; the header must match the template."""
-    rows = sheet.iter_rows(values_only=True)
-    header = next(rows, None)
-    expected = [label for _, label in columns]
-    if header is None or [str(h).strip() if h is not None else "" for h in header[: len(expected)]] != expected:
-        report.errors.append(
-            ImportProblem(sheet.title, 1, "", "les en-têtes ne sont pas ceux du modèle exporté par Pilote CTG.")
-        )
+def _declared_size_problem(sheet) -> str | None:
+    """The sheet's declared dimension (its <dimension> element) against the limits, before any cell is read."""
+    rows, columns = sheet.max_row or 0, sheet.max_column or 0
+    if rows <= guard.MAX_ROWS and columns <= guard.MAX_COLUMNS:
+        return None
+    return (
+        f"la feuille déclare une zone de {rows} lignes sur {columns} colonnes ; un classeur du plan en a au plus "
+        f"{guard.MAX_ROWS} lignes et {guard.MAX_COLUMNS} colonnes par feuille : supprimez les lignes et colonnes "
+        "au-delà (même vides) puis enregistrez à nouveau."
+    )
+
+
+def _rows(sheet, columns, report: ImportReport) -> list[tuple[int, dict]]:
+    """(line number, {key: value}) for each non-empty row; the header must match the template. A version column
+    after the template's columns is read too. Rows are counted as they come: the declared dimension may lie."""
+    problem = _declared_size_problem(sheet)
+    if problem:
+        report.errors.append(ImportProblem(sheet.title, 0, "", problem))
         return []
-    keys = [key for key, _ in columns]
-    result = []
-    for line, values in enumerate(rows, start=2):
-        if values is None or all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
-            continue
-        result.append((line, dict(zip(keys, values, strict=False))))
-    return result
+    # A dimension declaring fewer rows than the sheet holds would make openpyxl drop the rows beyond it.
+    sheet.reset_dimensions()
+    rows = sheet.iter_rows(values_only=True, max_col=guard.MAX_COLUMNS + 1)
+    try:
+        expected = [label for _, label in columns]
+        header = [_plain(value) for value in next(rows, ())]
+        if header[: len(expected)] != expected:
+            report.errors.append(
+                ImportProblem(sheet.title, 1, "", "les en-têtes ne sont pas ceux du modèle exporté par Pilote CTG.")
+            )
+            return []
+        if header[len(expected) : len(expected) + 1] == [VERSION_LABEL]:
+            columns = [*columns, wb.VERSION_COLUMN]
+        keys = [key for key, _ in columns]
+        result = []
+        for line, values in enumerate(rows, start=2):
+            if line > guard.MAX_ROWS:
+                report.errors.append(
+                    ImportProblem(
+                        sheet.title,
+                        line,
+                        "",
+                        f"la feuille compte plus de {guard.MAX_ROWS} lignes ; supprimez les lignes au-delà.",
+                    )
+                )
+                return []
+            if any(value is not None for value in values[guard.MAX_COLUMNS :]):
+                report.errors.append(
+                    ImportProblem(
+                        sheet.title,
+                        line,
+                        "",
+                        f"une cellule est au-delà de la colonne {guard.MAX_COLUMNS} ; supprimez les colonnes au-delà.",
+                    )
+                )
+                return []
+            if all(value is None or (isinstance(value, str) and not value.strip()) for value in values):
+                continue
+            result.append((line, dict(zip(keys, values, strict=False))))
+        return result
+    finally:
+        rows.close()
+
+
+def _read(content: bytes, report: ImportReport) -> dict | None:
+    """The rows of the three data sheets, or None with the reasons in the report."""
+    reason = guard.check_package(content)
+    if reason:
+        report.errors.append(ImportProblem("", 0, "", reason))
+        return None
+    try:
+        book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except Exception:  # openpyxl may raise anything on a crafted file: it is an unreadable workbook, not a bug
+        report.errors.append(ImportProblem("", 0, "", guard.NOT_A_WORKBOOK))
+        return None
+    try:
+        missing = [name for name, _ in DATA_SHEETS if name not in book.sheetnames]
+        for name in missing:
+            report.errors.append(ImportProblem(name, 0, "", "feuille absente du classeur."))
+        if missing:
+            return None
+        sheets = {}
+        for name, columns in DATA_SHEETS:
+            try:
+                sheets[name] = _rows(book[name], columns, report)
+            except Exception:  # same reason: a damaged sheet (bad cell, bad XML) is reported, never a server error
+                report.errors.append(
+                    ImportProblem(name, 0, "", "cette feuille est endommagée et ne peut pas être lue.")
+                )
+        return sheets
+    finally:
+        book.close()
 
 
 def _lookups(convention: Convention) -> dict:
@@ -185,94 +357,103 @@ def _lookups(convention: Convention) -> dict:
         "objectives": {o.code: o for o in Objective.objects.filter(convention=convention)},
         "themes": {t.label.lower(): t for t in plan_themes(convention)},
         "communes": {c.code: c for c in Commune.objects.filter(epci_id=convention.epci_id)},
-        "organisations": {o.name.lower(): o for o in Organisation.objects.all()},
+        "organisations": {o.name.lower(): o for o in plan_organisations(convention)},
         "users": {u.username: u for u in User.objects.filter(memberships__convention=convention)},
         "indicators": {i.code: i for i in FollowUpIndicator.objects.filter(convention=convention)},
     }
 
 
-def _parse_actions(rows, report, lookups) -> list[tuple[int, dict]]:
+UNKNOWN_ORGANISATION = (
+    "organisation inconnue de cette convention : « {} » (sont reconnues les organisations signataires et celles "
+    "déjà citées dans le plan ; ajoutez-la d'abord depuis une fiche action)."
+)
+
+
+def _parse_actions(rows, report, lookups) -> list[tuple[int, dict, int | None]]:
     reader = _Reader(report, wb.ACTIONS_SHEET, wb.ACTION_COLUMNS)
     seen = set()
-    codes_in_file = {reader.text(row, "code").upper() for _, row in rows}
+    codes_in_file = {_plain(row.get("code")).upper() for _, row in rows}
     parsed = []
     for line, row in rows:
         errors_before = len(report.errors)
-        code = reader.text(row, "code").upper()
+        code = reader.text(row, "code", line).upper()
         if not code:
             reader.error(line, "code", "le code de l'action est obligatoire.")
         elif code in seen:
             reader.error(line, "code", f"le code {code} apparaît deux fois.")
         seen.add(code)
-        title = reader.text(row, "title")
+        title = reader.text(row, "title", line)
         if not title:
             reader.error(line, "title", "l'intitulé est obligatoire.")
         fields = {"code": code, "title": title}
         for key in ("description", "expected_results", "target_public", "pilot_name", "elected_referent"):
-            fields[key] = reader.text(row, key)
+            fields[key] = reader.text(row, key, line)
         for key in ("planned_start", "planned_end", "actual_start", "actual_end"):
             fields[key] = reader.date(row, key, line)
         fields["status"] = reader.choice(row, "status", line, ActionStatus)
         fields["priority"] = reader.choice(row, "priority", line, Priority)
         fields["progress_manual"] = reader.integer(row, "progress_manual", line, minimum=0, maximum=100)
-        flag = reader.text(row, "all_communes").lower()
+        flag = reader.text(row, "all_communes", line).lower()
         if flag not in ("", wb.YES, wb.NO):
-            reader.error(line, "all_communes", f"« {flag} » : répondez « oui » ou « non ».")
+            reader.error(line, "all_communes", f"« {_shown(flag)} » : répondez « oui » ou « non ».")
         fields["all_communes"] = flag == wb.YES
-        parent = reader.text(row, "parent").upper()
+        parent = reader.text(row, "parent", line).upper()
         if parent and parent not in lookups["actions"] and parent not in codes_in_file:
-            reader.error(line, "parent", f"aucune action ne porte le code {parent}.")
+            reader.error(line, "parent", f"aucune action ne porte le code {_shown(parent)}.")
         fields["parent"] = parent
-        lead = reader.text(row, "lead_organisation")
+        lead = reader.text(row, "lead_organisation", line)
         fields["lead_organisation"] = lookups["organisations"].get(lead.lower()) if lead else None
         if lead and fields["lead_organisation"] is None:
-            reader.error(line, "lead_organisation", f"organisation inconnue : « {lead} ».")
-        username = reader.text(row, "pilot_user")
+            reader.error(line, "lead_organisation", UNKNOWN_ORGANISATION.format(_shown(lead)))
+        username = reader.text(row, "pilot_user", line)
         fields["pilot_user"] = lookups["users"].get(username) if username else None
         if username and fields["pilot_user"] is None:
-            reader.error(line, "pilot_user", f"aucun membre de la convention n'a l'identifiant « {username} ».")
+            reader.error(
+                line, "pilot_user", f"aucun membre de la convention n'a l'identifiant « {_shown(username)} »."
+            )
         for key, lookup, transform, what in (
-            ("themes", "themes", str.lower, "thématique"),
-            ("objectives", "objectives", str.upper, "objectif"),
-            ("communes", "communes", str, "commune du territoire"),
-            ("partners", "organisations", str.lower, "organisation"),
+            ("themes", "themes", str.lower, "thématique inconnue : « {} »."),
+            ("objectives", "objectives", str.upper, "objectif inconnu : « {} »."),
+            ("communes", "communes", str, "commune inconnue sur le territoire : « {} »."),
+            ("partners", "organisations", str.lower, UNKNOWN_ORGANISATION),
         ):
             values = []
-            for name in reader.names(row, key):
+            for name in reader.names(row, key, line):
                 found = lookups[lookup].get(transform(name))
                 if found is None:
-                    reader.error(line, key, f"{what} inconnue : « {name} ».")
+                    reader.error(line, key, what.format(_shown(name)))
                 else:
                     values.append(found)
             fields[key] = values
+        version = reader.version(row, line)
         if len(report.errors) == errors_before:
-            parsed.append((line, fields))
+            parsed.append((line, fields, version))
     return parsed
 
 
-def _parse_funding(rows, report, lookups, action_codes) -> list[tuple[int, dict]]:
+def _parse_funding(rows, report, lookups, action_codes) -> list[tuple[int, dict, int | None]]:
     reader = _Reader(report, wb.FUNDING_SHEET, wb.FUNDING_COLUMNS)
     parsed = []
     keys = set()
     for line, row in rows:
         errors_before = len(report.errors)
-        code = reader.text(row, "action").upper()
+        code = reader.text(row, "action", line).upper()
         if code not in action_codes:
             reader.error(
-                line, "action", f"aucune action ne porte le code « {code} »." if code else "code obligatoire."
+                line, "action", f"aucune action ne porte le code « {_shown(code)} »." if code else "code obligatoire."
             )
-        funder_name = reader.text(row, "funder")
+        funder_name = reader.text(row, "funder", line)
         funder = lookups["organisations"].get(funder_name.lower())
         if funder is None:
-            reader.error(line, "funder", f"organisation inconnue : « {funder_name} ».")
+            reader.error(line, "funder", UNKNOWN_ORGANISATION.format(_shown(funder_name)))
         fields = {
             "action": code,
             "funder": funder,
             "year": reader.integer(row, "year", line, minimum=2000, maximum=2100),
             "nature": reader.choice(row, "nature", line, FundingNature),
             "scheme": reader.choice(row, "scheme", line, FundingScheme),
-            "scheme_detail": reader.text(row, "scheme_detail"),
-            "comment": reader.text(row, "comment"),
+            "scheme_detail": reader.text(row, "scheme_detail", line),
+            "comment": reader.text(row, "comment", line),
         }
         if fields["year"] is None and row.get("year") in (None, ""):
             reader.error(line, "year", "l'année est obligatoire.")
@@ -286,14 +467,7 @@ def _parse_funding(rows, report, lookups, action_codes) -> list[tuple[int, dict]
             reader.error(line, "amount_paid", "le montant versé ne peut dépasser le montant accordé.")
         for key in ("requested_on", "granted_on", "paid_on"):
             fields[key] = reader.date(row, key, line)
-        key = (
-            code,
-            funder.pk if funder else None,
-            fields["year"],
-            fields["nature"],
-            fields["scheme"],
-            fields["scheme_detail"],
-        )
+        key = _funding_key(code, funder.pk if funder else None, fields)
         if key in keys:
             reader.error(
                 line,
@@ -301,9 +475,14 @@ def _parse_funding(rows, report, lookups, action_codes) -> list[tuple[int, dict]
                 "cette ligne de financement apparaît deux fois (même action, financeur, année, nature et dispositif).",
             )
         keys.add(key)
+        version = reader.version(row, line)
         if len(report.errors) == errors_before:
-            parsed.append((line, fields))
+            parsed.append((line, fields, version))
     return parsed
+
+
+def _funding_key(action, funder_id, fields) -> tuple:
+    return (action, funder_id, fields["year"], fields["nature"], fields["scheme"], fields["scheme_detail"])
 
 
 def _parse_indicators(rows, report, lookups, action_codes) -> tuple[list, list]:
@@ -311,53 +490,30 @@ def _parse_indicators(rows, report, lookups, action_codes) -> tuple[list, list]:
     definitions, values = [], []
     defined = set(lookups["indicators"])
     for _line, row in rows:
-        if reader.text(row, "kind") == wb.INDICATOR_KIND_DEFINITION:
-            defined.add(reader.text(row, "code").upper())
+        if _plain(row.get("kind")) == wb.INDICATOR_KIND_DEFINITION:
+            defined.add(_plain(row.get("code")).upper())
     for line, row in rows:
         errors_before = len(report.errors)
-        kind = reader.text(row, "kind")
-        code = reader.text(row, "code").upper()
+        kind = reader.text(row, "kind", line)
+        code = reader.text(row, "code", line).upper()
         if not code:
             reader.error(line, "code", "le code de l'indicateur est obligatoire.")
+        version = reader.version(row, line)
         if kind == wb.INDICATOR_KIND_DEFINITION:
-            action_code = reader.text(row, "action").upper()
-            objective_code = reader.text(row, "objective").upper()
-            if bool(action_code) == bool(objective_code):
-                reader.error(line, "action", "indiquez soit un code action, soit un code objectif.")
-            if action_code and action_code not in action_codes:
-                reader.error(line, "action", f"aucune action ne porte le code « {action_code} ».")
-            if objective_code and objective_code not in lookups["objectives"]:
-                reader.error(line, "objective", f"aucun objectif ne porte le code « {objective_code} ».")
-            fields = {
-                "code": code,
-                "action": action_code,
-                "objective": lookups["objectives"].get(objective_code),
-                "label": reader.text(row, "label"),
-                "unit": reader.text(row, "unit"),
-                "source": reader.text(row, "source"),
-                "diagnostic_code": reader.text(row, "diagnostic_code"),
-                "baseline_state": reader.choice(row, "baseline_state", line, BaselineState),
-                "baseline_value": reader.amount(row, "baseline_value", line),
-                "baseline_date": reader.date(row, "baseline_date", line),
-            }
-            if not fields["label"]:
-                reader.error(line, "label", "le libellé est obligatoire.")
-            if fields["baseline_state"] == BaselineState.RENSEIGNEE and (
-                fields["baseline_value"] is None or fields["baseline_date"] is None
-            ):
-                reader.error(line, "baseline_value", "ligne de base renseignée : valeur et date sont obligatoires.")
+            fields = _parse_definition(reader, row, line, lookups, action_codes)
+            fields["code"] = code
             if len(report.errors) == errors_before:
-                definitions.append((line, fields))
+                definitions.append((line, fields, version))
         elif kind in (wb.INDICATOR_KIND_TARGET, wb.INDICATOR_KIND_MEASURE):
             if code and code not in defined:
-                reader.error(line, "code", f"aucun indicateur ne porte le code « {code} ».")
+                reader.error(line, "code", f"aucun indicateur ne porte le code « {_shown(code)} ».")
             fields = {
                 "kind": kind,
                 "code": code,
                 "date": reader.date(row, "date", line),
                 "value": reader.amount(row, "value", line),
-                "source": reader.text(row, "source"),
-                "comment": reader.text(row, "comment"),
+                "source": reader.text(row, "source", line),
+                "comment": reader.text(row, "comment", line),
             }
             if fields["date"] is None and row.get("date") in (None, ""):
                 reader.error(line, "date", "la date est obligatoire.")
@@ -366,10 +522,86 @@ def _parse_indicators(rows, report, lookups, action_codes) -> tuple[list, list]:
             if kind == wb.INDICATOR_KIND_MEASURE and not fields["source"]:
                 reader.error(line, "source", "chaque mesure indique sa source.")
             if len(report.errors) == errors_before:
-                values.append((line, fields))
+                values.append((line, fields, version))
         else:
-            reader.error(line, "kind", f"« {kind} » : type de ligne attendu {', '.join(wb.INDICATOR_KINDS)}.")
+            reader.error(line, "kind", f"« {_shown(kind)} » : type de ligne attendu {', '.join(wb.INDICATOR_KINDS)}.")
     return definitions, values
+
+
+def _parse_definition(reader, row, line, lookups, action_codes) -> dict:
+    action_code = reader.text(row, "action", line).upper()
+    objective_code = reader.text(row, "objective", line).upper()
+    if bool(action_code) == bool(objective_code):
+        reader.error(line, "action", "indiquez soit un code action, soit un code objectif.")
+    if action_code and action_code not in action_codes:
+        reader.error(line, "action", f"aucune action ne porte le code « {_shown(action_code)} ».")
+    if objective_code and objective_code not in lookups["objectives"]:
+        reader.error(line, "objective", f"aucun objectif ne porte le code « {_shown(objective_code)} ».")
+    fields = {
+        "action": action_code,
+        "objective": lookups["objectives"].get(objective_code),
+        "label": reader.text(row, "label", line),
+        "unit": reader.text(row, "unit", line),
+        "source": reader.text(row, "source", line),
+        "diagnostic_code": reader.text(row, "diagnostic_code", line),
+        "baseline_state": reader.choice(row, "baseline_state", line, BaselineState),
+        "baseline_value": reader.amount(row, "baseline_value", line),
+        "baseline_date": reader.date(row, "baseline_date", line),
+    }
+    if not fields["label"]:
+        reader.error(line, "label", "le libellé est obligatoire.")
+    if fields["baseline_state"] == BaselineState.RENSEIGNEE and (
+        fields["baseline_value"] is None or fields["baseline_date"] is None
+    ):
+        reader.error(line, "baseline_value", "ligne de base renseignée : valeur et date sont obligatoires.")
+    return fields
+
+
+# Writing
+
+
+def _differs(obj, fields: dict) -> bool:
+    """Whether writing these values would change the stored object (many-to-many read from the prefetch)."""
+    for name, value in fields.items():
+        field = obj._meta.get_field(name)
+        if field.many_to_many:
+            if {v.pk for v in value} != {v.pk for v in getattr(obj, name).all()}:
+                return True
+        elif field.is_relation:
+            if getattr(obj, field.attname) != (value.pk if value is not None else None):
+                return True
+        elif getattr(obj, name) != value:
+            return True
+    return False
+
+
+def _decide(report, sheet, line, current, fields, version, what) -> str:
+    """What to do with a row (see the module docstring); a conflict is reported in French."""
+    problem = None
+    if current is None:
+        if version is None:
+            return CREATE
+        problem = (
+            f"cette ligne vient d'un export (version {version}) mais aucun élément de l'application ne lui "
+            f"correspond plus ({what}) : sa clé (code, financeur, année, date…) a été modifiée ou il a été supprimé "
+            f"depuis l'export ; {REDO} Pour créer un nouvel élément, videz la cellule « {VERSION_LABEL} »."
+        )
+    elif not _differs(current, fields):
+        return UNCHANGED
+    elif version is None:
+        problem = (
+            f"cette ligne modifierait un élément qui existe déjà ({what}) sans indiquer sa version (colonne "
+            f"« {VERSION_LABEL} ») : impossible de savoir s'il a changé depuis ; {REDO}"
+        )
+    elif version != current.version:
+        problem = (
+            f"cette ligne a été modifiée dans l'application depuis l'export (version {current.version}, fichier "
+            f"version {version}) ; {REDO}"
+        )
+    else:
+        return UPDATE
+    report.errors.append(ImportProblem(sheet, line, VERSION_LABEL, problem))
+    return CONFLICT
 
 
 def _service_error(report, sheet, line, exc: ValidationError):
@@ -377,137 +609,122 @@ def _service_error(report, sheet, line, exc: ValidationError):
         report.errors.append(ImportProblem(sheet, line, "", message))
 
 
-def _write(convention, by, report, actions, funding, definitions, values):
-    existing = {a.code: a for a in Action.objects.filter(convention=convention)}
+def _write_actions(convention, by, report, actions) -> dict:
+    existing = {a.code: a for a in Action.objects.filter(convention=convention).prefetch_related(*services.ACTION_M2M)}
     # Parents first, so that sub-actions find them.
-    for line, fields in sorted(actions, key=lambda item: bool(item[1]["parent"])):
+    for line, fields, version in sorted(actions, key=lambda item: bool(item[1]["parent"])):
         fields = dict(fields)
         parent_code = fields.pop("parent")
         fields["parent"] = existing.get(parent_code) if parent_code else None
+        current = existing.get(fields["code"])
+        decision = _decide(report, wb.ACTIONS_SHEET, line, current, fields, version, f"l'action {fields['code']}")
         try:
-            action = existing.get(fields["code"])
-            if action is None:
+            if decision == CREATE:
                 code, title = fields.pop("code"), fields.pop("title")
                 existing[code] = services.action_create(convention=convention, code=code, title=title, by=by, **fields)
-                report.count("created", "actions")
-            else:
-                version = action.version
-                action = services.action_update(action=action, expected_version=None, by=by, **fields)
-                existing[action.code] = action
-                report.count("updated" if action.version != version else "unchanged", "actions")
+            elif decision == UPDATE:
+                existing[current.code] = services.action_update(
+                    action=current, expected_version=version, by=by, **fields
+                )
         except ValidationError as exc:
             _service_error(report, wb.ACTIONS_SHEET, line, exc)
+        _count(report, decision, "actions")
+    return existing
+
+
+def _count(report, decision, what):
+    if decision in (CREATE, UPDATE, UNCHANGED):
+        report.count({CREATE: "created", UPDATE: "updated", UNCHANGED: "unchanged"}[decision], what)
+
+
+def _write_funding(convention, by, report, funding, actions):
     lines = {}
-    for line_obj in FundingLine.objects.filter(action__convention=convention).select_related("funder"):
-        key = (
-            line_obj.action_id,
-            line_obj.funder_id,
-            line_obj.year,
-            line_obj.nature,
-            line_obj.scheme,
-            line_obj.scheme_detail,
-        )
-        lines.setdefault(key, line_obj)
-    for line, fields in funding:
+    for line_obj in FundingLine.objects.filter(action__convention=convention).select_related("action"):
+        lines.setdefault(_funding_key(line_obj.action.code, line_obj.funder_id, vars(line_obj)), line_obj)
+    for line, fields, version in funding:
         fields = dict(fields)
-        action = existing[fields.pop("action")]
-        key = (
-            action.pk,
-            fields["funder"].pk,
-            fields["year"],
-            fields["nature"],
-            fields["scheme"],
-            fields["scheme_detail"],
-        )
+        action = actions[fields.pop("action")]
+        current = lines.get(_funding_key(action.code, fields["funder"].pk, fields))
+        what = f"la ligne de financement {action.code} {fields['year']}"
+        decision = _decide(report, wb.FUNDING_SHEET, line, current, fields, version, what)
         try:
-            current = lines.get(key)
-            if current is None:
+            if decision == CREATE:
                 services.funding_line_create(action=action, by=by, **fields)
-                report.count("created", "financements")
-            else:
-                changes = {k: v for k, v in fields.items() if getattr(current, k) != v}
-                if changes:
-                    services.funding_line_update(line=current, by=by, **changes)
-                    report.count("updated", "financements")
-                else:
-                    report.count("unchanged", "financements")
+            elif decision == UPDATE:
+                services.funding_line_update(line=current, expected_version=version, by=by, **fields)
         except ValidationError as exc:
             _service_error(report, wb.FUNDING_SHEET, line, exc)
+        _count(report, decision, "financements")
+
+
+def _write_definitions(convention, by, report, definitions, actions) -> dict:
     indicators = {i.code: i for i in FollowUpIndicator.objects.filter(convention=convention)}
-    for line, fields in definitions:
+    for line, fields, version in definitions:
         fields = dict(fields)
         action_code = fields.pop("action")
-        owner = {"action": existing.get(action_code) if action_code else None, "objective": fields.pop("objective")}
+        owner = {"action": actions.get(action_code) if action_code else None, "objective": fields.pop("objective")}
+        current = indicators.get(fields["code"])
+        what = f"l'indicateur {fields['code']}"
+        if current is not None and fields["baseline_state"] == BaselineState.A_RENSEIGNER:
+            fields.update(baseline_value=None, baseline_date=None)  # the service clears them too
+        decision = _decide(report, wb.INDICATORS_SHEET, line, current, fields, version, what)
         try:
-            current = indicators.get(fields["code"])
-            if current is None:
+            if decision == CREATE:
                 code, label = fields.pop("code"), fields.pop("label")
                 indicators[code] = services.indicator_create(
                     convention=convention, code=code, label=label, by=by, **owner, **fields
                 )
-                report.count("created", "indicateurs")
-            else:
-                changes = {k: v for k, v in fields.items() if getattr(current, k) != v}
-                if changes:
-                    services.indicator_update(indicator=current, by=by, **changes)
-                    report.count("updated", "indicateurs")
-                else:
-                    report.count("unchanged", "indicateurs")
+            elif decision == UPDATE:
+                services.indicator_update(indicator=current, expected_version=version, by=by, **fields)
         except ValidationError as exc:
             _service_error(report, wb.INDICATORS_SHEET, line, exc)
+        _count(report, decision, "indicateurs")
+    return indicators
+
+
+def _write_values(convention, by, report, values, indicators):
     measures = {(m.indicator_id, m.date): m for m in IndicatorMeasure.objects.filter(indicator__convention=convention)}
     targets = {(t.indicator_id, t.date): t for t in IndicatorTarget.objects.filter(indicator__convention=convention)}
-    for line, fields in values:
+    for line, fields, version in values:
         indicator = indicators[fields["code"]]
+        is_target = fields["kind"] == wb.INDICATOR_KIND_TARGET
+        known = targets if is_target else measures
+        current = known.get((indicator.pk, fields["date"]))
+        data = {"value": fields["value"]} if is_target else {k: fields[k] for k in ("value", "source", "comment")}
+        what = f"la {'cible' if is_target else 'mesure'} de {indicator.code} au {fields['date']:%d/%m/%Y}"
+        decision = _decide(report, wb.INDICATORS_SHEET, line, current, data, version, what)
         try:
-            if fields["kind"] == wb.INDICATOR_KIND_TARGET:
-                current = targets.get((indicator.pk, fields["date"]))
-                if current is not None and current.value == fields["value"]:
-                    report.count("unchanged", "cibles")
-                    continue
-                services.target_set(indicator=indicator, date=fields["date"], value=fields["value"], by=by)
-                report.count("created" if current is None else "updated", "cibles")
-            else:
-                current = measures.get((indicator.pk, fields["date"]))
-                data = {k: fields[k] for k in ("value", "source", "comment")}
-                if current is None:
-                    services.measure_create(indicator=indicator, date=fields["date"], by=by, **data)
-                    report.count("created", "mesures")
-                elif any(getattr(current, k) != v for k, v in data.items()):
-                    services.measure_update(measure=current, by=by, **data)
-                    report.count("updated", "mesures")
-                else:
-                    report.count("unchanged", "mesures")
+            if decision == CREATE and is_target:
+                services.target_set(indicator=indicator, date=fields["date"], by=by, **data)
+            elif decision == CREATE:
+                services.measure_create(indicator=indicator, date=fields["date"], by=by, **data)
+            elif decision == UPDATE and is_target:
+                services.target_update(target=current, expected_version=version, by=by, **data)
+            elif decision == UPDATE:
+                services.measure_update(measure=current, expected_version=version, by=by, **data)
         except ValidationError as exc:
             _service_error(report, wb.INDICATORS_SHEET, line, exc)
+        _count(report, decision, "cibles" if is_target else "mesures")
+
+
+def _write(convention, by, report, actions, funding, definitions, values):
+    written = _write_actions(convention, by, report, actions)
+    _write_funding(convention, by, report, funding, written)
+    indicators = _write_definitions(convention, by, report, definitions, written)
+    _write_values(convention, by, report, values, indicators)
 
 
 def plan_import_xlsx(*, convention: Convention, content: bytes, by=None) -> ImportReport:
     """Check the whole workbook, then write it in one transaction; any error leaves the database untouched."""
     report = ImportReport()
-    try:
-        book = load_workbook(io.BytesIO(content), data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError):
-        report.errors.append(ImportProblem("—", 0, "", "le fichier n'est pas un classeur XLSX lisible."))
+    sheets = _read(content, report)
+    if sheets is None or report.errors:
         return report
-    try:
-        missing = [s for s in (wb.ACTIONS_SHEET, wb.FUNDING_SHEET, wb.INDICATORS_SHEET) if s not in book.sheetnames]
-        if missing:
-            for name in missing:
-                report.errors.append(ImportProblem(name, 0, "", "feuille absente du classeur."))
-            return report
-        lookups = _lookups(convention)
-        action_rows = _rows(book[wb.ACTIONS_SHEET], wb.ACTION_COLUMNS, report)
-        funding_rows = _rows(book[wb.FUNDING_SHEET], wb.FUNDING_COLUMNS, report)
-        indicator_rows = _rows(book[wb.INDICATORS_SHEET], wb.INDICATOR_COLUMNS, report)
-    finally:
-        book.close()
-    if report.errors:
-        return report
-    actions = _parse_actions(action_rows, report, lookups)
-    action_codes = set(lookups["actions"]) | {fields["code"] for _, fields in actions}
-    funding = _parse_funding(funding_rows, report, lookups, action_codes)
-    definitions, values = _parse_indicators(indicator_rows, report, lookups, action_codes)
+    lookups = _lookups(convention)
+    actions = _parse_actions(sheets[wb.ACTIONS_SHEET], report, lookups)
+    action_codes = set(lookups["actions"]) | {fields["code"] for _, fields, _ in actions}
+    funding = _parse_funding(sheets[wb.FUNDING_SHEET], report, lookups, action_codes)
+    definitions, values = _parse_indicators(sheets[wb.INDICATORS_SHEET], report, lookups, action_codes)
     if report.errors:
         return report
     try:

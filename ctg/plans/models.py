@@ -59,6 +59,8 @@ class Objective(models.Model):
         related_name="objectives",
         verbose_name="enjeux auxquels il répond",
     )
+    # Grows at every save: an edit form or an exported row carries it, so that a stale copy is refused.
+    version = models.PositiveIntegerField("version", default=1)
 
     objects = ObjectiveQuerySet.as_manager()
     history = HistoricalRecords(m2m_fields=[enjeux])
@@ -215,6 +217,8 @@ class Milestone(models.Model):
     weight = models.PositiveSmallIntegerField(
         "poids", default=1, validators=[MinValueValidator(1), MaxValueValidator(100)]
     )
+    # Grows at every save: an edit form or an exported row carries it, so that a stale copy is refused.
+    version = models.PositiveIntegerField("version", default=1)
 
     history = HistoricalRecords()
 
@@ -292,6 +296,8 @@ class FundingLine(models.Model):
     granted_on = models.DateField("accordé le", null=True, blank=True)
     paid_on = models.DateField("versé le", null=True, blank=True)
     comment = models.CharField("commentaire", max_length=500, blank=True)
+    # Grows at every save: an edit form or an exported row carries it, so that a stale copy is refused.
+    version = models.PositiveIntegerField("version", default=1)
 
     history = HistoricalRecords()
 
@@ -361,6 +367,8 @@ class FollowUpIndicator(models.Model):
     )
     baseline_value = models.DecimalField("valeur de référence", max_digits=14, decimal_places=3, null=True, blank=True)
     baseline_date = models.DateField("date de la valeur de référence", null=True, blank=True)
+    # Grows at every save: an edit form or an exported row carries it, so that a stale copy is refused.
+    version = models.PositiveIntegerField("version", default=1)
 
     history = HistoricalRecords()
 
@@ -397,6 +405,8 @@ class IndicatorTarget(models.Model):
     indicator = models.ForeignKey(FollowUpIndicator, on_delete=models.CASCADE, related_name="targets")
     date = models.DateField("échéance")
     value = models.DecimalField("valeur cible", max_digits=14, decimal_places=3)
+    # Grows at every save: an edit form or an exported row carries it, so that a stale copy is refused.
+    version = models.PositiveIntegerField("version", default=1)
 
     history = HistoricalRecords()
 
@@ -421,6 +431,8 @@ class IndicatorMeasure(models.Model):
     value = models.DecimalField("valeur mesurée", max_digits=14, decimal_places=3)
     comment = models.CharField("commentaire", max_length=500, blank=True)
     source = models.CharField("source", max_length=300)
+    # Grows at every save: an edit form or an exported row carries it, so that a stale copy is refused.
+    version = models.PositiveIntegerField("version", default=1)
 
     history = HistoricalRecords()
 

@@ -23,7 +23,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from ctg.accounts.models import Membership, User
-from ctg.conventions.models import Convention, Theme
+from ctg.conventions.models import Convention, Signatory, Theme
 from ctg.organisations.models import Organisation
 from ctg.plans.enums import CLOSED_STATUSES, LATE_LABEL, ActionStatus
 from ctg.plans.models import (
@@ -389,6 +389,17 @@ def plan_themes(convention: Convention) -> list[Theme]:
         .distinct()
         .order_by("order", "label")
     )
+
+
+def plan_organisations(convention: Convention):
+    """The organisations of a convention: its signatories, and those its plan already cites (structure porteuse,
+    partner, funder). The plan workbook lists and resolves these only, never another convention's."""
+    return Organisation.objects.filter(
+        Q(pk__in=Signatory.objects.filter(convention=convention).values("organisation_id"))
+        | Q(pk__in=Action.objects.filter(convention=convention).values("lead_organisation_id"))
+        | Q(pk__in=Action.partners.through.objects.filter(action__convention=convention).values("organisation_id"))
+        | Q(pk__in=FundingLine.objects.filter(action__convention=convention).values("funder_id"))
+    ).order_by("name", "pk")
 
 
 def filter_choices(convention: Convention, themes: list[Theme] | None = None) -> dict:

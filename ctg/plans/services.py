@@ -1,5 +1,9 @@
 """Writes on the action plan. Each function is keyword-only, atomic, validates (French messages) before saving
-and leaves history with the author (`by`)."""
+and leaves history with the author (`by`).
+
+Every update takes `expected_version`, the version the editor started from (a form's hidden field, an exported
+row): the row is locked, and when someone saved it in the meantime ConcurrentEditError says what changed and
+nothing is written. Saving the same values again writes nothing and keeps the version."""
 
 import datetime
 from decimal import Decimal
@@ -11,6 +15,7 @@ from ctg.accounts.models import Membership
 from ctg.conventions.models import Convention, Theme
 from ctg.organisations.models import Organisation
 from ctg.plans.enums import BaselineState
+from ctg.plans.history import changes_since
 from ctg.plans.models import (
     Action,
     ActionLink,
@@ -60,6 +65,9 @@ FUNDING_FIELDS = [
     "paid_on",
     "comment",
 ]
+OBJECTIVE_FIELDS = ["theme", "code", "title", "parent", "description", "order"]
+MILESTONE_FIELDS = ["title", "due_date", "done_date", "weight"]
+MEASURE_FIELDS = ["date", "value", "source", "comment"]
 INDICATOR_FIELDS = [
     "code",
     "label",
@@ -78,6 +86,77 @@ class ConcurrentEditError(ValidationError):
     def __init__(self, message, changes):
         super().__init__(message)
         self.changes = changes
+
+
+# What a concurrent edit message calls each object: (subject, past participle agreeing with it).
+STALE_SUBJECTS = {
+    Action: ("Cette fiche", "modifiée"),
+    Objective: ("Cet objectif", "modifié"),
+    Milestone: ("Ce jalon", "modifié"),
+    FundingLine: ("Cette ligne de financement", "modifiée"),
+    FollowUpIndicator: ("Cet indicateur", "modifié"),
+    IndicatorTarget: ("Cette cible", "modifiée"),
+    IndicatorMeasure: ("Cette mesure", "modifiée"),
+}
+
+
+def _locked(obj, expected_version: int):
+    """The stored row of `obj`, locked until the end of the transaction; refused when it was saved after
+    `expected_version`. Only the row itself is locked (`of=self`): the default ordering of some models joins
+    another table, which PostgreSQL would otherwise lock too."""
+    model = type(obj)
+    current = model.objects.select_for_update(of=("self",)).order_by().get(pk=obj.pk)
+    if current.version != expected_version:
+        subject, participle = STALE_SUBJECTS[model]
+        changes = changes_since(current, expected_version)
+        lines = "; ".join(f"{c.who} le {c.when:%d/%m/%Y à %H:%M} : {c.summary}" for c in changes) or "—"
+        raise ConcurrentEditError(
+            f"{subject} a été {participle} par quelqu'un d'autre pendant votre saisie (version {current.version}, "
+            f"vous étiez parti·e de la version {expected_version}) ; vos modifications n'ont pas été enregistrées. "
+            f"Changements intervenus entre-temps : {lines}. Rechargez la page pour repartir de sa version actuelle.",
+            changes,
+        )
+    return current
+
+
+def _known(changes: dict, allowed) -> None:
+    unknown = set(changes) - set(allowed)
+    if unknown:
+        raise ValueError(f"Unknown fields: {sorted(unknown)}")
+
+
+def _assign(obj, changes: dict) -> bool:
+    """Set the values that differ from the stored ones; True when at least one did."""
+    changed = False
+    for name, value in changes.items():
+        field = obj._meta.get_field(name)
+        if field.is_relation:
+            stored, new = getattr(obj, field.attname), (value.pk if value is not None else None)
+        else:
+            stored, new = getattr(obj, name), value
+        if stored != new:
+            setattr(obj, name, value)
+            changed = True
+    return changed
+
+
+def _update(obj, *, expected_version: int, changes: dict, allowed, by, check=None):
+    """Lock and compare versions, then save the changed values with a new version (nothing when unchanged)."""
+    _known(changes, allowed)
+    current = _locked(obj, expected_version)
+    if not _assign(current, changes):
+        return current
+    if check is not None:
+        check(current)
+    current.version += 1
+    _save(current, by=by)
+    _share(obj, current)
+    return current
+
+
+def _share(obj, current):
+    """Give the caller's instance the saved values (and version), as if it had been saved itself."""
+    obj.__dict__.update({k: v for k, v in current.__dict__.items() if not k.startswith("_")})
 
 
 def _author(obj, by):
@@ -121,13 +200,20 @@ def _check_objective(objective: Objective):
             raise ValidationError({"parent": "Cet objectif a des objectifs opérationnels : il reste stratégique."})
 
 
-def _set_enjeux(objective: Objective, enjeux, *, by):
+def _enjeux_change(objective: Objective, enjeux) -> list | None:
+    """The enjeux to set when they differ from the stored ones, else None; refused outside the convention."""
     if enjeux is None:
-        return
+        return None
     enjeux = list(enjeux)
     if any(e.convention_id != objective.convention_id for e in enjeux):
         raise ValidationError({"enjeux": "Un des enjeux n'appartient pas à cette convention."})
-    if {e.pk for e in enjeux} != set(objective.enjeux.values_list("pk", flat=True)):
+    if objective.pk and {e.pk for e in enjeux} == set(objective.enjeux.values_list("pk", flat=True)):
+        return None
+    return enjeux
+
+
+def _set_enjeux(objective: Objective, enjeux, *, by):
+    if enjeux is not None:
         _author(objective, by)
         objective.enjeux.set(enjeux)
 
@@ -155,21 +241,28 @@ def objective_create(
         order=order,
     )
     _check_objective(objective)
+    new_enjeux = _enjeux_change(objective, enjeux)
     _save(objective, by=by)
-    _set_enjeux(objective, enjeux, by=by)
+    _set_enjeux(objective, new_enjeux, by=by)
     return objective
 
 
 @transaction.atomic
-def objective_update(*, objective: Objective, enjeux=None, by=None, **changes) -> Objective:
-    for name, value in changes.items():
-        if name not in {"theme", "code", "title", "parent", "description", "order"}:
-            raise ValueError(name)
-        setattr(objective, name, value.strip().upper() if name == "code" else value)
-    _check_objective(objective)
-    _save(objective, by=by)
-    _set_enjeux(objective, enjeux, by=by)
-    return objective
+def objective_update(*, objective: Objective, expected_version: int, enjeux=None, by=None, **changes) -> Objective:
+    _known(changes, OBJECTIVE_FIELDS)
+    if isinstance(changes.get("code"), str):
+        changes["code"] = changes["code"].strip().upper()
+    current = _locked(objective, expected_version)
+    changed = _assign(current, changes)
+    new_enjeux = _enjeux_change(current, enjeux)
+    if not changed and new_enjeux is None:
+        return current
+    _check_objective(current)
+    current.version += 1
+    _save(current, by=by)
+    _set_enjeux(current, new_enjeux, by=by)
+    _share(objective, current)
+    return current
 
 
 @transaction.atomic
@@ -257,36 +350,13 @@ def _m2m_ids(action: Action, name: str) -> set:
 
 
 @transaction.atomic
-def action_update(*, action: Action, expected_version: int | None, by=None, **fields) -> Action:
-    """Update a fiche action. `expected_version` is the version the editor started from: when someone saved
-    in the meantime, ConcurrentEditError lists their changes and nothing is written. Unchanged values leave
-    no history."""
-    current = Action.objects.select_for_update().get(pk=action.pk)
-    if expected_version is not None and current.version != expected_version:
-        from ctg.plans.history import changes_since
-
-        changes = changes_since(current, expected_version)
-        lines = "; ".join(f"{c.who} le {c.when:%d/%m/%Y à %H:%M} : {c.summary}" for c in changes) or "—"
-        raise ConcurrentEditError(
-            "Cette fiche a été modifiée par quelqu'un d'autre pendant votre saisie ; vos modifications n'ont pas "
-            f"été enregistrées. Changements intervenus entre-temps : {lines}. Rechargez la fiche pour repartir "
-            "de sa version actuelle.",
-            changes,
-        )
+def action_update(*, action: Action, expected_version: int, by=None, **fields) -> Action:
+    """Update a fiche action from the version the editor started from (see the module docstring)."""
     m2m = {name: list(fields.pop(name)) for name in ACTION_M2M if name in fields}
-    unknown = set(fields) - set(ACTION_FIELDS)
-    if unknown:
-        raise ValueError(f"Unknown action fields: {sorted(unknown)}")
+    _known(fields, ACTION_FIELDS)
+    current = _locked(action, expected_version)
     fields = _normalise(fields)
-    scalar_changed = False
-    for name, value in fields.items():
-        attname = current._meta.get_field(name).attname
-        new = value.pk if hasattr(value, "pk") and attname.endswith("_id") else value
-        if attname.endswith("_id") and value is None:
-            new = None
-        if getattr(current, attname) != new:
-            setattr(current, name, value)
-            scalar_changed = True
+    scalar_changed = _assign(current, fields)
     m2m_changed = {name: values for name, values in m2m.items() if {v.pk for v in values} != _m2m_ids(current, name)}
     if not scalar_changed and not m2m_changed:
         return current
@@ -304,7 +374,7 @@ def action_update(*, action: Action, expected_version: int | None, by=None, **fi
     else:
         _author(current, by)
         current.save()
-    action.__dict__.update({k: v for k, v in current.__dict__.items() if not k.startswith("_")})
+    _share(action, current)
     return current
 
 
@@ -324,12 +394,10 @@ def milestone_create(*, action: Action, title: str, due_date=None, done_date=Non
 
 
 @transaction.atomic
-def milestone_update(*, milestone: Milestone, by=None, **changes) -> Milestone:
-    for name, value in changes.items():
-        if name not in {"title", "due_date", "done_date", "weight"}:
-            raise ValueError(name)
-        setattr(milestone, name, value)
-    return _save(milestone, by=by)
+def milestone_update(*, milestone: Milestone, expected_version: int, by=None, **changes) -> Milestone:
+    if isinstance(changes.get("title"), str):
+        changes["title"] = changes["title"].strip()
+    return _update(milestone, expected_version=expected_version, changes=changes, allowed=MILESTONE_FIELDS, by=by)
 
 
 @transaction.atomic
@@ -394,13 +462,10 @@ def funding_line_create(
 
 
 @transaction.atomic
-def funding_line_update(*, line: FundingLine, by=None, **changes) -> FundingLine:
-    for name, value in changes.items():
-        if name not in FUNDING_FIELDS:
-            raise ValueError(name)
-        setattr(line, name, value)
-    _check_funding(line)
-    return _save(line, by=by)
+def funding_line_update(*, line: FundingLine, expected_version: int, by=None, **changes) -> FundingLine:
+    return _update(
+        line, expected_version=expected_version, changes=changes, allowed=FUNDING_FIELDS, by=by, check=_check_funding
+    )
 
 
 @transaction.atomic
@@ -467,13 +532,17 @@ def indicator_create(
 
 
 @transaction.atomic
-def indicator_update(*, indicator: FollowUpIndicator, by=None, **changes) -> FollowUpIndicator:
-    for name, value in changes.items():
-        if name not in INDICATOR_FIELDS:
-            raise ValueError(name)
-        setattr(indicator, name, value.strip().upper() if name == "code" else value)
-    _check_indicator(indicator)
-    return _save(indicator, by=by)
+def indicator_update(*, indicator: FollowUpIndicator, expected_version: int, by=None, **changes) -> FollowUpIndicator:
+    if isinstance(changes.get("code"), str):
+        changes["code"] = changes["code"].strip().upper()
+    return _update(
+        indicator,
+        expected_version=expected_version,
+        changes=changes,
+        allowed=INDICATOR_FIELDS,
+        by=by,
+        check=_check_indicator,
+    )
 
 
 @transaction.atomic
@@ -483,14 +552,22 @@ def indicator_delete(*, indicator: FollowUpIndicator, by=None):
 
 @transaction.atomic
 def target_set(*, indicator: FollowUpIndicator, date: datetime.date, value: Decimal, by=None) -> IndicatorTarget:
-    """Create the target at that date, or change its value."""
-    target = IndicatorTarget.objects.filter(indicator=indicator, date=date).first()
+    """Create the target at that date, or give it this value. The target form starts blank and states the whole
+    target (date and value): there is no stale copy to protect, unlike `target_update`."""
+    target = IndicatorTarget.objects.select_for_update(of=("self",)).filter(indicator=indicator, date=date).first()
     if target is None:
         return _save(IndicatorTarget(indicator=indicator, date=date, value=value), by=by)
     if target.value != Decimal(value):
         target.value = value
+        target.version += 1
         _save(target, by=by)
     return target
+
+
+@transaction.atomic
+def target_update(*, target: IndicatorTarget, expected_version: int, value: Decimal, by=None) -> IndicatorTarget:
+    """Change a target's value from a copy of a given version (an exported row)."""
+    return _update(target, expected_version=expected_version, changes={"value": value}, allowed=["value"], by=by)
 
 
 @transaction.atomic
@@ -509,15 +586,21 @@ def measure_create(
     )
 
 
-@transaction.atomic
-def measure_update(*, measure: IndicatorMeasure, by=None, **changes) -> IndicatorMeasure:
-    for name, value in changes.items():
-        if name not in {"date", "value", "source", "comment"}:
-            raise ValueError(name)
-        setattr(measure, name, value)
+def _check_measure(measure: IndicatorMeasure):
     if not measure.source.strip():
         raise ValidationError({"source": "Chaque mesure indique sa source."})
-    return _save(measure, by=by)
+
+
+@transaction.atomic
+def measure_update(*, measure: IndicatorMeasure, expected_version: int, by=None, **changes) -> IndicatorMeasure:
+    return _update(
+        measure,
+        expected_version=expected_version,
+        changes=changes,
+        allowed=MEASURE_FIELDS,
+        by=by,
+        check=_check_measure,
+    )
 
 
 @transaction.atomic

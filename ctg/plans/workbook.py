@@ -50,6 +50,8 @@ FUNDING_COLUMNS = [
     ("paid_on", "Versé le"),
     ("comment", "Commentaire"),
 ]
+# The last column of each data sheet: the version of the row's object when it was exported (see imports.py).
+VERSION_COLUMN = ("version", "Version (ne pas modifier)")
 INDICATOR_KIND_DEFINITION = "Indicateur"
 INDICATOR_KIND_TARGET = "Cible"
 INDICATOR_KIND_MEASURE = "Mesure"

@@ -101,7 +101,10 @@ def test_damaged_xlsx_is_rejected_whole_naming_line_and_column(demo_plan):
         "feuille « Financements », ligne 2, colonne « Code action » : aucune action ne porte le code « XX-99 »."
         in (messages)
     )
-    assert "feuille « Financements », ligne 3, colonne « Prévu (€) » : « beaucoup » n'est pas un nombre." in messages
+    assert (
+        "feuille « Financements », ligne 3, colonne « Prévu (€) » : « beaucoup » n'est pas un nombre "
+        "(chiffres, virgule ou point décimal, sans exposant)." in messages
+    )
     assert (
         "feuille « Actions », ligne 3, colonne « Début prévu » : "
         "« 31/02/2022 » n'est pas une date (attendu JJ/MM/AAAA)." in messages

@@ -145,7 +145,7 @@ class TestLedger:
             services.funding_line_create(**common, amount_paid=Decimal("10"))
         line = services.funding_line_create(**common, amount_granted=Decimal("500"), amount_paid=Decimal("500"))
         with pytest.raises(ValidationError, match="ne peut dépasser"):
-            services.funding_line_update(line=line, amount_granted=Decimal("400"))
+            services.funding_line_update(line=line, expected_version=1, amount_granted=Decimal("400"))
         assert FundingLine.objects.get().amount_granted == Decimal("500")
 
     def test_database_refuses_paid_above_granted_too(self):
@@ -191,10 +191,11 @@ def test_objective_cites_enjeux_of_its_convention_only():
     objective = ObjectiveFactory()
     objective.convention.themes.add(objective.theme)
     mine = EnjeuFactory(convention=objective.convention)
-    services.objective_update(objective=objective, enjeux=[mine])
+    services.objective_update(objective=objective, expected_version=1, enjeux=[mine])
     assert list(objective.enjeux.all()) == [mine]
+    assert objective.version == 2
     with pytest.raises(ValidationError, match="enjeux n'appartient pas"):
-        services.objective_update(objective=objective, enjeux=[EnjeuFactory()])
+        services.objective_update(objective=objective, expected_version=2, enjeux=[EnjeuFactory()])
 
 
 def test_ledger_totals_per_funder_year_theme_and_convention():
@@ -244,7 +245,9 @@ def test_convention_activity_shows_ledger_changes_with_before_and_after():
         amount_planned=Decimal("1000"),
         by=editor,
     )
-    services.funding_line_update(line=line, amount_granted=Decimal("800.50"), year=2023, by=editor)
+    services.funding_line_update(
+        line=line, expected_version=1, amount_granted=Decimal("800.50"), year=2023, by=editor
+    )
     entries = activity(convention_id=convention.pk)
     latest = entries[0]
     assert latest.subject == "Ligne de financement 2023" and latest.who == str(editor)

@@ -4,6 +4,7 @@ from django import forms
 
 from ctg.conventions.models import Theme
 from ctg.diagnostic.enums import EnjeuPriority
+from ctg.www.edit_forms import lift_version_error, refuse_control_characters, version_field
 
 
 class EnjeuForm(forms.Form):
@@ -16,11 +17,19 @@ class EnjeuForm(forms.Form):
         required=False,
         help_text="Codes des indicateurs du catalogue, séparés par des virgules.",
     )
-    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args, themes, **kwargs):
+    def __init__(self, *args, themes, version=None, **kwargs):
+        """`version`: the version of the enjeu being edited (None for a new one), a required hidden field."""
         super().__init__(*args, **kwargs)
         self.fields["theme"].queryset = Theme.objects.filter(pk__in=[t.pk for t in themes])
+        if version is not None:
+            self.fields["version"] = version_field(initial=version)
+        refuse_control_characters(self)
+
+    def clean(self):
+        cleaned = super().clean()
+        lift_version_error(self)
+        return cleaned
 
     def clean_indicator_codes(self):
         raw = self.cleaned_data["indicator_codes"]

@@ -73,9 +73,10 @@ def edit(request, convention_pk, pk):
         "text": enjeu.text,
         "priority": enjeu.priority,
         "indicator_codes": ", ".join(enjeu.indicator_codes),
-        "version": enjeu.version,
     }
-    form = EnjeuForm(request.POST or None, initial=initial, themes=themes_for(convention) + [enjeu.theme])
+    form = EnjeuForm(
+        request.POST or None, initial=initial, themes=themes_for(convention) + [enjeu.theme], version=enjeu.version
+    )
     if request.method == "POST" and form.is_valid():
         was_validated = enjeu.is_validated
         try:

@@ -7,6 +7,7 @@ from django.utils.text import slugify
 
 from ctg.accounts.enums import SecurityEventKind
 from ctg.accounts.journal import security_event_record
+from ctg.plans import workbook_guard
 from ctg.plans.exports import build_csv, build_docx, build_xlsx
 from ctg.plans.imports import plan_import_xlsx
 from ctg.www.plans_views.forms import ImportForm
@@ -75,6 +76,12 @@ def import_xlsx(request, convention_pk):
             if not report.changed:
                 return redirect("plans_views:index", convention_pk=convention.pk)
     status = 400 if report is not None and not report.ok else 200
-    return render(
-        request, "plans_views/import.html", {"convention": convention, "form": form, "report": report}, status=status
-    )
+    context = {
+        "convention": convention,
+        "form": form,
+        "report": report,
+        "max_rows": f"{workbook_guard.MAX_ROWS:,}".replace(",", "\u202f"),
+        "max_columns": workbook_guard.MAX_COLUMNS,
+        "max_megabytes": workbook_guard.MAX_UNCOMPRESSED_BYTES // (1024 * 1024),
+    }
+    return render(request, "plans_views/import.html", context, status=status)

@@ -21,6 +21,7 @@ from ctg.plans.models import (
 from ctg.plans.selectors import plan_themes
 from ctg.plans.services import ACTION_FIELDS, ACTION_M2M, FUNDING_FIELDS
 from ctg.territories.models import Commune
+from ctg.www.edit_forms import lift_version_error, refuse_control_characters, version_field
 
 
 class DateInput(forms.DateInput):
@@ -87,9 +88,27 @@ class PlanFilterForm(forms.Form):
         self.fields["funder"].choices = [("", "Tous")] + list(choices["funders"])
 
 
-class ActionForm(forms.ModelForm):
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+class PlanForm(forms.ModelForm):
+    """A form of the plan: text fields refuse control characters; editing an existing object requires the
+    version the editor started from (hidden field `version`). Validation against the database is the service's
+    job (it names the field), so the form does not touch its instance."""
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        refuse_control_characters(self)
+        if self.instance.pk and hasattr(self.instance, "version"):
+            self.fields["version"] = version_field(initial=self.instance.version)
+
+    def clean(self):
+        cleaned = super().clean()
+        lift_version_error(self)
+        return cleaned
+
+    def _post_clean(self):
+        pass
+
+
+class ActionForm(PlanForm):
     class Meta:
         model = Action
         fields = [*ACTION_FIELDS, *ACTION_M2M]
@@ -123,15 +142,9 @@ class ActionForm(forms.ModelForm):
         self.fields["parent"].help_text = "Pour une sous-action (un seul niveau)."
         self.fields["lead_organisation"].queryset = Organisation.objects.order_by("name")
         self.fields["partners"].queryset = Organisation.objects.order_by("name")
-        if self.instance.pk and not self.is_bound:
-            self.fields["version"].initial = self.instance.version
-
-    def _post_clean(self):
-        # Validation against the database (unique code, dates) is the service's job; it names the field.
-        pass
 
 
-class ObjectiveForm(forms.ModelForm):
+class ObjectiveForm(PlanForm):
     class Meta:
         model = Objective
         fields = ["theme", "parent", "code", "title", "description", "order", "enjeux"]
@@ -147,42 +160,30 @@ class ObjectiveForm(forms.ModelForm):
         self.fields["parent"].help_text = "Vide pour un objectif stratégique ; sinon l'objectif stratégique parent."
         self.fields["enjeux"].queryset = self.fields["enjeux"].queryset.filter(convention=convention)
 
-    def _post_clean(self):
-        pass
 
-
-class MilestoneForm(forms.ModelForm):
+class MilestoneForm(PlanForm):
     class Meta:
         model = Milestone
         fields = ["title", "due_date", "done_date", "weight"]
         widgets = DATE_WIDGETS
 
-    def _post_clean(self):
-        pass
 
-
-class NoteForm(forms.ModelForm):
+class NoteForm(PlanForm):
     class Meta:
         model = FollowUpNote
         fields = ["date", "text"]
         widgets = {**DATE_WIDGETS, "text": forms.Textarea(attrs={"rows": 4})}
 
-    def _post_clean(self):
-        pass
 
-
-class LinkForm(forms.ModelForm):
+class LinkForm(PlanForm):
     url = forms.URLField(label="Adresse", max_length=500, assume_scheme="https")
 
     class Meta:
         model = ActionLink
         fields = ["label", "url"]
 
-    def _post_clean(self):
-        pass
 
-
-class FundingLineForm(forms.ModelForm):
+class FundingLineForm(PlanForm):
     class Meta:
         model = FundingLine
         fields = FUNDING_FIELDS
@@ -192,11 +193,8 @@ class FundingLineForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["funder"].queryset = Organisation.objects.order_by("name")
 
-    def _post_clean(self):
-        pass
 
-
-class IndicatorForm(forms.ModelForm):
+class IndicatorForm(PlanForm):
     """A user who creates or edits an indicator gives its baseline: value and date are required here."""
 
     class Meta:
@@ -209,28 +207,19 @@ class IndicatorForm(forms.ModelForm):
         self.fields["baseline_value"].required = True
         self.fields["baseline_date"].required = True
 
-    def _post_clean(self):
-        pass
 
-
-class TargetForm(forms.ModelForm):
+class TargetForm(PlanForm):
     class Meta:
         model = IndicatorTarget
         fields = ["date", "value"]
         widgets = DATE_WIDGETS
 
-    def _post_clean(self):
-        pass
 
-
-class MeasureForm(forms.ModelForm):
+class MeasureForm(PlanForm):
     class Meta:
         model = IndicatorMeasure
         fields = ["date", "value", "source", "comment"]
         widgets = DATE_WIDGETS
-
-    def _post_clean(self):
-        pass
 
 
 class ImportForm(forms.Form):

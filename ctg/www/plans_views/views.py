@@ -262,8 +262,11 @@ def objective_edit(request, convention_pk, pk):
     objective = get_object_or_404(Objective.objects.filter(convention=convention), pk=pk)
     form = forms.ObjectiveForm(request.POST or None, instance=objective, convention=convention)
     if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
         try:
-            services.objective_update(objective=objective, by=request.user, **form.cleaned_data)
+            services.objective_update(
+                objective=objective, expected_version=data.pop("version"), by=request.user, **data
+            )
         except ValidationError as exc:
             add_errors(form, exc)
         else:
@@ -350,7 +353,7 @@ def _child_form(request, convention_pk, pk, *, form_class, create, title, instan
     form = form_class(request.POST or None, instance=instance)
     if request.method == "POST" and form.is_valid():
         try:
-            create(action, form.cleaned_data)
+            create(action, dict(form.cleaned_data))
         except ValidationError as exc:
             add_errors(form, exc)
         else:
@@ -386,7 +389,9 @@ def milestone_edit(request, convention_pk, pk, item_pk):
         form_class=forms.MilestoneForm,
         instance=milestone,
         title="Modifier le jalon",
-        create=lambda action, data: services.milestone_update(milestone=milestone, by=request.user, **data),
+        create=lambda action, data: services.milestone_update(
+            milestone=milestone, expected_version=data.pop("version"), by=request.user, **data
+        ),
     )
 
 
@@ -432,7 +437,9 @@ def funding_edit(request, convention_pk, pk, item_pk):
         form_class=forms.FundingLineForm,
         instance=line,
         title="Modifier la ligne de financement",
-        create=lambda action, data: services.funding_line_update(line=line, by=request.user, **data),
+        create=lambda action, data: services.funding_line_update(
+            line=line, expected_version=data.pop("version"), by=request.user, **data
+        ),
     )
 
 
@@ -459,7 +466,11 @@ def indicator_edit(request, convention_pk, pk, item_pk):
         instance=indicator,
         title=f"Modifier l'indicateur {indicator.code}",
         create=lambda action, data: services.indicator_update(
-            indicator=indicator, by=request.user, baseline_state="renseignee", **data
+            indicator=indicator,
+            expected_version=data.pop("version"),
+            by=request.user,
+            baseline_state="renseignee",
+            **data,
         ),
     )
 

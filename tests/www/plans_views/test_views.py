@@ -332,7 +332,7 @@ class TestOtherPages:
         response = client.post(url("import_xlsx", plan), {"file": buffer})
         assert response.status_code == 400
         html = response.content.decode()
-        assert "rien n'a été enregistré" in html and "« mille » n&#x27;est pas un nombre." in html
+        assert "rien n'a été enregistré" in html and "« mille » n&#x27;est pas un nombre (chiffres" in html
         assert SecurityEvent.objects.filter(kind=SecurityEventKind.IMPORT).count() == 1
 
 
