@@ -41,6 +41,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "ctg.www.middleware.PrivateCacheMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -94,6 +95,10 @@ LOGOUT_REDIRECT_URL = "accounts_views:login"
 # An invitation link is single-use and expires; a password reset link lasts one day.
 INVITATION_VALIDITY_DAYS = env_int("INVITATION_VALIDITY_DAYS", 7)
 PASSWORD_RESET_TIMEOUT = 24 * 3600
+# Beyond these, a password reset request gets the same answer but sends no e-mail (ctg.accounts.throttle).
+PASSWORD_RESET_LIMIT_PER_IP = env_int("PASSWORD_RESET_LIMIT_PER_IP", 5)
+PASSWORD_RESET_LIMIT_PER_ADDRESS = env_int("PASSWORD_RESET_LIMIT_PER_ADDRESS", 3)
+PASSWORD_RESET_LIMIT_WINDOW = 3600
 # Security journal entries (with IP addresses) are kept one year, then purged by `purge_accounts_data`.
 SECURITY_JOURNAL_RETENTION_DAYS = env_int("SECURITY_JOURNAL_RETENTION_DAYS", 365)
 
@@ -112,6 +117,11 @@ AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts_views/lockout.html"
+# Number of reverse proxies in front of the application that append the client's address to X-Forwarded-For;
+# 0 (no proxy) ignores the header, which a client can forge. Read by ctg.accounts.client_ip for throttling and
+# the journal alike.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+AXES_CLIENT_IP_CALLABLE = "ctg.accounts.client_ip.client_ip"
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
@@ -144,12 +154,19 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 UPLOAD_MAX_SIZE = env_int("UPLOAD_MAX_SIZE", 20 * 1024 * 1024)
 
+CACHE_DIR = env_str("CACHE_DIR", str(BASE_DIR / "var" / "cache"))
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-        "LOCATION": env_str("CACHE_DIR", str(BASE_DIR / "var" / "cache")),
+        "LOCATION": CACHE_DIR,
         "TIMEOUT": None,
-    }
+    },
+    # Rate-limit counters, shared by every web process of the machine; apart so that they never evict charts.
+    "throttle": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": f"{CACHE_DIR}/throttle",
+        "TIMEOUT": 3600,
+    },
 }
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

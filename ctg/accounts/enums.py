@@ -20,6 +20,7 @@ class SecurityEventKind(models.TextChoices):
     IMPORT = "import", "Import"
     ACCOUNT_DELETED = "account_deleted", "Compte supprimé"
     PASSWORD_RESET = "password_reset", "Réinitialisation du mot de passe"
+    PASSWORD_RESET_THROTTLED = "password_reset_throttled", "Demande de réinitialisation au-delà de la limite"
     MEMBER_REMOVED = "member_removed", "Retrait d'un membre"
     PUBLICATION_CHANGED = "publication_changed", "Publication de la page publique"
     PERSONAL_DATA_EXPORT = "personal_data_export", "Export des données personnelles"

@@ -3,13 +3,14 @@
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
+from ctg.accounts.client_ip import client_ip
 from ctg.accounts.enums import SecurityEventKind
 from ctg.accounts.journal import security_event_record
 from ctg.accounts.models import SecurityEvent, User
 
 
 def _ip(request):
-    return request.META.get("REMOTE_ADDR") if request is not None else None
+    return client_ip(request) if request is not None else None
 
 
 @receiver(user_logged_in, dispatch_uid="ctg_journal_login")

@@ -17,6 +17,7 @@ from django.urls import reverse, reverse_lazy
 from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_POST
 
+from ctg.accounts.client_ip import client_ip
 from ctg.accounts.enums import SecurityEventKind
 from ctg.accounts.journal import security_event_record
 from ctg.accounts.models import Invitation, Membership
@@ -39,6 +40,7 @@ from ctg.accounts.services import (
     user_personal_data,
     user_update_profile,
 )
+from ctg.accounts.throttle import password_reset_allowed
 from ctg.conventions.models import Convention
 from ctg.www.accounts_views.forms import (
     AccountDeleteForm,
@@ -68,6 +70,18 @@ class PasswordResetView(auth_views.PasswordResetView):
     email_template_name = "accounts_views/emails/password_reset.txt"
     subject_template_name = "accounts_views/emails/password_reset_subject.txt"
     success_url = reverse_lazy("accounts_views:password_reset_done")
+
+    def form_valid(self, form):
+        ip, email = client_ip(self.request), form.cleaned_data["email"]
+        if password_reset_allowed(ip=ip, email=email):
+            return super().form_valid(form)
+        # Same answer as when an e-mail leaves, so that the limit reveals nothing about the address.
+        security_event_record(
+            kind=SecurityEventKind.PASSWORD_RESET_THROTTLED,
+            detail=f"demande pour {email[:200]} non envoyée : limite horaire atteinte",
+            ip_address=ip,
+        )
+        return redirect(self.get_success_url())
 
 
 @method_decorator(login_not_required, name="dispatch")

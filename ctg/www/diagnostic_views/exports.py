@@ -6,6 +6,7 @@ Any reader of the convention may export; each export is written to the security 
 from django.http import HttpResponse
 from django.views.decorators.http import require_GET
 
+from ctg.accounts.client_ip import client_ip
 from ctg.accounts.enums import SecurityEventKind
 from ctg.accounts.journal import security_event_record
 from ctg.reports.common import export_file_name
@@ -39,7 +40,7 @@ def _export(request, convention_pk, fmt: str) -> HttpResponse:
         user=request.user,
         convention=convention,
         detail=f"Diagnostic : {label} ({convention.title})",
-        ip_address=request.META.get("REMOTE_ADDR"),
+        ip_address=client_ip(request),
     )
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{export_file_name(convention, fmt)}"'

@@ -69,6 +69,34 @@ class TestLogin:
         other = UserFactory()
         assert post_login(client, other.username, PASSWORD).status_code == 302
 
+    def test_behind_a_proxy_one_client_does_not_lock_the_account_for_another(self, client, settings):
+        settings.TRUSTED_PROXY_COUNT = 1
+        user = UserFactory()
+
+        def attempt(password, client_address):
+            data = {"username": user.username, "password": password}
+            return client.post(login_url(), data, REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR=client_address)
+
+        for _ in range(settings.AXES_FAILURE_LIMIT):
+            attempt("mauvais", "203.0.113.66")
+        assert attempt(PASSWORD, "203.0.113.66").status_code == 429
+        # The owner, behind the same proxy but from another address, still logs in; the journal has their address.
+        assert attempt(PASSWORD, "198.51.100.5").status_code == 302
+        assert SecurityEvent.objects.get(kind=SecurityEventKind.LOGIN).ip_address == "198.51.100.5"
+
+    def test_without_trusted_proxy_a_forged_forwarded_address_does_not_escape_the_lock(self, client, settings):
+        settings.TRUSTED_PROXY_COUNT = 0
+        user = UserFactory()
+        for n in range(settings.AXES_FAILURE_LIMIT):
+            data = {"username": user.username, "password": "mauvais"}
+            client.post(login_url(), data, REMOTE_ADDR="192.0.2.10", HTTP_X_FORWARDED_FOR=f"198.51.100.{n}")
+        data = {"username": user.username, "password": PASSWORD}
+        response = client.post(login_url(), data, REMOTE_ADDR="192.0.2.10", HTTP_X_FORWARDED_FOR="198.51.100.99")
+        assert response.status_code == 429
+        assert set(
+            SecurityEvent.objects.filter(kind=SecurityEventKind.LOGIN_FAILED).values_list("ip_address", flat=True)
+        ) == {"192.0.2.10"}
+
     def test_session_expires(self, settings, client):
         assert settings.SESSION_COOKIE_AGE <= 12 * 3600
         assert settings.SESSION_EXPIRE_AT_BROWSER_CLOSE
@@ -114,6 +142,49 @@ class TestPasswordReset:
         # The link is single-use.
         response = client.get(link, follow=True)
         assert "n'est plus valable" in response.content.decode()
+
+
+@pytest.fixture
+def counting_throttle(settings):
+    """A real counter for rate limits (the test settings count nothing), empty for this test."""
+    settings.CACHES = {
+        **settings.CACHES,
+        "throttle": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "throttle-test"},
+    }
+    from django.core.cache import caches
+
+    caches["throttle"].clear()
+    yield
+    caches["throttle"].clear()
+
+
+class TestPasswordResetThrottle:
+    def post(self, client, email, ip="192.0.2.10"):
+        return client.post(reverse("accounts_views:password_reset"), {"email": email}, REMOTE_ADDR=ip)
+
+    def test_at_most_three_e_mails_an_hour_for_one_address(self, client, counting_throttle):
+        user = UserFactory()
+        responses = [self.post(client, user.email.upper(), ip=f"192.0.2.{n}") for n in range(5)]
+        # Always the same neutral answer; only the first three send an e-mail.
+        assert {r["Location"] for r in responses} == {reverse("accounts_views:password_reset_done")}
+        assert len(mail.outbox) == 3
+        events = SecurityEvent.objects.filter(kind=SecurityEventKind.PASSWORD_RESET_THROTTLED)
+        assert events.count() == 2
+        assert "limite horaire atteinte" in events.first().detail
+
+    def test_at_most_five_requests_an_hour_from_one_client(self, client, counting_throttle):
+        users = [UserFactory() for _ in range(7)]
+        for user in users:
+            assert self.post(client, user.email)["Location"] == reverse("accounts_views:password_reset_done")
+        assert len(mail.outbox) == 5
+        assert set(
+            SecurityEvent.objects.filter(kind=SecurityEventKind.PASSWORD_RESET_THROTTLED).values_list(
+                "ip_address", flat=True
+            )
+        ) == {"192.0.2.10"}
+        # Another client is not held back by the first one's requests.
+        self.post(client, users[-1].email, ip="198.51.100.1")
+        assert len(mail.outbox) == 6
 
 
 class TestInvitationAccept:
