@@ -8,6 +8,7 @@ urlpatterns = [
     path("donnees/", include("ctg.www.opendata_views.urls")),
     path("conventions/<int:convention_pk>/diagnostic/", include("ctg.www.diagnostic_views.urls")),
     path("conventions/<int:convention_pk>/offre/", include("ctg.www.offer_views.urls")),
+    path("conventions/<int:convention_pk>/donnees-locales/", include("ctg.www.opendata_views.local_urls")),
     path("conventions/<int:convention_pk>/enjeux/", include("ctg.www.enjeux_views.urls")),
     path("conventions/<int:convention_pk>/plan/", include("ctg.www.plans_views.urls")),
     path("conventions/<int:convention_pk>/pilotage/", include("ctg.www.steering_views.urls")),

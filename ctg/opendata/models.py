@@ -2,12 +2,24 @@
 
 An Observation is one published cell: a variable of one territory for one year, with its status. Secret and
 missing cells are stored with status and no value: they are never 0.
+
+Official datasets (producers' files: INSEE, CAF) are national reference data shared by every convention; only
+data administrators import or withdraw them. A local dataset belongs to one convention: its figures are
+`LocalObservation`s, seen only in that convention, and never feed the official series nor the indicators.
 """
 
 from django.conf import settings
 from django.db import models
 
 from ctg.opendata.enums import GeoLevel, ObservationStatus
+
+
+class DatasetQuerySet(models.QuerySet):
+    def official(self):
+        return self.filter(convention__isnull=True)
+
+    def local_to(self, convention):
+        return self.filter(convention=convention)
 
 
 class Dataset(models.Model):
@@ -17,7 +29,16 @@ class Dataset(models.Model):
     vintage = models.CharField("millésime", max_length=40)
     licence = models.CharField("licence", max_length=120, default="Licence Ouverte / Open Licence 2.0")
     file_name = models.CharField("fichier", max_length=255)
-    sha256 = models.CharField("empreinte SHA-256", max_length=64, unique=True)
+    sha256 = models.CharField("empreinte SHA-256", max_length=64)
+    # Empty for an official dataset; the convention that owns a local dataset.
+    convention = models.ForeignKey(
+        "conventions.Convention",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="local_datasets",
+        verbose_name="convention (donnée locale)",
+    )
     row_count = models.PositiveIntegerField("lignes lues", default=0)
     observation_count = models.PositiveIntegerField("valeurs importées", default=0)
     imported_at = models.DateTimeField("importé le", auto_now_add=True)
@@ -30,13 +51,34 @@ class Dataset(models.Model):
         verbose_name="importé par",
     )
 
+    objects = DatasetQuerySet.as_manager()
+
     class Meta:
         verbose_name = "jeu de données"
         verbose_name_plural = "jeux de données"
         ordering = ["-imported_at"]
+        permissions = [("manage_official_data", "Importer et retirer les données officielles (INSEE, CAF)")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["sha256"],
+                condition=models.Q(convention__isnull=True),
+                name="dataset_official_file_once",
+                violation_error_message="Ce fichier officiel est déjà importé.",
+            ),
+            models.UniqueConstraint(
+                fields=["convention", "sha256"],
+                condition=models.Q(convention__isnull=False),
+                name="dataset_local_file_once_per_convention",
+                violation_error_message="Ce fichier de données locales est déjà importé dans cette convention.",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.producer} – {self.title} ({self.vintage})"
+
+    @property
+    def is_local(self):
+        return self.convention_id is not None
 
     @property
     def source_label(self):
@@ -80,6 +122,43 @@ class Observation(models.Model):
     def __str__(self):
         shown = self.value if self.value is not None else self.status
         return f"{self.variable} {self.year} {self.level}:{self.code} = {shown}"
+
+
+class LocalObservation(models.Model):
+    """A figure brought by a convention's partners (tidy CSV): shown only in that convention, labelled as local."""
+
+    dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="local_observations")
+    convention = models.ForeignKey(
+        "conventions.Convention", on_delete=models.CASCADE, related_name="local_observations"
+    )
+    level = models.CharField("niveau", max_length=12, choices=GeoLevel.choices)
+    code = models.CharField("code géographique", max_length=12)
+    variable = models.CharField("variable", max_length=60)
+    year = models.PositiveSmallIntegerField("année")
+    value = models.DecimalField("valeur", max_digits=20, decimal_places=6, null=True, blank=True)
+    status = models.CharField("statut", max_length=8, choices=ObservationStatus.choices, default=ObservationStatus.OK)
+
+    class Meta:
+        verbose_name = "donnée locale"
+        verbose_name_plural = "données locales"
+        ordering = ["variable", "year", "level", "code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["convention", "level", "code", "variable", "year"],
+                name="local_observation_unique_cell",
+                violation_error_message="Cette donnée locale existe déjà (même territoire, variable et année).",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="ok", value__isnull=False)
+                | (~models.Q(status="ok") & models.Q(value__isnull=True)),
+                name="local_observation_value_matches_status",
+                violation_error_message="Une valeur disponible a un nombre ; une valeur secrète ou absente, aucun.",
+            ),
+        ]
+
+    def __str__(self):
+        shown = self.value if self.value is not None else self.status
+        return f"{self.variable} {self.year} {self.level}:{self.code} = {shown} (donnée locale)"
 
 
 class IrisZone(models.Model):

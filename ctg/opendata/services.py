@@ -1,10 +1,14 @@
-"""Imports of open-data files: the only writes of Dataset, Observation and IrisZone.
+"""Imports of open-data files: the only writes of Dataset, Observation, LocalObservation and IrisZone.
 
-`dataset_import` reads and validates the whole file first (ctg.opendata.readers), then writes in one
+Official data: `dataset_import` reads and validates the whole file first (ctg.opendata.readers), then writes in one
 transaction: a rejected file changes nothing. The same file twice (same SHA-256) changes nothing; a file with
 the same cells and values counts them as unchanged; a new vintage adds its years and keeps the old ones; a
 corrected file for the same years replaces the values that differ. Writes use batched raw inserts (COPY on
-PostgreSQL) because national files carry about a million cells.
+PostgreSQL) because national files carry about a million cells. Only files of a known edition are accepted
+(ctg.opendata.editions); the data-administration role imports them (and `dataset_withdraw` takes one back).
+
+Local data: `local_data_import` stores a convention's tidy CSV as LocalObservations of that convention only,
+on its own territory (its communes, their IRIS, its EPCI), under variable names that no official file uses.
 """
 
 import dataclasses
@@ -17,16 +21,20 @@ from django.db import connection, transaction
 
 from ctg.accounts.enums import SecurityEventKind
 from ctg.accounts.journal import security_event_record
-from ctg.opendata.enums import ObservationStatus
-from ctg.opendata.models import Dataset, IrisZone, Observation
+from ctg.opendata.editions import edition_check, header_of
+from ctg.opendata.enums import GeoLevel, ObservationStatus
+from ctg.opendata.models import Dataset, IrisZone, LocalObservation, Observation
 from ctg.opendata.readers import FORMATS, DatasetError, ParsedFile, read_file
+
+LOCAL_FORMAT = "tidy"
+LOCAL_LEVELS = {GeoLevel.IRIS, GeoLevel.COMMUNE, GeoLevel.EPCI}
 
 BATCH_SIZE = 5000
 SIX_PLACES = decimal.Decimal("0.000001")
 KEYS = ["level", "code", "variable", "year"]
 COLUMNS = ["dataset_id", "level", "code", "variable", "year", "value", "status", "incomplete"]
 
-__all__ = ["FORMATS", "DatasetError", "ImportReport", "dataset_import"]
+__all__ = ["FORMATS", "DatasetError", "ImportReport", "dataset_import", "dataset_withdraw", "local_data_import"]
 
 
 @dataclasses.dataclass
@@ -42,6 +50,7 @@ class ImportReport:
     secret: int = 0
     missing: int = 0
     incomplete: int = 0
+    edition: str = ""
     errors: list[str] = dataclasses.field(default_factory=list)
 
     @property
@@ -83,51 +92,114 @@ def iris_to_commune() -> dict[str, str]:
     return dict(IrisZone.objects.values_list("code", "commune_code"))
 
 
+def _known_dataset(sha256: str, *, convention=None) -> Dataset | None:
+    """The dataset already imported from this very file (official, or local to the convention)."""
+    return Dataset.objects.filter(sha256=sha256, convention=convention).first()
+
+
 @transaction.atomic
 def dataset_import(
-    *, path, format: str | None = None, dry_run: bool = False, by=None, file_name: str | None = None
+    *,
+    path,
+    format: str | None = None,
+    dry_run: bool = False,
+    by=None,
+    file_name: str | None = None,
+    known_edition_only: bool = True,
 ) -> ImportReport:
-    """Import one published file. Raise DatasetError (French, with line and column) and write nothing if the
-    file is not valid. `file_name` is the name to record when `path` is a temporary copy (uploads)."""
+    """Import one official file as published. Raise DatasetError (French, with line and column) and write nothing
+    if the file is not valid, is local data, or (with `known_edition_only`) matches no known edition of its
+    producer. `file_name` is the name to record when `path` is a temporary copy (uploads). Operators may pass
+    `known_edition_only=False` from the command line to load an extract on a test instance."""
     path = Path(path)
     file_name = Path(file_name or path.name).name
     if not path.is_file():
         raise DatasetError(f"{file_name} : fichier introuvable.")
     sha256 = file_sha256(path)
-    existing = Dataset.objects.filter(sha256=sha256).first()
+    existing = _known_dataset(sha256)
     if existing is not None:
         return ImportReport(
             dataset=existing, format=existing.format, dry_run=dry_run, already_imported=True, rows_read=0
         )
+    if format == LOCAL_FORMAT:
+        raise DatasetError(_LOCAL_ON_OFFICIAL_PATH.format(file_name=file_name))
     parsed = read_file(path, format=format, file_name=file_name, iris_to_commune=iris_to_commune)
-    dataset = Dataset(
-        producer=parsed.producer,
-        title=parsed.title,
-        format=parsed.format,
-        vintage=parsed.vintage,
-        licence=parsed.licence,
-        file_name=file_name,
-        sha256=sha256,
-        row_count=parsed.rows_read,
-        imported_by=by if getattr(by, "is_authenticated", False) else None,
+    if parsed.format == LOCAL_FORMAT:
+        raise DatasetError(_LOCAL_ON_OFFICIAL_PATH.format(file_name=file_name))
+    edition = ""
+    if known_edition_only:
+        edition = edition_check(parsed=parsed, sha256=sha256, header=header_of(path), file_name=file_name)
+    dataset = Dataset(sha256=sha256)
+    for field, value in _provenance(parsed, file_name, by).items():
+        setattr(dataset, field, value)
+    report = ImportReport(
+        dataset=dataset, format=parsed.format, dry_run=dry_run, rows_read=parsed.rows_read, edition=edition
     )
-    report = ImportReport(dataset=dataset, format=parsed.format, dry_run=dry_run, rows_read=parsed.rows_read)
     if not dry_run:
         dataset.save()
     if parsed.iris_zones is not None:
         _write_iris_zones(parsed, report, dry_run=dry_run)
     else:
-        _write_cells(parsed.cells, report, dry_run=dry_run, local=parsed.format == "tidy")
+        _write_cells(parsed.cells, report, dry_run=dry_run)
         dataset.observation_count = parsed.cells.height
     if not dry_run:
         dataset.save(update_fields=["observation_count"])
-        security_event_record(
-            kind=SecurityEventKind.IMPORT, user=by, detail=f"Import de données ouvertes : {report.summary()}"
-        )
+        detail = f"Import de données officielles : {report.summary()} SHA-256 {sha256}"
+        if edition:
+            detail += f", édition reconnue : {edition}"
+        security_event_record(kind=SecurityEventKind.IMPORT, user=by, detail=detail[:1000])
     return report
 
 
-def _write_cells(cells: pl.DataFrame, report: ImportReport, *, dry_run: bool, local: bool) -> None:
+_LOCAL_ON_OFFICIAL_PATH = (
+    "{file_name} : ce fichier est au format des données locales (code_geo;niveau;variable;annee;valeur). Les "
+    "données locales appartiennent à une convention : importez-le depuis la page « Données locales » de la "
+    "convention concernée."
+)
+
+
+def _provenance(parsed: ParsedFile, file_name: str, by) -> dict:
+    return {
+        "producer": parsed.producer,
+        "title": parsed.title,
+        "format": parsed.format,
+        "vintage": parsed.vintage,
+        "licence": parsed.licence,
+        "file_name": file_name,
+        "row_count": parsed.rows_read,
+        "imported_by": by if getattr(by, "is_authenticated", False) else None,
+    }
+
+
+@transaction.atomic
+def dataset_withdraw(*, dataset: Dataset, by) -> int:
+    """Take back an official dataset: its values are removed and the dataset with them; return how many.
+
+    The values it had replaced in an older file are not brought back: withdraw that older file too, then import it
+    again. The IRIS reference is not withdrawn: the CAF files
+    are rolled up to communes with it; import a newer edition instead."""
+    if dataset.is_local:
+        raise DatasetError("Une donnée locale se retire depuis la page « Données locales » de sa convention.")
+    if dataset.format == "iris_reference":
+        raise DatasetError(
+            f"{dataset.file_name} : le référentiel des IRIS ne se retire pas, les données CAF à l'IRIS en "
+            "dépendent ; importez une édition plus récente."
+        )
+    locked = Dataset.objects.select_for_update().get(pk=dataset.pk)
+    removed, _ = Observation.objects.filter(dataset=locked).delete()
+    security_event_record(
+        kind=SecurityEventKind.IMPORT,
+        user=by,
+        detail=(
+            f"Retrait de données officielles : {locked.source_label}, fichier {locked.file_name}, "
+            f"SHA-256 {locked.sha256}, {removed} valeur(s) retirée(s)."
+        )[:1000],
+    )
+    locked.delete()
+    return removed
+
+
+def _write_cells(cells: pl.DataFrame, report: ImportReport, *, dry_run: bool) -> None:
     report.secret = cells.filter(pl.col("status") == ObservationStatus.SECRET.value).height
     report.missing = cells.filter(pl.col("status") == ObservationStatus.MISSING.value).height
     report.incomplete = cells.filter(pl.col("incomplete")).height
@@ -142,8 +214,6 @@ def _write_cells(cells: pl.DataFrame, report: ImportReport, *, dry_run: bool, lo
         & (pl.col("incomplete") == pl.col("old_incomplete"))
     )
     changed = known.filter(~same)
-    if local and not changed.is_empty():
-        _refuse_local_over_published(changed, report.dataset.file_name)
     report.created = new.height
     report.updated = changed.height
     report.unchanged = known.height - changed.height
@@ -154,31 +224,13 @@ def _write_cells(cells: pl.DataFrame, report: ImportReport, *, dry_run: bool, lo
     _update(changed.select(pl.lit(dataset_id).alias("dataset_id"), "value", "status", "incomplete", "id"))
 
 
-def _refuse_local_over_published(changed: pl.DataFrame, file_name: str) -> None:
-    """Local data adds figures; it never overwrites a figure published by INSEE or the CAF."""
-    published = dict(
-        Dataset.objects.filter(pk__in=changed["old_dataset_id"].unique().to_list())
-        .exclude(format="tidy")
-        .values_list("pk", "producer")
-    )
-    clashes = changed.filter(pl.col("old_dataset_id").is_in(list(published))).sort("_line")
-    if clashes.is_empty():
-        return
-    row = clashes.row(0, named=True)
-    raise DatasetError(
-        f"{file_name}, ligne {row['_line']} : la valeur de {row['variable']} {row['year']} pour {row['code']} est "
-        f"déjà publiée par {published[row['old_dataset_id']]} ; une donnée locale ne la remplace pas. "
-        "Donnez un autre nom à la variable locale."
-    )
-
-
 def _existing_cells(cells: pl.DataFrame) -> pl.DataFrame:
     """Stored cells that the file could touch, with values in the same six-decimal text form as the reader's."""
     rows = Observation.objects.filter(
         level__in=cells["level"].unique().to_list(),
         variable__in=cells["variable"].unique().to_list(),
         year__in=cells["year"].unique().to_list(),
-    ).values_list("id", "level", "code", "variable", "year", "value", "status", "incomplete", "dataset_id")
+    ).values_list("id", "level", "code", "variable", "year", "value", "status", "incomplete")
     records = [
         (
             pk,
@@ -189,9 +241,8 @@ def _existing_cells(cells: pl.DataFrame) -> pl.DataFrame:
             None if value is None else str(value.quantize(SIX_PLACES)),
             status,
             bool(inc),
-            dataset_id,
         )
-        for pk, level, code, variable, year, value, status, inc, dataset_id in rows.iterator(chunk_size=20000)
+        for pk, level, code, variable, year, value, status, inc in rows.iterator(chunk_size=20000)
     ]
     schema = {
         "id": pl.Int64,
@@ -202,7 +253,6 @@ def _existing_cells(cells: pl.DataFrame) -> pl.DataFrame:
         "old_value": pl.String,
         "old_status": pl.String,
         "old_incomplete": pl.Boolean,
-        "old_dataset_id": pl.Int64,
     }
     return pl.DataFrame(records, schema=schema, orient="row")
 
@@ -251,3 +301,127 @@ def _write_iris_zones(parsed: ParsedFile, report: ImportReport, *, dry_run: bool
         return
     IrisZone.objects.bulk_create(to_create, batch_size=BATCH_SIZE)
     IrisZone.objects.bulk_update(to_update, ["commune_code", "name", "kind", "vintage"], batch_size=BATCH_SIZE)
+
+
+# --- Local data of a convention ---------------------------------------------------------------------------
+
+
+def convention_territory(convention) -> dict[str, set[str]]:
+    """Codes a convention's local data may describe, per level: its EPCI, the EPCI's communes and their IRIS."""
+    communes = set(convention.epci.communes.values_list("code", flat=True))
+    iris = set(IrisZone.objects.filter(commune_code__in=communes).values_list("code", flat=True))
+    return {GeoLevel.EPCI: {convention.epci.siren}, GeoLevel.COMMUNE: communes, GeoLevel.IRIS: iris}
+
+
+def _check_local_cells(cells: pl.DataFrame, convention, file_name: str) -> None:
+    """Local data stays on the convention's territory and under names no official file uses."""
+    errors = []
+    outside_level = cells.filter(~pl.col("level").is_in([level.value for level in LOCAL_LEVELS])).sort("_line")
+    for row in outside_level.head(5).iter_rows(named=True):
+        errors.append(
+            f"{file_name}, ligne {row['_line']}, colonne « niveau » : le niveau « {GeoLevel(row['level']).label} » "
+            "ne décrit pas le territoire de la convention (niveaux admis : iris, commune, epci)."
+        )
+    territory = convention_territory(convention)
+    for level, codes in territory.items():
+        outside = cells.filter((pl.col("level") == level.value) & ~pl.col("code").is_in(sorted(codes))).sort("_line")
+        for row in outside.head(5).iter_rows(named=True):
+            errors.append(
+                f"{file_name}, ligne {row['_line']}, colonne « code_geo » : {row['code']} n'est pas sur le territoire "
+                f"de la convention ({convention.epci.name}) ; une donnée locale ne décrit que ce territoire."
+            )
+    variables = sorted(set(cells["variable"].to_list()))
+    official = sorted(set(Observation.objects.filter(variable__in=variables).values_list("variable", flat=True)))
+    for variable in official[:5]:
+        line = cells.filter(pl.col("variable") == variable)["_line"].min()
+        errors.append(
+            f"{file_name}, ligne {line}, colonne « variable » : {variable} est une variable publiée par l'INSEE ou "
+            "la CAF ; une donnée locale ne la remplace pas. Donnez un autre nom à la variable locale "
+            f"(par exemple {variable}_LOCAL)."
+        )
+    if errors:
+        raise DatasetError(errors)
+
+
+@transaction.atomic
+def local_data_import(*, convention, path, dry_run: bool = False, by, file_name: str | None = None) -> ImportReport:
+    """Import a tidy CSV as local data of one convention. Raise DatasetError and write nothing if it is not valid,
+    leaves the convention's territory or uses an official variable name. The same file twice changes nothing."""
+    path = Path(path)
+    file_name = Path(file_name or path.name).name
+    if not path.is_file():
+        raise DatasetError(f"{file_name} : fichier introuvable.")
+    sha256 = file_sha256(path)
+    existing = _known_dataset(sha256, convention=convention)
+    if existing is not None:
+        return ImportReport(dataset=existing, format=LOCAL_FORMAT, dry_run=dry_run, already_imported=True)
+    parsed = read_file(path, format=LOCAL_FORMAT, file_name=file_name)
+    _check_local_cells(parsed.cells, convention, file_name)
+    dataset = Dataset(sha256=sha256, convention=convention)
+    for field, value in _provenance(parsed, file_name, by).items():
+        setattr(dataset, field, value)
+    dataset.observation_count = parsed.cells.height
+    report = ImportReport(dataset=dataset, format=LOCAL_FORMAT, dry_run=dry_run, rows_read=parsed.rows_read)
+    cells = parsed.cells
+    report.secret = cells.filter(pl.col("status") == ObservationStatus.SECRET.value).height
+    report.missing = cells.filter(pl.col("status") == ObservationStatus.MISSING.value).height
+    stored = {
+        (row.level, row.code, row.variable, row.year): row
+        for row in LocalObservation.objects.filter(
+            convention=convention, variable__in=sorted(set(cells["variable"].to_list()))
+        )
+    }
+    to_create, to_update = [], []
+    for level, code, variable, year, value, status in cells.select(
+        "level", "code", "variable", "year", "value", "status"
+    ).iter_rows():
+        value = None if value is None else decimal.Decimal(value)
+        row = stored.get((level, code, variable, int(year)))
+        if row is None:
+            to_create.append(
+                LocalObservation(
+                    convention=convention,
+                    level=level,
+                    code=code,
+                    variable=variable,
+                    year=year,
+                    value=value,
+                    status=status,
+                )
+            )
+        elif (row.value, row.status) != (value, status):
+            row.value, row.status = value, status
+            to_update.append(row)
+    report.created, report.updated = len(to_create), len(to_update)
+    report.unchanged = cells.height - report.created - report.updated
+    if dry_run:
+        return report
+    dataset.save()
+    for row in to_create + to_update:
+        row.dataset = dataset
+    LocalObservation.objects.bulk_create(to_create, batch_size=BATCH_SIZE)
+    LocalObservation.objects.bulk_update(to_update, ["value", "status", "dataset"], batch_size=BATCH_SIZE)
+    security_event_record(
+        kind=SecurityEventKind.IMPORT,
+        user=by,
+        convention=convention,
+        detail=f"Import de données locales : {report.summary()}"[:1000],
+    )
+    return report
+
+
+@transaction.atomic
+def local_dataset_withdraw(*, dataset: Dataset, by) -> int:
+    """Remove a local dataset of a convention and the values it brought; return how many values."""
+    if not dataset.is_local:
+        raise DatasetError("Seule l'administration des données retire un jeu de données officiel.")
+    locked = Dataset.objects.select_for_update().get(pk=dataset.pk)
+    removed = locked.local_observations.count()
+    security_event_record(
+        kind=SecurityEventKind.IMPORT,
+        user=by,
+        convention=locked.convention,
+        detail=f"Retrait de données locales : {locked.file_name}, {removed} valeur(s) retirée(s)."[:1000],
+    )
+    locked.delete()
+    return removed

@@ -36,27 +36,29 @@ def shipped_data_import(
     dry_run: bool = False,
     by=None,
     on_report: Callable[[ImportReport], None] | None = None,
+    known_edition_only: bool = True,
 ) -> list[ImportReport]:
     """Import the shipped files (all, or the listed subset, in the documented order); idempotent.
 
     Each file is its own transaction: a faulty file raises DatasetError and leaves the files before it imported.
     A dry run imports everything in one transaction rolled back at the end, so that later files see the earlier
-    ones (the CAF files need the IRIS reference) and the counts are those of a real run.
+    ones (the CAF files need the IRIS reference) and the counts are those of a real run. The shipped files are
+    known editions (data/SHA256SUMS); `known_edition_only=False` accepts extracts in their place (test instances).
     """
     directory = Path(directory or settings.DATA_DIR)
     wanted = SHIPPED_FILES if files is None else [name for name in SHIPPED_FILES if name in set(files)]
     if not dry_run:
-        return [_import_one(directory / name, by, dry_run, on_report) for name in wanted]
+        return [_import_one(directory / name, by, dry_run, on_report, known_edition_only) for name in wanted]
     try:
         with transaction.atomic():
-            reports = [_import_one(directory / name, by, dry_run, on_report) for name in wanted]
+            reports = [_import_one(directory / name, by, dry_run, on_report, known_edition_only) for name in wanted]
             raise _DryRunRollback
     except _DryRunRollback:
         return reports
 
 
-def _import_one(path: Path, by, dry_run: bool, on_report) -> ImportReport:
-    report = dataset_import(path=path, by=by)
+def _import_one(path: Path, by, dry_run: bool, on_report, known_edition_only: bool) -> ImportReport:
+    report = dataset_import(path=path, by=by, known_edition_only=known_edition_only)
     report.dry_run = dry_run
     if on_report:
         on_report(report)

@@ -32,3 +32,16 @@ class ObservationFactory(factory.django.DjangoModelFactory):
 
     class Params:
         secret = factory.Trait(value=None, status=ObservationStatus.SECRET)
+
+
+def data_administrator(**kwargs):
+    """A platform account holding the data-administration permission (no convention role)."""
+    from django.contrib.auth.models import Permission
+
+    from tests.accounts.factories import UserFactory
+
+    user = UserFactory(**kwargs)
+    user.user_permissions.add(
+        Permission.objects.get(content_type__app_label="opendata", codename="manage_official_data")
+    )
+    return user

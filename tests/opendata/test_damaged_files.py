@@ -2,9 +2,9 @@
 
 import pytest
 
-from ctg.opendata.models import Dataset, IrisZone, Observation
+from ctg.opendata.models import Dataset, IrisZone, LocalObservation, Observation
 from ctg.opendata.readers import DatasetError
-from ctg.opendata.services import dataset_import
+from ctg.opendata.services import dataset_import, local_data_import
 from tests.opendata.extracts import CAF, COMPARATEUR, DOSSIER, FILOSOFI, IRIS_REFERENCE, extract, starts_with
 
 pytestmark = pytest.mark.django_db
@@ -137,28 +137,38 @@ def database_with_data(tmp_path):
     """An IRIS reference of département 76 and one imported file, so that "unchanged" is not "empty"."""
     folder = tmp_path / "reference"
     folder.mkdir()
-    dataset_import(path=extract(IRIS_REFERENCE, folder / "iris_2021.csv", starts_with("76")))
-    dataset_import(path=_write(folder / "locales.csv", TIDY.replace("120", "121")))
+    dataset_import(path=extract(IRIS_REFERENCE, folder / "iris_2021.csv", starts_with("76")), known_edition_only=False)
+    dataset_import(path=extract(COMPARATEUR, folder / "comparateur_reference.csv", limit=3), known_edition_only=False)
     return {"observations": Observation.objects.count(), "datasets": Dataset.objects.count()}
+
+
+def _import(request, source, path, **kwargs):
+    """Official extracts through the official service (edition check off: they are extracts); the tidy format
+    is a convention's local data, imported into the demo convention whose territory its codes describe."""
+    if source == "tidy":
+        convention = request.getfixturevalue("caux_seine")["convention"]
+        return local_data_import(convention=convention, path=path, by=None, **kwargs)
+    return dataset_import(path=path, known_edition_only=False, **kwargs)
 
 
 @pytest.mark.parametrize("damage", DAMAGES)
 @pytest.mark.parametrize("source", SOURCES)
-def test_damaged_copy_is_refused_and_changes_nothing(tmp_path, database_with_data, source, damage):
+def test_damaged_copy_is_refused_and_changes_nothing(request, tmp_path, database_with_data, source, damage):
     build, column, number_reason = SOURCES[source]
     path = build(tmp_path)
     # The intact copy is valid: the damage, not the extract, causes the refusal.
-    report = dataset_import(path=path, dry_run=True)
+    report = _import(request, source, path, dry_run=True)
     assert report.rows_read > 1
     line, reason = DAMAGES[damage](path, column)
     zones = IrisZone.objects.count()
 
     with pytest.raises(DatasetError) as exc:
-        dataset_import(path=path)
+        _import(request, source, path)
 
     message = str(exc.value)
     assert message.startswith(f"{path.name}, ligne {line}"), message
     assert (reason or number_reason) in message
     assert Observation.objects.count() == database_with_data["observations"]
     assert Dataset.objects.count() == database_with_data["datasets"]
+    assert not LocalObservation.objects.exists()
     assert IrisZone.objects.count() == zones

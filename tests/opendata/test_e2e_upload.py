@@ -4,10 +4,9 @@ import shutil
 
 import pytest
 
-from ctg.accounts.enums import Role
 from ctg.opendata.models import Dataset, Observation
-from tests.accounts.factories import MembershipFactory
 from tests.opendata.extracts import COMPARATEUR
+from tests.opendata.factories import data_administrator
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -30,8 +29,8 @@ def chromium_page():
 
 
 @pytest.mark.skipif(not CHROMIUM, reason="Chromium n'est pas installé (paquet Debian « chromium »).")
-def test_contributor_checks_then_imports_a_file(live_server, tmp_path):
-    user = MembershipFactory(role=Role.CONTRIBUTEUR).user
+def test_data_administrator_checks_then_imports_a_file(live_server, tmp_path):
+    user = data_administrator()
     damaged = tmp_path / "base_cc_comparateur_2025.csv"
     damaged.write_text("CODGEO;P22_POP\n76114;onze mille\n", encoding="utf-8")
     console_errors = []

@@ -24,7 +24,9 @@ def cell(code, variable, year, level=GeoLevel.COMMUNE):
 def iris_reference_76(tmp_path):
     folder = tmp_path / "ref"
     folder.mkdir()
-    return dataset_import(path=extract(IRIS_REFERENCE, folder / "iris_2021.csv", starts_with("76")))
+    return dataset_import(
+        known_edition_only=False, path=extract(IRIS_REFERENCE, folder / "iris_2021.csv", starts_with("76"))
+    )
 
 
 class TestInseeComparateur:
@@ -63,7 +65,7 @@ class TestInseeComparateur:
         # The same rows with LF line ends and no trailing newline: another file, the same cells.
         copy = tmp_path / "base_cc_comparateur_2025_lf.csv"
         copy.write_bytes(COMPARATEUR.read_bytes().replace(b"\r\n", b"\n").rstrip(b"\n"))
-        report = dataset_import(path=copy)
+        report = dataset_import(known_edition_only=False, path=copy)
         assert (report.created, report.updated, report.unchanged) == (0, 0, 1550)
         assert Observation.objects.count() == 1550
 
@@ -88,7 +90,7 @@ class TestInseeComparateur:
     def test_thousands_separators_and_leading_zeros(self, tmp_path):
         path = tmp_path / "base_cc_comparateur_2025.csv"
         path.write_text("CODGEO;P22_POP;MED21\n01001;1\u00a0234,5;22\u202f790\n2A004;65 432;s\n", encoding="utf-8")
-        dataset_import(path=path)
+        dataset_import(known_edition_only=False, path=path)
         assert cell("01001", "P22_POP", 2022).value == decimal.Decimal("1234.5")
         assert cell("01001", "MED21", 2021).value == decimal.Decimal("22790")
         assert cell("2A004", "P22_POP", 2022).value == decimal.Decimal("65432")
@@ -100,7 +102,7 @@ class TestInseeComparateur:
             "CODGEO;P20_POP;P14_POP;SUPERF;NAIS1420;MED20;TP6020;ETGZ21\n76114;11731;12007;12,24;1003;18230;s;31\n",
             encoding="utf-8",
         )
-        report = dataset_import(path=path)
+        report = dataset_import(known_edition_only=False, path=path)
         assert report.format == "insee_comparateur"
         assert cell("76114", "P20_POP", 2020).value == decimal.Decimal("11731")
         assert cell("76114", "P14_POP", 2014).status == ObservationStatus.OK
@@ -114,7 +116,7 @@ class TestInseeComparateur:
         path = tmp_path / "base_cc_comparateur_2025.csv"
         path.write_text("CODGEO;P22_POP\n1001;12\n", encoding="utf-8")
         with pytest.raises(DatasetError, match=r"ligne 2, colonne 1 « CODGEO » : code « 1001 » invalide"):
-            dataset_import(path=path)
+            dataset_import(known_edition_only=False, path=path)
         assert Observation.objects.count() == 0
 
 
@@ -137,7 +139,7 @@ class TestInseeDossierComplet:
         path = tmp_path / "dossier_complet_2025.csv"
         lines = DOSSIER.read_text(encoding="utf-8").splitlines()
         path.write_text("\n".join(";".join(line.split(";")[:2]) for line in lines) + "\n", encoding="utf-8")
-        report = dataset_import(path=path, format="insee_dossier_complet")
+        report = dataset_import(known_edition_only=False, path=path, format="insee_dossier_complet")
         assert report.created == 50
         assert Observation.objects.filter(variable="P22_POP0014").count() == 50
 
@@ -152,7 +154,7 @@ class TestInseeDossierComplet:
 class TestFilosofi:
     def test_communes(self, tmp_path):
         path = extract(FILOSOFI / "FILO2019_DISP_COM.csv", tmp_path / "FILO2019_DISP_COM.csv", starts_with("761"))
-        report = dataset_import(path=path)
+        report = dataset_import(known_edition_only=False, path=path)
         assert report.format == "filosofi_disp"
         # Bolbec: "76114;Bolbec;4984;10977;7574,1;13540;17800;…".
         assert cell("76114", "Q219", 2019).value == decimal.Decimal("17800")
@@ -161,7 +163,7 @@ class TestFilosofi:
 
     def test_secret_cell(self, tmp_path):
         path = extract(FILOSOFI / "FILO2019_DISP_COM.csv", tmp_path / "FILO2019_DISP_COM.csv", starts_with("76002"))
-        dataset_import(path=path)
+        dataset_import(known_edition_only=False, path=path)
         # "76002;Alvimare;218;615;386,3;;22770;;…": Q119 secret, Q219 published.
         assert cell("76002", "Q119", 2019).status == ObservationStatus.SECRET
         assert cell("76002", "Q219", 2019).value == decimal.Decimal("22770")
@@ -188,7 +190,7 @@ class TestFilosofi:
 
     def test_iris(self, tmp_path):
         source = FILOSOFI / "BASE_TD_FILO_DISP_IRIS_2019.csv"
-        dataset_import(path=extract(source, tmp_path / source.name, starts_with("76114")))
+        dataset_import(known_edition_only=False, path=extract(source, tmp_path / source.name, starts_with("76114")))
         # "761140101;Bolbec Ouest;76114;Bolbec;22,4;…;17720;…": poverty rate 22.4 %, median 17720.
         assert cell("761140101", "DISP_MED19", 2019, GeoLevel.IRIS).value == decimal.Decimal("17720")
         assert cell("761140101", "DISP_TP6019", 2019, GeoLevel.IRIS).value == decimal.Decimal("22.4")
@@ -201,17 +203,17 @@ class TestCafIris:
     def test_reference_is_required(self, tmp_path):
         path = extract(CAF / "data_CAF_2019_IRIS.csv", tmp_path / "data_CAF_2019_IRIS.csv", starts_with("76114"))
         with pytest.raises(DatasetError, match="référentiel des IRIS n'est pas importé"):
-            dataset_import(path=path)
+            dataset_import(known_edition_only=False, path=path)
 
     def test_year_comes_from_the_file_name(self, tmp_path, iris_reference_76):
         path = extract(CAF / "data_CAF_2019_IRIS.csv", tmp_path / "donnees_caf_iris.csv", starts_with("76114"))
         with pytest.raises(DatasetError, match="ligne 1 : année introuvable"):
-            dataset_import(path=path)
+            dataset_import(known_edition_only=False, path=path)
         assert Observation.objects.count() == 0
 
     def test_iris_and_complete_commune_roll_up(self, tmp_path, iris_reference_76):
         path = extract(CAF / "data_CAF_2019_IRIS.csv", tmp_path / "data_CAF_2019_IRIS.csv", starts_with("76"))
-        report = dataset_import(path=path)
+        report = dataset_import(known_edition_only=False, path=path)
         assert report.format == "caf_iris"
         assert cell("761140101", "A", 2019, GeoLevel.IRIS).value == decimal.Decimal("800")
         # Bolbec has four IRIS in the reference, all present: A = 800 + 860 + 588 + 917 = 3165.
@@ -230,7 +232,7 @@ class TestCafIris:
             tmp_path / "data_CAF_2019_IRIS.csv",
             lambda line: line.startswith("76114") and not line.startswith("761140104"),
         )
-        dataset_import(path=path)
+        dataset_import(known_edition_only=False, path=path)
         bolbec = cell("76114", "A", 2019)
         assert (bolbec.value, bolbec.status, bolbec.incomplete) == (None, "missing", True)
 
@@ -238,7 +240,7 @@ class TestCafIris:
         # A commune without IRIS is published under its code followed by 0000; its single zone is the whole commune.
         path = tmp_path / "data_CAF_2020_IRIS.csv"
         path.write_text("CODGEO;NOTE;A;ENF_2\r\n760020000;0;41;\r\n", encoding="utf-8")
-        dataset_import(path=path)
+        dataset_import(known_edition_only=False, path=path)
         alvimare = cell("76002", "A", 2020)
         assert (alvimare.value, alvimare.status, alvimare.incomplete) == (decimal.Decimal("41"), "ok", False)
         assert cell("760020000", "ENF_2", 2020, GeoLevel.IRIS).status == ObservationStatus.SECRET
@@ -247,14 +249,16 @@ class TestCafIris:
     def test_iris_unknown_to_the_reference_makes_the_commune_incomplete(self, tmp_path, iris_reference_76):
         path = tmp_path / "data_CAF_2020_IRIS.csv"
         path.write_text("CODGEO;A\n760020000;41\n760020001;3\n", encoding="utf-8")
-        dataset_import(path=path)
+        dataset_import(known_edition_only=False, path=path)
         assert cell("76002", "A", 2020).incomplete
         assert cell("760020001", "A", 2020, GeoLevel.IRIS).value == decimal.Decimal("3")
 
     def test_new_vintage_keeps_the_old_one(self, tmp_path, iris_reference_76):
         for year in (2019, 2020):
             source = CAF / f"data_CAF_{year}_IRIS.csv"
-            dataset_import(path=extract(source, tmp_path / source.name, starts_with("76114")))
+            dataset_import(
+                known_edition_only=False, path=extract(source, tmp_path / source.name, starts_with("76114"))
+            )
         assert cell("76114", "A", 2019).value == decimal.Decimal("3165")
         # 2020: 804 + 842 + 605 + 939.
         assert cell("76114", "A", 2020).value == decimal.Decimal("3190")
@@ -262,7 +266,7 @@ class TestCafIris:
 
     def test_layout_2018_with_commune_columns(self, tmp_path, iris_reference_76):
         source = CAF / "data_CAF_2018_IRIS.csv"
-        dataset_import(path=extract(source, tmp_path / source.name, starts_with("76114")))
+        dataset_import(known_edition_only=False, path=extract(source, tmp_path / source.name, starts_with("76114")))
         assert cell("761140101", "A", 2018, GeoLevel.IRIS).value == decimal.Decimal(
             source.read_text(encoding="utf-8").split("761140101;")[1].split(";")[7]
         )
@@ -278,56 +282,8 @@ class TestIrisReference:
         assert IrisZone.objects.filter(code="760020000", commune_code="76002", kind="Z").exists()
 
 
-class TestTidy:
-    def write(self, tmp_path, name, rows):
-        path = tmp_path / name
-        path.write_text("code_geo;niveau;variable;annee;valeur\n" + "".join(f"{r}\n" for r in rows), encoding="utf-8")
-        return path
-
-    def test_local_values(self, tmp_path):
-        rows = [
-            "76114;commune;PLACES_EAJE;2024;120",
-            "76476;Commune;PLACES_EAJE;2024;s",
-            "200010700;EPCI;PLACES_EAJE;2024;1\u00a0012,5",
-        ]
-        path = self.write(tmp_path, "places.csv", rows)
-        report = dataset_import(path=path)
-        assert report.format == "tidy"
-        assert cell("76114", "PLACES_EAJE", 2024).value == decimal.Decimal("120")
-        assert cell("76476", "PLACES_EAJE", 2024).status == ObservationStatus.SECRET
-        assert cell("200010700", "PLACES_EAJE", 2024, GeoLevel.EPCI).value == decimal.Decimal("1012.5")
-
-    def test_new_vintage_adds_and_correction_updates(self, tmp_path):
-        dataset_import(path=self.write(tmp_path, "a.csv", ["76114;commune;PLACES_EAJE;2023;110"]))
-        report = dataset_import(path=self.write(tmp_path, "b.csv", ["76114;commune;PLACES_EAJE;2024;120"]))
-        assert report.created == 1
-        assert cell("76114", "PLACES_EAJE", 2023).value == decimal.Decimal("110")
-        report = dataset_import(path=self.write(tmp_path, "c.csv", ["76114;commune;PLACES_EAJE;2024;125"]))
-        assert (report.created, report.updated) == (0, 1)
-        assert cell("76114", "PLACES_EAJE", 2024).value == decimal.Decimal("125")
-        assert cell("76114", "PLACES_EAJE", 2023).value == decimal.Decimal("110")
-
-    def test_local_data_never_overwrites_a_published_figure(self, tmp_path):
-        dataset_import(path=COMPARATEUR)
-        path = self.write(tmp_path, "x.csv", ["76114;commune;PLACES_EAJE;2024;1", "76114;commune;P22_POP;2022;12000"])
-        with pytest.raises(
-            DatasetError, match=r"x.csv, ligne 3 : la valeur de P22_POP 2022 pour 76114 est déjà publiée"
-        ):
-            dataset_import(path=path)
-        assert cell("76114", "P22_POP", 2022).value == decimal.Decimal("11618")
-        assert not Observation.objects.filter(variable="PLACES_EAJE").exists()
-        # The same published value is not a clash: nothing changes.
-        path = self.write(tmp_path, "y.csv", ["76114;commune;P22_POP;2022;11618"])
-        assert dataset_import(path=path).unchanged == 1
-
-    def test_unknown_level(self, tmp_path):
-        path = self.write(tmp_path, "x.csv", ["76114;canton;PLACES_EAJE;2024;1"])
-        with pytest.raises(DatasetError, match=r"x.csv, ligne 2, colonne 2 « niveau » : niveau « canton » inconnu"):
-            dataset_import(path=path)
-
-
 def test_unknown_format_is_named(tmp_path):
     path = tmp_path / "autre.csv"
     path.write_text("a;b\n1;2\n", encoding="utf-8")
     with pytest.raises(DatasetError, match="autre.csv, ligne 1 : format non reconnu"):
-        dataset_import(path=path)
+        dataset_import(known_edition_only=False, path=path)

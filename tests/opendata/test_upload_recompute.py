@@ -8,6 +8,7 @@ from ctg.accounts.enums import Role
 from ctg.indicators.models import IndicatorValue
 from tests.accounts.factories import MembershipFactory
 from tests.opendata.extracts import COMPARATEUR
+from tests.opendata.factories import data_administrator
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +22,7 @@ def upload(**extra):
 
 @pytest.fixture
 def importer(caux_seine):
-    return MembershipFactory(convention=caux_seine["convention"], role=Role.CONTRIBUTEUR).user
+    return data_administrator()
 
 
 class TestUploadRecomputes:

@@ -45,6 +45,7 @@ from tests.accounts.factories import DepartementAccessFactory, InvitationFactory
 from tests.conventions.factories import ConventionFactory
 from tests.diagnostic.factories import EnjeuFactory
 from tests.offer.factories import OfferItemFactory
+from tests.opendata.factories import DatasetFactory, data_administrator
 from tests.plans.factories import (
     ActionFactory,
     FundingLineFactory,
@@ -57,7 +58,8 @@ from tests.territories.factories import CommuneFactory, DepartementFactory, Epci
 OK, LOGIN, FORBIDDEN, NOT_FOUND, NOT_ALLOWED_STATUS = "ok", "login", 403, 404, 405
 
 # Who visits. "departement_reader" reads every convention of A's département without a membership;
-# "member_b" administers convention B only; "other_commune" has the commune role on A for another commune.
+# "member_b" administers convention B only; "other_commune" has the commune role on A for another commune;
+# "data_admin" holds the platform's data-administration role (official open data) and no convention role.
 ACTORS = [
     "anonymous",
     "administrateur",
@@ -68,6 +70,7 @@ ACTORS = [
     "departement_reader",
     "member_b",
     "other_commune",
+    "data_admin",
 ]
 A_ROLES = ["administrateur", "contributeur", "pilote", "commune", "lecteur", "other_commune"]
 
@@ -83,7 +86,7 @@ class Level:
 
 
 def _level(ok: set[str], *, anonymous=LOGIN, outsider=NOT_FOUND, refused=FORBIDDEN) -> Level:
-    outcomes = {"anonymous": anonymous, "member_b": outsider}
+    outcomes = {"anonymous": anonymous, "member_b": outsider, "data_admin": outsider}
     for actor in [*A_ROLES, "departement_reader"]:
         outcomes[actor] = OK if actor in ok else refused
     return Level(outcomes)
@@ -129,6 +132,7 @@ class World:
         self.users["departement_reader"] = DepartementAccessFactory(
             departement=departement, user__username="lecteur_departement"
         ).user
+        self.users["data_admin"] = data_administrator(username="administration_donnees")
 
     def user(self, actor):
         return self.users[actor]
@@ -261,16 +265,18 @@ def _objective(w: World) -> dict:
 # Readers of the convention, commune members included, create offer items (the form limits a commune member
 # to their own commune); only editors and the commune concerned change an existing item.
 OFFER_CREATOR = _level({"administrateur", "contributeur", "commune", "other_commune"})
-# Uploading national open data is not tied to one convention: any administrator or contributor may do it.
-OPENDATA_UPLOADER = Level(
-    {
-        **dict.fromkeys(ACTORS, FORBIDDEN),
-        "anonymous": LOGIN,
-        "administrateur": OK,
-        "contributeur": OK,
-        "member_b": OK,
-    }
-)
+# Official open data is shared by every convention: only the platform's data administrators import or withdraw
+# it, never a convention role (an administrator of another convention once rewrote Bolbec's population).
+OFFICIAL_DATA = Level({**dict.fromkeys(ACTORS, FORBIDDEN), "anonymous": LOGIN, "data_admin": OK})
+
+
+def _official_dataset(w: World) -> dict:
+    return {"pk": DatasetFactory(format="insee_comparateur").pk}
+
+
+def _local_dataset(w: World) -> dict:
+    return {"convention_pk": w.a.pk, "pk": DatasetFactory(convention=w.a).pk}
+
 
 PAGES.update(
     {
@@ -306,7 +312,12 @@ PAGES.update(
         ),
         # --- opendata_views (national data, not convention data) ---
         "opendata_views:index": Page(get=AUTHENTICATED, post=NOT_ALLOWED),
-        "opendata_views:upload": Page(get=OPENDATA_UPLOADER, post=OPENDATA_UPLOADER),
+        "opendata_views:upload": Page(get=OFFICIAL_DATA, post=OFFICIAL_DATA),
+        "opendata_views:withdraw": Page(get=OFFICIAL_DATA, post=OFFICIAL_DATA, kwargs=_official_dataset),
+        # --- local data of a convention (opendata_views/local_urls) ---
+        "local_data_views:index": Page(get=READER, post=NOT_ALLOWED),
+        "local_data_views:upload": Page(get=EDITOR, post=EDITOR),
+        "local_data_views:withdraw": Page(get=EDITOR, post=EDITOR, kwargs=_local_dataset),
         # --- plans_views ---
         "plans_views:index": Page(get=READER, post=READER),
         "plans_views:mine": Page(get=READER, post=READER),

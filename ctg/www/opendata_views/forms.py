@@ -2,6 +2,7 @@ from django import forms
 from django.conf import settings
 
 from ctg.opendata.readers import FORMATS
+from ctg.opendata.services import LOCAL_FORMAT
 
 # Signatures of common binary files that a renamed file could hide (executables, archives, office, PDF, images).
 BINARY_SIGNATURES = (
@@ -23,16 +24,10 @@ UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 SNIFF_SIZE = 64 * 1024
 
 
-class DatasetUploadForm(forms.Form):
-    file = forms.FileField(
-        label="Fichier CSV",
-        help_text="Fichier tel que publié par l'INSEE ou la CAF, ou fichier de données locales au format documenté.",
-    )
-    format = forms.ChoiceField(
-        label="Format",
-        required=False,
-        choices=[("", "Détecter d'après l'en-tête")] + list(FORMATS.items()),
-    )
+class CsvUploadForm(forms.Form):
+    """A CSV file checked to be text of a bounded size, and the dry-run switch (checked by default)."""
+
+    file = forms.FileField(label="Fichier CSV")
     dry_run = forms.BooleanField(
         label="Simulation : vérifier le fichier et compter les valeurs sans rien enregistrer",
         required=False,
@@ -59,3 +54,31 @@ class DatasetUploadForm(forms.Form):
                 "Ce fichier n'est pas un fichier texte CSV (contenu binaire détecté) : il n'a pas été importé."
             )
         return upload
+
+
+class DatasetUploadForm(CsvUploadForm):
+    """An official file as published by its producer (the local-data format is imported in a convention)."""
+
+    format = forms.ChoiceField(
+        label="Format",
+        required=False,
+        choices=[("", "Détecter d'après l'en-tête")] + [(k, v) for k, v in FORMATS.items() if k != LOCAL_FORMAT],
+    )
+    field_order = ["file", "format", "dry_run"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields[
+            "file"
+        ].help_text = "Fichier national tel que publié par l'INSEE ou la CAF, complet et non retouché."
+
+
+class LocalDataUploadForm(CsvUploadForm):
+    """A tidy CSV of figures that belong to one convention."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = (
+            "Colonnes code_geo;niveau;variable;annee;valeur (libelle et source facultatives), sur le territoire "
+            "de la convention."
+        )

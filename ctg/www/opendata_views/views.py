@@ -1,21 +1,22 @@
-import os
-import tempfile
-from pathlib import Path
+"""Official open data: the provenance page for everyone, imports and withdrawals for data administrators."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
 from ctg.indicators.services import indicators_compute
-from ctg.opendata.perms import can_import_datasets
+from ctg.opendata.models import Dataset
+from ctg.opendata.perms import can_manage_official_data, can_see_official_importers
 from ctg.opendata.readers import DatasetError
 from ctg.opendata.selectors import datasets_for_index, iris_reference_summary
-from ctg.opendata.services import dataset_import
+from ctg.opendata.services import dataset_import, dataset_withdraw
 from ctg.www.opendata_views.forms import DatasetUploadForm
+from ctg.www.opendata_views.uploads import run_upload
 
 PAGE_SIZE = 50
+REFUSED = "Seule l'administration des données de la plateforme importe ou retire des données officielles (INSEE, CAF)."
 
 
 @require_safe
@@ -25,20 +26,30 @@ def index(request):
         "page": page,
         "datasets": page.object_list,
         "iris_reference": iris_reference_summary(),
-        "can_import": can_import_datasets(request.user),
+        "can_manage": can_manage_official_data(request.user),
+        "show_importers": can_see_official_importers(request.user),
     }
     return render(request, "opendata_views/index.html", context)
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
 def upload(request):
-    if not can_import_datasets(request.user):
-        raise PermissionDenied("Seuls les administrateurs et contributeurs d'une convention importent des données.")
+    if not can_manage_official_data(request.user):
+        raise PermissionDenied(REFUSED)
     report, errors = None, []
     if request.method == "POST":
         form = DatasetUploadForm(request.POST, request.FILES)
         if form.is_valid():
-            report, errors = _import_upload(request, form.cleaned_data)
+            report, errors = run_upload(
+                form.cleaned_data,
+                lambda path, file_name: dataset_import(
+                    path=path,
+                    format=form.cleaned_data["format"] or None,
+                    dry_run=form.cleaned_data["dry_run"],
+                    by=request.user,
+                    file_name=file_name,
+                ),
+            )
             if report is not None and not report.dry_run and not report.already_imported:
                 _recompute_indicators(request)
     else:
@@ -47,34 +58,29 @@ def upload(request):
     return render(request, "opendata_views/upload.html", context)
 
 
+@require_http_methods(["GET", "HEAD", "POST"])
+def withdraw(request, pk):
+    if not can_manage_official_data(request.user):
+        raise PermissionDenied(REFUSED)
+    dataset = get_object_or_404(Dataset.objects.official(), pk=pk)
+    errors = []
+    if request.method == "POST":
+        try:
+            removed = dataset_withdraw(dataset=dataset, by=request.user)
+        except DatasetError as exc:
+            errors = exc.errors
+        else:
+            messages.success(request, f"{dataset.file_name} est retiré : {removed} valeur(s) supprimée(s).")
+            _recompute_indicators(request)
+            return redirect("opendata_views:index")
+    return render(request, "opendata_views/withdraw.html", {"dataset": dataset, "errors": errors})
+
+
 def _recompute_indicators(request):
-    """New observations change the diagnostic: every indicator is recomputed at once, and the page says so."""
+    """Official observations changed: every indicator is recomputed at once, and the page says so."""
     counts = indicators_compute(by=request.user)
     messages.success(
         request,
         f"Les indicateurs du diagnostic ont été recalculés avec ces données : {counts['indicators']} indicateurs, "
         f"{counts['values']} valeurs.",
     )
-
-
-def _import_upload(request, data):
-    """Process the upload from a temporary file outside the web root, deleted whatever happens."""
-    upload = data["file"]
-    handle, temp_name = tempfile.mkstemp(prefix="pilote-ctg-import-", suffix=".csv")
-    try:
-        with os.fdopen(handle, "wb") as temp:
-            for chunk in upload.chunks():
-                temp.write(chunk)
-        report = dataset_import(
-            path=Path(temp_name),
-            format=data["format"] or None,
-            dry_run=data["dry_run"],
-            by=request.user,
-            file_name=Path(upload.name).name,
-        )
-    except DatasetError as exc:
-        return None, exc.errors
-    finally:
-        upload.close()
-        Path(temp_name).unlink(missing_ok=True)
-    return report, []
