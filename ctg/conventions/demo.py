@@ -10,6 +10,7 @@ import datetime
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib.auth.models import Permission
 from django.db import transaction
 
 from ctg.accounts.enums import Role
@@ -41,6 +42,8 @@ class DemoAccount:
     description: str
     commune_code: str | None = None
     departement_reader: bool = False
+    # The platform role that imports official open data (no role on any convention).
+    data_administrator: bool = False
 
 
 DEMO_ACCOUNTS = [
@@ -57,6 +60,15 @@ DEMO_ACCOUNTS = [
     DemoAccount("pilote", "Alex", "Démo", Role.PILOTE, "epci", "pilote d'actions"),
     DemoAccount("bolbec", "Sacha", "Démo", Role.COMMUNE, "commune:76114", "agent de la commune de Bolbec", "76114"),
     DemoAccount("lecteur", "Claude", "Démo", Role.LECTEUR, "epci", "lecteur (élu·e, partenaire)"),
+    DemoAccount(
+        "donnees",
+        "Maxime",
+        "Démo",
+        None,
+        "",
+        "administration des données officielles de la plateforme",
+        data_administrator=True,
+    ),
 ]
 
 
@@ -129,8 +141,10 @@ def load_demo() -> dict:
             organisation = caf
         elif account.organisation.startswith("commune:"):
             organisation = Organisation.objects.get(kind=OrganisationKind.COMMUNE, commune_id=account.commune_code)
-        else:
+        elif account.organisation == "epci":
             organisation = agglo
+        else:
+            organisation = None
         user = User.objects.filter(username=account.username).first()
         if user is None:
             user = User.objects.create_user(
@@ -149,5 +163,9 @@ def load_demo() -> dict:
             )
         if account.departement_reader:
             DepartementAccess.objects.get_or_create(user=user, departement=departement)
+        if account.data_administrator:
+            user.user_permissions.add(
+                Permission.objects.get(content_type__app_label="opendata", codename="manage_official_data")
+            )
         accounts.append((account, user))
     return {"convention": convention, "created": created, "accounts": accounts, "password": DEMO_PASSWORD}
