@@ -1,6 +1,7 @@
 """Map of relais petite enfance coverage: each commune of the EPCI covered, not covered or not documented."""
 
 from ctg.charts.maps import BACKGROUND_COLOUR, HIGHLIGHT_COLOUR, MapArea, categorical_map
+from ctg.core.text import printable
 from ctg.offer.enums import CoverageStatus
 
 BOUNDARY_SOURCE = "contours IGN Admin Express COG 2018 (france-geojson)"
@@ -21,7 +22,8 @@ def relais_coverage_map_spec(*, convention, coverage: dict) -> dict | None:
             f"{coverage['covered_count']} couvertes par un relais petite enfance, "
             f"{coverage['not_covered_count']} non couvertes."
         )
-        source = f"registre de l'offre : {coverage['source']} ; {BOUNDARY_SOURCE}"
+        # Sources are text typed by users: stored text goes into a download through `printable`.
+        source = f"registre de l'offre : {printable(coverage['source'])} ; {BOUNDARY_SOURCE}"
     else:
         description = (
             f"Carte des {coverage['commune_count']} communes de {convention.epci.name} : la couverture par un "

@@ -13,8 +13,15 @@ from django.db import models
 from simple_history.models import HistoricalRecords
 
 from ctg.conventions.models import Convention
+from ctg.core.text import reject_control_characters
 from ctg.offer.enums import OfferKind, OfferTotalIndicator
 from ctg.territories.models import Commune
+
+# Plausibility of the years of an item: held by the database and checked field by field by the services.
+OPENING_YEAR_MIN = 1850
+REFERENCE_YEAR_MIN = 1990
+OPENING_YEAR_MESSAGE = f"L'année d'ouverture doit être postérieure à {OPENING_YEAR_MIN}."
+REFERENCE_YEAR_MESSAGE = f"L'année de référence doit être postérieure à {REFERENCE_YEAR_MIN}."
 
 
 class OfferItemQuerySet(models.QuerySet):
@@ -28,15 +35,17 @@ class OfferItemQuerySet(models.QuerySet):
 class OfferItem(models.Model):
     convention = models.ForeignKey(Convention, on_delete=models.CASCADE, related_name="offer_items")
     kind = models.CharField("type", max_length=30, choices=OfferKind.choices)
-    name = models.CharField("nom", max_length=200)
+    name = models.CharField("nom", max_length=200, validators=[reject_control_characters])
     commune = models.ForeignKey(
         Commune, on_delete=models.PROTECT, related_name="offer_items", verbose_name="commune d'implantation"
     )
     # Empty when not known: never 0 by default.
     capacity = models.PositiveIntegerField("capacité (places)", null=True, blank=True)
-    manager_name = models.CharField("organisation gestionnaire", max_length=200, blank=True)
+    manager_name = models.CharField(
+        "organisation gestionnaire", max_length=200, blank=True, validators=[reject_control_characters]
+    )
     opening_year = models.PositiveSmallIntegerField("année d'ouverture", null=True, blank=True)
-    source = models.CharField("source", max_length=300)
+    source = models.CharField("source", max_length=300, validators=[reject_control_characters])
     reference_year = models.PositiveSmallIntegerField("année de référence des informations")
     covered_communes = models.ManyToManyField(
         Commune, blank=True, related_name="covering_relais", verbose_name="communes couvertes (relais)"
@@ -60,14 +69,14 @@ class OfferItem(models.Model):
                 violation_error_message="Un équipement de ce type porte déjà ce nom dans cette commune.",
             ),
             models.CheckConstraint(
-                condition=models.Q(opening_year__isnull=True) | models.Q(opening_year__gte=1850),
+                condition=models.Q(opening_year__isnull=True) | models.Q(opening_year__gte=OPENING_YEAR_MIN),
                 name="offer_item_opening_year_plausible",
-                violation_error_message="L'année d'ouverture doit être postérieure à 1850.",
+                violation_error_message=OPENING_YEAR_MESSAGE,
             ),
             models.CheckConstraint(
-                condition=models.Q(reference_year__gte=1990),
+                condition=models.Q(reference_year__gte=REFERENCE_YEAR_MIN),
                 name="offer_item_reference_year_plausible",
-                violation_error_message="L'année de référence doit être postérieure à 1990.",
+                violation_error_message=REFERENCE_YEAR_MESSAGE,
             ),
             models.CheckConstraint(
                 condition=~models.Q(source=""),
@@ -91,7 +100,7 @@ class OfferTotal(models.Model):
     indicator = models.CharField("indicateur", max_length=40, choices=OfferTotalIndicator.choices)
     year = models.PositiveSmallIntegerField("année")
     quantity = models.PositiveIntegerField("nombre")
-    source = models.CharField("source", max_length=300)
+    source = models.CharField("source", max_length=300, validators=[reject_control_characters])
     created_at = models.DateTimeField("créé le", auto_now_add=True)
 
     history = HistoricalRecords()

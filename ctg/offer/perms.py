@@ -1,8 +1,9 @@
 """Who may change the offer of services of a convention.
 
 Rule: administrators and contributors of the convention edit its whole offer; a member with the « commune »
-role edits only the items located in its own commune (Membership.commune) and may not move them elsewhere;
-pilots and readers only read. Imports of a whole file are reserved to administrators and contributors.
+role edits only what concerns its own commune (Membership.commune): the items located there, which it may not
+move elsewhere, and, in a relais' list of covered communes, its own commune only (never the others'); pilots and
+readers only read. Imports of a whole file are reserved to administrators and contributors.
 """
 
 from ctg.accounts.enums import Role
@@ -32,6 +33,21 @@ def can_add_offer_item_in(user, convention, commune_code: str) -> bool:
 def can_edit_offer_item(user, item) -> bool:
     """Administrators and contributors edit every item; a commune member only the items of its commune."""
     return can_add_offer_item_in(user, item.convention, item.commune_id)
+
+
+def can_change_relais_coverage(user, convention, *, before: set[str], after: set[str]) -> bool:
+    """Editors change any relais' covered communes; a commune member may add or remove only its own commune."""
+    if can_edit_content(user, convention):
+        return True
+    own = commune_of_member(user, convention)
+    return own is not None and (set(before) ^ set(after)) <= {own}
+
+
+def can_delete_offer_item(user, item, *, covered: set[str]) -> bool:
+    """Editors delete any item; a commune member an item of its commune that covers no other commune."""
+    if not can_edit_offer_item(user, item):
+        return False
+    return can_change_relais_coverage(user, item.convention, before=covered, after=set())
 
 
 def can_import_offer(user, convention) -> bool:

@@ -8,7 +8,14 @@ from django.db import transaction
 
 from ctg.conventions.models import Convention
 from ctg.offer.enums import OfferKind, OfferTotalIndicator
-from ctg.offer.models import OfferItem, OfferTotal
+from ctg.offer.models import (
+    OPENING_YEAR_MESSAGE,
+    OPENING_YEAR_MIN,
+    REFERENCE_YEAR_MESSAGE,
+    REFERENCE_YEAR_MIN,
+    OfferItem,
+    OfferTotal,
+)
 from ctg.territories.models import Commune
 
 EDITABLE_FIELDS = [
@@ -53,10 +60,14 @@ def _validate_item(
     this_year = datetime.date.today().year
     if opening_year is not None and opening_year > this_year:
         errors["opening_year"] = f"L'année d'ouverture ne peut pas dépasser {this_year}."
+    elif opening_year is not None and opening_year < OPENING_YEAR_MIN:
+        errors["opening_year"] = OPENING_YEAR_MESSAGE
     if reference_year is None:
         errors["reference_year"] = "L'année de référence des informations est obligatoire."
     elif reference_year > this_year:
         errors["reference_year"] = f"L'année de référence ne peut pas dépasser {this_year}."
+    elif reference_year < REFERENCE_YEAR_MIN:
+        errors["reference_year"] = REFERENCE_YEAR_MESSAGE
     if not source.strip():
         errors["source"] = "La source de l'information est obligatoire."
     if covered_communes and kind != OfferKind.RPE:
@@ -118,7 +129,7 @@ def offer_item_create(
 def offer_item_update(
     *,
     item: OfferItem,
-    expected_version: int | None,
+    expected_version: int,
     kind: str,
     name: str,
     commune: Commune,
@@ -130,9 +141,11 @@ def offer_item_update(
     covered_communes: list[Commune] | None = None,
     by=None,
 ) -> OfferItem:
-    """Change an item; refused when someone else saved it since `expected_version` was read."""
+    """Change an item; refused when someone else saved it since `expected_version` was read.
+
+    The version is required: a caller without one (a form posted without its hidden field) cannot overwrite."""
     locked = OfferItem.objects.select_for_update().select_related("convention__epci").get(pk=item.pk)
-    if expected_version is not None and locked.version != expected_version:
+    if locked.version != expected_version:
         raise ValidationError(
             "Cet équipement a été modifié par une autre personne pendant votre saisie : "
             "rechargez la page pour repartir de sa dernière version."

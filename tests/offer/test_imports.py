@@ -114,4 +114,4 @@ class TestImportCommand:
         err = io.StringIO()
         with pytest.raises(CommandError, match="rien n'a été importé"):
             call_command("import_offer", str(caux_seine["convention"].pk), str(path), stderr=err)
-        assert "Ligne 2, colonne « code_commune »" in err.getvalue()
+        assert "offre.csv : Ligne 2, colonne « code_commune »" in err.getvalue()

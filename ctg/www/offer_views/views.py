@@ -12,13 +12,15 @@ from ctg.offer.models import OfferItem
 from ctg.offer.perms import (
     can_add_offer_item,
     can_add_offer_item_in,
+    can_change_relais_coverage,
+    can_delete_offer_item,
     can_edit_offer_item,
     can_import_offer,
     restricted_commune,
 )
 from ctg.offer.selectors import offer_index, relais_coverage
 from ctg.offer.services import offer_item_create, offer_item_delete, offer_item_update, offer_total_record
-from ctg.www.offer_views.forms import OfferImportForm, OfferItemForm, OfferTotalForm
+from ctg.www.offer_views.forms import OfferImportForm, OfferItemEditForm, OfferItemForm, OfferTotalForm
 from ctg.www.utils import add_service_errors, get_convention_for
 
 ITEM_FIELDS = [
@@ -77,6 +79,18 @@ def coverage_map(request, convention_pk, fmt):
     return response
 
 
+def _posted_fields(request, convention, form, *, covered_before: set[str]) -> dict:
+    """The item fields of a valid form; PermissionDenied when they reach beyond what the user may change."""
+    fields = {name: form.cleaned_data[name] for name in ITEM_FIELDS}
+    fields["covered_communes"] = list(fields["covered_communes"])
+    if not can_add_offer_item_in(request.user, convention, fields["commune"].code):
+        raise PermissionDenied("Vous ne pouvez saisir que l'offre de votre commune.")
+    after = {c.code for c in fields["covered_communes"]}
+    if not can_change_relais_coverage(request.user, convention, before=covered_before, after=after):
+        raise PermissionDenied("Vous ne pouvez ajouter ou retirer que votre commune de la couverture d'un relais.")
+    return fields
+
+
 def create(request, convention_pk):
     convention = get_convention_for(request, convention_pk)
     if not can_add_offer_item(request.user, convention):
@@ -84,10 +98,7 @@ def create(request, convention_pk):
     commune_code = restricted_commune(request.user, convention)
     form = OfferItemForm(request.POST or None, convention=convention, commune_code=commune_code)
     if request.method == "POST" and form.is_valid():
-        fields = {name: form.cleaned_data[name] for name in ITEM_FIELDS}
-        fields["covered_communes"] = list(fields["covered_communes"])
-        if not can_add_offer_item_in(request.user, convention, fields["commune"].code):
-            raise PermissionDenied("Vous ne pouvez saisir que l'offre de votre commune.")
+        fields = _posted_fields(request, convention, form, covered_before=set())
         try:
             item = offer_item_create(convention=convention, by=request.user, **fields)
         except ValidationError as exc:
@@ -104,13 +115,19 @@ def edit(request, convention_pk, pk):
     if not can_edit_offer_item(request.user, item):
         raise PermissionDenied("Votre rôle ne permet pas de modifier cet équipement.")
     commune_code = restricted_commune(request.user, convention)
+    covered_before = set(item.covered_communes.values_list("code", flat=True))
     initial = {name: getattr(item, name) for name in ITEM_FIELDS if name != "covered_communes"}
-    initial["covered_communes"] = list(item.covered_communes.values_list("code", flat=True))
+    initial["covered_communes"] = sorted(covered_before)
     initial["version"] = item.version
-    form = OfferItemForm(request.POST or None, initial=initial, convention=convention, commune_code=commune_code)
+    form = OfferItemEditForm(
+        request.POST or None,
+        initial=initial,
+        convention=convention,
+        commune_code=commune_code,
+        covered_before=covered_before,
+    )
     if request.method == "POST" and form.is_valid():
-        fields = {name: form.cleaned_data[name] for name in ITEM_FIELDS}
-        fields["covered_communes"] = list(fields["covered_communes"])
+        fields = _posted_fields(request, convention, form, covered_before=covered_before)
         try:
             item = offer_item_update(
                 item=item, expected_version=form.cleaned_data["version"], by=request.user, **fields
@@ -120,15 +137,25 @@ def edit(request, convention_pk, pk):
         else:
             messages.success(request, f"« {item.name} » a été modifié.")
             return redirect("offer_views:index", convention_pk=convention.pk)
-    return render(request, "offer_views/form.html", {"convention": convention, "form": form, "item": item})
+    context = {
+        "convention": convention,
+        "form": form,
+        "item": item,
+        "can_delete": can_delete_offer_item(request.user, item, covered=covered_before),
+    }
+    return render(request, "offer_views/form.html", context)
 
 
 @require_POST
 def delete(request, convention_pk, pk):
     convention = get_convention_for(request, convention_pk)
     item = get_item_for(convention, pk)
-    if not can_edit_offer_item(request.user, item):
-        raise PermissionDenied("Votre rôle ne permet pas de supprimer cet équipement.")
+    covered = set(item.covered_communes.values_list("code", flat=True))
+    if not can_delete_offer_item(request.user, item, covered=covered):
+        raise PermissionDenied(
+            "Votre rôle ne permet pas de supprimer cet équipement (un relais qui couvre d'autres communes que la "
+            "vôtre se supprime par la coordination de la convention)."
+        )
     name = item.name
     offer_item_delete(item=item, by=request.user)
     messages.success(request, f"« {name} » a été retiré de l'offre de services.")
@@ -140,7 +167,7 @@ def import_csv(request, convention_pk):
     if not can_import_offer(request.user, convention):
         raise PermissionDenied("Seuls les administrateurs et contributeurs importent un fichier d'offre.")
     form = OfferImportForm(request.POST or None, request.FILES or None)
-    report = errors = None
+    report = errors = file_name = None
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
@@ -153,6 +180,7 @@ def import_csv(request, convention_pk):
             )
         except OfferImportError as exc:
             errors = exc.errors
+            file_name = upload.name
         finally:
             upload.close()
     context = {
@@ -160,6 +188,7 @@ def import_csv(request, convention_pk):
         "form": form,
         "report": report,
         "errors": errors,
+        "file_name": file_name,
         "columns": COLUMNS_HELP,
     }
     return render(request, "offer_views/import.html", context, status=422 if errors else 200)

@@ -191,6 +191,33 @@ class TestEdit:
         item.refresh_from_db()
         assert item.capacity == 10
 
+    def test_post_without_version_is_a_form_error_not_an_overwrite(self, client, caux_seine, convention):
+        item = OfferItemFactory(convention=convention, commune_id="76114", name="Crèche", capacity=10, version=3)
+        client.force_login(demo_user(caux_seine, "coordination"))
+        url = reverse("offer_views:edit", kwargs={"convention_pk": convention.pk, "pk": item.pk})
+        for version in ({}, {"version": ""}, {"version": "abc"}, {"version": "0"}):
+            response = client.post(url, item_data("76114", name="Crèche", capacity="12") | version)
+            assert response.status_code == 200
+            assertContains(response, "La version de l&#x27;équipement manque au formulaire")
+        item.refresh_from_db()
+        assert (item.capacity, item.version) == (10, 3)
+
+    def test_form_shows_the_version_read_with_the_page(self, client, caux_seine, convention):
+        item = OfferItemFactory(convention=convention, commune_id="76114", version=7)
+        client.force_login(demo_user(caux_seine, "coordination"))
+        response = client.get(reverse("offer_views:edit", kwargs={"convention_pk": convention.pk, "pk": item.pk}))
+        assertContains(response, '<input type="hidden" name="version" value="7" id="id_version">', html=True)
+
+    def test_control_character_in_a_text_field_is_refused(self, client, caux_seine, convention):
+        item = OfferItemFactory(convention=convention, commune_id="76114", name="Crèche", version=1)
+        client.force_login(demo_user(caux_seine, "coordination"))
+        url = reverse("offer_views:edit", kwargs={"convention_pk": convention.pk, "pk": item.pk})
+        for field in ("name", "manager_name", "source"):
+            response = client.post(url, item_data("76114", name="Crèche", version="1") | {field: "Ville\x00 de"})
+            assertContains(response, "Caractère de contrôle invisible (code 0x00) en position 6")
+        item.refresh_from_db()
+        assert (item.name, item.version) == ("Crèche", 1)
+
 
 class TestDelete:
     def test_anonymous_access(self, client, convention):
@@ -246,7 +273,7 @@ class TestImport:
         bad = self.CSV + "eaje;Crèche;76114;beaucoup;Saisie;2024;\n"
         response = client.post(url, {"file": SimpleUploadedFile("offre.csv", bad.encode(), content_type="text/csv")})
         assert response.status_code == 422
-        assertContains(response, "Fichier rejeté : 1 erreur", status_code=422)
+        assertContains(response, "Fichier « offre.csv » rejeté : 1 erreur", status_code=422)
         assertContains(response, "« beaucoup » n&#x27;est pas un nombre entier positif", status_code=422)
         assert not OfferItem.objects.exists()
 

@@ -30,6 +30,6 @@ class Command(BaseCommand):
             )
         except OfferImportError as exc:
             for error in exc.errors:
-                self.stderr.write(str(error))
+                self.stderr.write(f"{path.name} : {error}")
             raise CommandError(f"Fichier rejeté : {len(exc.errors)} erreur(s), rien n'a été importé.") from None
         self.stdout.write(report.summary())
