@@ -107,6 +107,13 @@ class TestInvitation:
         # The holder of the identifier, logged in, joins with that account.
         assert invitation_accept(invitation=invitation, by=holder) == holder
 
+    def test_an_address_known_in_another_case_is_refused_in_french(self):
+        UserFactory(username="lou", email="Lou.Martin@Exemple.invalid")
+        invitation = InvitationFactory(email="lou.martin@exemple.invalid")
+        with pytest.raises(ValidationError, match="Un compte existe déjà pour cette adresse"):
+            invitation_accept(invitation=invitation, by=None, first_name="Lou", last_name="M", password=PASSWORD)
+        assert User.objects.count() == 1
+
     def test_a_member_known_by_identifier_is_not_invited_again(self):
         admin = MembershipFactory(role=Role.ADMINISTRATEUR, user__username="lou@exemple.invalid")
         with pytest.raises(ValidationError, match="déjà membre"):
