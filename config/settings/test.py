@@ -1,4 +1,6 @@
+import atexit
 import os
+from pathlib import Path
 
 from config.settings.base import *  # noqa: F403
 from config.settings.base import BASE_DIR
@@ -20,4 +22,7 @@ STORAGES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # A file rather than SQLite's shared in-memory database: concurrency tests need the real file locking that
     # several web processes meet. One file per test run, so that runs in parallel never share one.
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / f"test-{os.getpid()}.sqlite3")}  # noqa: F405
+    _TEST_DATABASE = BASE_DIR / "var" / f"test-{os.getpid()}.sqlite3"
+    DATABASES["default"]["TEST"] = {"NAME": str(_TEST_DATABASE)}  # noqa: F405
+    # Django deletes the database file; a connection left open by a live-server thread can leave its WAL behind.
+    atexit.register(lambda: [Path(f"{_TEST_DATABASE}{suffix}").unlink(missing_ok=True) for suffix in ("-wal", "-shm")])
