@@ -206,9 +206,8 @@ class _Reader:
         else:
             too_large = False
         if too_large:
-            self.error(
-                line, key, f"« {_shown(value)} » est trop grand (moins de {limit:,} attendu).".replace(",", "\u202f")
-            )
+            bound = f"{limit:,}".replace(",", "\u202f")
+            self.error(line, key, f"« {_shown(value)} » est trop grand (moins de {bound} attendu).")
             return None
         if number is None:
             self.error(

@@ -115,8 +115,21 @@ class TestEnjeuUpdate:
     def test_stale_version_is_refused(self):
         enjeu = EnjeuFactory()
         enjeu_update(enjeu=enjeu, expected_version=1, **_fields(enjeu.theme))
-        with pytest.raises(ValidationError, match="modifié par une autre personne"):
+        with pytest.raises(ValidationError) as exc:
             enjeu_update(enjeu=enjeu, expected_version=1, **_fields(enjeu.theme, title="Autre"))
+        assert exc.value.messages == [
+            "Cet enjeu a été modifié par une autre personne pendant votre saisie (version 2, vous étiez parti·e de "
+            "la version 1) ; vos modifications n'ont pas été enregistrées : rechargez la page pour repartir de sa "
+            "dernière version."
+        ]
+        enjeu.refresh_from_db()
+        assert (enjeu.title, enjeu.version) == ("Couvrir toutes les communes par un relais", 2)
+
+    def test_a_validation_makes_an_open_edit_form_stale(self):
+        enjeu = EnjeuFactory()
+        enjeu_validate(enjeu=enjeu, validated_on=datetime.date(2022, 5, 2))
+        with pytest.raises(ValidationError, match="version 2, vous étiez parti·e de la version 1"):
+            enjeu_update(enjeu=enjeu, expected_version=1, **_fields(enjeu.theme))
 
     def test_history_lists_changed_fields(self):
         enjeu = EnjeuFactory()

@@ -12,7 +12,16 @@ from ctg.plans.models import Action, FundingLine, progress_from_milestones
 from tests.accounts.factories import MembershipFactory, UserFactory
 from tests.conventions.factories import ConventionFactory
 from tests.organisations.factories import OrganisationFactory
-from tests.plans.factories import ActionFactory, FundingLineFactory, MilestoneFactory, ObjectiveFactory, ThemeFactory
+from tests.plans.factories import (
+    ActionFactory,
+    FundingLineFactory,
+    IndicatorFactory,
+    MeasureFactory,
+    MilestoneFactory,
+    ObjectiveFactory,
+    TargetFactory,
+    ThemeFactory,
+)
 from tests.territories.factories import CommuneFactory
 
 pytestmark = pytest.mark.django_db
@@ -245,9 +254,7 @@ def test_convention_activity_shows_ledger_changes_with_before_and_after():
         amount_planned=Decimal("1000"),
         by=editor,
     )
-    services.funding_line_update(
-        line=line, expected_version=1, amount_granted=Decimal("800.50"), year=2023, by=editor
-    )
+    services.funding_line_update(line=line, expected_version=1, amount_granted=Decimal("800.50"), year=2023, by=editor)
     entries = activity(convention_id=convention.pk)
     latest = entries[0]
     assert latest.subject == "Ligne de financement 2023" and latest.who == str(editor)
@@ -256,3 +263,96 @@ def test_convention_activity_shows_ledger_changes_with_before_and_after():
         ("montant accordé (€)", "—", "800,50"),
     }
     assert [e.kind for e in entries] == ["Modification", "Création", "Création"]
+
+
+STALE_CASES = [
+    (lambda: ObjectiveFactory(), services.objective_update, "objective", {"title": "Autre"}, "Cet objectif"),
+    (lambda: ActionFactory(), services.action_update, "action", {"title": "Autre"}, "Cette fiche"),
+    (lambda: MilestoneFactory(), services.milestone_update, "milestone", {"title": "Autre"}, "Ce jalon"),
+    (
+        lambda: FundingLineFactory(),
+        services.funding_line_update,
+        "line",
+        {"amount_planned": Decimal("5")},
+        "Cette ligne de financement",
+    ),
+    (lambda: IndicatorFactory(), services.indicator_update, "indicator", {"label": "Autre"}, "Cet indicateur"),
+    (lambda: TargetFactory(), services.target_update, "target", {"value": Decimal("5")}, "Cette cible"),
+    (lambda: MeasureFactory(), services.measure_update, "measure", {"value": Decimal("5")}, "Cette mesure"),
+]
+
+
+@pytest.mark.parametrize("build, update, argument, changes, subject", STALE_CASES)
+def test_every_update_refuses_a_stale_version_and_keeps_the_first_save(build, update, argument, changes, subject):
+    obj = build()
+    model = type(obj)
+    stale = model.objects.get(pk=obj.pk)
+    first = {name: (value + 1 if isinstance(value, Decimal) else value + " 1") for name, value in changes.items()}
+    update(**{argument: obj}, expected_version=1, **first)
+    assert obj.version == 2
+    with pytest.raises(services.ConcurrentEditError) as exc:
+        update(**{argument: stale}, expected_version=1, **changes)
+    assert exc.value.messages[0].startswith(f"{subject} a été ")
+    assert "(version 2, vous étiez parti·e de la version 1)" in exc.value.messages[0]
+    stored = model.objects.get(pk=obj.pk)
+    assert stored.version == 2
+    assert all(getattr(stored, name) == value for name, value in first.items())
+
+
+@pytest.mark.parametrize("build, update, argument, changes, subject", STALE_CASES)
+def test_every_update_requires_the_version(build, update, argument, changes, subject):
+    with pytest.raises(TypeError, match="expected_version"):
+        update(**{argument: build()}, **changes)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_simultaneous_saves_cannot_both_pass_the_version_check():
+    """The first save holds the row lock until it commits; the second waits for it, then sees the new version."""
+    import threading
+    import time
+
+    from django.db import connection, transaction
+
+    if connection.vendor != "postgresql":
+        pytest.skip("Row locks (SELECT … FOR UPDATE) are a PostgreSQL matter; SQLite serialises every write.")
+    line = FundingLineFactory(amount_planned=Decimal("1000"))
+    first_saved, release = threading.Event(), threading.Event()
+    outcome = {}
+
+    def first():
+        try:
+            with transaction.atomic():
+                services.funding_line_update(line=line, expected_version=1, amount_planned=Decimal("1500"))
+                first_saved.set()
+                release.wait(30)
+            outcome["first"] = "saved"
+        finally:
+            connection.close()
+
+    def second():
+        first_saved.wait(30)
+        try:
+            services.funding_line_update(line=line, expected_version=1, amount_planned=Decimal("1200"))
+            outcome["second"] = "saved"
+        except services.ConcurrentEditError:
+            outcome["second"] = "refused"
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    first_saved.wait(30)
+    with connection.cursor() as cursor:  # wait until the second save is blocked on the row lock, then commit
+        for _ in range(10_000):
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+            if cursor.fetchone()[0]:
+                break
+            time.sleep(0.01)
+    release.set()
+    for thread in threads:
+        thread.join(30)
+    assert outcome == {"first": "saved", "second": "refused"}
+    assert FundingLine.objects.get().amount_planned == Decimal("1500.00")

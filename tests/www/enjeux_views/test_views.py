@@ -1,4 +1,5 @@
 import datetime
+import re
 
 import pytest
 from django.urls import reverse
@@ -171,6 +172,44 @@ class TestEdit:
         assertContains(response, "modifié par une autre personne")
         enjeu.refresh_from_db()
         assert enjeu.title == "Soutenir la parentalité contre le décrochage scolaire"
+
+    def test_two_editors_opened_the_form_the_second_save_is_refused(self, client, caux_seine, convention, enjeu):
+        from django.test import Client
+
+        url = reverse("enjeux_views:edit", kwargs={"convention_pk": convention.pk, "pk": enjeu.pk})
+        first, second = Client(), Client()
+        first.force_login(demo_user(caux_seine, "coordination"))
+        second.force_login(demo_user(caux_seine, "caf"))
+        versions = [
+            re.search(r'name="version" value="(\d+)"', editor.get(url).content.decode()).group(1)
+            for editor in (first, second)
+        ]
+        assert versions == ["1", "1"]
+        assert first.post(url, enjeu_data(version=versions[0])).status_code == 302
+        response = second.post(url, enjeu_data(title="Autre intitulé", version=versions[1]))
+        assertContains(response, "(version 2, vous étiez parti·e de la version 1)")
+        enjeu.refresh_from_db()
+        assert (enjeu.title, enjeu.version) == ("Soutenir la parentalité contre le décrochage scolaire", 2)
+
+    def test_post_without_version_is_a_form_error(self, client, caux_seine, convention, enjeu):
+        client.force_login(demo_user(caux_seine, "coordination"))
+        url = reverse("enjeux_views:edit", kwargs={"convention_pk": convention.pk, "pk": enjeu.pk})
+        response = client.post(url, enjeu_data(title="Écrasé"))
+        assertContains(response, "Ce formulaire ne dit pas de quelle version", status_code=200)
+        enjeu.refresh_from_db()
+        assert (enjeu.title, enjeu.version) == ("Étendre les relais à toutes les communes", 1)
+
+    def test_control_characters_are_refused_with_a_field_error(self, client, caux_seine, convention, enjeu):
+        client.force_login(demo_user(caux_seine, "coordination"))
+        url = reverse("enjeux_views:edit", kwargs={"convention_pk": convention.pk, "pk": enjeu.pk})
+        response = client.post(url, enjeu_data(text="Constat\x0bcaché", version="1"))
+        assertContains(response, "Caractère de contrôle invisible (code 0x0b) en position 8")
+        create = reverse("enjeux_views:create", kwargs={"convention_pk": convention.pk})
+        response = client.post(create, enjeu_data(title="Intitulé\x01"))
+        assertContains(response, "Caractère de contrôle invisible (code 0x01) en position 9")
+        enjeu.refresh_from_db()
+        assert enjeu.text == "Constat de test."
+        assert not Enjeu.objects.filter(title__startswith="Intitulé").exists()
 
 
 class TestValidate:
