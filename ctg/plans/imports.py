@@ -132,6 +132,22 @@ def _plain(value) -> str:
     return text
 
 
+def _as_decimal(value) -> Decimal | None:
+    """The number a cell holds, or None when it is not a plain finite number. Text is short and has no exponent,
+    so that no huge number is ever built from it (an integer cell is bounded by Python's own 4,300 digits)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, float):
+        return Decimal(repr(value)) if math.isfinite(value) else None
+    if isinstance(value, str):
+        text = value.strip().replace("\u202f", "").replace("\xa0", "").replace(" ", "")
+        if len(text) <= MAX_NUMBER_CHARS and NUMBER_TEXT.fullmatch(text):
+            return Decimal(text.replace(",", "."))
+    return None
+
+
 def _shown(value) -> str:
     """A cell's value as quoted in a message, cut when long."""
     if isinstance(value, int) and abs(value) >= 10**40:
@@ -182,39 +198,23 @@ class _Reader:
         return None
 
     def amount(self, row, key, line) -> Decimal | None:
-        """A decimal within its database column (digits and places), read without ever building a huge number."""
+        """A decimal within its database column (digits and places), bounded before it is rounded."""
         value = row.get(key)
         if value is None or value == "":
             return None
-        field = DECIMAL_FIELDS[key]
-        limit = Decimal(10) ** (field.max_digits - field.decimal_places)
-        number = None
-        if isinstance(value, int) and not isinstance(value, bool):
-            number = Decimal(value) if abs(value) < limit else None
-            too_large = number is None
-        elif isinstance(value, float):
-            too_large = math.isfinite(value) and abs(value) >= limit
-            if math.isfinite(value) and not too_large:
-                number = Decimal(repr(value))
-        elif isinstance(value, str):
-            text = value.strip().replace("\u202f", "").replace("\xa0", "").replace(" ", "")
-            if len(text) <= MAX_NUMBER_CHARS and NUMBER_TEXT.fullmatch(text):
-                number = Decimal(text.replace(",", "."))
-            too_large = number is not None and abs(number) >= limit
-            if too_large:
-                number = None
-        else:
-            too_large = False
-        if too_large:
-            bound = f"{limit:,}".replace(",", "\u202f")
-            self.error(line, key, f"« {_shown(value)} » est trop grand (moins de {bound} attendu).")
-            return None
+        number = _as_decimal(value)
         if number is None:
             self.error(
                 line,
                 key,
                 f"« {_shown(value)} » n'est pas un nombre (chiffres, virgule ou point décimal, sans exposant).",
             )
+            return None
+        field = DECIMAL_FIELDS[key]
+        limit = Decimal(10) ** (field.max_digits - field.decimal_places)
+        if abs(number) >= limit:
+            bound = f"{limit:,}".replace(",", "\u202f")
+            self.error(line, key, f"« {_shown(value)} » est trop grand (moins de {bound} attendu).")
             return None
         return number.quantize(Decimal(1).scaleb(-field.decimal_places))
 

@@ -34,6 +34,6 @@ def refuse_control_characters(form: forms.BaseForm) -> None:
 
 def lift_version_error(form: forms.BaseForm) -> None:
     """Show a missing or wrong version at the top of the form: the hidden field has no place to show it."""
-    errors = form._errors.pop("version", None) if form._errors else None
+    errors = form.errors.pop("version", None)
     if errors:
         form.add_error(None, errors)

@@ -210,3 +210,23 @@ class TestControlCharacters:
         response = editor.post(url(plan, "funding_create", plan["action"].pk), data)
         assert response.status_code == 400 and "Caractère de contrôle invisible" in response.content.decode()
         assert Milestone.objects.count() == 1 and FundingLine.objects.count() == 1
+
+
+def test_a_change_in_the_admin_makes_open_forms_stale(admin_client, plan):
+    line = plan["line"]
+    address = url(plan, "funding_edit", plan["action"].pk, line.pk)
+    opened = opened_version(plan["editors"][0], address)
+    data = {
+        "action": line.action_id,
+        "funder": line.funder_id,
+        "year": line.year,
+        "nature": line.nature,
+        "scheme": line.scheme,
+        "amount_planned": "2000",
+    }
+    response = admin_client.post(reverse("admin:plans_fundingline_change", args=[line.pk]), data)
+    assert response.status_code == 302
+    assert FundingLine.objects.get().version == 2
+    response = plan["editors"][0].post(address, funding_data(plan, "1500") | {"version": opened})
+    assert response.status_code == 400
+    assert FundingLine.objects.get().amount_planned == Decimal("2000.00")
