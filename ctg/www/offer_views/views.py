@@ -6,7 +6,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from ctg.charts.render import render_png, render_svg
-from ctg.offer.imports import COLUMNS_HELP, OfferImportError, offer_import_csv
+from ctg.offer.imports import COLUMNS_HELP, MAX_CELL_CHARS, MAX_ROWS, OfferImportError, offer_import_csv
 from ctg.offer.maps import relais_coverage_map_spec
 from ctg.offer.models import OfferItem
 from ctg.offer.perms import (
@@ -190,6 +190,10 @@ def import_csv(request, convention_pk):
         "errors": errors,
         "file_name": file_name,
         "columns": COLUMNS_HELP,
+        "limits": {
+            "rows": f"{MAX_ROWS:,}".replace(",", "\u202f"),
+            "cell": f"{MAX_CELL_CHARS:,}".replace(",", "\u202f"),
+        },
     }
     return render(request, "offer_views/import.html", context, status=422 if errors else 200)
 

@@ -277,6 +277,18 @@ class TestImport:
         assertContains(response, "« beaucoup » n&#x27;est pas un nombre entier positif", status_code=422)
         assert not OfferItem.objects.exists()
 
+    def test_simulation_refuses_what_the_import_refuses(self, client, caux_seine, convention):
+        client.force_login(demo_user(caux_seine, "coordination"))
+        url = reverse("offer_views:import", kwargs={"convention_pk": convention.pk})
+        response = client.get(url)
+        assertContains(response, "Limites : 10\u202f000 lignes, 1\u202f000 caractères par cellule")
+        bad = self.CSV.replace("Relais de test", "R" * 201)
+        for dry_run in ({"dry_run": "on"}, {}):
+            upload = SimpleUploadedFile("offre.csv", bad.encode(), content_type="text/csv")
+            response = client.post(url, {"file": upload} | dry_run)
+            assertContains(response, "Fichier « offre.csv » rejeté : 1 erreur", status_code=422)
+        assert not OfferItem.objects.exists()
+
     def test_not_a_csv(self, client, caux_seine, convention):
         client.force_login(demo_user(caux_seine, "coordination"))
         url = reverse("offer_views:import", kwargs={"convention_pk": convention.pk})
@@ -308,6 +320,13 @@ class TestCoverageMap:
 
 class TestTotalRecord:
     DATA = {"indicator": "places_accueil_collectif", "year": "2024", "quantity": "180", "source": "Rapport de test"}
+
+    def test_control_character_in_the_source_is_refused(self, client, caux_seine, convention):
+        client.force_login(demo_user(caux_seine, "coordination"))
+        url = reverse("offer_views:total_record", kwargs={"convention_pk": convention.pk})
+        response = client.post(url, self.DATA | {"source": "Rapport\x1b de test"})
+        assertContains(response, "Caractère de contrôle invisible (code 0x1b) en position 8")
+        assert not OfferTotal.objects.filter(year=2024).exists()
 
     def test_anonymous_access(self, client, convention):
         url = reverse("offer_views:total_record", kwargs={"convention_pk": convention.pk})
