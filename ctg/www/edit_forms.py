@@ -1,4 +1,4 @@
-"""Rules shared by the edit forms: the version an editor started from, and no control character in text.
+"""The version an editor started from, carried by every edit form.
 
 An edit form carries the version of the object as a required hidden field; the update service compares it with
 the stored one under a row lock, so a second editor working on a stale copy is refused instead of silently
@@ -6,8 +6,6 @@ overwriting the first one. A POST without it is a form error, never an overwrite
 """
 
 from django import forms
-
-from ctg.core.text import reject_control_characters
 
 VERSION_MISSING = (
     "Ce formulaire ne dit pas de quelle version de l'objet vous êtes parti·e : rechargez la page, reportez vos "
@@ -23,13 +21,6 @@ def version_field(initial=None) -> forms.IntegerField:
         initial=initial,
         error_messages={"required": VERSION_MISSING, "invalid": VERSION_MISSING, "min_value": VERSION_MISSING},
     )
-
-
-def refuse_control_characters(form: forms.BaseForm) -> None:
-    """Add the control character validator to every text field of the form."""
-    for field in form.fields.values():
-        if isinstance(field, forms.CharField) and reject_control_characters not in field.validators:
-            field.validators.append(reject_control_characters)
 
 
 def lift_version_error(form: forms.BaseForm) -> None:

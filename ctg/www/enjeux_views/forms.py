@@ -4,10 +4,11 @@ from django import forms
 
 from ctg.conventions.models import Theme
 from ctg.diagnostic.enums import EnjeuPriority
-from ctg.www.edit_forms import lift_version_error, refuse_control_characters, version_field
+from ctg.www.edit_forms import lift_version_error, version_field
+from ctg.www.forms import ControlCharactersForm
 
 
-class EnjeuForm(forms.Form):
+class EnjeuForm(ControlCharactersForm):
     theme = forms.ModelChoiceField(label="Thématique", queryset=Theme.objects.none())
     title = forms.CharField(label="Intitulé", max_length=200)
     text = forms.CharField(label="Constat et enjeu", widget=forms.Textarea)
@@ -24,7 +25,6 @@ class EnjeuForm(forms.Form):
         self.fields["theme"].queryset = Theme.objects.filter(pk__in=[t.pk for t in themes])
         if version is not None:
             self.fields["version"] = version_field(initial=version)
-        refuse_control_characters(self)
 
     def clean(self):
         cleaned = super().clean()

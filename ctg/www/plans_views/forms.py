@@ -21,7 +21,8 @@ from ctg.plans.models import (
 from ctg.plans.selectors import plan_themes
 from ctg.plans.services import ACTION_FIELDS, ACTION_M2M, FUNDING_FIELDS
 from ctg.territories.models import Commune
-from ctg.www.edit_forms import lift_version_error, refuse_control_characters, version_field
+from ctg.www.edit_forms import lift_version_error, version_field
+from ctg.www.forms import ControlCharactersFormMixin
 
 
 class DateInput(forms.DateInput):
@@ -88,14 +89,13 @@ class PlanFilterForm(forms.Form):
         self.fields["funder"].choices = [("", "Tous")] + list(choices["funders"])
 
 
-class PlanForm(forms.ModelForm):
+class PlanForm(ControlCharactersFormMixin, forms.ModelForm):
     """A form of the plan: text fields refuse control characters; editing an existing object requires the
     version the editor started from (hidden field `version`). Validation against the database is the service's
     job (it names the field), so the form does not touch its instance."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        refuse_control_characters(self)
         if self.instance.pk and hasattr(self.instance, "version"):
             self.fields["version"] = version_field(initial=self.instance.version)
 
