@@ -17,6 +17,7 @@ import hashlib
 from pathlib import Path
 
 import polars as pl
+from django.conf import settings
 from django.db import connection, transaction
 
 from ctg.accounts.enums import SecurityEventKind
@@ -25,6 +26,7 @@ from ctg.opendata.editions import edition_check, header_of
 from ctg.opendata.enums import GeoLevel, ObservationStatus
 from ctg.opendata.models import Dataset, IrisZone, LocalObservation, Observation
 from ctg.opendata.readers import FORMATS, DatasetError, ParsedFile, read_file
+from ctg.opendata.readers.base import MAX_BYTES
 
 LOCAL_FORMAT = "tidy"
 LOCAL_LEVELS = {GeoLevel.IRIS, GeoLevel.COMMUNE, GeoLevel.EPCI}
@@ -106,11 +108,13 @@ def dataset_import(
     by=None,
     file_name: str | None = None,
     known_edition_only: bool = True,
+    max_bytes: int = MAX_BYTES,
 ) -> ImportReport:
     """Import one official file as published. Raise DatasetError (French, with line and column) and write nothing
     if the file is not valid, is local data, or (with `known_edition_only`) matches no known edition of its
     producer. `file_name` is the name to record when `path` is a temporary copy (uploads). Operators may pass
-    `known_edition_only=False` from the command line to load an extract on a test instance."""
+    `known_edition_only=False` from the command line to load an extract on a test instance; uploads pass
+    `max_bytes=settings.UPLOAD_MAX_SIZE` (national files given to the command may be larger)."""
     path = Path(path)
     file_name = Path(file_name or path.name).name
     if not path.is_file():
@@ -123,7 +127,7 @@ def dataset_import(
         )
     if format == LOCAL_FORMAT:
         raise DatasetError(_LOCAL_ON_OFFICIAL_PATH.format(file_name=file_name))
-    parsed = read_file(path, format=format, file_name=file_name, iris_to_commune=iris_to_commune)
+    parsed = read_file(path, format=format, file_name=file_name, iris_to_commune=iris_to_commune, max_bytes=max_bytes)
     if parsed.format == LOCAL_FORMAT:
         raise DatasetError(_LOCAL_ON_OFFICIAL_PATH.format(file_name=file_name))
     edition = ""
@@ -355,7 +359,7 @@ def local_data_import(*, convention, path, dry_run: bool = False, by, file_name:
     existing = _known_dataset(sha256, convention=convention)
     if existing is not None:
         return ImportReport(dataset=existing, format=LOCAL_FORMAT, dry_run=dry_run, already_imported=True)
-    parsed = read_file(path, format=LOCAL_FORMAT, file_name=file_name)
+    parsed = read_file(path, format=LOCAL_FORMAT, file_name=file_name, max_bytes=settings.UPLOAD_MAX_SIZE)
     _check_local_cells(parsed.cells, convention, file_name)
     dataset = Dataset(sha256=sha256, convention=convention)
     for field, value in _provenance(parsed, file_name, by).items():

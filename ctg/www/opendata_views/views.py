@@ -1,5 +1,6 @@
 """Official open data: the provenance page for everyone, imports and withdrawals for data administrators."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -48,6 +49,7 @@ def upload(request):
                     dry_run=form.cleaned_data["dry_run"],
                     by=request.user,
                     file_name=file_name,
+                    max_bytes=settings.UPLOAD_MAX_SIZE,
                 ),
             )
             if report is not None and not report.dry_run and not report.already_imported:

@@ -5,6 +5,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.text import slugify
 
+from ctg.accounts.client_ip import client_ip
 from ctg.accounts.enums import SecurityEventKind
 from ctg.accounts.journal import security_event_record
 from ctg.plans import workbook_guard
@@ -25,7 +26,7 @@ def _download(content, content_type, filename):
 
 def _journal(request, convention, detail, kind=SecurityEventKind.EXPORT):
     security_event_record(
-        kind=kind, user=request.user, convention=convention, detail=detail, ip_address=request.META.get("REMOTE_ADDR")
+        kind=kind, user=request.user, convention=convention, detail=detail, ip_address=client_ip(request)
     )
 
 
