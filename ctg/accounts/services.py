@@ -232,26 +232,6 @@ def membership_remove(*, membership: Membership, by: User) -> None:
 
 
 @transaction.atomic
-def convention_set_public(*, convention, is_public: bool, by: User):
-    """Publish or withdraw the convention's public read-only page."""
-    from ctg.conventions.models import Convention
-
-    if convention.is_public == is_public:
-        return convention
-    # The history of the convention records who published it.
-    convention.is_public = is_public
-    convention._history_user = by
-    convention.save(update_fields=["is_public", "updated_at"])
-    security_event_record(
-        kind=SecurityEventKind.PUBLICATION_CHANGED,
-        user=by,
-        convention=convention,
-        detail="page publique ouverte" if is_public else "page publique retirée",
-    )
-    return Convention.objects.get(pk=convention.pk)
-
-
-@transaction.atomic
 def user_update_profile(*, user: User, first_name: str, last_name: str, by: User) -> User:
     if by.pk != user.pk:
         raise ValidationError("Chacun ne modifie que son propre profil.")

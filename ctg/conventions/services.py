@@ -5,6 +5,9 @@ import datetime
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from ctg.accounts.enums import SecurityEventKind
+from ctg.accounts.journal import security_event_record
+from ctg.accounts.models import User
 from ctg.conventions.enums import ALLOWED_TRANSITIONS, Phase
 from ctg.conventions.models import Convention, Signatory, Theme
 from ctg.organisations.enums import OrganisationKind
@@ -92,6 +95,24 @@ def convention_change_phase(*, convention: Convention, phase: str, by=None) -> C
     _set_history_user(convention, by)
     convention.save(update_fields=["phase", "updated_at"])
     return convention
+
+
+@transaction.atomic
+def convention_set_public(*, convention: Convention, is_public: bool, by: User) -> Convention:
+    """Publish or withdraw the convention's public read-only page."""
+    if convention.is_public == is_public:
+        return convention
+    # The history of the convention records who published it.
+    convention.is_public = is_public
+    convention._history_user = by
+    convention.save(update_fields=["is_public", "updated_at"])
+    security_event_record(
+        kind=SecurityEventKind.PUBLICATION_CHANGED,
+        user=by,
+        convention=convention,
+        detail="page publique ouverte" if is_public else "page publique retirée",
+    )
+    return Convention.objects.get(pk=convention.pk)
 
 
 @transaction.atomic

@@ -1,6 +1,6 @@
 """Who may change the enjeux of a convention."""
 
-from ctg.accounts.perms import can_edit_content, can_edit_convention
+from ctg.conventions.perms import can_edit_content, can_edit_convention
 
 
 def can_edit_enjeu(user, convention) -> bool:

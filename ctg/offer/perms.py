@@ -7,7 +7,7 @@ readers only read. Imports of a whole file are reserved to administrators and co
 """
 
 from ctg.accounts.enums import Role
-from ctg.accounts.perms import can_edit_content, membership_for
+from ctg.conventions.perms import can_edit_content, membership_for
 
 
 def commune_of_member(user, convention) -> str | None:

@@ -1,7 +1,7 @@
 """Who may change data. Official datasets are shared by every convention: their rule is instance-wide and belongs
 to a platform role (data administration), never to a convention role. Local data belongs to one convention."""
 
-from ctg.accounts.perms import can_edit_content, can_view_convention
+from ctg.conventions.perms import can_edit_content, can_view_convention
 
 MANAGE_OFFICIAL_DATA = "opendata.manage_official_data"
 

@@ -1,7 +1,7 @@
 """Who may change the action plan. Reading follows the convention: whoever reads it reads its plan."""
 
 from ctg.accounts.enums import Role
-from ctg.accounts.perms import EDITOR_ROLES, can_view_convention, role_on
+from ctg.conventions.perms import EDITOR_ROLES, can_view_convention, role_on
 
 
 def can_view_plan(user, convention) -> bool:

@@ -9,7 +9,6 @@ from django.utils import timezone
 from ctg.accounts.enums import Role, SecurityEventKind
 from ctg.accounts.models import Invitation, Membership, SecurityEvent, User
 from ctg.accounts.services import (
-    convention_set_public,
     invitation_accept,
     invitation_create,
     invitation_for_token,
@@ -174,13 +173,6 @@ class TestMembership:
         membership_change_role(membership=member, role=Role.LECTEUR, commune=None, by=admin.user)
         member.refresh_from_db()
         assert member.commune is None
-
-    def test_publication_toggle_is_journaled(self):
-        admin = MembershipFactory(role=Role.ADMINISTRATEUR)
-        convention = convention_set_public(convention=admin.convention, is_public=True, by=admin.user)
-        assert convention.is_public
-        assert convention.history.first().history_user == admin.user
-        assert SecurityEvent.objects.filter(kind=SecurityEventKind.PUBLICATION_CHANGED).count() == 1
 
 
 class TestAccountDeletion:

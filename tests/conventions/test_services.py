@@ -3,8 +3,16 @@ import datetime
 import pytest
 from django.core.exceptions import ValidationError
 
+from ctg.accounts.enums import Role, SecurityEventKind
+from ctg.accounts.models import SecurityEvent
 from ctg.conventions.enums import Phase
-from ctg.conventions.services import convention_change_phase, convention_create, convention_set_communes
+from ctg.conventions.services import (
+    convention_change_phase,
+    convention_create,
+    convention_set_communes,
+    convention_set_public,
+)
+from tests.accounts.factories import MembershipFactory
 from tests.conventions.factories import ConventionFactory
 from tests.organisations.factories import OrganisationFactory
 from tests.territories.factories import CommuneFactory, EpciFactory
@@ -87,3 +95,18 @@ class TestCreate:
                 start_date=datetime.date(2022, 1, 1),
                 end_date=datetime.date(2021, 12, 31),
             )
+
+
+class TestPublication:
+    def test_publication_toggle_is_journaled(self):
+        admin = MembershipFactory(role=Role.ADMINISTRATEUR)
+        convention = convention_set_public(convention=admin.convention, is_public=True, by=admin.user)
+        assert convention.is_public
+        assert convention.history.first().history_user == admin.user
+        assert SecurityEvent.objects.filter(kind=SecurityEventKind.PUBLICATION_CHANGED).count() == 1
+
+    def test_unchanged_publication_writes_nothing(self):
+        admin = MembershipFactory(role=Role.ADMINISTRATEUR)
+        convention = convention_set_public(convention=admin.convention, is_public=False, by=admin.user)
+        assert not convention.is_public
+        assert not SecurityEvent.objects.filter(kind=SecurityEventKind.PUBLICATION_CHANGED).exists()

@@ -21,7 +21,6 @@ from ctg.accounts.client_ip import client_ip
 from ctg.accounts.enums import SecurityEventKind
 from ctg.accounts.journal import security_event_record
 from ctg.accounts.models import Invitation, Membership
-from ctg.accounts.perms import can_manage_members, can_view_journal
 from ctg.accounts.selectors import (
     accounts_holding_address,
     convention_journal,
@@ -29,7 +28,6 @@ from ctg.accounts.selectors import (
     convention_pending_invitations,
 )
 from ctg.accounts.services import (
-    convention_set_public,
     invitation_accept,
     invitation_create,
     invitation_for_token,
@@ -42,6 +40,8 @@ from ctg.accounts.services import (
 )
 from ctg.accounts.throttle import password_reset_allowed
 from ctg.conventions.models import Convention
+from ctg.conventions.perms import can_manage_members, can_view_journal
+from ctg.conventions.services import convention_set_public
 from ctg.www.accounts_views.forms import (
     AccountDeleteForm,
     InvitationAcceptForm,

@@ -5,11 +5,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
-from ctg.accounts.perms import can_edit_convention, role_on
 from ctg.charts.render import render_png, render_svg
 from ctg.conventions.enums import ALLOWED_TRANSITIONS, Phase
 from ctg.conventions.maps import engaged_communes_map_spec
 from ctg.conventions.models import Convention
+from ctg.conventions.perms import can_edit_convention, role_on
 from ctg.conventions.selectors import convention_detail, conventions_for_home
 from ctg.conventions.services import convention_change_phase
 

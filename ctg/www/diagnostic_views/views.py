@@ -7,9 +7,9 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
-from ctg.accounts.perms import can_view_convention
 from ctg.charts.render import render_png, render_svg
 from ctg.conventions.models import Convention
+from ctg.conventions.perms import can_view_convention
 from ctg.indicators import catalogue
 from ctg.indicators.maps import indicator_map_spec
 from ctg.indicators.selectors import commune_profile, convention_diagnostic, indicator_commune_values

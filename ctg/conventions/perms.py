@@ -1,11 +1,13 @@
 """Who may do what on a convention. Each predicate states its business rule in its docstring.
 
 Views call these and raise PermissionDenied; lookups outside the user's scope answer 404 through
-`Convention.objects.for_user(user)` before any predicate is reached.
+`Convention.objects.for_user(user)` before any predicate is reached. The rules live with the conventions, which
+depend on accounts (users, roles, memberships), never the reverse.
 """
 
 from ctg.accounts.enums import Role
 from ctg.accounts.models import Membership
+from ctg.conventions.models import Convention
 
 EDITOR_ROLES = {Role.ADMINISTRATEUR, Role.CONTRIBUTEUR}
 
@@ -27,8 +29,6 @@ def role_on(user, convention) -> str | None:
 
 def can_view_convention(user, convention) -> bool:
     """Members of the convention, readers of its département and superusers may read it."""
-    from ctg.conventions.models import Convention
-
     if not user.is_authenticated:
         return False
     if user.is_superuser or membership_for(user, convention):

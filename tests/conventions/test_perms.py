@@ -1,7 +1,8 @@
 import pytest
 
 from ctg.accounts.enums import Role
-from ctg.accounts.perms import (
+from ctg.conventions.models import Convention
+from ctg.conventions.perms import (
     can_edit_commune_data,
     can_edit_content,
     can_edit_convention,
@@ -10,7 +11,6 @@ from ctg.accounts.perms import (
     can_view_convention,
     can_view_journal,
 )
-from ctg.conventions.models import Convention
 from tests.accounts.factories import DepartementAccessFactory, MembershipFactory, UserFactory
 from tests.conventions.factories import ConventionFactory
 from tests.territories.factories import CommuneFactory

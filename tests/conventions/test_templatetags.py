@@ -7,7 +7,7 @@ from tests.accounts.factories import MembershipFactory
 pytestmark = pytest.mark.django_db
 
 TEMPLATE = Template(
-    "{% load accounts_perms %}"
+    "{% load convention_perms %}"
     "{% if user|may_manage_members:convention %}membres{% endif %}"
     "{% if user|may_edit_content:convention %} contenu{% endif %}"
     "{% if user|may_edit_convention:convention %} convention{% endif %}"

@@ -1,12 +1,12 @@
 """Permission predicates for templates, so that a page only offers links the visitor may follow.
 
-{% load accounts_perms %}
+{% load convention_perms %}
 {% if request.user|may_manage_members:convention %}…{% endif %}
 """
 
 from django import template
 
-from ctg.accounts import perms
+from ctg.conventions import perms
 
 register = template.Library()
 
