@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "ctg.steering",
     "ctg.reports",
     "ctg.charts",
+    "ctg.demo",
     "ctg.www",
 ]
 

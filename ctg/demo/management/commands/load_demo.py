@@ -1,8 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from ctg.conventions.demo import load_demo
-from ctg.offer.demo import load_demo_offer
-from ctg.plans.demo import load_demo_plan
+from ctg.demo.services import demo_load
 
 
 class Command(BaseCommand):
@@ -13,18 +11,16 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         try:
-            result = load_demo()
+            result = demo_load()
         except RuntimeError as exc:
             raise CommandError(str(exc)) from None
-        convention = result["convention"]
+        convention, offer, plan = result["convention"], result["offer"], result["plan"]
         state = "créée" if result["created"] else "déjà présente, inchangée"
         self.stdout.write(f"Convention « {convention.title} » : {state}.")
-        offer = load_demo_offer(convention=convention)
         self.stdout.write(
             f"Offre publiée par l'agglomération (2022) : {offer['read']} total(aux) lu(s), "
             f"{offer['changed']} modifié(s)."
         )
-        plan = load_demo_plan(convention=convention)
         self.stdout.write(f"Plan d'actions : {plan['created']} fiche(s) action créée(s).")
         self.stdout.write("")
         self.stdout.write(

@@ -1,0 +1,41 @@
+import io
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from ctg.conventions.demo import DEMO_PASSWORD, TITLE
+from ctg.offer.models import OfferTotal
+from ctg.plans.models import Action
+
+pytestmark = pytest.mark.django_db
+
+
+def run() -> list[str]:
+    out = io.StringIO()
+    call_command("load_demo", stdout=out)
+    return out.getvalue().splitlines()
+
+
+def test_load_demo_loads_the_offer_and_the_plan_then_changes_nothing(caux_seine):
+    lines = run()
+    convention = caux_seine["convention"]
+    actions = Action.objects.filter(convention=convention).count()
+    # The fixture already built the convention; the command adds the six published totals and the fiches.
+    assert lines[0] == f"Convention « {TITLE} » : déjà présente, inchangée."
+    assert lines[1] == "Offre publiée par l'agglomération (2022) : 6 total(aux) lu(s), 6 modifié(s)."
+    assert lines[2] == f"Plan d'actions : {actions} fiche(s) action créée(s)."
+    assert actions > 0
+    assert OfferTotal.objects.filter(convention=convention).count() == 6
+    assert lines[4] == f"Comptes de démonstration (personnes fictives) – mot de passe commun : {DEMO_PASSWORD}"
+    again = run()
+    assert again[1:3] == [
+        "Offre publiée par l'agglomération (2022) : 6 total(aux) lu(s), 0 modifié(s).",
+        "Plan d'actions : 0 fiche(s) action créée(s).",
+    ]
+    assert Action.objects.filter(convention=convention).count() == actions
+
+
+def test_load_demo_without_the_referential_says_what_to_run_first():
+    with pytest.raises(CommandError, match="lancez d'abord « python manage.py import_territories »"):
+        run()
+    assert not Action.objects.exists()
