@@ -1,0 +1,71 @@
+"""French display of numbers, amounts and dates, on Django's French formats (`django.utils.formats`).
+
+One formatter for every page, export and message: a decimal comma, thousands grouped by a no-break space (the
+plan's amounts and the counts of limits use the narrow one, U+202F), a number rounded half to even exactly as
+Python's own `format` does, and dates as DD/MM/YYYY or "1er septembre 2021".
+"""
+
+import datetime
+from decimal import ROUND_HALF_EVEN, Decimal
+
+from django.utils import dateformat, formats, numberformat, translation
+
+LANGUAGE = "fr"
+NARROW_NBSP = "\u202f"
+MINUS_SIGN = "\u2212"
+MISSING_AMOUNT = "non renseigné"
+
+
+def format_number(value, decimals: int | None = None, *, thousands: str | None = None, minus: str = "-") -> str:
+    """`value` with a decimal comma, rounded to `decimals` places (all of its own when None).
+
+    `thousands` groups the digits by three: Django's French separator (a no-break space) when None, no grouping
+    when empty. `minus` is the sign written before a negative number (−0,0 stays negative, like Python's own)."""
+    if decimals is None:
+        number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    else:
+        # A float converts exactly, so that the rounding is the one of f"{value:.{decimals}f}".
+        number = Decimal(value).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_EVEN)
+    if thousands is None:
+        thousands = formats.get_format("THOUSAND_SEPARATOR", lang=LANGUAGE)
+    text = numberformat.format(
+        abs(number),
+        formats.get_format("DECIMAL_SEPARATOR", lang=LANGUAGE),
+        decimal_pos=decimals,
+        grouping=formats.get_format("NUMBER_GROUPING", lang=LANGUAGE) if thousands else 0,
+        thousand_sep=thousands,
+        force_grouping=bool(thousands),
+    )
+    return f"{minus}{text}" if number.is_signed() else str(text)
+
+
+def format_count(value: int) -> str:
+    """A whole number grouped by narrow no-break spaces, e.g. 5 000 (the limits stated to users)."""
+    return format_number(value, 0, thousands=NARROW_NBSP)
+
+
+def format_euros(value, *, cents: str = "when_any", missing: str = MISSING_AMOUNT) -> str:
+    """An amount in euros to the cent, grouped by narrow no-break spaces: "1 234,50 €"; `missing` when unknown.
+
+    `cents="when_any"` leaves out ",00" (the pages: "18 400 €"); `cents="always"` writes them (the documents,
+    where amounts stand in columns: "18 400,00 €")."""
+    if value is None:
+        return missing
+    text = format_number(value, 2, thousands=NARROW_NBSP)
+    if cents == "when_any" and text.endswith(",00"):
+        text = text[:-3]
+    return f"{text} €"
+
+
+def format_date(value: datetime.date | None, *, missing: str = "—") -> str:
+    """DD/MM/YYYY (Django's short French date), `missing` when there is no date."""
+    if not value:
+        return missing
+    return dateformat.format(value, formats.get_format("SHORT_DATE_FORMAT", lang=LANGUAGE))
+
+
+def format_long_date(value: datetime.date) -> str:
+    """The date in words, e.g. "1er septembre 2021" or "6 septembre 2021"."""
+    day = "1er" if value.day == 1 else str(value.day)
+    with translation.override(LANGUAGE):
+        return f"{day} {dateformat.format(value, 'F Y')}"
