@@ -4,3 +4,7 @@ from django.apps import AppConfig
 class IndicatorsConfig(AppConfig):
     name = "ctg.indicators"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        # Registers the system check that every hook named by the catalogue has been registered.
+        import ctg.indicators.checks  # noqa: F401

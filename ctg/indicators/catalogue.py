@@ -4,8 +4,8 @@ An additive indicator is (Σ numerator terms) / (Σ denominator terms) × scale,
 higher level, from the summed parts of its communes. A published indicator (median, poverty rate) is a
 statistic the producer computes itself: it is only shown at the levels where the producer publishes it.
 An estimate names its method. A hook indicator is computed by a function over another register (the offer of
-services), given the engine's run (`ctg.indicators.hooks`); until that register holds data, it answers
-"non disponible".
+services) that the owning app registers under the indicator's `hook` name (`ctg.indicators.hooks`); until that
+register holds data, it answers "non disponible".
 
 Variables are the producers' names as published (INSEE P22_POP, Filosofi Q219, CAF ENF_2...). The series year
 is the year of the first numerator variable; a term marked `latest` takes that variable's latest vintage
@@ -310,7 +310,7 @@ CATALOGUE: list[Indicator] = [
         _t("enfants_moins_3_ans"),
         OFFER,
         kind=Kind.HOOK,
-        hook="ctg.indicators.hooks.childcare_coverage",
+        hook="childcare_coverage",
         direction=Direction.HIGHER_IS_BETTER,
         missing_note="taux non calculable : aucune donnée sur la préscolarisation des enfants de 2 ans, la garde "
         "à domicile ni les places offertes par les assistants maternels (un nombre d'assistants maternels "
@@ -325,7 +325,7 @@ CATALOGUE: list[Indicator] = [
         _t("communes"),
         OFFER,
         kind=Kind.HOOK,
-        hook="ctg.indicators.hooks.rpe_communes",
+        hook="rpe_communes",
         direction=Direction.HIGHER_IS_BETTER,
     ),
     _share(
@@ -338,7 +338,7 @@ CATALOGUE: list[Indicator] = [
         _t("enfants_moins_3_ans"),
         f"{OFFER} ; {ETAT_CIVIL}",
         kind=Kind.HOOK,
-        hook="ctg.indicators.hooks.rpe_children",
+        hook="rpe_children",
         inputs=("NAIS1621",),
         method="Estimation : enfants de moins de 3 ans de chaque commune = 3 × la moyenne annuelle des naissances "
         "domiciliées 2016-2021 (NAIS1621 ÷ 6 × 3) ; millésime de la couverture = année de référence du registre.",

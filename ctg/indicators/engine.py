@@ -8,11 +8,10 @@ own levels only. Missing values are not kept (absent = "non disponible"). Nothin
 database: see ctg.indicators.services.
 """
 
-import importlib
-
 import polars as pl
 from django.db import connection
 
+from ctg.indicators import hooks
 from ctg.indicators.catalogue import Indicator
 from ctg.indicators.enums import Kind, ValueStatus
 from ctg.opendata.models import Observation
@@ -103,9 +102,8 @@ class Computation:
         if indicator.kind == Kind.PUBLISHED:
             return self._published(indicator)
         if indicator.kind == Kind.HOOK:
-            module_name, _, function_name = indicator.hook.rpartition(".")
             # The hook gets this run: the commune referential and the observations of the indicator's inputs.
-            frame = getattr(importlib.import_module(module_name), function_name)(self)
+            frame = hooks.get(indicator.hook)(self)
             if frame is None or not frame.height:
                 return pl.DataFrame(schema=OUTPUT_SCHEMA)
             return pl.concat(

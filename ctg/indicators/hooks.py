@@ -1,21 +1,20 @@
-"""Computation hooks for indicators built on the offer of services register.
+"""The registry of computation hooks: indicators computed from another domain's register.
 
-A hook gets the engine's run (`ctg.indicators.engine.Computation`: the commune referential and the observations of
-the indicator's `inputs`) and returns a polars DataFrame of commune parts (code, year, numerator, denominator,
-status) that the engine sums like any additive indicator, or None while the register holds no usable data: the
-indicator then reads "non disponible" everywhere, never 0.
+A hook indicator names its function in the catalogue (`Indicator.hook`); the domain that owns the register (the
+offer of services) registers the function under that name in its AppConfig.ready(), so that the indicators app
+never imports the domains built on top of it. A system check (ctg.indicators.checks) refuses a catalogue naming
+a hook nobody registered.
 
-The register only exists for the EPCI of a convention. A commune outside every registered EPCI has no part
-("non disponible"), so a département or France is an incomplete aggregate and says so. Within an EPCI, the
-latest convention whose register lists the communes of at least one relais speaks for it; a commune known not to
-be covered counts 0 only when `relais_coverage` says the register is complete (as many relais entered as the
-EPCI publishes): otherwise only the covered communes are known and the EPCI's share is incomplete.
-The offer app is imported inside the functions: the engine imports this module lazily too.
+A hook gets the engine's run (`ctg.indicators.engine.Computation`: the commune referential and the observations
+of the indicator's `inputs`) and returns a polars DataFrame of commune parts (code, year, numerator,
+denominator, status) that the engine sums like any additive indicator, or None while the register holds no
+usable data: the indicator then reads "non disponible" everywhere, never 0.
 """
 
-import polars as pl
+from collections.abc import Callable
 
-from ctg.indicators.enums import ValueStatus
+import polars as pl
+from django.core.exceptions import ImproperlyConfigured
 
 PARTS_SCHEMA = {
     "code": pl.Utf8,
@@ -24,93 +23,36 @@ PARTS_SCHEMA = {
     "denominator": pl.Float64,
     "status": pl.Utf8,
 }
-# Children under 3 are estimated from births (same method as the indicator children_under_3_estimate).
-BIRTHS_VARIABLE = "NAIS1621"
-BIRTHS_TO_CHILDREN_UNDER_3 = 3 / 6
+
+Hook = Callable[..., pl.DataFrame | None]
+_registry: dict[str, Hook] = {}
 
 
-def childcare_coverage(run=None) -> pl.DataFrame | None:
-    """Places (EAJE, preschool at 2, assistants maternels, home care) over children under 3, per commune.
-
-    The official rate needs all four kinds of places. The register holds EAJE capacities and EPCI-level published
-    totals (places d'accueil collectif, a count of assistants maternels: people, not places); nothing says how
-    many children of 2 attend preschool nor how many are cared for at home. The definition cannot be met, so the
-    rate stays "non disponible" (the catalogue's note names the missing parts) and no ratio of places per
-    assistant maternel is ever assumed.
-    """
-    return None
+def register(name: str, function: Hook) -> None:
+    """Register `function` under `name`; registering the same function twice is harmless, another one is refused."""
+    registered = _registry.setdefault(name, function)
+    if registered is not function:
+        raise ImproperlyConfigured(
+            f"Le calcul d'indicateur « {name} » est déjà enregistré par {registered.__module__}."
+        )
 
 
-def _relais_scopes() -> list[dict]:
-    """Per EPCI, the coverage of the latest convention whose register lists the communes of a relais."""
-    from ctg.conventions.models import Convention
-    from ctg.offer.enums import OfferKind
-    from ctg.offer.models import OfferItem
-    from ctg.offer.selectors import relais_coverage
-
-    listed = (
-        OfferItem.objects.filter(kind=OfferKind.RPE, covered_communes__isnull=False)
-        .values_list("convention_id", "reference_year")
-        .distinct()
-    )
-    years: dict[int, int] = {}
-    for convention_id, year in listed:
-        years[convention_id] = max(year, years.get(convention_id, year))
-    latest_by_epci: dict[str, Convention] = {}
-    for convention in Convention.objects.filter(pk__in=years).order_by("start_date", "pk"):
-        latest_by_epci[convention.epci_id] = convention
-    scopes = []
-    for convention in latest_by_epci.values():
-        coverage = relais_coverage(convention=convention)
-        if coverage["known"]:
-            scopes.append({"year": years[convention.pk], "coverage": coverage})
-    return scopes
+def registered(name: str) -> Hook | None:
+    return _registry.get(name)
 
 
-def _coverage_parts(scopes: list[dict]) -> list[tuple[str, int, bool]]:
-    """(commune code, year, covered) for every commune whose coverage is known; unknown ones are left out."""
-    from ctg.offer.enums import CoverageStatus
-
-    known = []
-    for scope in scopes:
-        complete = scope["coverage"]["completeness"] == "complete"
-        for row in scope["coverage"]["communes"]:
-            if row["status"] == CoverageStatus.COVERED:
-                known.append((row["code"], scope["year"], True))
-            elif row["status"] == CoverageStatus.NOT_COVERED and complete:
-                known.append((row["code"], scope["year"], False))
-    return known
+def get(name: str) -> Hook:
+    hook = _registry.get(name)
+    if hook is None:
+        raise ImproperlyConfigured(
+            f"Aucun calcul d'indicateur n'est enregistré sous le nom « {name} » : l'application qui tient le "
+            "registre doit l'enregistrer dans AppConfig.ready()."
+        )
+    return hook
 
 
-def _frame(rows: list[tuple]) -> pl.DataFrame | None:
+def parts_frame(rows: list[tuple]) -> pl.DataFrame | None:
+    """Commune parts as the engine reads them, or None when there is none (the indicator is not available)."""
     if not rows:
         return None
     return pl.DataFrame(rows, schema=PARTS_SCHEMA, orient="row")
-
-
-def rpe_communes(run=None) -> pl.DataFrame | None:
-    """Communes covered by a relais petite enfance (1 per covered commune) over communes (1 each)."""
-    parts = _coverage_parts(_relais_scopes())
-    return _frame([(code, year, 1.0 if covered else 0.0, 1.0, ValueStatus.OK.value) for code, year, covered in parts])
-
-
-def rpe_children(run) -> pl.DataFrame | None:
-    """Estimated children under 3 of communes covered by a relais over children under 3 of the territory."""
-    parts = _coverage_parts(_relais_scopes())
-    if not parts:
-        return None
-    births = run.commune_observations.filter(pl.col("variable") == BIRTHS_VARIABLE)
-    if births.height:
-        births = births.filter(pl.col("year") == births.get_column("year").max())
-    found = {code: (value, status) for code, value, status in births.select("code", "value", "status").iter_rows()}
-    rows = []
-    for code, year, covered in parts:
-        value, status = found.get(code, (None, ValueStatus.MISSING.value))
-        if status != ValueStatus.OK.value or value is None:
-            # Births secret or not imported: the commune's children are not known, the aggregate says so.
-            unknown = ValueStatus.SECRET.value if status == ValueStatus.SECRET.value else ValueStatus.MISSING.value
-            rows.append((code, year, None, None, unknown))
-            continue
-        children = value * BIRTHS_TO_CHILDREN_UNDER_3
-        rows.append((code, year, children if covered else 0.0, children, ValueStatus.OK.value))
-    return _frame(rows)

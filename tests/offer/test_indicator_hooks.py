@@ -1,15 +1,13 @@
 """Indicators computed from the offer register: relais coverage of communes and children, childcare coverage."""
 
-import ast
-import inspect
-
 import pytest
 
 from ctg.indicators import catalogue, hooks
-from ctg.indicators.enums import ValueStatus
+from ctg.indicators.enums import Kind, ValueStatus
 from ctg.indicators.models import IndicatorSeries, IndicatorValue
 from ctg.indicators.selectors import convention_diagnostic
 from ctg.indicators.services import indicators_compute
+from ctg.offer import indicator_hooks
 from ctg.offer.demo import load_demo_offer
 from ctg.offer.enums import OfferKind
 from ctg.territories.models import Commune
@@ -142,8 +140,8 @@ def test_childcare_coverage_stays_unavailable_and_names_the_missing_parts(territ
     assert {c["note"] for c in commune_cells.values()} == {""}
 
 
-def test_hooks_import_the_offer_app_lazily():
-    tree = ast.parse(inspect.getsource(hooks))
-    top_level = [node for node in tree.body if isinstance(node, ast.Import | ast.ImportFrom)]
-    modules = {node.module for node in top_level if isinstance(node, ast.ImportFrom)}
-    assert not any(name.startswith("ctg.offer") for name in modules)
+def test_the_offer_app_registers_every_hook_of_the_catalogue():
+    names = {indicator.hook for indicator in catalogue.CATALOGUE if indicator.kind == Kind.HOOK}
+    assert names == set(indicator_hooks.HOOKS)
+    for name in names:
+        assert hooks.get(name) is indicator_hooks.HOOKS[name]
