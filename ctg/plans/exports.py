@@ -29,7 +29,13 @@ from ctg.plans.models import (
     Milestone,
     Objective,
 )
-from ctg.plans.selectors import decorate, indicators_with_trajectory, ledger_totals, plan_organisations, plan_themes
+from ctg.plans.selectors import (
+    actions_queryset,
+    indicators_with_trajectory,
+    ledger_totals,
+    plan_organisations,
+    plan_themes,
+)
 from ctg.reports.cells import neutralise
 
 MAX_VALIDATED_ROWS = 2000
@@ -259,10 +265,8 @@ CSV_COLUMNS = [
 
 def build_csv(convention: Convention, today: datetime.date) -> str:
     """Actions as a semicolon-separated CSV for spreadsheets set to French (UTF-8 with BOM)."""
-    from ctg.plans.selectors import actions_queryset
-
     actions = list(
-        actions_queryset(convention)
+        actions_queryset(convention, today)
         .select_related("parent")
         .prefetch_related("themes", "objectives", "communes", "partners")
     )
@@ -271,7 +275,6 @@ def build_csv(convention: Convention, today: datetime.date) -> str:
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     writer.writerow([label for _, label in CSV_COLUMNS])
     for action in actions:
-        decorate(action, today)
         row = action_row(action)
         row.update(
             {
@@ -328,8 +331,7 @@ def _row(table, values):
         cell.text = printable(text)
 
 
-def _docx_fiche(document, action: Action, today: datetime.date):
-    decorate(action, today)
+def _docx_fiche(document, action: Action):
     _heading(document, f"{action.code} – {action.title}", 1)
     status = ActionStatus(action.status).label + (" (en retard)" if action.late else "")
     progress = f"{action.progress} % ({action.progress_source})" if action.progress is not None else "non renseigné"
@@ -423,6 +425,8 @@ def build_docx(convention: Convention, today: datetime.date, action: Action | No
             Prefetch("funding_lines", queryset=FundingLine.objects.select_related("funder").order_by("year", "pk")),
             "notes",
         )
+        .with_progress()
+        .with_lateness(today)
         .order_by("code")
     )
     if action is not None:
@@ -451,7 +455,7 @@ def build_docx(convention: Convention, today: datetime.date, action: Action | No
     else:
         _paragraph(document, f"{convention.title} – fiche action au {today:%d/%m/%Y}")
     for item in actions:
-        _docx_fiche(document, item, today)
+        _docx_fiche(document, item)
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()

@@ -44,7 +44,10 @@ from ctg.plans import services
 from ctg.plans import workbook as wb
 from ctg.plans import workbook_guard as guard
 from ctg.plans.enums import ActionStatus, BaselineState, FundingNature, FundingScheme, Priority
+from ctg.plans.funding import AMOUNT_FIELDS, funding_problems
 from ctg.plans.models import (
+    FUNDING_YEAR_MAX,
+    FUNDING_YEAR_MIN,
     Action,
     FollowUpIndicator,
     FundingLine,
@@ -448,7 +451,7 @@ def _parse_funding(rows, report, lookups, action_codes) -> list[tuple[int, dict,
         fields = {
             "action": code,
             "funder": funder,
-            "year": reader.integer(row, "year", line, minimum=2000, maximum=2100),
+            "year": reader.integer(row, "year", line, minimum=FUNDING_YEAR_MIN, maximum=FUNDING_YEAR_MAX),
             "nature": reader.choice(row, "nature", line, FundingNature),
             "scheme": reader.choice(row, "scheme", line, FundingScheme),
             "scheme_detail": reader.text(row, "scheme_detail", line),
@@ -456,14 +459,10 @@ def _parse_funding(rows, report, lookups, action_codes) -> list[tuple[int, dict,
         }
         if fields["year"] is None and row.get("year") in (None, ""):
             reader.error(line, "year", "l'année est obligatoire.")
-        for key in ("amount_planned", "amount_requested", "amount_granted", "amount_paid"):
+        for key in AMOUNT_FIELDS:
             fields[key] = reader.amount(row, key, line)
-            if fields[key] is not None and fields[key] < 0:
-                reader.error(line, key, "un montant ne peut pas être négatif.")
-        if fields["amount_paid"] is not None and (
-            fields["amount_granted"] is None or fields["amount_paid"] > fields["amount_granted"]
-        ):
-            reader.error(line, "amount_paid", "le montant versé ne peut dépasser le montant accordé.")
+        for problem in funding_problems(fields):
+            reader.error(line, problem.field, problem.message[0].lower() + problem.message[1:])
         for key in ("requested_on", "granted_on", "paid_on"):
             fields[key] = reader.date(row, key, line)
         key = _funding_key(code, funder.pk if funder else None, fields)

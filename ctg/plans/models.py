@@ -9,6 +9,8 @@ import datetime
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
+from django.db.models.functions import Coalesce, Mod
+from django.db.models.lookups import Exact, GreaterThan
 from simple_history.models import HistoricalRecords
 
 from ctg.conventions.models import Convention, Theme
@@ -29,6 +31,7 @@ CODE_VALIDATOR = RegexValidator(
     "Le code s'écrit en majuscules, chiffres, points et tirets (20 caractères au plus), par exemple PE-03.",
 )
 AMOUNT = {"max_digits": 12, "decimal_places": 2, "null": True, "blank": True}
+FUNDING_YEAR_MIN, FUNDING_YEAR_MAX = 2000, 2100
 
 
 class ObjectiveQuerySet(models.QuerySet):
@@ -84,12 +87,70 @@ class Objective(models.Model):
         return ObjectiveLevel.OPERATIONNEL if self.parent_id else ObjectiveLevel.STRATEGIQUE
 
 
+def late_condition(today: datetime.date) -> models.Q:
+    """Late: the planned end has passed and the action is neither done nor abandoned."""
+    return models.Q(planned_end__lt=today) & ~models.Q(status__in=CLOSED_STATUSES)
+
+
+def whole_percent(part, whole):
+    """`round(100 * part / whole)` as Python rounds it (a half goes to the even neighbour), in integers only: the
+    database divides without any float, so SQLite and PostgreSQL agree to the unit."""
+    scaled = part * 100
+    quotient = scaled / whole  # integers: the division truncates, and nothing here is negative
+    twice_rest = (scaled - quotient * whole) * 2
+    return models.Case(
+        models.When(GreaterThan(twice_rest, whole), then=quotient + 1),
+        models.When(Exact(twice_rest, whole) & Exact(Mod(quotient, 2), 1), then=quotient + 1),
+        default=quotient,
+        output_field=models.IntegerField(),
+    )
+
+
 class ActionQuerySet(models.QuerySet):
     def for_user(self, user):
         return self.filter(convention__in=Convention.objects.for_user(user))
 
     def late(self, today: datetime.date):
-        return self.filter(planned_end__lt=today).exclude(status__in=CLOSED_STATUSES)
+        return self.filter(late_condition(today))
+
+    def with_lateness(self, today: datetime.date):
+        """`late`: whether the action is late on `today` (see `late_condition`)."""
+        return self.annotate(
+            late=models.Case(
+                models.When(late_condition(today), then=models.Value(True)),
+                default=models.Value(False),
+                output_field=models.BooleanField(),
+            )
+        )
+
+    def with_progress(self):
+        """`progress` in whole percent and where it comes from (`progress_source`).
+
+        An action with milestones progresses by the weighted share of its done milestones ("jalons"); without
+        milestones, by the figure entered on the fiche ("saisie"); otherwise it is not known (None, "")."""
+        weights = (
+            Milestone.objects.filter(action=models.OuterRef("pk"))
+            .order_by()
+            .values("action")
+            .annotate(
+                share=whole_percent(
+                    models.Sum("weight", filter=models.Q(done_date__isnull=False), default=0), models.Sum("weight")
+                )
+            )
+            .values("share")
+        )
+        has_milestones = models.Exists(Milestone.objects.filter(action=models.OuterRef("pk")))
+        return self.annotate(
+            progress=Coalesce(
+                models.Subquery(weights), models.F("progress_manual"), output_field=models.IntegerField()
+            ),
+            progress_source=models.Case(
+                models.When(has_milestones, then=models.Value("jalons")),
+                models.When(progress_manual__isnull=False, then=models.Value("saisie")),
+                default=models.Value(""),
+                output_field=models.CharField(),
+            ),
+        )
 
 
 class Action(models.Model):
@@ -189,24 +250,11 @@ class Action(models.Model):
     def __str__(self):
         return f"{self.code} – {self.title}"
 
-    def is_late(self, today: datetime.date) -> bool:
-        """Late when the planned end has passed and the action is neither done nor abandoned."""
-        return bool(self.planned_end and self.planned_end < today and self.status not in CLOSED_STATUSES)
-
     @property
     def pilot_label(self):
         if self.pilot_user_id:
             return str(self.pilot_user)
         return self.pilot_name
-
-
-def progress_from_milestones(milestones) -> int | None:
-    """Weighted share of done milestones, in whole percent; None without milestones."""
-    total = sum(m.weight for m in milestones)
-    if not total:
-        return None
-    done = sum(m.weight for m in milestones if m.done_date)
-    return round(100 * done / total)
 
 
 class Milestone(models.Model):
@@ -284,7 +332,9 @@ class FundingLine(models.Model):
     funder = models.ForeignKey(
         Organisation, on_delete=models.PROTECT, related_name="funding_lines", verbose_name="financeur"
     )
-    year = models.PositiveSmallIntegerField("année", validators=[MinValueValidator(2000), MaxValueValidator(2100)])
+    year = models.PositiveSmallIntegerField(
+        "année", validators=[MinValueValidator(FUNDING_YEAR_MIN), MaxValueValidator(FUNDING_YEAR_MAX)]
+    )
     nature = models.CharField("nature", max_length=20, choices=FundingNature.choices)
     scheme = models.CharField("dispositif", max_length=30, choices=FundingScheme.choices)
     scheme_detail = models.CharField("précision sur le dispositif", max_length=200, blank=True)
@@ -316,10 +366,19 @@ class FundingLine(models.Model):
                 name="funding_amounts_not_negative",
                 violation_error_message="Un montant ne peut pas être négatif.",
             ),
+            # Without `amount_granted__isnull=False`, SQL would let a paid amount through when nothing is granted.
             models.CheckConstraint(
-                condition=models.Q(amount_paid__isnull=True) | models.Q(amount_paid__lte=models.F("amount_granted")),
+                condition=models.Q(amount_paid__isnull=True)
+                | models.Q(amount_granted__isnull=False, amount_paid__lte=models.F("amount_granted")),
                 name="funding_paid_within_granted",
-                violation_error_message="Le montant versé ne peut dépasser le montant accordé.",
+                violation_error_message="Le montant versé ne peut dépasser le montant accordé "
+                "(un montant versé suppose un montant accordé).",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(year__gte=FUNDING_YEAR_MIN, year__lte=FUNDING_YEAR_MAX),
+                name="funding_year_in_range",
+                violation_error_message=f"L'année d'un financement est comprise entre {FUNDING_YEAR_MIN} "
+                f"et {FUNDING_YEAR_MAX}.",
             ),
         ]
 

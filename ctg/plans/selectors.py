@@ -2,7 +2,6 @@
 
 import dataclasses
 import datetime
-import functools
 from collections import Counter, defaultdict
 from decimal import Decimal
 
@@ -14,18 +13,14 @@ from django.db.models import (
     Q,
     Subquery,
     Sum,
-    Value,
 )
-from django.db.models.functions import Coalesce
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html
-from django.utils.safestring import mark_safe
 
 from ctg.accounts.models import Membership, User
 from ctg.conventions.models import Convention, Signatory, Theme
 from ctg.organisations.models import Organisation
-from ctg.plans.enums import CLOSED_STATUSES, LATE_LABEL, ActionStatus
+from ctg.plans.enums import ActionStatus
+from ctg.plans.funding import AMOUNT_FIELDS
 from ctg.plans.models import (
     Action,
     FollowUpIndicator,
@@ -35,11 +30,8 @@ from ctg.plans.models import (
     Milestone,
     Objective,
 )
-from ctg.plans.templatetags.plans_format import format_euros
 from ctg.plans.trajectory import indicator_trajectory
 from ctg.territories.models import Commune
-
-AMOUNT_FIELDS = ["amount_planned", "amount_requested", "amount_granted", "amount_paid"]
 
 
 @dataclasses.dataclass
@@ -67,16 +59,8 @@ def _sum_subquery(field: str):
     return Subquery(lines, output_field=DecimalField(max_digits=14, decimal_places=2))
 
 
-def _weight_subquery(done: bool | None):
-    milestones = Milestone.objects.filter(action=OuterRef("pk"))
-    if done:
-        milestones = milestones.filter(done_date__isnull=False)
-    totals = milestones.order_by().values("action").annotate(total=Sum("weight")).values("total")
-    return Subquery(totals)
-
-
-def actions_queryset(convention: Convention):
-    """Actions of the convention with their budget totals and milestone weights computed by the database."""
+def actions_queryset(convention: Convention, today: datetime.date):
+    """Actions of the convention with their budget totals, progress and lateness computed by the database."""
     return (
         Action.objects.filter(convention=convention)
         .select_related("pilot_user", "lead_organisation")
@@ -84,9 +68,9 @@ def actions_queryset(convention: Convention):
             budget_planned=_sum_subquery("amount_planned"),
             budget_granted=_sum_subquery("amount_granted"),
             budget_paid=_sum_subquery("amount_paid"),
-            weight_total=_weight_subquery(None),
-            weight_done=Coalesce(_weight_subquery(True), Value(0)),
         )
+        .with_progress()
+        .with_lateness(today)
         .order_by("code")
     )
 
@@ -105,22 +89,6 @@ def apply_filters(queryset, filters: PlanFilters, today: datetime.date):
     if filters.late:
         queryset = queryset.late(today)
     return queryset  # joins may repeat rows: callers select `pk__in` this queryset
-
-
-def decorate(action: Action, today: datetime.date) -> Action:
-    """Derived values for display: lateness, progress (milestones first, else the manual figure)."""
-    action.late = action.is_late(today)
-    total = getattr(action, "weight_total", None)
-    if total:
-        action.progress = round(100 * action.weight_done / total)
-        action.progress_source = "jalons"
-    else:
-        action.progress = action.progress_manual
-        action.progress_source = "saisie" if action.progress_manual is not None else ""
-    return action
-
-
-STATUS_LABELS = dict(ActionStatus.choices)
 
 
 @dataclasses.dataclass
@@ -158,51 +126,18 @@ class NodeStats:
         ]
 
 
-MISSING_HTML = mark_safe('<span class="status-missing">non renseigné</span>')  # noqa: S308 - constant
+def _plan_rows(selected, today: datetime.date) -> dict:
+    """The selected actions as plain rows, placed in the tree, and the figures of each node.
 
-
-@functools.cache
-def _status_html(status: str, late: bool) -> str:
-    """Badges of a status (and lateness): a handful of combinations, built once per process."""
-    badges = format_html('<span class="badge status-{}">{}</span>', status, STATUS_LABELS.get(status, status))
-    if late:
-        badges += format_html(' <span class="badge badge-danger">{}</span>', LATE_LABEL)
-    return mark_safe(badges)  # noqa: S308 - built by format_html
-
-
-def _progress_html(progress, source: str) -> str:
-    """Progress bar and figure; only integers and a fixed word go in, so nothing needs escaping."""
-    if progress is None:
-        return mark_safe('<span class="muted">non renseigné</span>')  # noqa: S308 - constant
-    value = int(round(progress))
-    return mark_safe(  # noqa: S308 - an integer and a constant word
-        f'<progress class="progress" max="100" value="{value}">{value} %</progress> {value} % '
-        f'<span class="muted">({"jalons" if source == "jalons" else "saisie"})</span>'
-    )
-
-
-def _amount_html(amount: Decimal | None) -> str:
-    """An amount in euros (digits, spaces, comma and the euro sign only), or explicitly "non renseigné"."""
-    return MISSING_HTML if amount is None else mark_safe(format_euros(amount))  # noqa: S308 - digits only
-
-
-def _detail_url(convention: Convention):
-    """Builds the URL of each fiche by string from one reversed URL (reversing per row costs more than the row)."""
-    marker = 987654321
-    head, tail = reverse("plans_views:action_detail", args=[convention.pk, marker]).rsplit(str(marker), 1)
-    return lambda pk: f"{head}{pk}{tail}"
-
-
-def _plan_rows(convention: Convention, selected, today: datetime.date) -> dict:
-    """The selected actions as display rows, placed in the tree, and the figures of each node.
-
-    Seven flat queries of plain values (actions, their objectives, their themes, milestone weights and budgets
-    summed per action by the database, the pilots' accounts), combined here once: every row carries its labels,
-    formatted amounts and URL, so that the template only prints them and the cost stays flat with the plan's size.
+    Five flat queries of plain values (actions with their progress and lateness, their objectives, their themes,
+    budgets summed per action by the database, the pilots' accounts), combined here once, so that the cost stays
+    flat with the plan's size; ctg.www.plans_views.presenters turns the rows into cells.
     An action is placed under its objectives, else its themes, else among the cross-cutting actions; a sub-action
     follows its parent when the parent is selected too. The figures count every action under its own nodes."""
     actions = list(
         Action.objects.filter(pk__in=selected)
+        .with_progress()
+        .with_lateness(today)
         .order_by("code", "pk")
         .values_list(
             "pk",
@@ -210,8 +145,9 @@ def _plan_rows(convention: Convention, selected, today: datetime.date) -> dict:
             "code",
             "title",
             "status",
-            "planned_end",
-            "progress_manual",
+            "late",
+            "progress",
+            "progress_source",
             "pilot_user_id",
             "pilot_name",
         )
@@ -228,13 +164,6 @@ def _plan_rows(convention: Convention, selected, today: datetime.date) -> dict:
         "action_id", "theme_id"
     ):
         themes[action_id].append(theme_id)
-    weights = {
-        row["action_id"]: row
-        for row in Milestone.objects.filter(action_id__in=selected)
-        .order_by()
-        .values("action_id")
-        .annotate(total=Sum("weight"), done=Sum("weight", filter=Q(done_date__isnull=False)))
-    }
     budgets = {
         row["action_id"]: row
         for row in FundingLine.objects.filter(action_id__in=selected)
@@ -242,21 +171,12 @@ def _plan_rows(convention: Convention, selected, today: datetime.date) -> dict:
         .values("action_id")
         .annotate(planned=Sum("amount_planned"), granted=Sum("amount_granted"))
     }
-    pilot_ids = {action[7] for action in actions if action[7]}
+    pilot_ids = {action[8] for action in actions if action[8]}
     pilots = {user.pk: str(user) for user in User.objects.filter(pk__in=pilot_ids)} if pilot_ids else {}
-    url = _detail_url(convention)
     stats = {"objective": defaultdict(NodeStats), "theme": defaultdict(NodeStats), "none": NodeStats()}
     rows, late_count = {}, 0
-    for pk, parent_id, code, title, status, planned_end, progress_manual, pilot_id, pilot_name in actions:
-        late = bool(planned_end and planned_end < today and status not in CLOSED_STATUSES)
+    for pk, parent_id, code, title, status, late, progress, source, pilot_id, pilot_name in actions:
         late_count += late
-        weight = weights.get(pk)
-        if weight and weight["total"]:
-            progress, source = 100 * (weight["done"] or 0) / weight["total"], "jalons"
-        elif progress_manual is not None:
-            progress, source = progress_manual, "saisie"
-        else:
-            progress, source = None, ""
         budget = budgets.get(pk) or {"planned": None, "granted": None}
         one = NodeStats(
             count=1, statuses={status: 1}, late=int(late), planned=budget["planned"], granted=budget["granted"]
@@ -272,16 +192,18 @@ def _plan_rows(convention: Convention, selected, today: datetime.date) -> dict:
         for bucket in buckets:
             bucket.add(one)
         rows[pk] = {
+            "pk": pk,
             "code": code,
             "title": title,
-            "url": url(pk),
             "parent_id": parent_id,
             "sub": False,
-            "status_html": _status_html(status, late),
+            "status": status,
+            "late": late,
             "pilot": pilots.get(pilot_id) if pilot_id else pilot_name,
-            "progress_html": _progress_html(progress, source),
-            "planned_html": _amount_html(budget["planned"]),
-            "granted_html": _amount_html(budget["granted"]),
+            "progress": progress,
+            "progress_source": source,
+            "planned": budget["planned"],
+            "granted": budget["granted"],
         }
     children = defaultdict(list)
     roots = []
@@ -313,6 +235,7 @@ def _plan_rows(convention: Convention, selected, today: datetime.date) -> dict:
         else:
             orphans.extend(listed)
     return {
+        "rows": list(rows.values()),
         "stats": stats,
         "by_objective": by_objective,
         "by_theme": by_theme,
@@ -324,11 +247,12 @@ def _plan_rows(convention: Convention, selected, today: datetime.date) -> dict:
 
 def plan_tree(convention: Convention, filters: PlanFilters, today: datetime.date, themes=None) -> dict:
     """The plan as themes → strategic objectives → operational objectives, each node with the status, progress
-    and budget of its actions and the actions themselves as display rows, whatever the size of the plan."""
+    and budget of its actions and the actions themselves as plain rows (`rows` lists each once), whatever the size
+    of the plan."""
     selected = Action.objects.filter(
         pk__in=apply_filters(Action.objects.filter(convention=convention), filters, today).values("pk")
     ).values("pk")
-    placed = _plan_rows(convention, selected, today)
+    placed = _plan_rows(selected, today)
     stats, by_objective, by_theme = placed["stats"], placed["by_objective"], placed["by_theme"]
     objectives = list(
         Objective.objects.filter(convention=convention).prefetch_related("enjeux").order_by("order", "code")
@@ -371,6 +295,7 @@ def plan_tree(convention: Convention, filters: PlanFilters, today: datetime.date
         if theme_stats.count or not filters.active:
             tree.append(node)
     return {
+        "rows": placed["rows"],
         "tree": tree,
         "orphans": placed["orphans"],
         "orphan_stats": stats["none"],
@@ -511,13 +436,12 @@ def diagnostic_values(indicators, convention: Convention) -> None:
 
 def action_detail(action: Action, today: datetime.date) -> dict:
     action = (
-        actions_queryset(action.convention)
+        actions_queryset(action.convention, today)
         .select_related("parent")
         .prefetch_related("themes", "objectives", "communes", "partners")
         .get(pk=action.pk)
     )
-    decorate(action, today)
-    sub_actions = [decorate(a, today) for a in actions_queryset(action.convention).filter(parent=action)]
+    sub_actions = list(actions_queryset(action.convention, today).filter(parent=action))
     indicators = indicators_with_trajectory(FollowUpIndicator.objects.filter(action=action))
     diagnostic_values(indicators, action.convention)
     return {
@@ -533,11 +457,11 @@ def action_detail(action: Action, today: datetime.date) -> dict:
 
 
 def actions_for_pilot(convention: Convention, user, today: datetime.date) -> list[Action]:
-    return [decorate(a, today) for a in actions_queryset(convention).filter(pilot_user=user)]
+    return list(actions_queryset(convention, today).filter(pilot_user=user))
 
 
 def timeline_rows(convention: Convention, today: datetime.date) -> dict:
-    actions = [decorate(a, today) for a in actions_queryset(convention)]
+    actions = list(actions_queryset(convention, today))
     milestones = list(
         Milestone.objects.filter(action__convention=convention)
         .select_related("action")
@@ -615,13 +539,12 @@ def public_summary(convention: Convention) -> dict:
         for o in objectives
         if not o.parent_id
     ]
-    actions = [
-        decorate(action, today)
-        for action in actions_queryset(convention).prefetch_related(
+    actions = list(
+        actions_queryset(convention, today).prefetch_related(
             Prefetch("themes", queryset=Theme.objects.only("label")),
             Prefetch("objectives", queryset=Objective.objects.only("code")),
         )
-    ]
+    )
     rows = [
         {
             "code": action.code,

@@ -15,6 +15,7 @@ from ctg.accounts.models import Membership
 from ctg.conventions.models import Convention, Theme
 from ctg.organisations.models import Organisation
 from ctg.plans.enums import BaselineState
+from ctg.plans.funding import AMOUNT_FIELDS, funding_problems
 from ctg.plans.history import changes_since
 from ctg.plans.models import (
     Action,
@@ -430,23 +431,10 @@ def link_delete(*, link: ActionLink, by=None):
 # Co-financing ledger
 
 
-def _check_funding(line: FundingLine):
-    errors = {}
-    for name in ("amount_planned", "amount_requested", "amount_granted", "amount_paid"):
-        value = getattr(line, name)
-        if value is not None and Decimal(value) < 0:
-            label = FundingLine._meta.get_field(name).verbose_name
-            errors[name] = f"Le {label} ne peut pas être négatif."
-    if line.amount_paid is not None and "amount_paid" not in errors:
-        if line.amount_granted is None:
-            errors["amount_paid"] = "Un montant versé suppose un montant accordé : renseignez d'abord l'accord."
-        elif Decimal(line.amount_paid) > Decimal(line.amount_granted):
-            errors["amount_paid"] = (
-                f"Le montant versé ({line.amount_paid} €) ne peut dépasser le montant accordé "
-                f"({line.amount_granted} €)."
-            )
-    if errors:
-        raise ValidationError(errors)
+def _check_funding(line: FundingLine, changes=None):
+    problems = funding_problems({name: getattr(line, name) for name in AMOUNT_FIELDS})
+    if problems:
+        raise ValidationError({problem.field: problem.message for problem in problems})
 
 
 @transaction.atomic

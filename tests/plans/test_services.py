@@ -8,7 +8,7 @@ from ctg.accounts.enums import Role
 from ctg.plans import services
 from ctg.plans.enums import ActionStatus, BaselineState, FundingNature, FundingScheme
 from ctg.plans.history import activity
-from ctg.plans.models import Action, FundingLine, progress_from_milestones
+from ctg.plans.models import Action, FundingLine
 from tests.accounts.factories import MembershipFactory, UserFactory
 from tests.conventions.factories import ConventionFactory
 from tests.organisations.factories import OrganisationFactory
@@ -25,28 +25,6 @@ from tests.plans.factories import (
 from tests.territories.factories import CommuneFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def test_lateness_is_derived_from_the_planned_end_and_the_status():
-    action = ActionFactory(planned_end=datetime.date(2023, 6, 30), status=ActionStatus.EN_COURS)
-    assert not action.is_late(datetime.date(2023, 6, 30))
-    assert action.is_late(datetime.date(2023, 7, 1))
-    action.status = ActionStatus.REALISEE
-    assert not action.is_late(datetime.date(2023, 7, 1))
-    action.status = ActionStatus.ABANDONNEE
-    assert not action.is_late(datetime.date(2030, 1, 1))
-    action.save()
-    ActionFactory(convention=action.convention, planned_end=datetime.date(2023, 6, 1), status=ActionStatus.BLOQUEE)
-    late = Action.objects.filter(convention=action.convention).late(datetime.date(2023, 7, 1))
-    assert late.count() == 1
-
-
-def test_progress_from_weighted_milestones():
-    action = ActionFactory()
-    MilestoneFactory(action=action, weight=3, done_date=datetime.date(2022, 5, 1))
-    MilestoneFactory(action=action, weight=1)
-    assert progress_from_milestones(list(action.milestones.all())) == 75
-    assert progress_from_milestones([]) is None
 
 
 class TestActionServices:

@@ -37,6 +37,7 @@ from ctg.plans.selectors import (
     timeline_rows,
 )
 from ctg.www.plans_views import forms
+from ctg.www.plans_views.presenters import present_plan_rows
 from ctg.www.utils import get_convention_for as get_convention
 
 TRAJECTORY_BADGES = {
@@ -87,6 +88,7 @@ def index(request, convention_pk):
     if form.is_bound and form.is_valid():
         filters = PlanFilters(**{k: v for k, v in form.cleaned_data.items() if v not in (None, "")})
     data = plan_tree(convention, filters, today(), themes=themes)
+    present_plan_rows(data["rows"], convention.pk)
     context = {
         "convention": convention,
         "form": form,

@@ -1,0 +1,44 @@
+"""The rules of a co-financing line's amounts, as pure functions of its values.
+
+The service refuses a line that breaks them (ctg.plans.services), the workbook import names the cell
+(ctg.plans.imports), and the database constraints of FundingLine state the same rules, so that no way in —
+the admin, a shell, a future import — can store what the other two refuse. An empty amount means "not known".
+"""
+
+import dataclasses
+from collections.abc import Mapping
+from decimal import Decimal
+
+from ctg.plans.models import FundingLine
+
+AMOUNT_FIELDS = ("amount_planned", "amount_requested", "amount_granted", "amount_paid")
+AMOUNT_LABELS = {name: FundingLine._meta.get_field(name).verbose_name for name in AMOUNT_FIELDS}
+PAID_WITHOUT_GRANTED = "Un montant versé suppose un montant accordé : renseignez d'abord l'accord."
+
+
+@dataclasses.dataclass(frozen=True)
+class FundingProblem:
+    field: str
+    message: str
+
+
+def funding_problems(values: Mapping[str, Decimal | None]) -> list[FundingProblem]:
+    """What is wrong with a line's amounts (absent keys count as unknown): no amount is negative, and an amount
+    paid needs an amount granted that it does not exceed."""
+    problems = [
+        FundingProblem(name, f"Le {AMOUNT_LABELS[name]} ne peut pas être négatif.")
+        for name in AMOUNT_FIELDS
+        if values.get(name) is not None and Decimal(values[name]) < 0
+    ]
+    paid, granted = values.get("amount_paid"), values.get("amount_granted")
+    if paid is None or any(p.field == "amount_paid" for p in problems):
+        return problems
+    if granted is None:
+        problems.append(FundingProblem("amount_paid", PAID_WITHOUT_GRANTED))
+    elif Decimal(paid) > Decimal(granted):
+        problems.append(
+            FundingProblem(
+                "amount_paid", f"Le montant versé ({paid} €) ne peut dépasser le montant accordé ({granted} €)."
+            )
+        )
+    return problems
