@@ -32,8 +32,8 @@ def child() -> None:
 
     from ctg.accounts.models import User
     from ctg.conventions.models import Convention
-    from ctg.reports.diagnostic_docx import build_diagnostic_docx
-    from ctg.reports.diagnostic_pdf import build_diagnostic_pdf
+    from ctg.diagnostic.reports.docx_report import build_diagnostic_docx
+    from ctg.diagnostic.reports.pdf_report import build_diagnostic_pdf
 
     convention = Convention.objects.select_related("epci").filter(epci__siren="200010700").first()
     if convention is None:

@@ -9,10 +9,10 @@ from django.views.decorators.http import require_GET
 from ctg.accounts.client_ip import client_ip
 from ctg.accounts.enums import SecurityEventKind
 from ctg.accounts.journal import security_event_record
-from ctg.reports.common import export_file_name
-from ctg.reports.diagnostic_docx import build_diagnostic_docx
-from ctg.reports.diagnostic_pdf import build_diagnostic_pdf
-from ctg.reports.indicator_table import build_indicator_csv, build_indicator_xlsx
+from ctg.diagnostic.reports.content import export_file_name
+from ctg.diagnostic.reports.docx_report import build_diagnostic_docx
+from ctg.diagnostic.reports.indicator_table import build_indicator_csv, build_indicator_xlsx
+from ctg.diagnostic.reports.pdf_report import build_diagnostic_pdf
 from ctg.www.diagnostic_views.views import get_convention_for
 
 FORMATS = {

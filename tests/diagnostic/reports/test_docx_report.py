@@ -4,9 +4,9 @@ import pytest
 from docx import Document
 from docx.oxml.ns import qn
 
+from ctg.diagnostic.reports.docx_report import build_diagnostic_docx
 from ctg.indicators import catalogue
-from ctg.reports.diagnostic_docx import build_diagnostic_docx
-from tests.reports.conftest import MALICIOUS_ENJEU, MALICIOUS_NAME, convert_with_libreoffice
+from tests.diagnostic.reports.conftest import MALICIOUS_ENJEU, MALICIOUS_NAME, convert_with_libreoffice
 
 pytestmark = pytest.mark.django_db
 

@@ -1,7 +1,7 @@
 import pytest
 
+from ctg.diagnostic.reports.content import diagnostic_report
 from ctg.offer.enums import OfferTotalIndicator
-from ctg.reports.common import diagnostic_report
 from tests.conventions.factories import ConventionFactory
 from tests.offer.factories import OfferItemFactory, OfferTotalFactory
 

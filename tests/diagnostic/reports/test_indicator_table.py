@@ -4,9 +4,9 @@ import io
 import pytest
 from openpyxl import load_workbook
 
+from ctg.diagnostic.reports.indicator_table import HEADER, build_indicator_csv, build_indicator_xlsx, indicator_rows
 from ctg.indicators import catalogue
-from ctg.reports.indicator_table import HEADER, build_indicator_csv, build_indicator_xlsx, indicator_rows
-from tests.reports.conftest import MALICIOUS_NAME, convert_with_libreoffice
+from tests.diagnostic.reports.conftest import MALICIOUS_NAME, convert_with_libreoffice
 
 pytestmark = pytest.mark.django_db
 

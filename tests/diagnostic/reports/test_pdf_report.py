@@ -6,10 +6,10 @@ import zlib
 
 import pytest
 
-from ctg.reports.common import diagnostic_report
-from ctg.reports.diagnostic_docx import build_diagnostic_docx
-from ctg.reports.diagnostic_pdf import STYLESHEET, LocalOnlyFetcher, build_diagnostic_pdf, render_diagnostic_html
-from tests.reports.conftest import MALICIOUS_ENJEU
+from ctg.diagnostic.reports.content import diagnostic_report
+from ctg.diagnostic.reports.docx_report import build_diagnostic_docx
+from ctg.diagnostic.reports.pdf_report import build_diagnostic_pdf, render_diagnostic_html
+from tests.diagnostic.reports.conftest import MALICIOUS_ENJEU
 
 pytestmark = pytest.mark.django_db
 
@@ -51,19 +51,6 @@ def test_pdf_renders_every_page(report_demo, tmp_path):
         path.write_bytes(pdf)
         subprocess.run(["pdftoppm", "-r", "20", "-png", str(path), str(tmp_path / "page")], check=True, timeout=120)
         assert len(list(tmp_path.glob("page*.png"))) == pages
-
-
-def test_fetcher_refuses_external_urls_and_serves_data_uris():
-    fetcher = LocalOnlyFetcher(allowed_protocols={"data", "file"})
-    for url in ("http://exemple.invalid/a.png", "https://exemple.invalid/a.css", "file:///etc/passwd"):
-        with pytest.raises(ValueError):
-            fetcher.fetch(url)
-    response = fetcher.fetch("data:text/plain;base64,b2s=")
-    assert response.read() == b"ok"
-    response.close()
-    response = fetcher.fetch(STYLESHEET.as_uri())
-    assert b"@page" in response.read()
-    response.close()
 
 
 def test_docx_and_pdf_of_the_demo_convention_are_generated(report_demo):

@@ -1,0 +1,197 @@
+"""The diagnostic report as an editable DOCX: title page, method and sources, one chapter per theme (figures,
+map, table), the enjeux, and an annex of every indicator per commune.
+
+Headings use the Heading 1/2 styles so that word processors build a table of contents from them.
+"""
+
+import io
+
+from docx import Document
+from docx.shared import Cm
+
+from ctg.core.text import printable
+from ctg.diagnostic.reports.content import diagnostic_report
+from ctg.indicators.formatting import format_number
+from ctg.reports.docx_helpers import (
+    add_caption,
+    add_heading,
+    add_landscape_section,
+    add_page_break,
+    add_page_numbers,
+    add_paragraph,
+    add_run,
+    add_table,
+    add_table_of_contents,
+    document_bytes,
+    set_up_a4,
+)
+
+
+def _cell_text(cell: dict) -> str:
+    text = cell["display"]
+    if cell["note"]:
+        text += f" ({cell['note']})"
+    return text
+
+
+def _source_text(indicator: dict) -> str:
+    if not indicator["available"]:
+        return f"Non disponible : {indicator['source']} (aucune donnée importée ou calculée)"
+    text = f"Source : {indicator['source']} ; données {indicator['period']}"
+    if indicator["is_published"]:
+        text += " – statistique publiée, non recalculée"
+    return text
+
+
+def _title_page(document, report: dict) -> None:
+    convention = report["convention"]
+    add_paragraph(document, report["title"], style="Title")
+    add_paragraph(document, report["subtitle"], style="Subtitle")
+    facts = [
+        f"Territoire : {convention.epci.name} ({report['commune_count']} communes, dont "
+        f"{report['engaged_count']} engagées dans la convention)",
+        f"Convention territoriale globale {convention.period_label}",
+    ]
+    if report["signed_on"]:
+        facts.append(f"Signée le {report['signed_on']}")
+    facts.append(f"Document produit par Pilote CTG le {report['generated_on']}, à partir des données importées.")
+    for fact in facts:
+        add_paragraph(document, fact)
+    add_page_break(document)
+
+
+def _method(document, report: dict) -> None:
+    add_heading(document, "Méthode et sources", level=1)
+    for text in report["method"]:
+        add_paragraph(document, text)
+    add_heading(document, "Cartes", level=2)
+    add_paragraph(
+        document,
+        "Une carte par thématique représente son indicateur principal (le premier indicateur de la thématique "
+        "disponible par commune) : "
+        + " ; ".join(f"{m.indicator['label']} ({m.indicator['period']})" for m in report["maps"])
+        + ". Les autres valeurs par commune figurent dans l'annexe.",
+    )
+    add_heading(document, "Sources des indicateurs", level=2)
+    for source in report["sources"]:
+        add_paragraph(document, source, style="List Bullet")
+    add_page_break(document)
+
+
+def _theme_chapter(document, report: dict, theme: dict) -> None:
+    add_heading(document, theme["label"], level=1)
+    add_heading(document, "Chiffres clés", level=2)
+    territories = report["territories"]
+    rows = [
+        [i["label"] + (f" ({i['unit']})" if i["unit"] not in {"", "%", "€"} else "")]
+        + [_cell_text(c) for c in i["territory_cells"]]
+        for i in theme["indicators"]
+    ]
+    add_caption(document, f"Tableau : {theme['label']}, l'EPCI comparé à son département, sa région et la France")
+    add_table(document, ["Indicateur"] + [t["name"] for t in territories], rows)
+    add_heading(document, "Sources, définitions et méthodes", level=2)
+    for indicator in theme["indicators"]:
+        paragraph = add_paragraph(document, style="List Bullet")
+        add_run(paragraph, indicator["label"]).bold = True
+        text = f" : {indicator['definition']} {_source_text(indicator)}."
+        if indicator["is_estimate"]:
+            text += f" {indicator['method']}"
+        add_run(paragraph, text)
+    if theme["code"] == "petite-enfance":
+        _childcare(document, report)
+    if theme["map"]:
+        add_heading(document, f"Carte : {theme['map'].title}", level=2)
+        document.add_picture(io.BytesIO(theme["map"].png), width=Cm(15))
+        add_caption(document, theme["map"].caption)
+    add_page_break(document)
+
+
+def _childcare(document, report: dict) -> None:
+    add_heading(document, "Offre d'accueil du jeune enfant", level=2)
+    rows = [[r["label"], r["display"], str(r["year"]), r["source"]] for r in report["offer_rows"]]
+    if rows:
+        add_caption(document, "Tableau : chiffres publiés pour l'ensemble de l'EPCI")
+        add_table(document, ["Indicateur", "Valeur", "Année", "Source"], rows)
+    registry = report["childcare"]["registry"]
+    if registry["places"] is None:
+        add_paragraph(
+            document, "Places recensées dans le registre de l'offre : non disponible (aucune capacité renseignée)."
+        )
+    else:
+        add_paragraph(
+            document,
+            f"Places recensées dans le registre de l'offre : {format_number(registry['places'], 0)} "
+            f"({registry['source']})"
+            + (" – registre incomplet." if report["childcare"]["completeness"] == "partial" else "."),
+        )
+    relais = report["relais"]
+    if relais["known"]:
+        add_paragraph(
+            document,
+            f"Communes couvertes par un relais petite enfance : {relais['covered_count']} sur "
+            f"{relais['commune_count']} ({relais['source']})"
+            + (" – couverture incomplète." if relais["completeness"] == "partial" else "."),
+        )
+    else:
+        add_paragraph(document, "Couverture des communes par les relais petite enfance : non renseignée.")
+
+
+def _enjeux(document, report: dict) -> None:
+    add_heading(document, "Enjeux", level=1)
+    enjeux = report["enjeux"]
+    add_paragraph(
+        document, f"{enjeux['count']} enjeu(x) enregistré(s), dont {enjeux['validated_count']} validé(s) par le COPIL."
+    )
+    for group in enjeux["themes"]:
+        add_heading(document, group["theme"].label, level=2)
+        if not group["enjeux"]:
+            add_paragraph(document, "Aucun enjeu enregistré pour cette thématique.")
+        for enjeu in group["enjeux"]:
+            paragraph = add_paragraph(document)
+            add_run(paragraph, enjeu.title).bold = True
+            status = enjeu.get_status_display()
+            if enjeu.validated_on:
+                status += f" le {enjeu.validated_on.strftime('%d/%m/%Y')}"
+            add_run(paragraph, f" – priorité {enjeu.get_priority_display().lower()} – {status}")
+            add_paragraph(document, enjeu.text)
+    add_page_break(document)
+
+
+def _annex(document, report: dict) -> None:
+    add_landscape_section(document)
+    add_heading(document, "Annexe : indicateurs par commune", level=1)
+    add_paragraph(
+        document,
+        "Dernier millésime disponible de chaque indicateur, pour chaque commune de l'EPCI. « (E) » signale une "
+        "commune engagée dans la convention.",
+    )
+    for theme in report["themes"]:
+        if not theme["annex_indicators"]:
+            continue
+        add_heading(document, theme["label"], level=2)
+        add_caption(document, f"Tableau : {theme['label']}, valeurs par commune")
+        header = ["Commune", *theme["annex_headers"]]
+        rows = [
+            [row["name"] + (" (E)" if row["engaged"] else "")] + [_cell_text(c) for c in row["cells"]]
+            for row in theme["annex_rows"]
+        ]
+        add_table(document, header, rows, font_size=7)
+        sources = "; ".join(sorted({i["source"] for i in theme["annex_indicators"]}))
+        add_paragraph(document, f"Sources : {sources}.")
+
+
+def build_diagnostic_docx(*, convention, report: dict | None = None) -> bytes:
+    report = report or diagnostic_report(convention=convention)
+    document = Document()
+    set_up_a4(document)
+    document.core_properties.title = printable(report["title"])
+    document.core_properties.language = "fr-FR"
+    _title_page(document, report)
+    add_table_of_contents(document)
+    _method(document, report)
+    for theme in report["themes"]:
+        _theme_chapter(document, report, theme)
+    _enjeux(document, report)
+    _annex(document, report)
+    add_page_numbers(document)
+    return document_bytes(document)

@@ -1,0 +1,132 @@
+"""DOCX building blocks on python-docx, shared by every editable report.
+
+Every text goes through `printable`: one control character stored in a name or an enjeu would otherwise make the
+document impossible to write (XML refuses it). Headings use the Heading 1/2 styles so that word processors build
+a table of contents from them.
+"""
+
+import io
+
+from docx.enum.section import WD_ORIENT
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Pt
+
+from ctg.core.text import printable
+
+FONT = "DejaVu Sans"
+TABLE_STYLE = "Table Grid"
+A4_SHORT_CM, A4_LONG_CM = 21, 29.7
+
+
+def add_paragraph(document, text: str = "", style: str | None = None):
+    return document.add_paragraph(printable(text), style=style)
+
+
+def add_run(paragraph, text: str):
+    return paragraph.add_run(printable(text))
+
+
+def add_heading(document, text: str, *, level: int):
+    return document.add_heading(printable(text), level=level)
+
+
+def add_caption(document, text: str) -> None:
+    add_paragraph(document, text, style="Caption")
+
+
+def repeat_header(row) -> None:
+    """Repeat this table row at the top of every page the table runs over."""
+    properties = row._tr.get_or_add_trPr()
+    header = OxmlElement("w:tblHeader")
+    header.set(qn("w:val"), "true")
+    properties.append(header)
+
+
+def add_table(document, header: list[str], rows: list[list[str]], *, font_size: float = 8) -> None:
+    """A bordered, centred table: a bold header row repeated on every page, figures (every column but the
+    first) aligned right."""
+    table = document.add_table(rows=1, cols=len(header))
+    table.style = TABLE_STYLE
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    for cell, text in zip(table.rows[0].cells, header, strict=True):
+        cell.text = ""
+        run = add_run(cell.paragraphs[0], text)
+        run.bold = True
+        run.font.size = Pt(font_size)
+    repeat_header(table.rows[0])
+    for values in rows:
+        cells = table.add_row().cells
+        for index, (cell, text) in enumerate(zip(cells, values, strict=True)):
+            paragraph = cell.paragraphs[0]
+            run = add_run(paragraph, text)
+            run.font.size = Pt(font_size)
+            if index > 0:
+                paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+
+
+def add_page_break(document) -> None:
+    add_paragraph(document).add_run().add_break(WD_BREAK.PAGE)
+
+
+def set_up_a4(document, *, font: str = FONT, font_size: float = 10, margin_cm: float = 2) -> None:
+    """Portrait A4 pages with even margins, in a font that every office suite shipped with Linux has."""
+    style = document.styles["Normal"]
+    style.font.name = font
+    style.font.size = Pt(font_size)
+    section = document.sections[0]
+    section.page_width, section.page_height = Cm(A4_SHORT_CM), Cm(A4_LONG_CM)
+    for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
+        setattr(section, side, Cm(margin_cm))
+
+
+def add_landscape_section(document):
+    """A new section on landscape A4 pages (wide tables)."""
+    section = document.add_section()
+    section.orientation = WD_ORIENT.LANDSCAPE
+    section.page_width, section.page_height = Cm(A4_LONG_CM), Cm(A4_SHORT_CM)
+    return section
+
+
+def add_table_of_contents(document, *, title: str = "Sommaire") -> None:
+    """A table of contents field over Heading 1-2, filled in when the word processor updates the fields."""
+    # Not a heading itself, so that the table of contents does not list its own title.
+    title_run = add_run(add_paragraph(document), title)
+    title_run.bold = True
+    title_run.font.size = Pt(16)
+    paragraph = add_paragraph(document)
+    field = OxmlElement("w:fldSimple")
+    field.set(qn("w:instr"), 'TOC \\o "1-2" \\h \\z \\u')
+    run = OxmlElement("w:r")
+    text = OxmlElement("w:t")
+    text.text = "Sommaire à mettre à jour : clic droit puis « Mettre à jour le champ » (ou F9)."
+    run.append(text)
+    field.append(run)
+    paragraph._p.append(field)
+    add_page_break(document)
+
+
+def add_page_numbers(document) -> None:
+    """The page number ("Page n") centred in the footer of every page."""
+    # Later sections' footers are linked to the first one: numbering it numbers every page.
+    paragraph = document.sections[0].footer.paragraphs[0]
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    add_run(paragraph, "Page ")
+    run = paragraph.add_run()
+    for kind, text in (("begin", None), (None, "PAGE"), ("end", None)):
+        if kind:
+            element = OxmlElement("w:fldChar")
+            element.set(qn("w:fldCharType"), kind)
+        else:
+            element = OxmlElement("w:instrText")
+            element.set(qn("xml:space"), "preserve")
+            element.text = text
+        run._r.append(element)
+
+
+def document_bytes(document) -> bytes:
+    output = io.BytesIO()
+    document.save(output)
+    return output.getvalue()
