@@ -2,13 +2,12 @@
 
 Every text goes through `printable`: one control character stored in a name or an enjeu would otherwise make the
 document impossible to write (XML refuses it). Headings use the Heading 1/2 styles so that word processors build
-a table of contents from them.
+a table of contents from them. Tables: ctg.reports.docx_tables.
 """
 
 import io
 
 from docx.enum.section import WD_ORIENT
-from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
@@ -17,7 +16,6 @@ from docx.shared import Cm, Pt
 from ctg.core.text import printable
 
 FONT = "DejaVu Sans"
-TABLE_STYLE = "Table Grid"
 A4_SHORT_CM, A4_LONG_CM = 21, 29.7
 
 
@@ -35,36 +33,6 @@ def add_heading(document, text: str, *, level: int):
 
 def add_caption(document, text: str) -> None:
     add_paragraph(document, text, style="Caption")
-
-
-def repeat_header(row) -> None:
-    """Repeat this table row at the top of every page the table runs over."""
-    properties = row._tr.get_or_add_trPr()
-    header = OxmlElement("w:tblHeader")
-    header.set(qn("w:val"), "true")
-    properties.append(header)
-
-
-def add_table(document, header: list[str], rows: list[list[str]], *, font_size: float = 8) -> None:
-    """A bordered, centred table: a bold header row repeated on every page, figures (every column but the
-    first) aligned right."""
-    table = document.add_table(rows=1, cols=len(header))
-    table.style = TABLE_STYLE
-    table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    for cell, text in zip(table.rows[0].cells, header, strict=True):
-        cell.text = ""
-        run = add_run(cell.paragraphs[0], text)
-        run.bold = True
-        run.font.size = Pt(font_size)
-    repeat_header(table.rows[0])
-    for values in rows:
-        cells = table.add_row().cells
-        for index, (cell, text) in enumerate(zip(cells, values, strict=True)):
-            paragraph = cell.paragraphs[0]
-            run = add_run(paragraph, text)
-            run.font.size = Pt(font_size)
-            if index > 0:
-                paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
 
 
 def add_page_break(document) -> None:

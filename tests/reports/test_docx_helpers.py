@@ -2,15 +2,12 @@ import io
 
 from docx import Document
 from docx.enum.section import WD_ORIENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.oxml.ns import qn
 
 from ctg.reports.docx_helpers import (
     add_heading,
     add_landscape_section,
     add_page_numbers,
     add_paragraph,
-    add_table,
     add_table_of_contents,
     document_bytes,
     set_up_a4,
@@ -27,22 +24,6 @@ def test_text_with_control_characters_is_written():
     add_paragraph(document, "Commune\x00 de Bolbec")
     texts = [p.text for p in reopened(document).paragraphs]
     assert texts == ["Enjeu prioritaire", "Commune de Bolbec"]
-
-
-def test_table_repeats_its_bold_header_and_aligns_figures_right():
-    document = Document()
-    add_table(document, ["Indicateur", "EPCI"], [["Population", "77 000"], ["Naissances\x07", "882"]])
-    [table] = reopened(document).tables
-    assert [[c.text for c in row.cells] for row in table.rows] == [
-        ["Indicateur", "EPCI"],
-        ["Population", "77 000"],
-        ["Naissances", "882"],
-    ]
-    header = table.rows[0]
-    assert header._tr.trPr.find(qn("w:tblHeader")).get(qn("w:val")) == "true"
-    assert all(run.bold for cell in header.cells for run in cell.paragraphs[0].runs if run.text)
-    assert table.rows[1].cells[1].paragraphs[0].alignment == WD_ALIGN_PARAGRAPH.RIGHT
-    assert table.rows[1].cells[0].paragraphs[0].alignment is None
 
 
 def test_a4_pages_then_a_landscape_section():

@@ -4,6 +4,7 @@ map, table), the enjeux, and an annex of every indicator per commune.
 Headings use the Heading 1/2 styles so that word processors build a table of contents from them.
 """
 
+import dataclasses
 import io
 
 from docx import Document
@@ -20,11 +21,14 @@ from ctg.reports.docx_helpers import (
     add_page_numbers,
     add_paragraph,
     add_run,
-    add_table,
     add_table_of_contents,
     document_bytes,
     set_up_a4,
 )
+from ctg.reports.docx_tables import FIGURES, add_table
+
+# The annex has a column per indicator of the theme: smaller figures.
+ANNEX = dataclasses.replace(FIGURES, font_size=7)
 
 
 def _cell_text(cell: dict) -> str:
@@ -88,7 +92,7 @@ def _theme_chapter(document, report: dict, theme: dict) -> None:
         for i in theme["indicators"]
     ]
     add_caption(document, f"Tableau : {theme['label']}, l'EPCI comparé à son département, sa région et la France")
-    add_table(document, ["Indicateur"] + [t["name"] for t in territories], rows)
+    add_table(document, rows, header=["Indicateur"] + [t["name"] for t in territories], look=FIGURES)
     add_heading(document, "Sources, définitions et méthodes", level=2)
     for indicator in theme["indicators"]:
         paragraph = add_paragraph(document, style="List Bullet")
@@ -111,7 +115,7 @@ def _childcare(document, report: dict) -> None:
     rows = [[r["label"], r["display"], str(r["year"]), r["source"]] for r in report["offer_rows"]]
     if rows:
         add_caption(document, "Tableau : chiffres publiés pour l'ensemble de l'EPCI")
-        add_table(document, ["Indicateur", "Valeur", "Année", "Source"], rows)
+        add_table(document, rows, header=["Indicateur", "Valeur", "Année", "Source"], look=FIGURES)
     registry = report["childcare"]["registry"]
     if registry["places"] is None:
         add_paragraph(
@@ -175,7 +179,7 @@ def _annex(document, report: dict) -> None:
             [row["name"] + (" (E)" if row["engaged"] else "")] + [_cell_text(c) for c in row["cells"]]
             for row in theme["annex_rows"]
         ]
-        add_table(document, header, rows, font_size=7)
+        add_table(document, rows, header=header, look=ANNEX)
         sources = "; ".join(sorted({i["source"] for i in theme["annex_indicators"]}))
         add_paragraph(document, f"Sources : {sources}.")
 
