@@ -17,6 +17,7 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from ctg.conventions.models import Convention
+from ctg.core.formatting import format_date, format_euros, format_number
 from ctg.core.text import printable
 from ctg.plans import workbook as wb
 from ctg.plans.enums import ActionStatus, BaselineState, FundingNature, FundingScheme, Priority, Trajectory
@@ -37,6 +38,7 @@ from ctg.plans.selectors import (
     plan_themes,
 )
 from ctg.reports.cells import neutralise
+from ctg.reports.docx_tables import add_table
 
 MAX_VALIDATED_ROWS = 2000
 
@@ -293,20 +295,18 @@ def _csv_value(value):
     if value is None:
         return ""
     if isinstance(value, datetime.date):
-        return value.strftime("%d/%m/%Y")
+        return format_date(value)
     if isinstance(value, Decimal):
-        return format(value.quantize(Decimal("0.01")), "f").replace(".", ",")
+        return format_number(value, 2, thousands="")
     return neutralise(_text(value))
 
 
 def _euros(value) -> str:
-    if value is None:
-        return "non renseigné"
-    return f"{value:,.2f} €".replace(",", "\u202f").replace(".", ",")
+    return format_euros(value, cents="always")
 
 
-def _date(value) -> str:
-    return value.strftime("%d/%m/%Y") if value else "—"
+def _number(value) -> str:
+    return format_number(value.normalize(), thousands="") if value is not None else "—"
 
 
 def _heading(document, text: str, level: int):
@@ -317,25 +317,10 @@ def _paragraph(document, text: str):
     document.add_paragraph(printable(text))
 
 
-def _table(document, headers=None, cols=None):
-    """A bordered table, with its header row when given."""
-    table = document.add_table(rows=0, cols=len(headers) if headers else cols)
-    table.style = "Table Grid"
-    if headers:
-        _row(table, headers)
-    return table
-
-
-def _row(table, values):
-    for cell, text in zip(table.add_row().cells, values, strict=True):
-        cell.text = printable(text)
-
-
-def _docx_fiche(document, action: Action):
-    _heading(document, f"{action.code} – {action.title}", 1)
+def _facts(action: Action) -> list[tuple[str, str]]:
     status = ActionStatus(action.status).label + (" (en retard)" if action.late else "")
     progress = f"{action.progress} % ({action.progress_source})" if action.progress is not None else "non renseigné"
-    facts = [
+    return [
         ("Statut", status),
         ("Priorité", Priority(action.priority).label),
         ("Avancement", progress),
@@ -352,12 +337,39 @@ def _docx_fiche(document, action: Action):
             else (_join(c.name for c in action.communes.all()) or "—"),
         ),
         ("Public visé", action.target_public or "—"),
-        ("Dates prévues", f"{_date(action.planned_start)} → {_date(action.planned_end)}"),
-        ("Dates effectives", f"{_date(action.actual_start)} → {_date(action.actual_end)}"),
+        ("Dates prévues", f"{format_date(action.planned_start)} → {format_date(action.planned_end)}"),
+        ("Dates effectives", f"{format_date(action.actual_start)} → {format_date(action.actual_end)}"),
     ]
-    table = _table(document, cols=2)
-    for fact in facts:
-        _row(table, fact)
+
+
+def _funding_cells(line: FundingLine) -> list[str]:
+    return [
+        line.funder.name,
+        str(line.year),
+        FundingNature(line.nature).label,
+        FundingScheme(line.scheme).label,
+        _euros(line.amount_planned),
+        _euros(line.amount_granted),
+        _euros(line.amount_paid),
+    ]
+
+
+def _indicator_cells(indicator: FollowUpIndicator) -> list[str]:
+    if indicator.baseline_state == BaselineState.A_RENSEIGNER:
+        baseline = "à renseigner"
+    else:
+        baseline = f"{_number(indicator.baseline_value)} {indicator.unit} au {format_date(indicator.baseline_date)}"
+    latest = (
+        f"{_number(indicator.latest.value)} {indicator.unit} au {format_date(indicator.latest.date)}"
+        if indicator.latest
+        else "aucune mesure"
+    )
+    return [indicator.label, baseline, latest, Trajectory(indicator.trajectory).label, indicator.source]
+
+
+def _docx_fiche(document, action: Action):
+    _heading(document, f"{action.code} – {action.title}", 1)
+    add_table(document, _facts(action), columns=2)
     for title, text in (("Description", action.description), ("Résultats attendus", action.expected_results)):
         if text:
             _heading(document, title, 2)
@@ -365,50 +377,32 @@ def _docx_fiche(document, action: Action):
     milestones = list(action.milestones.all())
     if milestones:
         _heading(document, "Jalons", 2)
-        table = _table(document, ["Jalon", "Échéance", "Réalisé le", "Poids"])
-        for m in milestones:
-            _row(table, [m.title, _date(m.due_date), _date(m.done_date), str(m.weight)])
+        add_table(
+            document,
+            [[m.title, format_date(m.due_date), format_date(m.done_date), str(m.weight)] for m in milestones],
+            header=["Jalon", "Échéance", "Réalisé le", "Poids"],
+        )
     lines = list(action.funding_lines.all())
     if lines:
         _heading(document, "Plan de financement", 2)
-        table = _table(document, ["Financeur", "Année", "Nature", "Dispositif", "Prévu", "Accordé", "Versé"])
-        for line in lines:
-            _row(
-                table,
-                [
-                    line.funder.name,
-                    str(line.year),
-                    FundingNature(line.nature).label,
-                    FundingScheme(line.scheme).label,
-                    _euros(line.amount_planned),
-                    _euros(line.amount_granted),
-                    _euros(line.amount_paid),
-                ],
-            )
+        add_table(
+            document,
+            [_funding_cells(line) for line in lines],
+            header=["Financeur", "Année", "Nature", "Dispositif", "Prévu", "Accordé", "Versé"],
+        )
     indicators = getattr(action, "trajectory_indicators", None)
     if indicators:
         _heading(document, "Indicateurs de suivi", 2)
-        table = _table(document, ["Indicateur", "Ligne de base", "Dernière valeur", "Trajectoire", "Source"])
-        for indicator in indicators:
-            if indicator.baseline_state == BaselineState.A_RENSEIGNER:
-                baseline = "à renseigner"
-            else:
-                baseline = f"{_number(indicator.baseline_value)} {indicator.unit} au {_date(indicator.baseline_date)}"
-            latest = (
-                f"{_number(indicator.latest.value)} {indicator.unit} au {_date(indicator.latest.date)}"
-                if indicator.latest
-                else "aucune mesure"
-            )
-            _row(table, [indicator.label, baseline, latest, Trajectory(indicator.trajectory).label, indicator.source])
+        add_table(
+            document,
+            [_indicator_cells(indicator) for indicator in indicators],
+            header=["Indicateur", "Ligne de base", "Dernière valeur", "Trajectoire", "Source"],
+        )
     notes = list(action.notes.all())
     if notes:
         _heading(document, "Notes de suivi", 2)
         for note in notes:
-            _paragraph(document, f"{_date(note.date)} – {note.text}")
-
-
-def _number(value) -> str:
-    return format(value.normalize(), "f").replace(".", ",") if value is not None else "—"
+            _paragraph(document, f"{format_date(note.date)} – {note.text}")
 
 
 def build_docx(convention: Convention, today: datetime.date, action: Action | None = None) -> bytes:
@@ -441,19 +435,21 @@ def build_docx(convention: Convention, today: datetime.date, action: Action | No
     document.styles["Normal"].font.size = Pt(10)
     if action is None:
         _heading(document, f"Plan d'actions – {convention.title}", 0)
-        _paragraph(document, f"État au {today:%d/%m/%Y} : {len(actions)} fiches actions.")
+        _paragraph(document, f"État au {format_date(today)} : {len(actions)} fiches actions.")
         totals = ledger_totals(convention=convention)["overall"]
         _paragraph(
             document,
             f"Cofinancements ({totals['lines']} lignes) : prévus {_euros(totals['amount_planned'])}, "
             f"accordés {_euros(totals['amount_granted'])}, versés {_euros(totals['amount_paid'])}.",
         )
-        table = _table(document, ["Code", "Intitulé", "Statut", "Pilote"])
-        for item in actions:
-            _row(table, [item.code, item.title, ActionStatus(item.status).label, item.pilot_label or "—"])
+        add_table(
+            document,
+            [[item.code, item.title, ActionStatus(item.status).label, item.pilot_label or "—"] for item in actions],
+            header=["Code", "Intitulé", "Statut", "Pilote"],
+        )
         document.add_page_break()
     else:
-        _paragraph(document, f"{convention.title} – fiche action au {today:%d/%m/%Y}")
+        _paragraph(document, f"{convention.title} – fiche action au {format_date(today)}")
     for item in actions:
         _docx_fiche(document, item)
     buffer = io.BytesIO()

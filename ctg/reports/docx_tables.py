@@ -63,7 +63,8 @@ def add_row(table, values: Sequence[str], *, look: TableLook = PLAIN, header: bo
     for index, (cell, text) in enumerate(zip(row.cells, values, strict=True)):
         paragraph = cell.paragraphs[0]
         run = paragraph.add_run(printable(text))
-        run.bold = (header and look.bold_header) or None
+        if header and look.bold_header:
+            run.bold = True
         if look.font_size is not None:
             run.font.size = Pt(look.font_size)
         if look.figures_right and index > 0 and not header:
