@@ -11,7 +11,6 @@ urlpatterns = [
     path("conventions/<int:convention_pk>/donnees-locales/", include("ctg.www.opendata_views.local_urls")),
     path("conventions/<int:convention_pk>/enjeux/", include("ctg.www.enjeux_views.urls")),
     path("conventions/<int:convention_pk>/plan/", include("ctg.www.plans_views.urls")),
-    path("conventions/<int:convention_pk>/pilotage/", include("ctg.www.steering_views.urls")),
     path("public/", include("ctg.www.public_views.urls")),
     path("", include("ctg.www.conventions_views.urls")),
 ]

@@ -27,7 +27,6 @@ INSTALLED_APPS = [
     "ctg.offer",
     "ctg.diagnostic",
     "ctg.plans",
-    "ctg.steering",
     "ctg.reports",
     "ctg.charts",
     "ctg.demo",
