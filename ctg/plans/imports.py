@@ -39,6 +39,7 @@ from openpyxl import load_workbook
 
 from ctg.accounts.models import User
 from ctg.conventions.models import Convention
+from ctg.core.services import changed_values
 from ctg.core.text import control_character_message
 from ctg.plans import services
 from ctg.plans import workbook as wb
@@ -558,21 +559,6 @@ def _parse_definition(reader, row, line, lookups, action_codes) -> dict:
 # Writing
 
 
-def _differs(obj, fields: dict) -> bool:
-    """Whether writing these values would change the stored object (many-to-many read from the prefetch)."""
-    for name, value in fields.items():
-        field = obj._meta.get_field(name)
-        if field.many_to_many:
-            if {v.pk for v in value} != {v.pk for v in getattr(obj, name).all()}:
-                return True
-        elif field.is_relation:
-            if getattr(obj, field.attname) != (value.pk if value is not None else None):
-                return True
-        elif getattr(obj, name) != value:
-            return True
-    return False
-
-
 def _decide(report, sheet, line, current, fields, version, what) -> str:
     """What to do with a row (see the module docstring); a conflict is reported in French."""
     problem = None
@@ -584,7 +570,7 @@ def _decide(report, sheet, line, current, fields, version, what) -> str:
             f"correspond plus ({what}) : sa clé (code, financeur, année, date…) a été modifiée ou il a été supprimé "
             f"depuis l'export ; {REDO} Pour créer un nouvel élément, videz la cellule « {VERSION_LABEL} »."
         )
-    elif not _differs(current, fields):
+    elif not changed_values(current, fields):
         return UNCHANGED
     elif version is None:
         problem = (

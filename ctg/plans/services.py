@@ -13,6 +13,8 @@ from django.db import transaction
 
 from ctg.accounts.models import Membership
 from ctg.conventions.models import Convention, Theme
+from ctg.core.history import set_history_author
+from ctg.core.services import model_update
 from ctg.organisations.models import Organisation
 from ctg.plans.enums import BaselineState
 from ctg.plans.funding import AMOUNT_FIELDS, funding_problems
@@ -120,38 +122,12 @@ def _locked(obj, expected_version: int):
     return current
 
 
-def _known(changes: dict, allowed) -> None:
-    unknown = set(changes) - set(allowed)
-    if unknown:
-        raise ValueError(f"Unknown fields: {sorted(unknown)}")
-
-
-def _assign(obj, changes: dict) -> bool:
-    """Set the values that differ from the stored ones; True when at least one did."""
-    changed = False
-    for name, value in changes.items():
-        field = obj._meta.get_field(name)
-        if field.is_relation:
-            stored, new = getattr(obj, field.attname), (value.pk if value is not None else None)
-        else:
-            stored, new = getattr(obj, name), value
-        if stored != new:
-            setattr(obj, name, value)
-            changed = True
-    return changed
-
-
 def _update(obj, *, expected_version: int, changes: dict, allowed, by, check=None):
     """Lock and compare versions, then save the changed values with a new version (nothing when unchanged)."""
-    _known(changes, allowed)
     current = _locked(obj, expected_version)
-    if not _assign(current, changes):
-        return current
-    if check is not None:
-        check(current)
-    current.version += 1
-    _save(current, by=by)
-    _share(obj, current)
+    current, changed = model_update(instance=current, fields=allowed, data=changes, by=by, check=check)
+    if changed:
+        _share(obj, current)
     return current
 
 
@@ -160,27 +136,24 @@ def _share(obj, current):
     obj.__dict__.update({k: v for k, v in current.__dict__.items() if not k.startswith("_")})
 
 
-def _author(obj, by):
-    if by is not None and getattr(by, "pk", None):
-        obj._history_user = by
-
-
-def _save(obj, *, by, exclude=None):
-    obj.full_clean(exclude=exclude)
-    _author(obj, by)
+def _save(obj, *, by):
+    obj.full_clean()
+    set_history_author(obj, by)
     obj.save()
     return obj
 
 
 def _delete(obj, *, by):
-    _author(obj, by)
+    set_history_author(obj, by)
     obj.delete()
 
 
 # Objectives
 
 
-def _check_objective(objective: Objective):
+def _check_objective(objective: Objective, changes=None):
+    if changes and "enjeux" in changes:
+        _check_enjeux(objective, changes["enjeux"])
     convention = objective.convention
     if not Theme.objects.for_convention(convention).filter(pk=objective.theme_id).exists():
         raise ValidationError({"theme": "Cette thématique n'appartient pas à la convention."})
@@ -201,22 +174,9 @@ def _check_objective(objective: Objective):
             raise ValidationError({"parent": "Cet objectif a des objectifs opérationnels : il reste stratégique."})
 
 
-def _enjeux_change(objective: Objective, enjeux) -> list | None:
-    """The enjeux to set when they differ from the stored ones, else None; refused outside the convention."""
-    if enjeux is None:
-        return None
-    enjeux = list(enjeux)
+def _check_enjeux(objective: Objective, enjeux) -> None:
     if any(e.convention_id != objective.convention_id for e in enjeux):
         raise ValidationError({"enjeux": "Un des enjeux n'appartient pas à cette convention."})
-    if objective.pk and {e.pk for e in enjeux} == set(objective.enjeux.values_list("pk", flat=True)):
-        return None
-    return enjeux
-
-
-def _set_enjeux(objective: Objective, enjeux, *, by):
-    if enjeux is not None:
-        _author(objective, by)
-        objective.enjeux.set(enjeux)
 
 
 @transaction.atomic
@@ -242,28 +202,29 @@ def objective_create(
         order=order,
     )
     _check_objective(objective)
-    new_enjeux = _enjeux_change(objective, enjeux)
+    enjeux = list(enjeux or [])
+    _check_enjeux(objective, enjeux)
     _save(objective, by=by)
-    _set_enjeux(objective, new_enjeux, by=by)
+    if enjeux:
+        set_history_author(objective, by)
+        objective.enjeux.set(enjeux)
     return objective
 
 
 @transaction.atomic
 def objective_update(*, objective: Objective, expected_version: int, enjeux=None, by=None, **changes) -> Objective:
-    _known(changes, OBJECTIVE_FIELDS)
     if isinstance(changes.get("code"), str):
         changes["code"] = changes["code"].strip().upper()
-    current = _locked(objective, expected_version)
-    changed = _assign(current, changes)
-    new_enjeux = _enjeux_change(current, enjeux)
-    if not changed and new_enjeux is None:
-        return current
-    _check_objective(current)
-    current.version += 1
-    _save(current, by=by)
-    _set_enjeux(current, new_enjeux, by=by)
-    _share(objective, current)
-    return current
+    if enjeux is not None:
+        changes["enjeux"] = enjeux
+    return _update(
+        objective,
+        expected_version=expected_version,
+        changes=changes,
+        allowed=[*OBJECTIVE_FIELDS, "enjeux"],
+        by=by,
+        check=_check_objective,
+    )
 
 
 @transaction.atomic
@@ -275,6 +236,7 @@ def objective_delete(*, objective: Objective, by=None):
 
 
 def _check_action(action: Action, m2m: dict):
+    """The rules across objects; `m2m` holds the many-to-many values being set (the others are already valid)."""
     convention = action.convention
     errors = {}
     if action.parent_id:
@@ -327,7 +289,7 @@ def _set_m2m(action: Action, m2m: dict, *, by):
             getattr(action, name).set(values)
     finally:
         del action.skip_history_when_saving
-    _author(action, by)
+    set_history_author(action, by)
     action.save(update_fields=["updated_at"])
 
 
@@ -340,43 +302,23 @@ def action_create(*, convention: Convention, code: str, title: str, by=None, **f
     action = Action(convention=convention, **_normalise({"code": code, "title": title, **fields}))
     action.full_clean()
     _check_action(action, m2m)
-    _author(action, by)
+    set_history_author(action, by)
     action.save()
     _set_m2m(action, {k: v for k, v in m2m.items() if v}, by=by)
     return action
 
 
-def _m2m_ids(action: Action, name: str) -> set:
-    return set(getattr(action, name).values_list("pk", flat=True))
-
-
 @transaction.atomic
 def action_update(*, action: Action, expected_version: int, by=None, **fields) -> Action:
     """Update a fiche action from the version the editor started from (see the module docstring)."""
-    m2m = {name: list(fields.pop(name)) for name in ACTION_M2M if name in fields}
-    _known(fields, ACTION_FIELDS)
-    current = _locked(action, expected_version)
-    fields = _normalise(fields)
-    scalar_changed = _assign(current, fields)
-    m2m_changed = {name: values for name, values in m2m.items() if {v.pk for v in values} != _m2m_ids(current, name)}
-    if not scalar_changed and not m2m_changed:
-        return current
-    current.full_clean()
-    _check_action(current, m2m_changed)
-    current.version += 1
-    if m2m_changed:
-        # One history record for the whole change: the scalar save is silent, _set_m2m records the result.
-        current.skip_history_when_saving = True
-        try:
-            current.save()
-        finally:
-            del current.skip_history_when_saving
-        _set_m2m(current, m2m_changed, by=by)
-    else:
-        _author(current, by)
-        current.save()
-    _share(action, current)
-    return current
+    return _update(
+        action,
+        expected_version=expected_version,
+        changes=_normalise(fields),
+        allowed=[*ACTION_FIELDS, *ACTION_M2M],
+        by=by,
+        check=_check_action,
+    )
 
 
 @transaction.atomic
@@ -464,7 +406,7 @@ def funding_line_delete(*, line: FundingLine, by=None):
 # Follow-up indicators
 
 
-def _check_indicator(indicator: FollowUpIndicator):
+def _check_indicator(indicator: FollowUpIndicator, changes=None):
     if (indicator.action_id is None) == (indicator.objective_id is None):
         raise ValidationError("Un indicateur suit soit une action, soit un objectif.")
     owner = indicator.action or indicator.objective
@@ -545,11 +487,7 @@ def target_set(*, indicator: FollowUpIndicator, date: datetime.date, value: Deci
     target = IndicatorTarget.objects.select_for_update(of=("self",)).filter(indicator=indicator, date=date).first()
     if target is None:
         return _save(IndicatorTarget(indicator=indicator, date=date, value=value), by=by)
-    if target.value != Decimal(value):
-        target.value = value
-        target.version += 1
-        _save(target, by=by)
-    return target
+    return model_update(instance=target, fields=["value"], data={"value": value}, by=by)[0]
 
 
 @transaction.atomic
@@ -574,7 +512,7 @@ def measure_create(
     )
 
 
-def _check_measure(measure: IndicatorMeasure):
+def _check_measure(measure: IndicatorMeasure, changes=None):
     if not measure.source.strip():
         raise ValidationError({"source": "Chaque mesure indique sa source."})
 
