@@ -40,7 +40,7 @@ def child() -> None:
         raise SystemExit("La convention de démonstration est absente : lancez `make demo-data`.")
     client = Client()
     client.force_login(User.objects.get(username="coordination"))
-    page_url = reverse("diagnostic_views:index", kwargs={"convention_pk": convention.pk})
+    page_url = reverse("indicators_views:index", kwargs={"convention_pk": convention.pk})
     page_times = []
     with override_settings(ALLOWED_HOSTS=["testserver"], DEBUG=False):
         for _ in range(PAGE_REPEAT):

@@ -280,26 +280,26 @@ def _local_dataset(w: World) -> dict:
 
 PAGES.update(
     {
-        # --- diagnostic_views ---
-        "diagnostic_views:index": Page(get=READER, post=READER),
-        "diagnostic_views:commune": Page(
+        # --- indicators_views ---
+        "indicators_views:index": Page(get=READER, post=READER),
+        "indicators_views:commune": Page(
             get=READER, post=READER, kwargs=lambda w: {"convention_pk": w.a.pk, "code": w.own_commune.code}
         ),
-        "diagnostic_views:map": Page(
+        "indicators_views:map": Page(
             get=NO_DATA_404,
             post=NO_DATA_404,
             kwargs=lambda w: {"convention_pk": w.a.pk, "indicator": "population", "fmt": "svg"},
         ),
-        "diagnostic_views:export_docx": Page(get=READER, post=NOT_ALLOWED),
-        "diagnostic_views:export_pdf": Page(get=READER, post=NOT_ALLOWED),
-        "diagnostic_views:export_xlsx": Page(get=READER, post=NOT_ALLOWED),
-        "diagnostic_views:export_csv": Page(get=READER, post=NOT_ALLOWED),
-        # --- enjeux_views ---
-        "enjeux_views:index": Page(get=READER, post=READER),
-        "enjeux_views:create": Page(get=EDITOR, post=EDITOR),
-        "enjeux_views:detail": Page(get=READER, post=READER, kwargs=_enjeu),
-        "enjeux_views:edit": Page(get=EDITOR, post=EDITOR, kwargs=_enjeu),
-        "enjeux_views:validate": Page(get=NOT_ALLOWED, post=ADMIN, kwargs=_enjeu),
+        "indicators_views:export_docx": Page(get=READER, post=NOT_ALLOWED),
+        "indicators_views:export_pdf": Page(get=READER, post=NOT_ALLOWED),
+        "indicators_views:export_xlsx": Page(get=READER, post=NOT_ALLOWED),
+        "indicators_views:export_csv": Page(get=READER, post=NOT_ALLOWED),
+        # --- diagnostic_views ---
+        "diagnostic_views:index": Page(get=READER, post=READER),
+        "diagnostic_views:create": Page(get=EDITOR, post=EDITOR),
+        "diagnostic_views:detail": Page(get=READER, post=READER, kwargs=_enjeu),
+        "diagnostic_views:edit": Page(get=EDITOR, post=EDITOR, kwargs=_enjeu),
+        "diagnostic_views:validate": Page(get=NOT_ALLOWED, post=ADMIN, kwargs=_enjeu),
         # --- offer_views ---
         "offer_views:index": Page(get=READER, post=READER),
         "offer_views:create": Page(get=OFFER_CREATOR, post=OFFER_CREATOR),
@@ -514,7 +514,7 @@ def test_another_conventions_object_by_id_is_404(client):
     for name, kwargs in [
         ("plans_views:action_edit", {"convention_pk": world.b.pk, "pk": own_action(world).pk}),
         ("plans_views:objective_edit", {"convention_pk": world.b.pk, "pk": _objective(world)["pk"]}),
-        ("enjeux_views:edit", {"convention_pk": world.b.pk, "pk": _enjeu(world)["pk"]}),
+        ("diagnostic_views:edit", {"convention_pk": world.b.pk, "pk": _enjeu(world)["pk"]}),
         ("offer_views:edit", {"convention_pk": world.b.pk, "pk": _own_commune_offer(world)["pk"]}),
     ]:
         if name in project_url_names():

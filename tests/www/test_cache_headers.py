@@ -30,7 +30,7 @@ def test_a_page_seen_logged_in_is_private_and_not_stored(client):
 def test_a_download_is_private_and_not_stored(client):
     member = MembershipFactory(role=Role.LECTEUR)
     client.force_login(member.user)
-    response = client.get(reverse("diagnostic_views:export_csv", args=[member.convention_id]))
+    response = client.get(reverse("indicators_views:export_csv", args=[member.convention_id]))
     assert response.status_code == 200 and response["Content-Disposition"].startswith("attachment")
     assert {"private", "no-store"} <= directives(response)
     response = client.get(reverse("accounts_views:profile_export"))

@@ -121,7 +121,7 @@ def dirty_demo(caux_seine):
 
 def export(client, demo, name):
     client.force_login(next(user for spec, user in demo["accounts"] if spec.username == "lecteur"))
-    response = client.get(reverse(f"diagnostic_views:{name}", kwargs={"convention_pk": demo["convention"].pk}))
+    response = client.get(reverse(f"indicators_views:{name}", kwargs={"convention_pk": demo["convention"].pk}))
     assert response.status_code == 200
     return response.content
 

@@ -1,81 +1,121 @@
-"""Diagnostic pages of a convention: figures by theme, commune profiles and indicator maps.
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
 
-Any reader of the convention may see them; lookups outside the user's conventions answer 404.
-"""
+from ctg.diagnostic.models import Enjeu
+from ctg.diagnostic.perms import can_edit_enjeu, can_validate_enjeu
+from ctg.diagnostic.selectors import enjeu_history, enjeux_by_theme, themes_for
+from ctg.diagnostic.services import enjeu_create, enjeu_update, enjeu_validate
+from ctg.www.diagnostic_views.forms import EnjeuForm, EnjeuValidateForm
+from ctg.www.utils import add_service_errors, get_convention_for
 
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, render
-
-from ctg.charts.render import render_png, render_svg
-from ctg.conventions.models import Convention
-from ctg.conventions.perms import can_view_convention
-from ctg.indicators import catalogue
-from ctg.indicators.maps import indicator_map_spec
-from ctg.indicators.selectors import commune_profile, convention_diagnostic, indicator_commune_values
-from ctg.territories.models import Commune
-
-DEFAULT_THEME = catalogue.THEMES[0][0]
+FIELDS = ["theme", "title", "text", "priority", "indicator_codes"]
 
 
-def get_convention_for(request, convention_pk) -> Convention:
-    """The convention if the user may read it, else 404 (never reveal that it exists)."""
-    convention = get_object_or_404(
-        Convention.objects.for_user(request.user).select_related("epci", "caf"), pk=convention_pk
+def get_enjeu_for(convention, pk) -> Enjeu:
+    return get_object_or_404(
+        Enjeu.objects.filter(convention=convention).select_related("theme", "validated_by"), pk=pk
     )
-    if not can_view_convention(request.user, convention):
-        raise PermissionDenied("Vous n'avez pas accès au diagnostic de cette convention.")
-    return convention
 
 
 def index(request, convention_pk):
     convention = get_convention_for(request, convention_pk)
-    theme = request.GET.get("theme", DEFAULT_THEME)
-    if theme not in catalogue.THEME_LABELS:
-        theme = DEFAULT_THEME
-    sort = request.GET.get("tri", "")
-    descending = request.GET.get("ordre") == "desc"
-    data = convention_diagnostic(convention=convention, theme=theme, sort=sort, descending=descending)
     context = {
         "convention": convention,
-        "themes": catalogue.THEMES,
-        "sort": sort,
-        "descending": descending,
-        **data,
+        "can_edit": can_edit_enjeu(request.user, convention),
+        **enjeux_by_theme(convention=convention),
     }
     return render(request, "diagnostic_views/index.html", context)
 
 
-def commune(request, convention_pk, code):
+def create(request, convention_pk):
     convention = get_convention_for(request, convention_pk)
-    communes = Commune.objects.select_related("epci").defer("geometry", "epci__geometry")
-    commune = get_object_or_404(communes, code=code, epci_id=convention.epci_id)
+    if not can_edit_enjeu(request.user, convention):
+        raise PermissionDenied("Seuls les administrateurs et contributeurs proposent des enjeux.")
+    initial = {"theme": request.GET.get("theme")} if request.GET.get("theme", "").isdigit() else {}
+    form = EnjeuForm(request.POST or None, initial=initial, themes=themes_for(convention))
+    if request.method == "POST" and form.is_valid():
+        try:
+            enjeu = enjeu_create(
+                convention=convention, by=request.user, **{name: form.cleaned_data[name] for name in FIELDS}
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"L'enjeu « {enjeu.title} » est proposé.")
+            return redirect("diagnostic_views:detail", convention_pk=convention.pk, pk=enjeu.pk)
+    return render(request, "diagnostic_views/form.html", {"convention": convention, "form": form, "enjeu": None})
+
+
+def detail(request, convention_pk, pk):
+    convention = get_convention_for(request, convention_pk)
+    enjeu = get_enjeu_for(convention, pk)
     context = {
         "convention": convention,
-        "commune": commune,
-        "engaged": convention.communes.filter(code=commune.code).exists(),
-        **commune_profile(commune=commune),
+        "enjeu": enjeu,
+        "history": enjeu_history(enjeu),
+        "can_edit": can_edit_enjeu(request.user, convention),
+        "can_validate": can_validate_enjeu(request.user, convention) and not enjeu.is_validated,
+        "validate_form": EnjeuValidateForm(),
     }
-    return render(request, "diagnostic_views/commune.html", context)
+    return render(request, "diagnostic_views/detail.html", context)
 
 
-def indicator_map(request, convention_pk, indicator, fmt):
+def edit(request, convention_pk, pk):
     convention = get_convention_for(request, convention_pk)
-    definition = catalogue.BY_CODE.get(indicator)
-    if definition is None:
-        raise Http404("Indicateur inconnu.")
-    spec = indicator_map_spec(
-        epci=convention.epci, data=indicator_commune_values(epci=convention.epci, indicator=definition)
+    enjeu = get_enjeu_for(convention, pk)
+    if not can_edit_enjeu(request.user, convention):
+        raise PermissionDenied("Seuls les administrateurs et contributeurs modifient les enjeux.")
+    initial = {
+        "theme": enjeu.theme_id,
+        "title": enjeu.title,
+        "text": enjeu.text,
+        "priority": enjeu.priority,
+        "indicator_codes": ", ".join(enjeu.indicator_codes),
+    }
+    form = EnjeuForm(
+        request.POST or None, initial=initial, themes=themes_for(convention) + [enjeu.theme], version=enjeu.version
     )
-    if spec is None:
-        return HttpResponse(
-            "Aucune valeur communale ou aucun contour n'est disponible pour cette carte.",
-            status=404,
-            content_type="text/plain; charset=utf-8",
-        )
-    if fmt == "svg":
-        response = HttpResponse(render_svg(spec), content_type="image/svg+xml")
+    if request.method == "POST" and form.is_valid():
+        was_validated = enjeu.is_validated
+        try:
+            enjeu = enjeu_update(
+                enjeu=enjeu,
+                expected_version=form.cleaned_data["version"],
+                by=request.user,
+                **{name: form.cleaned_data[name] for name in FIELDS},
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            if was_validated and not enjeu.is_validated:
+                messages.warning(
+                    request, "L'enjeu a changé : il repasse à l'état « proposé » et devra être validé par le COPIL."
+                )
+            else:
+                messages.success(request, "L'enjeu a été enregistré.")
+            return redirect("diagnostic_views:detail", convention_pk=convention.pk, pk=enjeu.pk)
+    return render(request, "diagnostic_views/form.html", {"convention": convention, "form": form, "enjeu": enjeu})
+
+
+@require_POST
+def validate(request, convention_pk, pk):
+    convention = get_convention_for(request, convention_pk)
+    enjeu = get_enjeu_for(convention, pk)
+    if not can_validate_enjeu(request.user, convention):
+        raise PermissionDenied("Seuls les administrateurs enregistrent la validation d'un enjeu par le COPIL.")
+    form = EnjeuValidateForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect("diagnostic_views:detail", convention_pk=convention.pk, pk=enjeu.pk)
+    try:
+        enjeu_validate(enjeu=enjeu, validated_on=form.cleaned_data["validated_on"], by=request.user)
+    except ValidationError as exc:
+        for error in exc.messages:
+            messages.error(request, error)
     else:
-        response = HttpResponse(render_png(spec), content_type="image/png")
-    response["Content-Disposition"] = f'inline; filename="carte-{indicator}-{convention.pk}.{fmt}"'
-    return response
+        messages.success(request, f"Enjeu validé par le COPIL du {form.cleaned_data['validated_on']:%d/%m/%Y}.")
+    return redirect("diagnostic_views:detail", convention_pk=convention.pk, pk=enjeu.pk)

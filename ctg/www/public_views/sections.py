@@ -25,7 +25,7 @@ PUBLIC_SECTIONS = [
     PublicSection(
         key="diagnostic",
         title="Synthèse du diagnostic partagé",
-        template="diagnostic_views/includes/public_summary.html",
+        template="indicators_views/includes/public_summary.html",
         context="ctg.diagnostic.selectors.public_summary",
         missing_text="La synthèse du diagnostic n'est pas encore publiée.",
     ),

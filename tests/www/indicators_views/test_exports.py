@@ -33,7 +33,7 @@ def account(demo, username):
 
 
 def url(demo, name):
-    return reverse(f"diagnostic_views:{name}", kwargs={"convention_pk": demo["convention"].pk})
+    return reverse(f"indicators_views:{name}", kwargs={"convention_pk": demo["convention"].pk})
 
 
 class TestExports:
@@ -98,6 +98,6 @@ class TestExports:
 
     def test_the_diagnostic_page_links_to_the_exports(self, client, demo):
         client.force_login(account(demo, "lecteur"))
-        text = client.get(reverse("diagnostic_views:index", kwargs={"convention_pk": demo["convention"].pk})).text
+        text = client.get(reverse("indicators_views:index", kwargs={"convention_pk": demo["convention"].pk})).text
         for name in FORMATS:
             assert f'href="{url(demo, name)}"' in text

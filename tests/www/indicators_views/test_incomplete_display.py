@@ -37,7 +37,7 @@ def row_cells(html: str, indicator: str) -> list[str]:
 
 class TestIncompleteAggregates:
     def url(self, demo):
-        return reverse("diagnostic_views:index", kwargs={"convention_pk": demo["convention"].pk}) + "?theme=territoire"
+        return reverse("indicators_views:index", kwargs={"convention_pk": demo["convention"].pk}) + "?theme=territoire"
 
     def test_anonymous_access(self, client, demo):
         response = client.get(self.url(demo))
@@ -74,7 +74,7 @@ class TestIncompleteAggregates:
 
     def test_commune_profile_shows_the_same(self, client, demo):
         client.force_login(account(demo, "bolbec"))
-        url = reverse("diagnostic_views:commune", kwargs={"convention_pk": demo["convention"].pk, "code": "76114"})
+        url = reverse("indicators_views:commune", kwargs={"convention_pk": demo["convention"].pk, "code": "76114"})
         response = client.get(url)
         assert response.status_code == 200
         commune, epci, departement, *_ = row_cells(response.text, "population")

@@ -13,7 +13,7 @@ from ctg.diagnostic.reports.content import export_file_name
 from ctg.diagnostic.reports.docx_report import build_diagnostic_docx
 from ctg.diagnostic.reports.indicator_table import build_indicator_csv, build_indicator_xlsx
 from ctg.diagnostic.reports.pdf_report import build_diagnostic_pdf
-from ctg.www.diagnostic_views.views import get_convention_for
+from ctg.www.indicators_views.views import get_convention_for
 
 FORMATS = {
     "docx": (
