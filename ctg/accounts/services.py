@@ -16,6 +16,7 @@ from ctg.accounts.enums import Role, SecurityEventKind
 from ctg.accounts.journal import security_event_record
 from ctg.accounts.models import DepartementAccess, Invitation, Membership, SecurityEvent, User
 from ctg.accounts.selectors import accounts_holding_address
+from ctg.core.services import model_update
 from ctg.core.text import control_character_message
 
 
@@ -206,9 +207,8 @@ def membership_change_role(*, membership: Membership, role: str, commune=None, b
     _check_role(convention=membership.convention, role=role, commune=commune)
     _check_keeps_an_administrator(membership, new_role=role)
     previous = membership.get_role_display()
-    membership.role = role
-    membership.commune = commune if role == Role.COMMUNE else None
-    membership.save(update_fields=["role", "commune"])
+    data = {"role": role, "commune": commune if role == Role.COMMUNE else None}
+    membership, _ = model_update(instance=membership, fields=data, data=data, by=by)
     security_event_record(
         kind=SecurityEventKind.ROLE_CHANGED,
         user=by,
@@ -236,8 +236,8 @@ def user_update_profile(*, user: User, first_name: str, last_name: str, by: User
     if by.pk != user.pk:
         raise ValidationError("Chacun ne modifie que son propre profil.")
     first_name, last_name = _checked_names(first_name, last_name)
-    user.first_name, user.last_name = first_name[:150], last_name[:150]
-    user.save(update_fields=["first_name", "last_name"])
+    data = {"first_name": first_name[:150], "last_name": last_name[:150]}
+    user, _ = model_update(instance=user, fields=data, data=data, by=by)
     return user
 
 

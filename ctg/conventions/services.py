@@ -10,6 +10,8 @@ from ctg.accounts.journal import security_event_record
 from ctg.accounts.models import User
 from ctg.conventions.enums import ALLOWED_TRANSITIONS, Phase
 from ctg.conventions.models import Convention, Signatory, Theme
+from ctg.core.history import set_history_author
+from ctg.core.services import model_update
 from ctg.organisations.enums import OrganisationKind
 from ctg.organisations.models import Organisation
 from ctg.territories.models import EPCI, Commune
@@ -23,11 +25,6 @@ REFERENCE_THEMES = [
     ("logement", "Logement et gens du voyage", 60),
     ("handicap", "Handicap à visée inclusive", 70),
 ]
-
-
-def _set_history_user(obj, by):
-    if by is not None and getattr(by, "pk", None):
-        obj._history_user = by
 
 
 @transaction.atomic
@@ -69,7 +66,7 @@ def convention_create(
         previous=previous,
     )
     convention.full_clean()
-    _set_history_user(convention, by)
+    set_history_author(convention, by)
     convention.save()
     if themes:
         convention.themes.set(themes)
@@ -92,7 +89,7 @@ def convention_change_phase(*, convention: Convention, phase: str, by=None) -> C
         detail = f" Phases possibles : {allowed}." if allowed else " Une convention close ne change plus de phase."
         raise ValidationError({"phase": f"Passage de « {current.label} » à « {target.label} » impossible.{detail}"})
     convention.phase = target
-    _set_history_user(convention, by)
+    set_history_author(convention, by)
     convention.save(update_fields=["phase", "updated_at"])
     return convention
 
@@ -100,12 +97,10 @@ def convention_change_phase(*, convention: Convention, phase: str, by=None) -> C
 @transaction.atomic
 def convention_set_public(*, convention: Convention, is_public: bool, by: User) -> Convention:
     """Publish or withdraw the convention's public read-only page."""
-    if convention.is_public == is_public:
-        return convention
     # The history of the convention records who published it.
-    convention.is_public = is_public
-    convention._history_user = by
-    convention.save(update_fields=["is_public", "updated_at"])
+    convention, changed = model_update(instance=convention, fields=["is_public"], data={"is_public": is_public}, by=by)
+    if not changed:
+        return convention
     security_event_record(
         kind=SecurityEventKind.PUBLICATION_CHANGED,
         user=by,
@@ -124,7 +119,7 @@ def convention_set_communes(*, convention: Convention, communes: list[Commune], 
         raise ValidationError(
             {"communes": f"Ces communes n'appartiennent pas à l'EPCI {convention.epci.name} : {names}."}
         )
-    _set_history_user(convention, by)
+    set_history_author(convention, by)
     convention.communes.set(communes)
     return convention
 
@@ -147,6 +142,6 @@ def signatory_add(
         represented_by=represented_by,
     )
     signatory.full_clean()
-    _set_history_user(signatory, by)
+    set_history_author(signatory, by)
     signatory.save()
     return signatory

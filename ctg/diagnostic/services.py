@@ -7,6 +7,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from ctg.conventions.models import Convention, Theme
+from ctg.core.history import set_history_author
+from ctg.core.services import model_update
 from ctg.diagnostic.enums import EnjeuPriority, EnjeuStatus
 from ctg.diagnostic.models import Enjeu
 
@@ -14,9 +16,12 @@ INDICATOR_CODE_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,79}$")
 MAX_INDICATORS = 30
 
 
-def _set_history_user(obj, by):
-    if by is not None and getattr(by, "pk", None):
-        obj._history_user = by
+def _back_to_proposed(enjeu: Enjeu, changes: dict) -> None:
+    """A validated enjeu whose content changes goes back to « proposé »."""
+    if enjeu.status == EnjeuStatus.VALIDE:
+        enjeu.status = EnjeuStatus.PROPOSE
+        enjeu.validated_on = None
+        enjeu.validated_by = None
 
 
 def clean_indicator_codes(codes: list[str]) -> list[str]:
@@ -76,7 +81,7 @@ def enjeu_create(
         indicator_codes=clean_indicator_codes(indicator_codes or []),
     )
     enjeu.full_clean()
-    _set_history_user(enjeu, by)
+    set_history_author(enjeu, by)
     enjeu.save()
     return enjeu
 
@@ -106,24 +111,13 @@ def enjeu_update(
         )
     _validate(convention=locked.convention, theme=theme, title=title, text=text, priority=priority)
     new_values = {
-        "theme_id": theme.pk,
+        "theme": theme,
         "title": title.strip(),
         "text": text.strip(),
         "priority": priority,
         "indicator_codes": clean_indicator_codes(indicator_codes or []),
     }
-    if all(getattr(locked, field) == value for field, value in new_values.items()):
-        return locked
-    for field, value in new_values.items():
-        setattr(locked, field, value)
-    if locked.status == EnjeuStatus.VALIDE:
-        locked.status = EnjeuStatus.PROPOSE
-        locked.validated_on = None
-        locked.validated_by = None
-    locked.version += 1
-    locked.full_clean()
-    _set_history_user(locked, by)
-    locked.save()
+    locked, _ = model_update(instance=locked, fields=new_values, data=new_values, by=by, check=_back_to_proposed)
     return locked
 
 
@@ -144,6 +138,6 @@ def enjeu_validate(*, enjeu: Enjeu, validated_on: datetime.date | None, by=None)
     locked.validated_by = by if getattr(by, "pk", None) else None
     locked.version += 1
     locked.full_clean()
-    _set_history_user(locked, by)
+    set_history_author(locked, by)
     locked.save()
     return locked

@@ -7,6 +7,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from ctg.conventions.models import Convention
+from ctg.core.history import set_history_author
+from ctg.core.services import model_update
 from ctg.offer.enums import OfferKind, OfferTotalIndicator
 from ctg.offer.models import (
     OPENING_YEAR_MESSAGE,
@@ -28,11 +30,6 @@ EDITABLE_FIELDS = [
     "source",
     "reference_year",
 ]
-
-
-def _set_history_user(obj, by):
-    if by is not None and getattr(by, "pk", None):
-        obj._history_user = by
 
 
 def _validate_item(
@@ -118,7 +115,7 @@ def offer_item_create(
         reference_year=reference_year,
     )
     item.full_clean()
-    _set_history_user(item, by)
+    set_history_author(item, by)
     item.save()
     if covered_communes:
         item.covered_communes.set(covered_communes)
@@ -161,26 +158,24 @@ def offer_item_update(
         source=source,
         covered_communes=covered_communes,
     )
-    locked.kind = kind
-    locked.name = name.strip()
-    locked.commune = commune
-    locked.capacity = capacity
-    locked.manager_name = manager_name.strip()
-    locked.opening_year = opening_year
-    locked.source = source.strip()
-    locked.reference_year = reference_year
-    locked.version += 1
-    locked.full_clean()
-    _set_history_user(locked, by)
-    locked.save()
-    if {c.code for c in covered_communes} != set(locked.covered_communes.values_list("code", flat=True)):
-        locked.covered_communes.set(covered_communes)
+    values = {
+        "kind": kind,
+        "name": name.strip(),
+        "commune": commune,
+        "capacity": capacity,
+        "manager_name": manager_name.strip(),
+        "opening_year": opening_year,
+        "source": source.strip(),
+        "reference_year": reference_year,
+        "covered_communes": covered_communes,
+    }
+    locked, _ = model_update(instance=locked, fields=[*EDITABLE_FIELDS, "covered_communes"], data=values, by=by)
     return locked
 
 
 @transaction.atomic
 def offer_item_delete(*, item: OfferItem, by=None) -> None:
-    _set_history_user(item, by)
+    set_history_author(item, by)
     item.delete()
 
 
@@ -202,15 +197,10 @@ def offer_total_record(
         OfferTotal.objects.select_for_update().filter(convention=convention, indicator=indicator, year=year).first()
     )
     if total is not None:
-        if total.quantity == quantity and total.source == source.strip():
-            return total, False
-        total.quantity = quantity
-        total.source = source.strip()
-    else:
-        total = OfferTotal(
-            convention=convention, indicator=indicator, year=year, quantity=quantity, source=source.strip()
-        )
+        data = {"quantity": quantity, "source": source.strip()}
+        return model_update(instance=total, fields=["quantity", "source"], data=data, by=by)
+    total = OfferTotal(convention=convention, indicator=indicator, year=year, quantity=quantity, source=source.strip())
     total.full_clean()
-    _set_history_user(total, by)
+    set_history_author(total, by)
     total.save()
     return total, True
