@@ -12,6 +12,7 @@ from decimal import Decimal
 from django.db import models
 
 from ctg.conventions.models import Theme
+from ctg.core.formatting import format_date, format_number
 from ctg.organisations.models import Organisation
 from ctg.plans.models import (
     Action,
@@ -65,14 +66,14 @@ def _subject(model, record) -> str:
     if model is Milestone:
         return f"Jalon « {record.title} »"
     if model is FollowUpNote:
-        return f"Note de suivi du {record.date:%d/%m/%Y}"
+        return f"Note de suivi du {format_date(record.date)}"
     if model is ActionLink:
         return f"Lien « {record.label} »"
     if model is FundingLine:
         return f"Ligne de financement {record.year}"
     if model is IndicatorTarget:
-        return f"Cible au {record.date:%d/%m/%Y}"
-    return f"Mesure du {record.date:%d/%m/%Y}"
+        return f"Cible au {format_date(record.date)}"
+    return f"Mesure du {format_date(record.date)}"
 
 
 def _scopes(*, convention_id=None, action_id=None):
@@ -111,9 +112,9 @@ def _format(value) -> str:
     if isinstance(value, bool):
         return "oui" if value else "non"
     if isinstance(value, datetime.date):
-        return value.strftime("%d/%m/%Y")
+        return format_date(value)
     if isinstance(value, Decimal):
-        return format(value.normalize(), "f").replace(".", ",")
+        return format_number(value.normalize(), thousands="")
     text = str(value)
     return text if len(text) <= 120 else text[:117] + "…"
 
@@ -121,7 +122,7 @@ def _format(value) -> str:
 def _amount(value) -> str:
     if value is None:
         return "—"
-    return format(Decimal(value).quantize(Decimal("0.01")), "f").replace(".", ",")
+    return format_number(value, 2, thousands="")
 
 
 class _Labels:

@@ -39,6 +39,7 @@ from openpyxl import load_workbook
 
 from ctg.accounts.models import User
 from ctg.conventions.models import Convention
+from ctg.core.formatting import format_date
 from ctg.core.services import changed_values
 from ctg.core.text import control_character_message
 from ctg.plans import services
@@ -675,7 +676,7 @@ def _write_values(convention, by, report, values, indicators):
         known = targets if is_target else measures
         current = known.get((indicator.pk, fields["date"]))
         data = {"value": fields["value"]} if is_target else {k: fields[k] for k in ("value", "source", "comment")}
-        what = f"la {'cible' if is_target else 'mesure'} de {indicator.code} au {fields['date']:%d/%m/%Y}"
+        what = f"la {'cible' if is_target else 'mesure'} de {indicator.code} au {format_date(fields['date'])}"
         decision = _decide(report, wb.INDICATORS_SHEET, line, current, data, version, what)
         try:
             if decision == CREATE and is_target:

@@ -14,6 +14,7 @@ from django.db.models.lookups import Exact, GreaterThan
 from simple_history.models import HistoricalRecords
 
 from ctg.conventions.models import Convention, Theme
+from ctg.core.formatting import format_date
 from ctg.organisations.models import Organisation
 from ctg.plans.enums import (
     CLOSED_STATUSES,
@@ -301,7 +302,7 @@ class FollowUpNote(models.Model):
         ordering = ["-date", "-pk"]
 
     def __str__(self):
-        return f"{self.date:%d/%m/%Y}"
+        return f"{format_date(self.date)}"
 
 
 class ActionLink(models.Model):
@@ -481,7 +482,7 @@ class IndicatorTarget(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.value} au {self.date:%d/%m/%Y}"
+        return f"{self.value} au {format_date(self.date)}"
 
 
 class IndicatorMeasure(models.Model):
@@ -507,4 +508,4 @@ class IndicatorMeasure(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.value} au {self.date:%d/%m/%Y}"
+        return f"{self.value} au {format_date(self.date)}"

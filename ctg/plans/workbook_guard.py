@@ -17,6 +17,8 @@ import zipfile
 import zlib
 from xml.parsers import expat
 
+from ctg.core.formatting import format_count, format_number
+
 MAX_ROWS = 5_000
 MAX_COLUMNS = 60
 MAX_MEMBERS = 200
@@ -35,12 +37,8 @@ class _OutOfBounds(Exception):
     pass
 
 
-def _count(number: int) -> str:
-    return f"{number:,}".replace(",", "\u202f")
-
-
 def _megabytes(size: int) -> str:
-    return f"{size / (1024 * 1024):.1f}".replace(".", ",") + " Mo"
+    return format_number(size / (1024 * 1024), 1, thousands="") + " Mo"
 
 
 def check_package(content: bytes) -> str | None:
@@ -80,9 +78,10 @@ def _scan_xml(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> str | None:
             counts["rows"] += 1
             counts["cells"] = 0
             if counts["rows"] > MAX_ROWS:
+                rows = format_count(MAX_ROWS)
                 raise _OutOfBounds(
-                    f"une feuille du classeur ({name}) compte plus de {_count(MAX_ROWS)} lignes ; la limite est de "
-                    f"{_count(MAX_ROWS)} lignes par feuille : supprimez les lignes au-delà."
+                    f"une feuille du classeur ({name}) compte plus de {rows} lignes ; la limite est de "
+                    f"{rows} lignes par feuille : supprimez les lignes au-delà."
                 )
         elif local == "c":
             counts["cells"] += 1

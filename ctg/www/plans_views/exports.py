@@ -1,27 +1,22 @@
 """Downloads and upload of the plan: XLSX, CSV, DOCX exports and the XLSX import, each journaled."""
 
 from django.contrib import messages
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.text import slugify
 
 from ctg.accounts.client_ip import client_ip
 from ctg.accounts.enums import SecurityEventKind
 from ctg.accounts.journal import security_event_record
+from ctg.core.formatting import format_count
 from ctg.plans import workbook_guard
 from ctg.plans.exports import build_csv, build_docx, build_xlsx
 from ctg.plans.imports import plan_import_xlsx
+from ctg.www.downloads import download_response
 from ctg.www.plans_views.forms import ImportForm
 from ctg.www.plans_views.views import get_action, get_convention, require_plan_editor, today
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-
-
-def _download(content, content_type, filename):
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
 
 
 def _journal(request, convention, detail, kind=SecurityEventKind.EXPORT):
@@ -33,27 +28,35 @@ def _journal(request, convention, detail, kind=SecurityEventKind.EXPORT):
 def export_xlsx(request, convention_pk):
     convention = get_convention(request, convention_pk)
     _journal(request, convention, "Plan d'actions (XLSX)")
-    return _download(build_xlsx(convention), XLSX, f"plan-actions-{convention.pk}.xlsx")
+    return download_response(build_xlsx(convention), content_type=XLSX, filename=f"plan-actions-{convention.pk}.xlsx")
 
 
 def export_csv(request, convention_pk):
     convention = get_convention(request, convention_pk)
     _journal(request, convention, "Plan d'actions (CSV)")
-    return _download(build_csv(convention, today()), "text/csv; charset=utf-8", f"plan-actions-{convention.pk}.csv")
+    return download_response(
+        build_csv(convention, today()),
+        content_type="text/csv; charset=utf-8",
+        filename=f"plan-actions-{convention.pk}.csv",
+    )
 
 
 def export_docx(request, convention_pk):
     convention = get_convention(request, convention_pk)
     _journal(request, convention, "Plan d'actions (DOCX)")
-    return _download(build_docx(convention, today()), DOCX, f"plan-actions-{convention.pk}.docx")
+    return download_response(
+        build_docx(convention, today()), content_type=DOCX, filename=f"plan-actions-{convention.pk}.docx"
+    )
 
 
 def action_docx(request, convention_pk, pk):
     convention = get_convention(request, convention_pk)
     action = get_action(convention, pk)
     _journal(request, convention, f"Fiche action {action.code} (DOCX)")
-    return _download(
-        build_docx(convention, today(), action=action), DOCX, f"fiche-{slugify(action.code)}-{convention.pk}.docx"
+    return download_response(
+        build_docx(convention, today(), action=action),
+        content_type=DOCX,
+        filename=f"fiche-{slugify(action.code)}-{convention.pk}.docx",
     )
 
 
@@ -81,7 +84,7 @@ def import_xlsx(request, convention_pk):
         "convention": convention,
         "form": form,
         "report": report,
-        "max_rows": f"{workbook_guard.MAX_ROWS:,}".replace(",", "\u202f"),
+        "max_rows": format_count(workbook_guard.MAX_ROWS),
         "max_columns": workbook_guard.MAX_COLUMNS,
         "max_megabytes": workbook_guard.MAX_UNCOMPRESSED_BYTES // (1024 * 1024),
     }

@@ -36,6 +36,7 @@ from ctg.plans.selectors import (
     plan_tree,
     timeline_rows,
 )
+from ctg.www.downloads import download_response
 from ctg.www.plans_views import forms
 from ctg.www.plans_views.presenters import present_plan_rows
 from ctg.www.utils import get_convention_for as get_convention
@@ -133,12 +134,8 @@ def timeline_image(request, convention_pk, fmt):
     _, spec = _timeline(convention)
     if spec is None:
         return HttpResponse("Aucune action n'a de dates prévues : le calendrier est vide.", status=404)
-    if fmt == "svg":
-        response = HttpResponse(render_svg(spec), content_type="image/svg+xml")
-    else:
-        response = HttpResponse(render_png(spec), content_type="image/png")
-    response["Content-Disposition"] = f'attachment; filename="calendrier-plan-{convention.pk}.{fmt}"'
-    return response
+    content, content_type = (render_svg(spec), "image/svg+xml") if fmt == "svg" else (render_png(spec), "image/png")
+    return download_response(content, content_type=content_type, filename=f"calendrier-plan-{convention.pk}.{fmt}")
 
 
 def activity(request, convention_pk):
