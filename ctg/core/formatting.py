@@ -6,6 +6,7 @@ Python's own `format` does, and dates as DD/MM/YYYY or "1er septembre 2021".
 """
 
 import datetime
+import math
 from decimal import ROUND_HALF_EVEN, Decimal
 
 from django.utils import dateformat, formats, numberformat, translation
@@ -21,6 +22,8 @@ def format_number(value, decimals: int | None = None, *, thousands: str | None =
 
     `thousands` groups the digits by three: Django's French separator (a no-break space) when None, no grouping
     when empty. `minus` is the sign written before a negative number (−0,0 stays negative, like Python's own)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return format(value, "f" if decimals is None else f".{decimals}f").replace("-", minus)
     if decimals is None:
         number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
     else:

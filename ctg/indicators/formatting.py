@@ -4,6 +4,8 @@ An incomplete aggregate (some communes of the territory without a value) is not 
 "non disponible", and its partial sum only appears in the note, named as such.
 """
 
+from ctg.core.formatting import MINUS_SIGN
+from ctg.core.formatting import format_number as french_number
 from ctg.indicators.enums import ValueStatus
 
 NBSP = "\u00a0"
@@ -14,8 +16,7 @@ STATUS_WORDS = {
 
 
 def format_number(value: float, decimals: int = 1) -> str:
-    text = f"{value:,.{decimals}f}"
-    return text.replace(",", NBSP).replace(".", ",").replace("-", "−")
+    return french_number(value, decimals, minus=MINUS_SIGN)
 
 
 def format_value(value: float | None, *, unit: str, decimals: int, status: str = ValueStatus.OK) -> str:

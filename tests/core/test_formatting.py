@@ -75,3 +75,9 @@ def test_counts_and_dates():
     assert format_date(None) == "—"
     assert format_long_date(datetime.date(2021, 9, 1)) == "1er septembre 2021"
     assert format_long_date(datetime.date(2022, 2, 28)) == "28 février 2022"
+
+
+def test_infinite_and_undefined_floats_as_python_writes_them():
+    assert format_number(float("inf"), 1) == "inf"
+    assert format_number(float("-inf"), 1, minus=MINUS_SIGN) == f"{MINUS_SIGN}inf"
+    assert format_number(float("nan"), 0) == "nan"
