@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse, reverse_lazy
@@ -50,6 +50,7 @@ from ctg.www.accounts_views.forms import (
     PublicationForm,
     RoleForm,
 )
+from ctg.www.downloads import download_response
 
 JOURNAL_PAGE_SIZE = 100
 
@@ -324,11 +325,11 @@ def profile_export(request):
     security_event_record(
         kind=SecurityEventKind.PERSONAL_DATA_EXPORT, user=request.user, detail="export JSON de mes données"
     )
-    response = HttpResponse(
-        json.dumps(data, ensure_ascii=False, indent=2), content_type="application/json; charset=utf-8"
+    return download_response(
+        json.dumps(data, ensure_ascii=False, indent=2),
+        content_type="application/json; charset=utf-8",
+        filename="mes-donnees-pilote-ctg.json",
     )
-    response["Content-Disposition"] = 'attachment; filename="mes-donnees-pilote-ctg.json"'
-    return response
 
 
 def profile_delete(request):

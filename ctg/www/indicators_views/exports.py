@@ -13,6 +13,7 @@ from ctg.diagnostic.reports.content import export_file_name
 from ctg.diagnostic.reports.docx_report import build_diagnostic_docx
 from ctg.diagnostic.reports.indicator_table import build_indicator_csv, build_indicator_xlsx
 from ctg.diagnostic.reports.pdf_report import build_diagnostic_pdf
+from ctg.www.downloads import download_response
 from ctg.www.indicators_views.views import get_convention_for
 
 FORMATS = {
@@ -42,9 +43,7 @@ def _export(request, convention_pk, fmt: str) -> HttpResponse:
         detail=f"Diagnostic : {label} ({convention.title})",
         ip_address=client_ip(request),
     )
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{export_file_name(convention, fmt)}"'
-    return response
+    return download_response(content, content_type=content_type, filename=export_file_name(convention, fmt))
 
 
 @require_GET
