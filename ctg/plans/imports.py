@@ -39,7 +39,7 @@ from openpyxl import load_workbook
 
 from ctg.accounts.models import User
 from ctg.conventions.models import Convention
-from ctg.core.formatting import format_date
+from ctg.core.formatting import format_count, format_date
 from ctg.core.services import changed_values
 from ctg.core.text import control_character_message
 from ctg.plans import services
@@ -218,7 +218,7 @@ class _Reader:
         field = DECIMAL_FIELDS[key]
         limit = Decimal(10) ** (field.max_digits - field.decimal_places)
         if abs(number) >= limit:
-            bound = f"{limit:,}".replace(",", "\u202f")
+            bound = format_count(limit)
             self.error(line, key, f"« {_shown(value)} » est trop grand (moins de {bound} attendu).")
             return None
         return number.quantize(Decimal(1).scaleb(-field.decimal_places))

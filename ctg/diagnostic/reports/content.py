@@ -11,6 +11,7 @@ import dataclasses
 from django.utils import timezone
 
 from ctg.charts.render import render_png
+from ctg.core.formatting import format_long_date
 from ctg.diagnostic.selectors import enjeux_by_theme
 from ctg.indicators import catalogue
 from ctg.indicators.formatting import format_number
@@ -41,25 +42,6 @@ class ReportMap:
     png: bytes
     title: str
     caption: str
-
-
-def _french_date(value) -> str:
-    months = [
-        "janvier",
-        "février",
-        "mars",
-        "avril",
-        "mai",
-        "juin",
-        "juillet",
-        "août",
-        "septembre",
-        "octobre",
-        "novembre",
-        "décembre",
-    ]
-    day = "1er" if value.day == 1 else str(value.day)
-    return f"{day} {months[value.month - 1]} {value.year}"
 
 
 def _theme_map(*, convention, indicators: list[dict], communes: list[dict]) -> ReportMap | None:
@@ -137,8 +119,8 @@ def diagnostic_report(*, convention, with_maps: bool = True) -> dict:
         "title": f"Diagnostic territorial : {convention.epci.name}",
         "subtitle": convention.title,
         "generated_at": now,
-        "generated_on": _french_date(now.date()),
-        "signed_on": _french_date(convention.signed_on) if convention.signed_on else "",
+        "generated_on": format_long_date(now.date()),
+        "signed_on": format_long_date(convention.signed_on) if convention.signed_on else "",
         "territories": territories,
         "themes": themes,
         "maps": [t["map"] for t in themes if t["map"]],
