@@ -5,6 +5,7 @@ import json
 
 import vl_convert as vlc
 from django.core.cache import cache
+from django.utils.safestring import SafeString, mark_safe
 
 from ctg.core.text import printable
 
@@ -37,6 +38,14 @@ def render_svg(spec: dict) -> str:
         svg = vlc.vegalite_to_svg(_printable(spec), **OPTIONS)
         cache.set(key, svg)
     return svg
+
+
+def render_svg_markup(spec: dict | None) -> SafeString | None:
+    """The SVG of a spec, to embed in a page (None without a spec).
+
+    Safe: vl-convert writes the SVG from our own spec and escapes every text it draws (titles, names, labels) as
+    XML text, so no stored text reaches the page unescaped."""
+    return mark_safe(render_svg(spec)) if spec else None  # noqa: S308
 
 
 def render_png(spec: dict, scale: float = 2.0) -> bytes:

@@ -1,7 +1,11 @@
 """One way to send a file: its type, and a Content-Disposition that Django builds (quoting, non-ASCII names)."""
 
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.utils.http import content_disposition_header
+
+from ctg.charts.render import render_png, render_svg
+
+CHART_FORMATS = {"svg": "image/svg+xml", "png": "image/png"}
 
 
 def download_response(content, *, filename: str, content_type: str, inline: bool = False) -> HttpResponse:
@@ -10,3 +14,15 @@ def download_response(content, *, filename: str, content_type: str, inline: bool
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = content_disposition_header(not inline, filename)
     return response
+
+
+def chart_response(spec: dict | None, *, fmt: str, filename: str, missing: str, inline: bool = False) -> HttpResponse:
+    """A chart or map as an SVG or PNG file; a 404 in plain French text (`missing`) when there is nothing to draw.
+
+    `filename` has no extension: the format's is added."""
+    if fmt not in CHART_FORMATS:
+        raise Http404("Format inconnu.")
+    if spec is None:
+        return HttpResponse(missing, status=404, content_type="text/plain; charset=utf-8")
+    content = render_svg(spec) if fmt == "svg" else render_png(spec)
+    return download_response(content, filename=f"{filename}.{fmt}", content_type=CHART_FORMATS[fmt], inline=inline)

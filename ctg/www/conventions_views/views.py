@@ -1,22 +1,16 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.safestring import mark_safe
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from ctg.charts.render import render_png, render_svg
+from ctg.charts.render import render_svg_markup
 from ctg.conventions.enums import ALLOWED_TRANSITIONS, Phase
 from ctg.conventions.maps import engaged_communes_map_spec
-from ctg.conventions.models import Convention
 from ctg.conventions.perms import can_edit_convention, role_on
 from ctg.conventions.selectors import convention_detail, conventions_for_home
 from ctg.conventions.services import convention_change_phase
-
-
-def get_convention_for(request, pk) -> Convention:
-    """The convention if the user may read it, else 404 (never reveal that it exists)."""
-    return get_object_or_404(Convention.objects.for_user(request.user).select_related("epci", "caf"), pk=pk)
+from ctg.www.downloads import chart_response
+from ctg.www.utils import get_convention_for
 
 
 def home(request):
@@ -31,7 +25,7 @@ def detail(request, pk):
     )
     context = {
         "convention": convention,
-        "map_svg": mark_safe(render_svg(spec)) if spec else None,
+        "map_svg": render_svg_markup(spec),
         "map_description": spec["description"] if spec else "",
         "role": role_on(request.user, convention),
         "can_edit": can_edit_convention(request.user, convention),
@@ -47,15 +41,12 @@ def territory_map(request, pk, fmt):
     spec = engaged_communes_map_spec(
         convention=convention, communes=data["communes"], engaged_codes=data["engaged_codes"]
     )
-    if spec is None:
-        return HttpResponse("Aucun contour communal n'est disponible pour ce territoire.", status=404)
-    filename = f"carte-communes-engagees-{convention.pk}.{fmt}"
-    if fmt == "svg":
-        response = HttpResponse(render_svg(spec), content_type="image/svg+xml")
-    else:
-        response = HttpResponse(render_png(spec), content_type="image/png")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return chart_response(
+        spec,
+        fmt=fmt,
+        filename=f"carte-communes-engagees-{convention.pk}",
+        missing="Aucun contour communal n'est disponible pour ce territoire.",
+    )
 
 
 @require_POST

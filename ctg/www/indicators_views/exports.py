@@ -14,7 +14,7 @@ from ctg.diagnostic.reports.docx_report import build_diagnostic_docx
 from ctg.diagnostic.reports.indicator_table import build_indicator_csv, build_indicator_xlsx
 from ctg.diagnostic.reports.pdf_report import build_diagnostic_pdf
 from ctg.www.downloads import download_response
-from ctg.www.indicators_views.views import get_convention_for
+from ctg.www.utils import get_convention_for
 
 FORMATS = {
     "docx": (

@@ -3,29 +3,17 @@
 Any reader of the convention may see them; lookups outside the user's conventions answer 404.
 """
 
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 
-from ctg.charts.render import render_png, render_svg
-from ctg.conventions.models import Convention
-from ctg.conventions.perms import can_view_convention
 from ctg.indicators import catalogue
 from ctg.indicators.maps import indicator_map_spec
 from ctg.indicators.selectors import commune_profile, convention_diagnostic, indicator_commune_values
 from ctg.territories.models import Commune
+from ctg.www.downloads import chart_response
+from ctg.www.utils import get_convention_for
 
 DEFAULT_THEME = catalogue.THEMES[0][0]
-
-
-def get_convention_for(request, convention_pk) -> Convention:
-    """The convention if the user may read it, else 404 (never reveal that it exists)."""
-    convention = get_object_or_404(
-        Convention.objects.for_user(request.user).select_related("epci", "caf"), pk=convention_pk
-    )
-    if not can_view_convention(request.user, convention):
-        raise PermissionDenied("Vous n'avez pas accès au diagnostic de cette convention.")
-    return convention
 
 
 def index(request, convention_pk):
@@ -67,15 +55,10 @@ def indicator_map(request, convention_pk, indicator, fmt):
     spec = indicator_map_spec(
         epci=convention.epci, data=indicator_commune_values(epci=convention.epci, indicator=definition)
     )
-    if spec is None:
-        return HttpResponse(
-            "Aucune valeur communale ou aucun contour n'est disponible pour cette carte.",
-            status=404,
-            content_type="text/plain; charset=utf-8",
-        )
-    if fmt == "svg":
-        response = HttpResponse(render_svg(spec), content_type="image/svg+xml")
-    else:
-        response = HttpResponse(render_png(spec), content_type="image/png")
-    response["Content-Disposition"] = f'inline; filename="carte-{indicator}-{convention.pk}.{fmt}"'
-    return response
+    return chart_response(
+        spec,
+        fmt=fmt,
+        filename=f"carte-{indicator}-{convention.pk}",
+        missing="Aucune valeur communale ou aucun contour n'est disponible pour cette carte.",
+        inline=True,
+    )

@@ -1,11 +1,9 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
-from ctg.charts.render import render_png, render_svg
+from ctg.charts.render import render_svg_markup
 from ctg.offer.imports import COLUMNS_HELP, MAX_CELL_CHARS, MAX_ROWS, OfferImportError, offer_import_csv
 from ctg.offer.maps import relais_coverage_map_spec
 from ctg.offer.models import OfferItem
@@ -20,6 +18,7 @@ from ctg.offer.perms import (
 )
 from ctg.offer.selectors import offer_index, relais_coverage
 from ctg.offer.services import offer_item_create, offer_item_delete, offer_item_update, offer_total_record
+from ctg.www.downloads import chart_response
 from ctg.www.offer_views.forms import OfferImportForm, OfferItemEditForm, OfferItemForm, OfferTotalForm
 from ctg.www.utils import add_service_errors, get_convention_for
 
@@ -56,7 +55,7 @@ def index(request, convention_pk):
     context = {
         "convention": convention,
         "coverage": coverage,
-        "map_svg": mark_safe(render_svg(spec)) if spec else None,
+        "map_svg": render_svg_markup(spec),
         "map_description": spec["description"] if spec else "",
         "can_add": can_add_offer_item(request.user, convention),
         "can_import": can_import_offer(request.user, convention),
@@ -69,14 +68,12 @@ def index(request, convention_pk):
 def coverage_map(request, convention_pk, fmt):
     convention = get_convention_for(request, convention_pk)
     spec = relais_coverage_map_spec(convention=convention, coverage=relais_coverage(convention=convention))
-    if spec is None:
-        return HttpResponse("Aucun contour communal n'est disponible pour ce territoire.", status=404)
-    if fmt == "svg":
-        response = HttpResponse(render_svg(spec), content_type="image/svg+xml")
-    else:
-        response = HttpResponse(render_png(spec), content_type="image/png")
-    response["Content-Disposition"] = f'attachment; filename="couverture-relais-{convention.pk}.{fmt}"'
-    return response
+    return chart_response(
+        spec,
+        fmt=fmt,
+        filename=f"couverture-relais-{convention.pk}",
+        missing="Aucun contour communal n'est disponible pour ce territoire.",
+    )
 
 
 def _posted_fields(request, convention, form, *, covered_before: set[str]) -> dict:

@@ -2,15 +2,13 @@
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
-from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
-from ctg.charts.render import render_png, render_svg
+from ctg.charts.render import render_svg_markup
 from ctg.plans import services
 from ctg.plans.charts import timeline_spec
 from ctg.plans.enums import Trajectory
@@ -36,7 +34,7 @@ from ctg.plans.selectors import (
     plan_tree,
     timeline_rows,
 )
-from ctg.www.downloads import download_response
+from ctg.www.downloads import chart_response
 from ctg.www.plans_views import forms
 from ctg.www.plans_views.presenters import present_plan_rows
 from ctg.www.utils import get_convention_for as get_convention
@@ -120,7 +118,7 @@ def timeline(request, convention_pk):
     rows, spec = _timeline(convention)
     context = {
         "convention": convention,
-        "chart_svg": mark_safe(render_svg(spec)) if spec else None,  # noqa: S308 - SVG produced by vl-convert
+        "chart_svg": render_svg_markup(spec),  # noqa: S308 - SVG produced by vl-convert
         "chart_description": spec["description"] if spec else "",
         **rows,
     }
@@ -128,14 +126,14 @@ def timeline(request, convention_pk):
 
 
 def timeline_image(request, convention_pk, fmt):
-    if fmt not in ("svg", "png"):
-        raise Http404("Format inconnu.")
     convention = get_convention(request, convention_pk)
     _, spec = _timeline(convention)
-    if spec is None:
-        return HttpResponse("Aucune action n'a de dates prévues : le calendrier est vide.", status=404)
-    content, content_type = (render_svg(spec), "image/svg+xml") if fmt == "svg" else (render_png(spec), "image/png")
-    return download_response(content, content_type=content_type, filename=f"calendrier-plan-{convention.pk}.{fmt}")
+    return chart_response(
+        spec,
+        fmt=fmt,
+        filename=f"calendrier-plan-{convention.pk}",
+        missing="Aucune action n'a de dates prévues : le calendrier est vide.",
+    )
 
 
 def activity(request, convention_pk):

@@ -2,10 +2,9 @@
 
 from django.contrib.auth.decorators import login_not_required
 from django.shortcuts import get_object_or_404, render
-from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
-from ctg.charts.render import render_svg
+from ctg.charts.render import render_svg_markup
 from ctg.conventions.maps import engaged_communes_map_spec
 from ctg.conventions.models import Convention
 from ctg.conventions.selectors import convention_detail
@@ -29,8 +28,7 @@ def convention(request, pk):
         "epci_population": data["epci_population"],
         "engaged_population": data["engaged_population"],
         "phases": data["phases"],
-        # The SVG is produced by vl-convert from our own spec; no user input reaches it unescaped.
-        "map_svg": mark_safe(render_svg(spec)) if spec else None,
+        "map_svg": render_svg_markup(spec),
         "map_description": spec["description"] if spec else "",
         "sections": public_sections(convention),
     }

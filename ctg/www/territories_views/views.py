@@ -1,7 +1,6 @@
 from django.shortcuts import get_object_or_404, render
-from django.utils.safestring import mark_safe
 
-from ctg.charts.render import render_svg
+from ctg.charts.render import render_svg_markup
 from ctg.territories.maps import commune_in_epci_map_spec, epci_population_map_spec
 from ctg.territories.models import EPCI, Commune
 from ctg.territories.selectors import epci_detail, territory_search
@@ -18,7 +17,7 @@ def epci(request, siren):
     spec = epci_population_map_spec(epci=epci, communes=data["communes"])
     context = {
         "epci": epci,
-        "map_svg": mark_safe(render_svg(spec)) if spec else None,
+        "map_svg": render_svg_markup(spec),
         "map_description": spec["description"] if spec else "",
         **data,
     }
@@ -34,7 +33,7 @@ def commune(request, code):
     spec = commune_in_epci_map_spec(commune=commune, neighbours=neighbours)
     context = {
         "commune": commune,
-        "map_svg": mark_safe(render_svg(spec)) if spec else None,
+        "map_svg": render_svg_markup(spec),
         "map_description": spec["description"] if spec else "",
     }
     return render(request, "territories_views/commune.html", context)
