@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._runner import backends, peak_rss_mib, run_child, setup_django, throwaway_database  # noqa: E402
+from bench._runner import backends, peak_rss_mib, run_child, setup_django, throwaway_database
 
 TARGET_SECONDS = 60.0
 TARGET_MIB = 2048.0

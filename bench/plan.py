@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._runner import backends, run_child, setup_django, throwaway_database  # noqa: E402
+from bench._runner import backends, run_child, setup_django, throwaway_database
 
 TARGET_RATIO = 10.0
 ACTIONS = 200

@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._runner import ROOT, peak_rss_mib, run_child, setup_django  # noqa: E402
+from bench._runner import ROOT, peak_rss_mib, run_child, setup_django
 
 TARGET_SECONDS = 10.0
 DEMO_DATABASE = ROOT / "var" / "pilote-ctg.sqlite3"

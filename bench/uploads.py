@@ -30,7 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._runner import ROOT, peak_rss_mib, setup_django  # noqa: E402
+from bench._runner import ROOT, peak_rss_mib, setup_django
 
 LARGEST_SHIPPED_CSV = ROOT / "data" / "insee" / "iris_2021.csv"
 COMPARATEUR = ROOT / "data" / "insee" / "base_cc_comparateur_2025_extrait_cauxseine50.csv"

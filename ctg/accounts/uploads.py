@@ -133,7 +133,7 @@ def serve_protected_file(stored, *, allowed: bool, filename: str | None = None) 
         raise Http404("Fichier introuvable.")
     content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
     response = FileResponse(
-        open(path, "rb"),  # noqa: SIM115  (FileResponse closes it)
+        open(path, "rb"),
         as_attachment=True,
         filename=filename or path.name,
         content_type=content_type,

@@ -29,7 +29,7 @@ TITLE = "CTG Caux Seine agglo – CAF de la Seine-Maritime 2021-2024"
 SIGNED_ON = datetime.date(2021, 9, 6)
 # The convention "runs until 2024" (signature article); the exact end day is not published.
 END_DATE = datetime.date(2024, 12, 31)
-DEMO_PASSWORD = "demo-pilote-ctg"
+DEMO_PASSWORD = "demo-pilote-ctg"  # noqa: S105 (the documented password of the fictitious demo accounts)
 
 
 @dataclasses.dataclass(frozen=True)

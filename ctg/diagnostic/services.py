@@ -5,6 +5,7 @@ import re
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from ctg.conventions.models import Convention, Theme
 from ctg.core.history import set_history_author
@@ -129,7 +130,7 @@ def enjeu_validate(*, enjeu: Enjeu, validated_on: datetime.date | None, by=None)
         raise ValidationError(f"Cet enjeu est déjà validé par le COPIL depuis le {locked.validated_on:%d/%m/%Y}.")
     if validated_on is None:
         raise ValidationError({"validated_on": "La date du COPIL est obligatoire."})
-    if validated_on > datetime.date.today():
+    if validated_on > timezone.localdate():
         raise ValidationError({"validated_on": "La date du COPIL ne peut pas être dans le futur."})
     if validated_on < locked.convention.start_date - datetime.timedelta(days=3 * 365):
         raise ValidationError({"validated_on": "La date du COPIL est trop antérieure à la convention."})

@@ -53,7 +53,7 @@ def load_communes() -> pl.DataFrame:
     commune_table = Commune._meta.db_table
     departement_table = Departement._meta.db_table
     sql = (
-        f"SELECT c.code, c.epci_id, c.departement_id, d.region_id FROM {commune_table} c "
+        f"SELECT c.code, c.epci_id, c.departement_id, d.region_id FROM {commune_table} c "  # noqa: S608 (names from the models, values bound)
         f"JOIN {departement_table} d ON d.code = c.departement_id"
     )
     with connection.cursor() as cursor:
@@ -74,7 +74,7 @@ def load_observations(variables: set[str]) -> pl.DataFrame:
     table = Observation._meta.db_table
     placeholders = ", ".join(["%s"] * len(variables))
     sql = (
-        f"SELECT level, code, variable, year, CAST(value AS DOUBLE PRECISION), status, dataset_id FROM {table} "
+        f"SELECT level, code, variable, year, CAST(value AS DOUBLE PRECISION), status, dataset_id FROM {table} "  # noqa: S608 (names from the models, values bound)
         f"WHERE level <> 'iris' AND variable IN ({placeholders})"
     )
     chunks = []

@@ -58,7 +58,7 @@ def _write_values(frame: pl.DataFrame) -> None:
             with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT csv)") as copy:
                 copy.write(buffer.getvalue())
         return
-    sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(COLUMNS))})"
+    sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(COLUMNS))})"  # noqa: S608 (names from the models, values bound)
     with connection.cursor() as cursor:
         for chunk in frame.select(COLUMNS).iter_slices(INSERT_CHUNK):
             cursor.executemany(sql, chunk.rows())

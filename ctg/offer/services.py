@@ -1,10 +1,10 @@
 """Writes on the offer of services. Each function is keyword-only, atomic, validates before saving and leaves
 history (django-simple-history records who changed what)."""
 
-import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from ctg.conventions.models import Convention
 from ctg.core.history import set_history_author
@@ -54,7 +54,7 @@ def _validate_item(
         errors["commune"] = (
             f"La commune {commune.name} ({commune.code}) n'appartient pas à l'EPCI {convention.epci.name}."
         )
-    this_year = datetime.date.today().year
+    this_year = timezone.localdate().year
     if opening_year is not None and opening_year > this_year:
         errors["opening_year"] = f"L'année d'ouverture ne peut pas dépasser {this_year}."
     elif opening_year is not None and opening_year < OPENING_YEAR_MIN:

@@ -272,7 +272,7 @@ def _insert(frame: pl.DataFrame) -> None:
                 for row in frame.iter_rows():
                     copy.write_row(row)
             return
-        sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(COLUMNS))})"
+        sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(COLUMNS))})"  # noqa: S608 (names from the models, values bound)
         for batch in frame.iter_slices(BATCH_SIZE):
             cursor.executemany(sql, batch.rows())
 
@@ -281,7 +281,7 @@ def _update(frame: pl.DataFrame) -> None:
     if frame.is_empty():
         return
     table = connection.ops.quote_name(Observation._meta.db_table)
-    sql = f"UPDATE {table} SET dataset_id = %s, value = %s, status = %s, incomplete = %s WHERE id = %s"
+    sql = f"UPDATE {table} SET dataset_id = %s, value = %s, status = %s, incomplete = %s WHERE id = %s"  # noqa: S608 (names from the models, values bound)
     with connection.cursor() as cursor:
         for batch in frame.iter_slices(BATCH_SIZE):
             cursor.executemany(sql, batch.rows())

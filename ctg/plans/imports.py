@@ -196,7 +196,7 @@ class _Reader:
         if isinstance(value, str) and len(text) <= DATE_TEXT_MAX_CHARS:
             for fmt in ("%d/%m/%Y", "%Y-%m-%d"):
                 try:
-                    return datetime.datetime.strptime(text, fmt).date()
+                    return datetime.datetime.strptime(text, fmt).date()  # noqa: DTZ007 (a calendar day, no time)
                 except ValueError:
                     continue
         self.error(line, key, f"« {_shown(text)} » n'est pas une date (attendu JJ/MM/AAAA).")

@@ -66,7 +66,7 @@ class FlatSelect(forms.Select):
         )
 
 
-SELECTED = mark_safe(" selected")  # noqa: S308 - constant
+SELECTED = mark_safe(" selected")
 
 
 class PlanFilterForm(forms.Form):

@@ -14,7 +14,7 @@ from ctg.core.formatting import format_euros
 from ctg.plans.enums import LATE_LABEL, ActionStatus
 
 STATUS_LABELS = dict(ActionStatus.choices)
-MISSING_HTML = mark_safe('<span class="status-missing">non renseigné</span>')  # noqa: S308 - constant
+MISSING_HTML = mark_safe('<span class="status-missing">non renseigné</span>')
 
 
 @functools.cache
@@ -29,7 +29,7 @@ def status_html(status: str, late: bool) -> str:
 def progress_html(progress: int | None, source: str) -> str:
     """Progress bar and figure; only an integer and a fixed word go in, so nothing needs escaping."""
     if progress is None:
-        return mark_safe('<span class="muted">non renseigné</span>')  # noqa: S308 - constant
+        return mark_safe('<span class="muted">non renseigné</span>')
     value = int(progress)
     return mark_safe(  # noqa: S308 - an integer and a constant word
         f'<progress class="progress" max="100" value="{value}">{value} %</progress> {value} % '

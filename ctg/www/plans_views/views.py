@@ -118,7 +118,7 @@ def timeline(request, convention_pk):
     rows, spec = _timeline(convention)
     context = {
         "convention": convention,
-        "chart_svg": render_svg_markup(spec),  # noqa: S308 - SVG produced by vl-convert
+        "chart_svg": render_svg_markup(spec),
         "chart_description": spec["description"] if spec else "",
         **rows,
     }
