@@ -26,7 +26,7 @@ def changed_values(instance: models.Model, data: Mapping[str, Any]) -> dict[str,
         if field.many_to_many:
             value = list(value)
             differs = {v.pk for v in value} != {v.pk for v in getattr(instance, name).all()}
-        elif field.is_relation:
+        elif isinstance(field, models.ForeignKey | models.OneToOneField):
             differs = getattr(instance, field.attname) != (value.pk if value is not None else None)
         else:
             differs = getattr(instance, name) != value
@@ -74,7 +74,7 @@ def model_update(
     if check is not None:
         check(instance, changes)
     if "version" in before:
-        instance.version += 1
+        setattr(instance, "version", before["version"] + 1)  # noqa: B010 (any versioned model)
     instance.full_clean()
     columns = [name for name, value in _column_values(instance).items() if value != before[name]]
     set_history_author(instance, by)
@@ -88,11 +88,12 @@ def model_update(
 
 
 def _set_many(instance: models.Model, many: dict[str, list], *, silently: bool = False) -> None:
+    # django-simple-history skips the record of a save while this attribute is set on the instance.
     if silently:
-        instance.skip_history_when_saving = True
+        setattr(instance, "skip_history_when_saving", True)  # noqa: B010 (an attribute the library reads)
     try:
         for name, values in many.items():
             getattr(instance, name).set(values)
     finally:
         if silently:
-            del instance.skip_history_when_saving
+            delattr(instance, "skip_history_when_saving")

@@ -7,6 +7,7 @@ boundaries' vintage) are reported and skipped.
 
 import dataclasses
 from pathlib import Path
+from typing import TypeVar
 
 from django.db import transaction
 from shapely.geometry import mapping, shape
@@ -75,11 +76,11 @@ def epci_outline(geometries: list[dict]) -> dict:
     return {"type": outline["type"], "coordinates": _round_coordinates(outline["coordinates"])}
 
 
-@transaction.atomic
-def import_boundaries(path: Path, *, level: str = "commune") -> BoundaryCounts:
-    geometries = parse_boundaries(path)
-    counts = BoundaryCounts()
-    model = {"commune": Commune, "departement": Departement}[level]
+Bounded = TypeVar("Bounded", Commune, Departement)
+
+
+def _attach(model: type[Bounded], geometries: dict, counts: "BoundaryCounts") -> list[Bounded]:
+    """Give each known territory its new geometry; count the unknown codes and the unchanged ones."""
     existing = {obj.pk: obj for obj in model.objects.filter(pk__in=list(geometries))}
     changed = []
     for code, geometry in geometries.items():
@@ -92,11 +93,23 @@ def import_boundaries(path: Path, *, level: str = "commune") -> BoundaryCounts:
             obj.geometry = geometry
             changed.append(obj)
     model.objects.bulk_update(changed, ["geometry"], batch_size=500)
-    counts.attached = len(changed)
+    return changed
+
+
+@transaction.atomic
+def import_boundaries(path: Path, *, level: str = "commune") -> BoundaryCounts:
+    geometries = parse_boundaries(path)
+    counts = BoundaryCounts()
+    if level == "commune":
+        counts.attached = len(_attach(Commune, geometries, counts))
+    elif level == "departement":
+        counts.attached = len(_attach(Departement, geometries, counts))
+    else:
+        raise ValueError(f"Unknown boundary level: {level}")
     counts.unknown_codes.sort()
     if level == "commune":
         counts.epci_outlines = epci_outlines_refresh(
-            epci_sirens=set(Commune.objects.filter(pk__in=list(existing)).values_list("epci_id", flat=True))
+            epci_sirens=set(Commune.objects.filter(pk__in=list(geometries)).values_list("epci_id", flat=True))
         )
     return counts
 
@@ -108,7 +121,7 @@ def epci_outlines_refresh(*, epci_sirens: set[str | None]) -> int:
         shapes = list(epci.communes.values_list("geometry", flat=True))
         if not shapes or any(g is None for g in shapes):
             continue
-        outline = epci_outline(shapes)
+        outline = epci_outline([shape for shape in shapes if shape is not None])
         if epci.geometry != outline:
             epci.geometry = outline
             epci.save(update_fields=["geometry"])
