@@ -17,7 +17,7 @@ def client_ip(request) -> str | None:
     count = settings.TRUSTED_PROXY_COUNT
     if count <= 0:
         return remote
-    forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+    forwarded = [part.strip() for part in request.headers.get("x-forwarded-for", "").split(",") if part.strip()]
     if len(forwarded) < count:
         # The request did not come through every trusted proxy: only the direct peer is known for sure.
         return remote

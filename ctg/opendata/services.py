@@ -29,7 +29,7 @@ from ctg.opendata.readers import FORMATS, DatasetError, ParsedFile, read_file
 from ctg.opendata.readers.base import MAX_BYTES
 
 LOCAL_FORMAT = "tidy"
-LOCAL_LEVELS = {GeoLevel.IRIS, GeoLevel.COMMUNE, GeoLevel.EPCI}
+LOCAL_LEVELS = [GeoLevel.IRIS.value, GeoLevel.COMMUNE.value, GeoLevel.EPCI.value]
 
 BATCH_SIZE = 5000
 SIX_PLACES = decimal.Decimal("0.000001")
@@ -144,8 +144,8 @@ def dataset_import(
     if parsed.iris_zones is not None:
         _write_iris_zones(parsed, report, dry_run=dry_run)
     else:
-        _write_cells(parsed.cells, report, dry_run=dry_run)
-        dataset.observation_count = parsed.cells.height
+        _write_cells(parsed.value_cells, report, dry_run=dry_run)
+        dataset.observation_count = parsed.value_cells.height
     if not dry_run:
         dataset.save(update_fields=["observation_count"])
         detail = f"Import de données officielles : {report.summary()} SHA-256 {sha256}"
@@ -291,6 +291,8 @@ def _write_iris_zones(parsed: ParsedFile, report: ImportReport, *, dry_run: bool
     vintage = int(parsed.vintage)
     existing = {zone.code: zone for zone in IrisZone.objects.all()}
     to_create, to_update = [], []
+    if parsed.iris_zones is None:
+        raise TypeError(f"A {parsed.format} file carries no IRIS zones.")
     for code, commune_code, name, kind in parsed.iris_zones.iter_rows():
         zone = existing.get(code)
         if zone is None:
@@ -314,13 +316,17 @@ def convention_territory(convention) -> dict[str, set[str]]:
     """Codes a convention's local data may describe, per level: its EPCI, the EPCI's communes and their IRIS."""
     communes = set(convention.epci.communes.values_list("code", flat=True))
     iris = set(IrisZone.objects.filter(commune_code__in=communes).values_list("code", flat=True))
-    return {GeoLevel.EPCI: {convention.epci.siren}, GeoLevel.COMMUNE: communes, GeoLevel.IRIS: iris}
+    return {
+        GeoLevel.EPCI.value: {convention.epci.siren},
+        GeoLevel.COMMUNE.value: communes,
+        GeoLevel.IRIS.value: iris,
+    }
 
 
 def _check_local_cells(cells: pl.DataFrame, convention, file_name: str) -> None:
     """Local data stays on the convention's territory and under names no official file uses."""
     errors = []
-    outside_level = cells.filter(~pl.col("level").is_in([level.value for level in LOCAL_LEVELS])).sort("_line")
+    outside_level = cells.filter(~pl.col("level").is_in(LOCAL_LEVELS)).sort("_line")
     for row in outside_level.head(5).iter_rows(named=True):
         errors.append(
             f"{file_name}, ligne {row['_line']}, colonne « niveau » : le niveau « {GeoLevel(row['level']).label} » "
@@ -328,16 +334,18 @@ def _check_local_cells(cells: pl.DataFrame, convention, file_name: str) -> None:
         )
     territory = convention_territory(convention)
     for level, codes in territory.items():
-        outside = cells.filter((pl.col("level") == level.value) & ~pl.col("code").is_in(sorted(codes))).sort("_line")
+        outside = cells.filter((pl.col("level") == level) & ~pl.col("code").is_in(sorted(codes))).sort("_line")
         for row in outside.head(5).iter_rows(named=True):
             errors.append(
                 f"{file_name}, ligne {row['_line']}, colonne « code_geo » : {row['code']} n'est pas sur le territoire "
                 f"de la convention ({convention.epci.name}) ; une donnée locale ne décrit que ce territoire."
             )
     variables = sorted(set(cells["variable"].to_list()))
-    official = sorted(set(Observation.objects.filter(variable__in=variables).values_list("variable", flat=True)))
+    official: list[str] = sorted(
+        set(Observation.objects.filter(variable__in=variables).values_list("variable", flat=True))
+    )
     for variable in official[:5]:
-        line = cells.filter(pl.col("variable") == variable)["_line"].min()
+        line = cells.filter(pl.col("variable") == variable).sort("_line")["_line"][0]
         errors.append(
             f"{file_name}, ligne {line}, colonne « variable » : {variable} est une variable publiée par l'INSEE ou "
             "la CAF ; une donnée locale ne la remplace pas. Donnez un autre nom à la variable locale "
@@ -360,13 +368,13 @@ def local_data_import(*, convention, path, dry_run: bool = False, by, file_name:
     if existing is not None:
         return ImportReport(dataset=existing, format=LOCAL_FORMAT, dry_run=dry_run, already_imported=True)
     parsed = read_file(path, format=LOCAL_FORMAT, file_name=file_name, max_bytes=settings.UPLOAD_MAX_SIZE)
-    _check_local_cells(parsed.cells, convention, file_name)
+    cells = parsed.value_cells
+    _check_local_cells(cells, convention, file_name)
     dataset = Dataset(sha256=sha256, convention=convention)
     for field, value in _provenance(parsed, file_name, by).items():
         setattr(dataset, field, value)
-    dataset.observation_count = parsed.cells.height
+    dataset.observation_count = cells.height
     report = ImportReport(dataset=dataset, format=LOCAL_FORMAT, dry_run=dry_run, rows_read=parsed.rows_read)
-    cells = parsed.cells
     report.secret = cells.filter(pl.col("status") == ObservationStatus.SECRET.value).height
     report.missing = cells.filter(pl.col("status") == ObservationStatus.MISSING.value).height
     stored = {

@@ -108,6 +108,13 @@ class ParsedFile:
     iris_zones: pl.DataFrame | None = None  # code, commune_code, name, kind (IRIS reference only)
     levels: list[str] = dataclasses.field(default_factory=list)
 
+    @property
+    def value_cells(self) -> pl.DataFrame:
+        """The cells of a file of values (every format but the IRIS reference, which carries zones)."""
+        if self.cells is None:
+            raise TypeError(f"A {self.format} file carries no value cells.")
+        return self.cells
+
 
 LICENCE_OUVERTE = "Licence Ouverte / Open Licence 2.0"
 UTF16_MESSAGE = (
