@@ -1,22 +1,186 @@
+"""Fixtures and ordering shared by the whole suite.
+
+The Caux Seine reference data (the real referential of département 76, its commune boundaries and the demo
+convention) takes seconds to build and a quarter of the tests use it. Each test process builds and commits it
+once; the tests that use it run one after the other, each in its own transaction rolled back at its end, so they
+all see it as built and none can change it for the next one. The database is emptied after the last of them,
+before any test that expects an empty database.
+"""
+
 import io
+import os
+import re
+import shutil
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from pytest_django.plugin import validate_django_db
 
-from ctg.territories.importers import import_referential
+CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
+# Chromium is started without the services that would try to reach the network.
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SHARED_FIXTURE = "caux_seine"
+# Fixtures through which pytest-django runs a test outside a rolled-back transaction and flushes after it.
+TRANSACTIONAL_FIXTURES = {"transactional_db", "live_server", "django_db_reset_sequences"}
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--runslow",
+        action="store_true",
+        default=False,
+        help="also run the tests marked slow (always run when CI=true)",
+    )
+
+
+def pytest_sessionstart(session):
+    """Remove the SQLite test databases that killed runs left in var/ (config.settings.test names them)."""
+    if hasattr(session.config, "workerinput"):
+        return
+    for path in (Path(session.config.rootpath) / "var").glob("test-*.sqlite3*"):
+        match = re.match(r"test-(\d+)\.sqlite3", path.name)
+        if match and not _process_is_running(int(match[1])):
+            path.unlink(missing_ok=True)
+
+
+def _process_is_running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def pytest_collection_modifyitems(config, items):
+    """Skip slow tests unless asked, then order the tests so that the shared reference data is built once.
+
+    pytest-randomly has shuffled the tests already; the stable sort keeps its random order within each group.
+    """
+    if not (config.getoption("--runslow") or os.environ.get("CI") == "true"):
+        skip = pytest.mark.skip(reason="test lent : lancez pytest avec --runslow (la CI les lance toujours)")
+        for item in items:
+            if "slow" in item.keywords:
+                item.add_marker(skip)
+    items.sort(key=_run_order)
+
+
+def _run_order(item) -> int:
+    """Rolled-back tests first, those sharing Caux Seine last of them; then transactional tests; then the others."""
+    if _shares_caux_seine(item):
+        return 1
+    if _uses_database(item):
+        return 2 if _is_transactional(item) else 0
+    return 3
+
+
+def _uses_database(item) -> bool:
+    names = set(getattr(item, "fixturenames", ()))
+    return item.get_closest_marker("django_db") is not None or bool({"db", *TRANSACTIONAL_FIXTURES} & names)
+
+
+def _is_transactional(item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    transaction, reset_sequences, *_ = validate_django_db(marker) if marker else (False, False)
+    return transaction or reset_sequences or bool(TRANSACTIONAL_FIXTURES & set(getattr(item, "fixturenames", ())))
+
+
+def _shares_caux_seine(item) -> bool:
+    return SHARED_FIXTURE in getattr(item, "fixturenames", ()) and not _is_transactional(item)
+
+
+class SharedCauxSeine:
+    """The demo convention and its territory, committed once per test process while the tests sharing it run."""
+
+    def __init__(self, django_db_blocker):
+        self.django_db_blocker = django_db_blocker
+        self.committed = None
+
+    def commit(self):
+        """Build and commit the data between two tests; not from inside a test's transaction, which rolls back."""
+        from django.db import connection
+
+        with self.django_db_blocker.unblock():
+            if connection.in_atomic_block:
+                return
+            built = _build_caux_seine()
+        self.committed = {
+            "convention": built["convention"].pk,
+            "accounts": [(account, user.pk) for account, user in built["accounts"]],
+            "password": built["password"],
+        }
+
+    def get(self) -> dict:
+        """What `load_demo` returns, as new instances; built inside the test when not committed before it."""
+        from ctg.accounts.models import User
+        from ctg.conventions.models import Convention
+
+        if self.committed is None or not Convention.objects.filter(pk=self.committed["convention"]).exists():
+            self.committed = None
+            return _build_caux_seine()
+        # New instances for every test: an attribute a test sets without saving stays in that test.
+        users = User.objects.in_bulk([pk for _, pk in self.committed["accounts"]])
+        return {
+            "convention": Convention.objects.get(pk=self.committed["convention"]),
+            "created": True,
+            "accounts": [(account, users[pk]) for account, pk in self.committed["accounts"]],
+            "password": self.committed["password"],
+        }
+
+    def remove(self):
+        with self.django_db_blocker.unblock():
+            call_command("flush", interactive=False, verbosity=0, reset_sequences=False)
+        self.committed = None
+
+
+_shared_caux_seine = None
 
 
 @pytest.fixture(scope="session")
-def national_referential(django_db_setup, django_db_blocker):
-    """The real national referential (34,969 communes), loaded once per test session."""
-    with django_db_blocker.unblock():
-        import_referential()
-    yield
+def _caux_seine_once(django_db_setup, django_db_blocker):
+    """Set up before the first test sharing the data opens its transaction (higher scopes come first)."""
+    global _shared_caux_seine
+    _shared_caux_seine = SharedCauxSeine(django_db_blocker)
+    _shared_caux_seine.commit()
+    yield _shared_caux_seine
+    _shared_caux_seine = None
 
 
 @pytest.fixture
-def caux_seine(db):
+def caux_seine(db, _caux_seine_once):
     """Caux Seine agglo's territory, its boundaries and the demo convention, built from the shipped files."""
+    return _caux_seine_once.get()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """Between two tests: commit the shared data before the tests sharing it, remove it after them."""
+    result = yield
+    shared = _shared_caux_seine
+    if shared is None or nextitem is None:
+        return result
+    if _is_transactional(item):
+        shared.committed = None  # its flush emptied the database
+    if _shares_caux_seine(nextitem):
+        if shared.committed is None:
+            shared.commit()
+    elif shared.committed is not None and _uses_database(nextitem):
+        shared.remove()
+    return result
+
+
+def _build_caux_seine() -> dict:
     from ctg.conventions.demo import load_demo
     from ctg.territories.models import EPCI
 
@@ -32,7 +196,7 @@ def _load_departement_76_referential():
     import tempfile
     from pathlib import Path
 
-    from ctg.territories.importers import REFERENTIAL_DIR
+    from ctg.territories.importers import REFERENTIAL_DIR, import_referential
 
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
@@ -55,6 +219,24 @@ def _load_departement_76_referential():
         "data/referentiel/france-geojson-76/communes-76-seine-maritime.geojson",
         stdout=io.StringIO(),
     )
+
+
+@pytest.fixture
+def browser(monkeypatch):
+    """The system Chromium driven by Playwright, for end-to-end tests."""
+    if not CHROMIUM:
+        if os.environ.get("CI") == "true":
+            pytest.fail("Chromium est introuvable : installez le paquet Debian « chromium ».")
+        pytest.skip("Chromium n'est pas installé (paquet Debian « chromium ») : test de bout en bout ignoré.")
+    # Playwright runs its own event loop; Django's ORM is only used before and after the browser session. Allowed
+    # for this test only: the other tests keep Django's guard against database access from an event loop.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -21,8 +21,15 @@ STORAGES = {
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # A file rather than SQLite's shared in-memory database: concurrency tests need the real file locking that
-    # several web processes meet. One file per test run, so that runs in parallel never share one.
-    _TEST_DATABASE = BASE_DIR / "var" / f"test-{os.getpid()}.sqlite3"
-    DATABASES["default"]["TEST"] = {"NAME": str(_TEST_DATABASE)}  # noqa: F405
-    # Django deletes the database file; a connection left open by a live-server thread can leave its WAL behind.
-    atexit.register(lambda: [Path(f"{_TEST_DATABASE}{suffix}").unlink(missing_ok=True) for suffix in ("-wal", "-shm")])
+    # several web processes meet. One file per test process (pytest-xdist's workers are processes too, and
+    # pytest-django adds the worker's name), so that runs in parallel never share one.
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / f"test-{os.getpid()}.sqlite3")}  # noqa: F405
+
+    def _remove_test_database_files():
+        # Django deletes the database file, but not on an interrupted run; a connection left open by a
+        # live-server thread can leave its WAL behind. Read at exit: the worker's name is added after this module.
+        name = DATABASES["default"]["TEST"]["NAME"]  # noqa: F405
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{name}{suffix}").unlink(missing_ok=True)
+
+    atexit.register(_remove_test_database_files)

@@ -17,7 +17,6 @@ PASSWORD = "mot-de-passe-de-test"
 @contextlib.contextmanager
 def chromium_page():
     # Playwright runs its own event loop: the ORM is only used before and after the browser session.
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

@@ -6,7 +6,6 @@ import pytest
 from django.core import mail
 
 from ctg.accounts.models import Membership, User
-from tests.e2e.conftest import browser  # noqa: F401  (the Chromium fixture)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -17,7 +16,7 @@ def watch_console(page):
     return errors
 
 
-def test_invitation_journey_and_pages_without_csp_violation(live_server, caux_seine, browser):  # noqa: F811
+def test_invitation_journey_and_pages_without_csp_violation(live_server, caux_seine, browser):
     convention = caux_seine["convention"]
     coordinator = browser.new_page(locale="fr-FR")
     errors = watch_console(coordinator)
