@@ -1,7 +1,9 @@
 import datetime
 
 import pytest
+import time_machine
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from ctg.conventions.models import Theme
 from ctg.diagnostic.enums import EnjeuPriority, EnjeuStatus
@@ -72,9 +74,10 @@ class TestEnjeuValidate:
         assert enjeu.validated_by == user
         assert enjeu.history.first().history_user == user
 
+    @time_machine.travel(datetime.datetime(2024, 3, 1, 12, tzinfo=datetime.UTC), tick=False)
     def test_future_date_is_refused(self):
         enjeu = EnjeuFactory()
-        tomorrow = datetime.date.today() + datetime.timedelta(days=1)
+        tomorrow = timezone.localdate() + datetime.timedelta(days=1)
         with pytest.raises(ValidationError, match="ne peut pas être dans le futur"):
             enjeu_validate(enjeu=enjeu, validated_on=tomorrow)
         enjeu.refresh_from_db()

@@ -1,12 +1,12 @@
 """Attacks on the offer CSV import: hostile files are refused in French with their line and column, nothing is
 written, and the simulation refuses exactly what the real import refuses."""
 
-import datetime
 import inspect
 import tracemalloc
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from ctg.accounts.enums import SecurityEventKind
 from ctg.accounts.models import SecurityEvent
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 
 HEADER = "type;nom;code_commune;capacite;gestionnaire;annee_ouverture;source;annee_reference;communes_couvertes\n"
 LINE = "eaje;Multi-accueil de test;76114;24;Ville de Bolbec;2005;Saisie de test;2024;\n"
-NEXT_YEAR = datetime.date.today().year + 1
+NEXT_YEAR = timezone.localdate().year + 1
 
 
 def state():

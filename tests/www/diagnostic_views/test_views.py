@@ -3,6 +3,7 @@ import re
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
 
 from ctg.conventions.models import Theme
@@ -244,7 +245,7 @@ class TestValidate:
     def test_future_date_refused(self, client, caux_seine, convention, enjeu):
         client.force_login(demo_user(caux_seine, "coordination"))
         url = reverse("diagnostic_views:validate", kwargs={"convention_pk": convention.pk, "pk": enjeu.pk})
-        future = (datetime.date.today() + datetime.timedelta(days=10)).isoformat()
+        future = (timezone.localdate() + datetime.timedelta(days=10)).isoformat()
         response = client.post(url, {"validated_on": future}, follow=True)
         assertContains(response, "La date du COPIL ne peut pas être dans le futur.")
         enjeu.refresh_from_db()

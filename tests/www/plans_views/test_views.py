@@ -2,9 +2,9 @@ import datetime
 import io
 import re
 from decimal import Decimal
-from unittest import mock
 
 import pytest
+import time_machine
 from django.urls import reverse
 from openpyxl import load_workbook
 
@@ -28,6 +28,8 @@ from tests.plans.factories import (
 
 pytestmark = pytest.mark.django_db
 TODAY = datetime.date(2024, 3, 1)
+# Noon UTC: the same day for the code and the test whatever the time zone.
+AT_NOON_TODAY = datetime.datetime.combine(TODAY, datetime.time(12), tzinfo=datetime.UTC)
 
 
 def member(convention, role):
@@ -74,8 +76,8 @@ class TestIndex:
         client.force_login(member(ConventionFactory(), Role.ADMINISTRATEUR))
         assert client.get(url("index", plan)).status_code == 404
 
-    @mock.patch("django.utils.timezone.localdate", return_value=TODAY)
-    def test_tree_with_status_progress_budget_and_lateness(self, _today, client, plan):
+    @time_machine.travel(AT_NOON_TODAY, tick=False)
+    def test_tree_with_status_progress_budget_and_lateness(self, client, plan):
         client.force_login(member(plan["convention"], Role.LECTEUR))
         response = client.get(url("index", plan))
         html = response.content.decode()
@@ -86,8 +88,8 @@ class TestIndex:
         assert re.search(r"1\s000 €", html)
         assert "Nouvelle fiche action" not in html  # a reader does not edit
 
-    @mock.patch("django.utils.timezone.localdate", return_value=TODAY)
-    def test_filters(self, _today, client, plan):
+    @time_machine.travel(AT_NOON_TODAY, tick=False)
+    def test_filters(self, client, plan):
         client.force_login(member(plan["convention"], Role.LECTEUR))
         html = client.get(url("index", plan), {"late": "on"}).content.decode()
         assert "Relais petite enfance" in html and "Crèche" not in html
@@ -161,8 +163,8 @@ class TestIndex:
         assert html.count("<details open") == 4  # one per theme
         assert "Lister les actions de cette thématique" not in html
 
-    @mock.patch("django.utils.timezone.localdate", return_value=TODAY)
-    def test_rows_show_sub_actions_escaped_titles_and_missing_amounts(self, _today, client, plan):
+    @time_machine.travel(AT_NOON_TODAY, tick=False)
+    def test_rows_show_sub_actions_escaped_titles_and_missing_amounts(self, client, plan):
         child = ActionFactory(
             convention=plan["convention"],
             parent=plan["action"],
