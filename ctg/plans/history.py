@@ -153,97 +153,133 @@ def _records(model, scope, *, limit, extra=None):
     return list(queryset.select_related("history_user").order_by("-history_date", "-history_id")[:limit])
 
 
-def _entries(selected: list[tuple]) -> list[Entry]:
-    """Diff each selected (model, record) against the record before it, in bounded queries."""
-    by_model = defaultdict(list)
-    for model, record in selected:
-        by_model[model].append(record)
+def _predecessors(by_model: dict) -> dict:
+    """(model, history_id) → the historical record saved just before it for the same object, or None.
+
+    One query per model, over the whole history of the objects concerned: a predecessor may be older than
+    anything selected."""
     previous = {}
-    m2m_rows = {}
     for model, records in by_model.items():
         history = model.history.filter(id__in={r.id for r in records}).order_by("id", "history_id")
         last = {}
         for row in history:
             previous[(model, row.history_id)] = last.get(row.id)
             last[row.id] = row
-        if model is Action:
-            wanted = {r.history_id for r in records} | {
-                p.history_id for r in records if (p := previous.get((model, r.history_id)))
-            }
-            for name, target in ACTION_M2M.items():
-                through = Action.history.model._meta.get_field(f"historicalaction_{name}").related_model
-                column = f"{target._meta.model_name}_id"
-                rows = through.objects.filter(history_id__in=wanted).values_list("history_id", column)
-                bucket = defaultdict(set)
-                for history_id, pk in rows:
-                    bucket[history_id].add(pk)
-                m2m_rows[name] = bucket
-    labels = _Labels()
-    raw = []
+    return previous
+
+
+def _action_m2m(records: list, previous: dict) -> dict[str, dict[int, set]]:
+    """For each many-to-many field of the fiche: history_id → pks it held, for the records and their predecessors.
+
+    One query per field, since simple-history keeps each field's members in its own table."""
+    wanted = {r.history_id for r in records} | {
+        p.history_id for r in records if (p := previous.get((Action, r.history_id)))
+    }
+    members = {}
+    for name, target in ACTION_M2M.items():
+        through = Action.history.model._meta.get_field(f"historicalaction_{name}").related_model
+        column = f"{target._meta.model_name}_id"
+        bucket = defaultdict(set)
+        for history_id, pk in through.objects.filter(history_id__in=wanted).values_list("history_id", column):
+            bucket[history_id].add(pk)
+        members[name] = bucket
+    return members
+
+
+def _field_changes(model, record, prior, labels: _Labels) -> list[tuple]:
+    """(field, old, new) of the plain and foreign-key fields changed since `prior`, bookkeeping fields left out;
+    the related objects are registered with `labels` so that their names load in one query per model."""
+    # The fiche's many-to-many fields are compared from their own tables (see _m2m_changes).
+    excluded = list(ACTION_M2M) if model is Action else []
+    changes = []
+    for change in record.diff_against(prior, excluded_fields=excluded).changes:
+        if change.field in HIDDEN_FIELDS:
+            continue
+        field = model._meta.get_field(change.field)
+        if field.is_relation:
+            labels.want(field.related_model, change.old)
+            labels.want(field.related_model, change.new)
+        changes.append((field, change.old, change.new))
+    return changes
+
+
+def _m2m_changes(record, prior, m2m_rows: dict, labels: _Labels) -> list[tuple]:
+    """(field, old pks, new pks) of the fiche's many-to-many fields whose members changed since `prior`."""
+    changes = []
+    for name, target in ACTION_M2M.items():
+        old = m2m_rows[name].get(prior.history_id, set())
+        new = m2m_rows[name].get(record.history_id, set())
+        if old != new:
+            for pk in old | new:
+                labels.want(target, pk)
+            changes.append((Action._meta.get_field(name), old, new))
+    return changes
+
+
+def _raw_changes(model, record, prior, m2m_rows: dict, labels: _Labels) -> list[tuple]:
+    """What a modification changed, as raw values; a creation, a deletion or a first record has no diff."""
+    if record.history_type != "~" or prior is None:
+        return []
+    changes = _field_changes(model, record, prior, labels)
+    if model is Action:
+        changes.extend(_m2m_changes(record, prior, m2m_rows, labels))
+    return changes
+
+
+def _format_change(field, old, new, labels: _Labels) -> Change:
+    """One change as the user reads it: names for related objects, labels for choices, French numbers."""
+    label = str(field.verbose_name)
+    if field.many_to_many:
+        target = field.related_model
+
+        def names(pks):
+            return ", ".join(sorted(labels.name(target, pk) for pk in pks)) or "—"
+
+        return Change(label, names(old), names(new))
+    if field.is_relation:
+        return Change(label, labels.name(field.related_model, old), labels.name(field.related_model, new))
+    if field.choices:
+        choices = dict(field.flatchoices)
+        return Change(label, _format(choices.get(old, old)), _format(choices.get(new, new)))
+    # Two decimal places mark an amount in euros, always shown with its cents.
+    if isinstance(field, models.DecimalField) and field.decimal_places == 2:
+        return Change(label, _amount(old), _amount(new))
+    return Change(label, _format(old), _format(new))
+
+
+def _entry(model, record, changes: list[Change]) -> Entry:
+    return Entry(
+        when=record.history_date,
+        who=str(record.history_user) if record.history_user else "Système",
+        kind=KIND_LABELS[record.history_type],
+        subject=_subject(model, record),
+        action_id=record.id if model is Action else getattr(record, "action_id", None),
+        changes=changes,
+    )
+
+
+def _entries(selected: list[tuple]) -> list[Entry]:
+    """Diff each selected (model, record) against the record before it, in bounded queries.
+
+    The entries keep the order of `selected`; a modification that changed only hidden fields is left out."""
+    by_model = defaultdict(list)
     for model, record in selected:
-        prior = previous.get((model, record.history_id))
-        changes = []
-        if record.history_type == "~" and prior is not None:
-            excluded = list(ACTION_M2M) if model is Action else []
-            delta = record.diff_against(prior, excluded_fields=excluded)
-            for change in delta.changes:
-                if change.field in HIDDEN_FIELDS:
-                    continue
-                field = model._meta.get_field(change.field)
-                if field.is_relation:
-                    labels.want(field.related_model, change.old)
-                    labels.want(field.related_model, change.new)
-                changes.append((field, change.old, change.new))
-            if model is Action:
-                for name, target in ACTION_M2M.items():
-                    old = m2m_rows[name].get(prior.history_id, set())
-                    new = m2m_rows[name].get(record.history_id, set())
-                    if old != new:
-                        for pk in old | new:
-                            labels.want(target, pk)
-                        changes.append((Action._meta.get_field(name), old, new))
-        raw.append((model, record, changes))
+        by_model[model].append(record)
+    previous = _predecessors(by_model)
+    m2m_rows = _action_m2m(by_model[Action], previous) if Action in by_model else {}
+    labels = _Labels()
+    raw = [
+        (model, record, _raw_changes(model, record, previous.get((model, record.history_id)), m2m_rows, labels))
+        for model, record in selected
+    ]
+    # Every related object met in any diff is known by now: their names load together.
     labels.load()
     entries = []
     for model, record, changes in raw:
-        formatted = []
-        for field, old, new in changes:
-            if field.many_to_many:
-                target = field.related_model
-
-                def names(pks, target=target):
-                    return ", ".join(sorted(labels.name(target, pk) for pk in pks)) or "—"
-
-                formatted.append(Change(str(field.verbose_name), names(old), names(new)))
-            elif field.is_relation:
-                formatted.append(
-                    Change(
-                        str(field.verbose_name),
-                        labels.name(field.related_model, old),
-                        labels.name(field.related_model, new),
-                    )
-                )
-            elif field.choices:
-                choices = dict(field.flatchoices)
-                formatted.append(
-                    Change(str(field.verbose_name), _format(choices.get(old, old)), _format(choices.get(new, new)))
-                )
-            elif isinstance(field, models.DecimalField) and field.decimal_places == 2:
-                formatted.append(Change(str(field.verbose_name), _amount(old), _amount(new)))
-            else:
-                formatted.append(Change(str(field.verbose_name), _format(old), _format(new)))
+        formatted = [_format_change(field, old, new, labels) for field, old, new in changes]
         if record.history_type == "~" and not formatted:
             continue
-        entries.append(
-            Entry(
-                when=record.history_date,
-                who=str(record.history_user) if record.history_user else "Système",
-                kind=KIND_LABELS[record.history_type],
-                subject=_subject(model, record),
-                action_id=record.id if model is Action else getattr(record, "action_id", None),
-                changes=formatted,
-            )
-        )
+        entries.append(_entry(model, record, formatted))
     return entries
 
 

@@ -126,6 +126,112 @@ class NodeStats:
         ]
 
 
+PLAN_ROW_VALUES = (
+    "pk",
+    "parent_id",
+    "code",
+    "title",
+    "status",
+    "late",
+    "progress",
+    "progress_source",
+    "pilot_user_id",
+    "pilot_name",
+)
+
+
+def _grouped(pairs) -> defaultdict:
+    """(key, value) pairs as key → values, in the order met."""
+    groups = defaultdict(list)
+    for key, value in pairs:
+        groups[key].append(value)
+    return groups
+
+
+def _budgets(selected) -> dict:
+    """Action pk → its planned and granted amounts, summed by the database (actions without lines are absent)."""
+    return {
+        row["action_id"]: row
+        for row in FundingLine.objects.filter(action_id__in=selected)
+        .order_by()
+        .values("action_id")
+        .annotate(planned=Sum("amount_planned"), granted=Sum("amount_granted"))
+    }
+
+
+def _pilot_names(pilot_ids: set) -> dict:
+    """User pk → name of the pilots with an account; no query when no action has one."""
+    return {user.pk: str(user) for user in User.objects.filter(pk__in=pilot_ids)} if pilot_ids else {}
+
+
+def _action_row(values: dict, budget: dict, pilots: dict) -> dict:
+    """The plain row of one action; a pilot without an account keeps the name typed on the fiche."""
+    pilot_id = values["pilot_user_id"]
+    return {
+        "pk": values["pk"],
+        "code": values["code"],
+        "title": values["title"],
+        "parent_id": values["parent_id"],
+        "sub": False,
+        "status": values["status"],
+        "late": values["late"],
+        "pilot": pilots.get(pilot_id) if pilot_id else values["pilot_name"],
+        "progress": values["progress"],
+        "progress_source": values["progress_source"],
+        "planned": budget["planned"],
+        "granted": budget["granted"],
+    }
+
+
+def _row_stats(row: dict) -> NodeStats:
+    """The figures of a single action, ready to add to each node it sits under."""
+    one = NodeStats(
+        count=1,
+        statuses={row["status"]: 1},
+        late=int(row["late"]),
+        planned=row["planned"],
+        granted=row["granted"],
+    )
+    if row["progress"] is not None:
+        one.progress_sum, one.progress_count = float(row["progress"]), 1
+    return one
+
+
+def _place(pk, objectives: dict, themes: dict, by_objective: dict, by_theme: dict, none):
+    """Where an action goes: under each of its objectives, else each of its themes, else the cross-cutting ones.
+
+    Returns the containers to fill: the entries of `by_objective` / `by_theme` for those keys, or `none`."""
+    if objectives.get(pk):
+        return [by_objective[o] for o in objectives[pk]]
+    if themes.get(pk):
+        return [by_theme[t] for t in themes[pk]]
+    return [none]
+
+
+def _nest(rows: dict) -> tuple[defaultdict, list]:
+    """Sub-actions under their parent when the parent is among the rows; every other action is a root.
+
+    Marks the nested rows `sub` and returns (parent pk → child pks, root pks), both in the rows' order."""
+    children, roots = defaultdict(list), []
+    for pk, row in rows.items():
+        if row["parent_id"] in rows and row["parent_id"] != pk:
+            row["sub"] = True
+            children[row["parent_id"]].append(pk)
+        else:
+            roots.append(pk)
+    return children, roots
+
+
+def _branch(pk, rows: dict, children: dict, seen: set) -> list[dict]:
+    """The row of an action followed by its sub-actions, depth first (a cycle is cut, never looped)."""
+    seen.add(pk)
+    out = [rows[pk]]
+    for child in children.get(pk, []):
+        if child not in seen:
+            out.extend(_branch(child, rows, children, seen))
+    return out
+
+
 def _plan_rows(selected, today: datetime.date) -> dict:
     """The selected actions as plain rows, placed in the tree, and the figures of each node.
 
@@ -134,106 +240,37 @@ def _plan_rows(selected, today: datetime.date) -> dict:
     flat with the plan's size; ctg.www.plans_views.presenters turns the rows into cells.
     An action is placed under its objectives, else its themes, else among the cross-cutting actions; a sub-action
     follows its parent when the parent is selected too. The figures count every action under its own nodes."""
-    actions = list(
-        Action.objects.filter(pk__in=selected)
+    actions = [
+        dict(zip(PLAN_ROW_VALUES, values, strict=True))
+        for values in Action.objects.filter(pk__in=selected)
         .with_progress()
         .with_lateness(today)
         .order_by("code", "pk")
-        .values_list(
-            "pk",
-            "parent_id",
-            "code",
-            "title",
-            "status",
-            "late",
-            "progress",
-            "progress_source",
-            "pilot_user_id",
-            "pilot_name",
-        )
-    )
-    objectives = defaultdict(list)
-    for action_id, objective_id in (
+        .values_list(*PLAN_ROW_VALUES)
+    ]
+    objectives = _grouped(
         Action.objectives.through.objects.filter(action_id__in=selected)
         .order_by("objective__order", "objective__code")
         .values_list("action_id", "objective_id")
-    ):
-        objectives[action_id].append(objective_id)
-    themes = defaultdict(list)
-    for action_id, theme_id in Action.themes.through.objects.filter(action_id__in=selected).values_list(
-        "action_id", "theme_id"
-    ):
-        themes[action_id].append(theme_id)
-    budgets = {
-        row["action_id"]: row
-        for row in FundingLine.objects.filter(action_id__in=selected)
-        .order_by()
-        .values("action_id")
-        .annotate(planned=Sum("amount_planned"), granted=Sum("amount_granted"))
-    }
-    pilot_ids = {action[8] for action in actions if action[8]}
-    pilots = {user.pk: str(user) for user in User.objects.filter(pk__in=pilot_ids)} if pilot_ids else {}
+    )
+    themes = _grouped(
+        Action.themes.through.objects.filter(action_id__in=selected).values_list("action_id", "theme_id")
+    )
+    budgets = _budgets(selected)
+    pilots = _pilot_names({values["pilot_user_id"] for values in actions if values["pilot_user_id"]})
+    no_budget = {"planned": None, "granted": None}
+    rows = {values["pk"]: _action_row(values, budgets.get(values["pk"]) or no_budget, pilots) for values in actions}
     stats = {"objective": defaultdict(NodeStats), "theme": defaultdict(NodeStats), "none": NodeStats()}
-    rows, late_count = {}, 0
-    for pk, parent_id, code, title, status, late, progress, source, pilot_id, pilot_name in actions:
-        late_count += late
-        budget = budgets.get(pk) or {"planned": None, "granted": None}
-        one = NodeStats(
-            count=1, statuses={status: 1}, late=int(late), planned=budget["planned"], granted=budget["granted"]
-        )
-        if progress is not None:
-            one.progress_sum, one.progress_count = float(progress), 1
-        if objectives.get(pk):
-            buckets = [stats["objective"][o] for o in objectives[pk]]
-        elif themes.get(pk):
-            buckets = [stats["theme"][t] for t in themes[pk]]
-        else:
-            buckets = [stats["none"]]
-        for bucket in buckets:
-            bucket.add(one)
-        rows[pk] = {
-            "pk": pk,
-            "code": code,
-            "title": title,
-            "parent_id": parent_id,
-            "sub": False,
-            "status": status,
-            "late": late,
-            "pilot": pilots.get(pilot_id) if pilot_id else pilot_name,
-            "progress": progress,
-            "progress_source": source,
-            "planned": budget["planned"],
-            "granted": budget["granted"],
-        }
-    children = defaultdict(list)
-    roots = []
     for pk, row in rows.items():
-        if row["parent_id"] in rows and row["parent_id"] != pk:
-            row["sub"] = True
-            children[row["parent_id"]].append(pk)
-        else:
-            roots.append(pk)
-
-    def branch(pk, seen):
-        """The row of an action followed by its sub-actions, depth first (a cycle is cut, never looped)."""
-        seen.add(pk)
-        out = [rows[pk]]
-        for child in children.get(pk, []):
-            if child not in seen:
-                out.extend(branch(child, seen))
-        return out
-
+        one = _row_stats(row)
+        for node in _place(pk, objectives, themes, stats["objective"], stats["theme"], stats["none"]):
+            node.add(one)
+    children, roots = _nest(rows)
     by_objective, by_theme, orphans = defaultdict(list), defaultdict(list), []
     for pk in roots:
-        listed = branch(pk, set())
-        if objectives.get(pk):
-            for objective_id in objectives[pk]:
-                by_objective[objective_id].extend(listed)
-        elif themes.get(pk):
-            for theme_id in themes[pk]:
-                by_theme[theme_id].extend(listed)
-        else:
-            orphans.extend(listed)
+        listed = _branch(pk, rows, children, set())
+        for group in _place(pk, objectives, themes, by_objective, by_theme, orphans):
+            group.extend(listed)
     return {
         "rows": list(rows.values()),
         "stats": stats,
@@ -241,7 +278,7 @@ def _plan_rows(selected, today: datetime.date) -> dict:
         "by_theme": by_theme,
         "orphans": orphans,
         "count": len(rows),
-        "late_count": late_count,
+        "late_count": sum(row["late"] for row in rows.values()),
     }
 
 

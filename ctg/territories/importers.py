@@ -94,21 +94,17 @@ class ParsedReferential:
     communes: dict[str, dict]
 
 
-def parse_referential(directory: Path = REFERENTIAL_DIR) -> ParsedReferential:
-    """Read and validate the four files; returns plain dicts keyed by code, ready to compare with the DB."""
-    directory = Path(directory)
-    regions_raw = _expect_list(load_json(directory / "regions.json"), "regions.json")
-    departements_raw = _expect_list(load_json(directory / "departements.json"), "departements.json")
-    communes_raw = _expect_list(load_json(directory / "communes.json.gz"), "communes.json.gz")
-    epcis_raw = _expect_list(load_json(directory / "epci.json.gz"), "epci.json.gz")
+def _parse_regions(raw: list) -> dict[str, dict]:
+    return {
+        _require(entry, "code", "regions.json", i): {"name": _require(entry, "nom", "regions.json", i)}
+        for i, entry in enumerate(raw)
+    }
 
-    regions = {}
-    for i, entry in enumerate(regions_raw):
-        code = _require(entry, "code", "regions.json", i)
-        regions[code] = {"name": _require(entry, "nom", "regions.json", i)}
 
+def _parse_departements(raw: list, regions: dict) -> dict[str, dict]:
+    """Departements keyed by code; each must belong to a region of regions.json."""
     departements = {}
-    for i, entry in enumerate(departements_raw):
+    for i, entry in enumerate(raw):
         code = _require(entry, "code", "departements.json", i)
         region = _require(entry, "region", "departements.json", i)
         if region not in regions:
@@ -116,67 +112,94 @@ def parse_referential(directory: Path = REFERENTIAL_DIR) -> ParsedReferential:
                 f"departements.json, entrée n° {i + 1} (code {code}) : région « {region} » inconnue."
             )
         departements[code] = {"name": _require(entry, "nom", "departements.json", i), "region_id": region}
+    return departements
 
-    epcis = {}
-    membership = {}
-    for i, entry in enumerate(epcis_raw):
-        siren = _require(entry, "code", "epci.json.gz", i)
-        if len(siren) != 9 or not siren.isdigit():
-            raise ReferentialImportError(
-                f"epci.json.gz, entrée n° {i + 1} : le code « {siren} » n'est pas un SIREN à 9 chiffres."
-            )
-        kind = _require(entry, "type", "epci.json.gz", i)
-        if kind not in EPCI_KINDS:
-            raise ReferentialImportError(
-                f"epci.json.gz, entrée n° {i + 1} (code {siren}) : type d'EPCI « {kind} » inconnu "
-                f"(attendus : {', '.join(EPCI_KINDS)})."
-            )
-        population = entry.get("populationMunicipale")
-        epcis[siren] = {
-            "name": _require(entry, "nom", "epci.json.gz", i),
-            "kind": EPCI_KINDS[kind],
-            "financing": entry.get("modeFinancement") or "",
-            "population": population,
-            "population_year": EPCI_POPULATION_YEAR if population is not None else None,
-        }
+
+def _parse_epci(entry, i: int) -> tuple[str, dict]:
+    """(SIREN, fields) of one EPCI entry, checked field by field in the order of the messages."""
+    siren = _require(entry, "code", "epci.json.gz", i)
+    if len(siren) != 9 or not siren.isdigit():
+        raise ReferentialImportError(
+            f"epci.json.gz, entrée n° {i + 1} : le code « {siren} » n'est pas un SIREN à 9 chiffres."
+        )
+    kind = _require(entry, "type", "epci.json.gz", i)
+    if kind not in EPCI_KINDS:
+        raise ReferentialImportError(
+            f"epci.json.gz, entrée n° {i + 1} (code {siren}) : type d'EPCI « {kind} » inconnu "
+            f"(attendus : {', '.join(EPCI_KINDS)})."
+        )
+    population = entry.get("populationMunicipale")
+    return siren, {
+        "name": _require(entry, "nom", "epci.json.gz", i),
+        "kind": EPCI_KINDS[kind],
+        "financing": entry.get("modeFinancement") or "",
+        "population": population,
+        "population_year": EPCI_POPULATION_YEAR if population is not None else None,
+    }
+
+
+def _parse_epcis(raw: list) -> tuple[dict[str, dict], dict[str, tuple]]:
+    """EPCIs keyed by SIREN, and their members: commune code → (SIREN, population municipale of the member)."""
+    epcis, membership = {}, {}
+    for i, entry in enumerate(raw):
+        siren, epcis[siren] = _parse_epci(entry, i)
         for j, member in enumerate(_require(entry, "membres", "epci.json.gz", i, kind=list)):
             member_code = _require(member, "code", f"epci.json.gz (EPCI {siren}, membres)", j)
             membership[member_code] = (siren, member.get("populationMunicipale"))
+    return epcis, membership
 
+
+def _commune_population(entry: dict, member_population) -> tuple:
+    """(population, year, source) of a commune: the EPCI file's figure has a known census year, so it wins over
+    the undated figure of the communes file."""
+    if member_population is not None:
+        return member_population, EPCI_POPULATION_YEAR, EPCI_POPULATION_SOURCE
+    if entry.get("population") is not None:
+        return entry["population"], None, COMMUNE_POPULATION_SOURCE
+    return None, None, ""
+
+
+def _parse_commune(entry: dict, i: int, departements: dict, membership: dict) -> tuple[str, dict]:
+    """(INSEE code, fields) of one current commune, with its EPCI and population taken from the EPCI file."""
+    code = _require(entry, "code", "communes.json.gz", i)
+    if len(code) != 5:
+        raise ReferentialImportError(
+            f"communes.json.gz, entrée n° {i + 1} : le code INSEE « {code} » doit compter 5 caractères."
+        )
+    departement = _require(entry, "departement", "communes.json.gz", i)
+    if departement not in departements:
+        raise ReferentialImportError(
+            f"communes.json.gz, entrée n° {i + 1} (code {code}) : département « {departement} » inconnu."
+        )
+    epci_id, member_population = membership.get(code, (None, None))
+    population, year, source = _commune_population(entry, member_population)
+    return code, {
+        "name": _require(entry, "nom", "communes.json.gz", i),
+        "siren": entry.get("siren") or "",
+        "departement_id": departement,
+        "epci_id": epci_id,
+        "postal_codes": entry.get("codesPostaux") or [],
+        "population": population,
+        "population_year": year,
+        "population_source": source,
+    }
+
+
+def _parse_communes(raw: list, departements: dict, membership: dict) -> dict[str, dict]:
+    """Current communes keyed by INSEE code."""
     communes = {}
-    for i, entry in enumerate(communes_raw):
+    for i, entry in enumerate(raw):
         if not isinstance(entry, dict):
             raise ReferentialImportError(f"communes.json.gz, entrée n° {i + 1} : un objet JSON est attendu.")
         # Delegated and associated communes and municipal arrondissements are not communes.
         if entry.get("type") != "commune-actuelle":
             continue
-        code = _require(entry, "code", "communes.json.gz", i)
-        if len(code) != 5:
-            raise ReferentialImportError(
-                f"communes.json.gz, entrée n° {i + 1} : le code INSEE « {code} » doit compter 5 caractères."
-            )
-        departement = _require(entry, "departement", "communes.json.gz", i)
-        if departement not in departements:
-            raise ReferentialImportError(
-                f"communes.json.gz, entrée n° {i + 1} (code {code}) : département « {departement} » inconnu."
-            )
-        epci_id, member_population = membership.get(code, (None, None))
-        if member_population is not None:
-            population, year, source = member_population, EPCI_POPULATION_YEAR, EPCI_POPULATION_SOURCE
-        elif entry.get("population") is not None:
-            population, year, source = entry["population"], None, COMMUNE_POPULATION_SOURCE
-        else:
-            population, year, source = None, None, ""
-        communes[code] = {
-            "name": _require(entry, "nom", "communes.json.gz", i),
-            "siren": entry.get("siren") or "",
-            "departement_id": departement,
-            "epci_id": epci_id,
-            "postal_codes": entry.get("codesPostaux") or [],
-            "population": population,
-            "population_year": year,
-            "population_source": source,
-        }
+        code, communes[code] = _parse_commune(entry, i, departements, membership)
+    return communes
+
+
+def _check_members(membership: dict, communes: dict) -> None:
+    """Every EPCI member must be a current commune: otherwise the two files come from different versions."""
     unknown_members = set(membership) - set(communes)
     if unknown_members:
         sample = ", ".join(sorted(unknown_members)[:5])
@@ -184,6 +207,22 @@ def parse_referential(directory: Path = REFERENTIAL_DIR) -> ParsedReferential:
             f"epci.json.gz : {len(unknown_members)} commune(s) membre(s) absente(s) de communes.json.gz ({sample}). "
             "Les deux fichiers doivent venir de la même version du découpage administratif."
         )
+
+
+def parse_referential(directory: Path = REFERENTIAL_DIR) -> ParsedReferential:
+    """Read and validate the four files; returns plain dicts keyed by code, ready to compare with the DB."""
+    directory = Path(directory)
+    # Every file is read before any is validated: a missing or damaged file is reported first.
+    regions_raw = _expect_list(load_json(directory / "regions.json"), "regions.json")
+    departements_raw = _expect_list(load_json(directory / "departements.json"), "departements.json")
+    communes_raw = _expect_list(load_json(directory / "communes.json.gz"), "communes.json.gz")
+    epcis_raw = _expect_list(load_json(directory / "epci.json.gz"), "epci.json.gz")
+    regions = _parse_regions(regions_raw)
+    departements = _parse_departements(departements_raw, regions)
+    # The EPCI file comes before the communes: it gives each commune its EPCI and its dated population.
+    epcis, membership = _parse_epcis(epcis_raw)
+    communes = _parse_communes(communes_raw, departements, membership)
+    _check_members(membership, communes)
     return ParsedReferential(regions=regions, departements=departements, epcis=epcis, communes=communes)
 
 

@@ -9,7 +9,7 @@ from django.core.management.base import CommandError
 from django.db.models import Sum
 
 from ctg.territories.boundaries import import_boundaries
-from ctg.territories.importers import REFERENTIAL_DIR, ReferentialImportError, import_referential
+from ctg.territories.importers import REFERENTIAL_DIR, ReferentialImportError, import_referential, parse_referential
 from ctg.territories.models import EPCI, Commune, Departement, Region
 
 GEOJSON_76 = "data/referentiel/france-geojson-76/communes-76-seine-maritime.geojson"
@@ -99,6 +99,83 @@ class TestDamagedFiles:
     def test_missing_file(self, tmp_path, db):
         with pytest.raises(ReferentialImportError, match="Fichier introuvable"):
             import_referential(tmp_path)
+
+
+def _rewrite_first_entry(directory, name, **changes):
+    path = directory / name
+    raw = path.read_bytes()
+    entries = json.loads(gzip.decompress(raw) if name.endswith(".gz") else raw)
+    entries[0] = {**entries[0], **changes}
+    data = json.dumps(entries).encode()
+    path.write_bytes(gzip.compress(data) if name.endswith(".gz") else data)
+
+
+# The first entry of each file (codes 01, 01, 200000172, 01001) altered one field at a time.
+@pytest.mark.parametrize(
+    ("name", "changes", "message"),
+    [
+        (
+            "regions.json",
+            {"nom": 3},
+            "regions.json, entrée n° 1 (code 01) : le champ « nom » n'a pas le type attendu (int).",
+        ),
+        (
+            "departements.json",
+            {"region": "99x"},
+            "departements.json, entrée n° 1 (code 01) : région « 99x » inconnue.",
+        ),
+        (
+            "epci.json.gz",
+            {"code": "12345"},
+            "epci.json.gz, entrée n° 1 : le code « 12345 » n'est pas un SIREN à 9 chiffres.",
+        ),
+        (
+            "epci.json.gz",
+            {"type": "XX"},
+            "epci.json.gz, entrée n° 1 (code 200000172) : type d'EPCI « XX » inconnu "
+            "(attendus : CA, CC, CU, METRO, MET69).",
+        ),
+        (
+            "epci.json.gz",
+            {"membres": [{"nom": "Sans code"}]},
+            "epci.json.gz (EPCI 200000172, membres), entrée n° 1 (code ?) : le champ « code » est absent ou vide.",
+        ),
+        (
+            "communes.json.gz",
+            {"code": "1234"},
+            "communes.json.gz, entrée n° 1 : le code INSEE « 1234 » doit compter 5 caractères.",
+        ),
+        (
+            "communes.json.gz",
+            {"departement": "ZZ"},
+            "communes.json.gz, entrée n° 1 (code 01001) : département « ZZ » inconnu.",
+        ),
+        (
+            "communes.json.gz",
+            {"type": "commune-deleguee"},
+            "epci.json.gz : 1 commune(s) membre(s) absente(s) de communes.json.gz (01001). "
+            "Les deux fichiers doivent venir de la même version du découpage administratif.",
+        ),
+    ],
+)
+def test_invalid_entry_names_the_file_the_entry_and_the_field(referential_copy, name, changes, message):
+    _rewrite_first_entry(referential_copy, name, **changes)
+    with pytest.raises(ReferentialImportError) as error:
+        parse_referential(referential_copy)
+    assert str(error.value) == message
+
+
+def test_a_missing_file_is_reported_before_any_invalid_entry(referential_copy):
+    _rewrite_first_entry(referential_copy, "regions.json", code="")
+    (referential_copy / "communes.json.gz").unlink()
+    with pytest.raises(ReferentialImportError, match=r"Fichier introuvable : .*communes\.json\.gz"):
+        parse_referential(referential_copy)
+
+
+def test_a_member_keeps_the_dated_population_of_the_epci_file(referential_copy):
+    # L'Abergement-Clémenciat (01001): 859 inhabitants as a member of 200069193 (RP2022), 860 in communes.json.gz.
+    commune = parse_referential(referential_copy).communes["01001"]
+    assert (commune["epci_id"], commune["population"], commune["population_year"]) == ("200069193", 859, 2022)
 
 
 @pytest.mark.django_db
