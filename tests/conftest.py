@@ -71,7 +71,7 @@ def pytest_collection_modifyitems(config, items):
     if not (config.getoption("--runslow") or os.environ.get("CI") == "true"):
         skip = pytest.mark.skip(reason="test lent : lancez pytest avec --runslow (la CI les lance toujours)")
         for item in items:
-            if "slow" in item.keywords:
+            if item.get_closest_marker("slow"):
                 item.add_marker(skip)
     items.sort(key=_run_order)
 

@@ -76,6 +76,7 @@ def test_several_faulty_cells_are_all_listed(tmp_path):
     ]
 
 
+@pytest.mark.slow
 @pytest.mark.django_db
 def test_shipped_subset_in_documented_order():
     reports = shipped_data_import(

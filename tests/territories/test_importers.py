@@ -32,6 +32,7 @@ def snapshot():
     )
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 class TestNationalImport:
     def test_counts_populations_and_idempotence(self):
