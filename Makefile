@@ -43,10 +43,12 @@ quality: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/djlint ctg/templates --lint
 	$(BIN)/lint-imports
+	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/mypy
 	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python manage.py check
 	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python manage.py makemigrations --check --dry-run
 
 fix: $(STAMP)
+	git ls-files '*.py' | grep -v /migrations/ | xargs $(BIN)/django-upgrade --target-version 5.2 || true
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 	$(BIN)/djlint ctg/templates --reformat || true

@@ -1,7 +1,6 @@
 """Writes on the offer of services. Each function is keyword-only, atomic, validates before saving and leaves
 history (django-simple-history records who changed what)."""
 
-
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
