@@ -1,15 +1,17 @@
 """Summaries other areas contribute to a convention's public page.
 
-A section appears once both its template and its context function exist. The function takes the convention and
-returns the template's context; it must return public, aggregated content only: no personal data (names, e-mails
-of members or pilots) and no internal notes.
+Each section names its template and its context function; the function takes the convention and returns the
+template's context. It must return public, aggregated content only: no personal data (names, e-mails of members
+or pilots) and no internal notes. A section is declared here only once both exist: a typo fails loudly.
 """
 
 import dataclasses
-from importlib import import_module
+from collections.abc import Callable
 
-from django.template import TemplateDoesNotExist
-from django.template.loader import get_template
+from django.template.loader import render_to_string
+
+from ctg.diagnostic.selectors import public_summary as diagnostic_public_summary
+from ctg.plans.selectors import public_summary as plan_public_summary
 
 
 @dataclasses.dataclass(frozen=True)
@@ -17,8 +19,7 @@ class PublicSection:
     key: str
     title: str
     template: str
-    context: str  # dotted path of a function(convention) -> dict
-    missing_text: str
+    context: Callable[..., dict]
 
 
 PUBLIC_SECTIONS = [
@@ -26,40 +27,24 @@ PUBLIC_SECTIONS = [
         key="diagnostic",
         title="Synthèse du diagnostic partagé",
         template="indicators_views/includes/public_summary.html",
-        context="ctg.diagnostic.selectors.public_summary",
-        missing_text="La synthèse du diagnostic n'est pas encore publiée.",
+        context=diagnostic_public_summary,
     ),
     PublicSection(
         key="plan",
         title="Synthèse du plan d'actions",
         template="plans_views/includes/public_summary.html",
-        context="ctg.plans.selectors.public_summary",
-        missing_text="La synthèse du plan d'actions n'est pas encore publiée.",
+        context=plan_public_summary,
     ),
 ]
 
 
-def _context_function(dotted: str):
-    module_name, _, name = dotted.rpartition(".")
-    try:
-        module = import_module(module_name)
-    except ModuleNotFoundError:
-        return None
-    return getattr(module, name, None)
-
-
 def public_sections(convention) -> list[dict]:
-    """Each section with its rendered HTML, or None when that area does not publish a summary yet."""
-    sections = []
-    for section in PUBLIC_SECTIONS:
-        html = None
-        function = _context_function(section.context)
-        if function is not None:
-            try:
-                template = get_template(section.template)
-            except TemplateDoesNotExist:
-                template = None
-            if template is not None:
-                html = template.render({"convention": convention, **function(convention)})
-        sections.append({"key": section.key, "title": section.title, "html": html, "missing": section.missing_text})
-    return sections
+    """Each section with its rendered HTML."""
+    return [
+        {
+            "key": section.key,
+            "title": section.title,
+            "html": render_to_string(section.template, {"convention": convention, **section.context(convention)}),
+        }
+        for section in PUBLIC_SECTIONS
+    ]
