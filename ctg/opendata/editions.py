@@ -16,6 +16,7 @@ from pathlib import Path
 
 from django.conf import settings
 
+from ctg.core.formatting import format_count
 from ctg.opendata.enums import GeoLevel
 from ctg.opendata.readers import FORMATS, DatasetError, ParsedFile
 
@@ -131,7 +132,7 @@ def edition_check(*, parsed: ParsedFile, sha256: str, header: list[str], file_na
         if missing:
             reasons.append(f"colonnes absentes de « {edition.label} » : {', '.join(missing[:8])}")
         else:
-            at_least = f"{needed:,}".replace(",", "\u202f")
+            at_least = format_count(needed)
             reasons.append(
                 f"{parsed.rows_read} ligne(s) alors que l'édition nationale « {edition.label} » en compte au moins "
                 f"{at_least}"

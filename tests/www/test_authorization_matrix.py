@@ -326,9 +326,9 @@ PAGES.update(
             get=NO_DATA_404, post=NO_DATA_404, kwargs=lambda w: {"convention_pk": w.a.pk, "fmt": "svg"}
         ),
         "plans_views:activity": Page(get=READER, post=READER),
-        "plans_views:export_xlsx": Page(get=READER, post=READER),
-        "plans_views:export_csv": Page(get=READER, post=READER),
-        "plans_views:export_docx": Page(get=READER, post=READER),
+        "plans_views:export_xlsx": Page(get=READER, post=NOT_ALLOWED),
+        "plans_views:export_csv": Page(get=READER, post=NOT_ALLOWED),
+        "plans_views:export_docx": Page(get=READER, post=NOT_ALLOWED),
         "plans_views:import_xlsx": Page(get=EDITOR, post=EDITOR),
         "plans_views:objective_create": Page(get=EDITOR, post=EDITOR),
         "plans_views:objective_edit": Page(get=EDITOR, post=EDITOR, kwargs=_objective),
@@ -339,7 +339,7 @@ PAGES.update(
         "plans_views:action_detail": Page(get=READER, post=READER, kwargs=_own_action),
         "plans_views:action_edit": Page(get=PILOT_EDITOR, post=PILOT_EDITOR, kwargs=_own_action),
         "plans_views:action_delete": Page(get=NOT_ALLOWED, post=EDITOR, kwargs=_own_action),
-        "plans_views:action_docx": Page(get=READER, post=READER, kwargs=_own_action),
+        "plans_views:action_docx": Page(get=READER, post=NOT_ALLOWED, kwargs=_own_action),
         "plans_views:milestone_create": Page(get=PILOT_EDITOR, post=PILOT_EDITOR, kwargs=_own_action),
         "plans_views:milestone_edit": Page(
             get=PILOT_EDITOR, post=PILOT_EDITOR, kwargs=_action_child(MilestoneFactory)

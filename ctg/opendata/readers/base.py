@@ -22,6 +22,7 @@ from pathlib import Path
 
 import polars as pl
 
+from ctg.core.formatting import format_count
 from ctg.core.text import CONTROL_CHARACTERS, control_character_message
 from ctg.opendata.enums import GeoLevel, ObservationStatus
 
@@ -64,7 +65,7 @@ def quoted(value: str) -> str:
 
 
 def thousands(number: int) -> str:
-    return f"{number:,}".replace(",", "\u202f")
+    return format_count(number)
 
 
 class DatasetError(Exception):

@@ -4,7 +4,7 @@ Any reader of the convention may export; each export is written to the security 
 """
 
 from django.http import HttpResponse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from ctg.accounts.client_ip import client_ip
 from ctg.accounts.enums import SecurityEventKind
@@ -46,21 +46,21 @@ def _export(request, convention_pk, fmt: str) -> HttpResponse:
     return download_response(content, content_type=content_type, filename=export_file_name(convention, fmt))
 
 
-@require_GET
+@require_safe
 def export_docx(request, convention_pk):
     return _export(request, convention_pk, "docx")
 
 
-@require_GET
+@require_safe
 def export_pdf(request, convention_pk):
     return _export(request, convention_pk, "pdf")
 
 
-@require_GET
+@require_safe
 def export_xlsx(request, convention_pk):
     return _export(request, convention_pk, "xlsx")
 
 
-@require_GET
+@require_safe
 def export_csv(request, convention_pk):
     return _export(request, convention_pk, "csv")

@@ -4,6 +4,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from ctg.charts.render import render_svg_markup
+from ctg.core.formatting import format_count
 from ctg.offer.imports import COLUMNS_HELP, MAX_CELL_CHARS, MAX_ROWS, OfferImportError, offer_import_csv
 from ctg.offer.maps import relais_coverage_map_spec
 from ctg.offer.models import OfferItem
@@ -188,8 +189,8 @@ def import_csv(request, convention_pk):
         "file_name": file_name,
         "columns": COLUMNS_HELP,
         "limits": {
-            "rows": f"{MAX_ROWS:,}".replace(",", "\u202f"),
-            "cell": f"{MAX_CELL_CHARS:,}".replace(",", "\u202f"),
+            "rows": format_count(MAX_ROWS),
+            "cell": format_count(MAX_CELL_CHARS),
         },
     }
     return render(request, "offer_views/import.html", context, status=422 if errors else 200)

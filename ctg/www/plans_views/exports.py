@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils.text import slugify
+from django.views.decorators.http import require_safe
 
 from ctg.accounts.client_ip import client_ip
 from ctg.accounts.enums import SecurityEventKind
@@ -25,12 +26,14 @@ def _journal(request, convention, detail, kind=SecurityEventKind.EXPORT):
     )
 
 
+@require_safe
 def export_xlsx(request, convention_pk):
     convention = get_convention(request, convention_pk)
     _journal(request, convention, "Plan d'actions (XLSX)")
     return download_response(build_xlsx(convention), content_type=XLSX, filename=f"plan-actions-{convention.pk}.xlsx")
 
 
+@require_safe
 def export_csv(request, convention_pk):
     convention = get_convention(request, convention_pk)
     _journal(request, convention, "Plan d'actions (CSV)")
@@ -41,6 +44,7 @@ def export_csv(request, convention_pk):
     )
 
 
+@require_safe
 def export_docx(request, convention_pk):
     convention = get_convention(request, convention_pk)
     _journal(request, convention, "Plan d'actions (DOCX)")
@@ -49,6 +53,7 @@ def export_docx(request, convention_pk):
     )
 
 
+@require_safe
 def action_docx(request, convention_pk, pk):
     convention = get_convention(request, convention_pk)
     action = get_action(convention, pk)
