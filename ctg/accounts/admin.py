@@ -12,7 +12,7 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
-    fieldsets = (*BaseUserAdmin.fieldsets, ("Pilote CTG", {"fields": ("organisation", "deleted_at")}))
+    fieldsets = (*(BaseUserAdmin.fieldsets or ()), ("Pilote CTG", {"fields": ("organisation", "deleted_at")}))
     readonly_fields = ["deleted_at"]
     list_display = ["username", "email", "first_name", "last_name", "organisation", "is_active"]
     inlines = [MembershipInline]

@@ -251,7 +251,7 @@ def user_personal_data(user: User) -> dict:
             "prenom": user.first_name,
             "nom": user.last_name,
             "adresse_electronique": user.email,
-            "organisation": user.organisation.name if user.organisation_id else None,
+            "organisation": user.organisation.name if user.organisation else None,
             "cree_le": user.date_joined.isoformat(),
             "derniere_connexion": user.last_login.isoformat() if user.last_login else None,
         },
@@ -259,7 +259,7 @@ def user_personal_data(user: User) -> dict:
             {
                 "convention": m.convention.title,
                 "role": m.get_role_display(),
-                "commune": m.commune.name if m.commune_id else None,
+                "commune": m.commune.name if m.commune else None,
                 "depuis": m.created_at.isoformat(),
             }
             for m in memberships
@@ -271,7 +271,7 @@ def user_personal_data(user: User) -> dict:
             {
                 "date": e.created_at.isoformat(),
                 "evenement": e.get_kind_display(),
-                "convention": e.convention.title if e.convention_id else None,
+                "convention": e.convention.title if e.convention else None,
                 "detail": e.detail,
                 "adresse_ip": e.ip_address,
             }

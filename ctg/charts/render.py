@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+from typing import Any
 
 import vl_convert as vlc
 from django.core.cache import cache
@@ -12,7 +13,11 @@ from ctg.core.text import printable
 CACHE_PREFIX = "chart:v1:"
 # d3-format locale so that figures print 1 234,5 rather than 1,234.5; no external data is ever fetched.
 FRENCH_NUMBER_LOCALE = {"decimal": ",", "thousands": "\u202f", "grouping": [3], "currency": ["", "\u00a0€"]}
-OPTIONS = {"format_locale": FRENCH_NUMBER_LOCALE, "time_format_locale": "fr-FR", "allowed_base_urls": []}
+OPTIONS: dict[str, Any] = {
+    "format_locale": FRENCH_NUMBER_LOCALE,
+    "time_format_locale": "fr-FR",
+    "allowed_base_urls": [],
+}
 
 
 def spec_key(spec: dict, fmt: str) -> str:

@@ -104,7 +104,7 @@ def load_demo() -> dict:
 
     convention = Convention.objects.filter(title=TITLE, epci=epci).first()
     created = convention is None
-    if created:
+    if convention is None:
         convention = convention_create(
             title=TITLE,
             epci=epci,
@@ -129,14 +129,15 @@ def load_demo() -> dict:
         )
         signatory_add(convention=convention, organisation=caf, role=SignatoryRole.CAF, signed_on=SIGNED_ON)
         for commune in sorted(communes, key=lambda c: c.name):
-            organisation = _organisation(
+            commune_organisation = _organisation(
                 f"Commune de {commune.name}", OrganisationKind.COMMUNE, commune=commune, siren=commune.siren
             )
             # The mayors were present at the signing; the article does not say each commune signed that day.
-            signatory_add(convention=convention, organisation=organisation, role=SignatoryRole.COMMUNE)
+            signatory_add(convention=convention, organisation=commune_organisation, role=SignatoryRole.COMMUNE)
 
     accounts = []
     for account in DEMO_ACCOUNTS:
+        organisation: Organisation | None
         if account.organisation == "caf":
             organisation = caf
         elif account.organisation.startswith("commune:"):
