@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from ctg.accounts.models import SecurityEvent
 from ctg.offer.imports import OfferImportError, offer_import_csv
 from ctg.offer.models import OfferItem
+from tests.csv_mutations import damaged_csv
 
 pytestmark = pytest.mark.django_db
 
@@ -92,40 +93,8 @@ def check(convention, content: bytes):
     assert simulated == real
 
 
-@st.composite
-def damaged(draw) -> bytes:
-    lines = VALID.splitlines(keepends=True)
-    for _ in range(draw(st.integers(min_value=1, max_value=4))):
-        edit = draw(st.sampled_from(["flip", "insert", "drop_column", "duplicate_column", "duplicate_line", "cut"]))
-        index = draw(st.integers(min_value=0, max_value=len(lines) - 1))
-        line = lines[index]
-        if edit == "flip" and line:
-            position = draw(st.integers(min_value=0, max_value=len(line) - 1))
-            line = line[:position] + bytes([line[position] ^ draw(st.integers(1, 255))]) + line[position + 1 :]
-        elif edit == "insert":
-            position = draw(st.integers(min_value=0, max_value=len(line)))
-            line = line[:position] + draw(st.sampled_from(INSERTIONS)) + line[position:]
-        elif edit in ("drop_column", "duplicate_column"):
-            column = draw(st.integers(min_value=0, max_value=8))
-            lines = [_edit_column(each, column, edit) for each in lines]
-            continue
-        elif edit == "duplicate_line":
-            lines.insert(index, line)
-        elif edit == "cut":
-            line = line[: draw(st.integers(min_value=0, max_value=len(line)))]
-        lines[index] = line
-    return b"".join(lines)
-
-
-def _edit_column(line: bytes, column: int, edit: str) -> bytes:
-    ending = line[len(line.rstrip(b"\r\n")) :]
-    fields = line.rstrip(b"\r\n").split(b";")
-    if column < len(fields):
-        if edit == "drop_column":
-            del fields[column]
-        else:
-            fields.insert(column, fields[column])
-    return b";".join(fields) + ending
+def damaged():
+    return damaged_csv(VALID, insertions=INSERTIONS, max_column=8)
 
 
 def test_the_valid_file_imports(caux_seine):

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from ctg.accounts.models import SecurityEvent
 from ctg.opendata.models import Dataset, LocalObservation, Observation
 from ctg.opendata.readers import DatasetError
 from ctg.opendata.services import dataset_import, local_data_import
+from tests.csv_mutations import damaged_csv
 from tests.opendata.extracts import COMPARATEUR
 
 pytestmark = pytest.mark.django_db
@@ -38,19 +38,8 @@ def comparateur_head(lines=8) -> bytes:
     return b"\n".join(COMPARATEUR.read_bytes().splitlines()[:lines]) + b"\n"
 
 
-@st.composite
-def damaged(draw, original: bytes):
-    data = bytearray(original)
-    for _ in range(draw(st.integers(min_value=1, max_value=4))):
-        position = draw(st.integers(min_value=0, max_value=len(data)))
-        action = draw(st.sampled_from(["insert", "delete", "replace"]))
-        if action == "insert":
-            data[position:position] = draw(st.sampled_from(INSERTIONS))
-        elif action == "delete":
-            del data[position : position + draw(st.integers(min_value=1, max_value=40))]
-        else:
-            data[position : position + 1] = bytes([draw(st.integers(min_value=0, max_value=255))])
-    return bytes(data)
+def damaged(original: bytes):
+    return damaged_csv(original, insertions=INSERTIONS, max_column=10)
 
 
 def state():

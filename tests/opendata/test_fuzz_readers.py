@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ctg.opendata.readers import FORMATS, DatasetError, ParsedFile, read_file
+from tests.csv_mutations import damaged_csv
 from tests.opendata.extracts import CAF, COMPARATEUR, DOSSIER, FILOSOFI, IRIS_REFERENCE
 
 FUZZ = settings(
@@ -99,42 +100,9 @@ def outcome(content: bytes, file_name: str, format: str | None):
     return parsed
 
 
-@st.composite
-def damaged(draw, source: Path) -> bytes:
-    """A copy of `source` with a few edits a person, a spreadsheet or an attacker could make."""
-    lines = head_of(source).splitlines(keepends=True)
-    lines = lines[: draw(st.integers(min_value=1, max_value=len(lines)))]
-    for _ in range(draw(st.integers(min_value=1, max_value=4))):
-        edit = draw(st.sampled_from(["flip", "insert", "drop_column", "duplicate_column", "duplicate_line", "cut"]))
-        index = draw(st.integers(min_value=0, max_value=len(lines) - 1))
-        line = lines[index]
-        if edit == "flip" and line:
-            position = draw(st.integers(min_value=0, max_value=len(line) - 1))
-            line = line[:position] + bytes([line[position] ^ draw(st.integers(1, 255))]) + line[position + 1 :]
-        elif edit == "insert":
-            position = draw(st.integers(min_value=0, max_value=len(line)))
-            line = line[:position] + draw(st.sampled_from(INSERTIONS)) + line[position:]
-        elif edit in ("drop_column", "duplicate_column"):
-            column = draw(st.integers(min_value=0, max_value=30))
-            lines = [_edit_column(each, column, edit) for each in lines]
-            continue
-        elif edit == "duplicate_line":
-            lines.insert(index, line)
-        elif edit == "cut":
-            line = line[: draw(st.integers(min_value=0, max_value=len(line)))]
-        lines[index] = line
-    return b"".join(lines)
-
-
-def _edit_column(line: bytes, column: int, edit: str) -> bytes:
-    ending = line[len(line.rstrip(b"\r\n")) :]
-    fields = line.rstrip(b"\r\n").split(b";")
-    if column < len(fields):
-        if edit == "drop_column":
-            del fields[column]
-        else:
-            fields.insert(column, fields[column])
-    return b";".join(fields) + ending
+def damaged(source: Path):
+    """A copy of the first lines of `source` with a few edits a person, a spreadsheet or an attacker could make."""
+    return damaged_csv(head_of(source), insertions=INSERTIONS, max_column=30, keep_prefix=True)
 
 
 @pytest.mark.parametrize("format", FORMAT_CHOICES)
