@@ -9,21 +9,11 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST
 
 from ctg.charts.render import render_svg_markup
+from ctg.plans import models as plan
 from ctg.plans import services
 from ctg.plans.charts import timeline_spec
 from ctg.plans.enums import Trajectory
 from ctg.plans.history import activity as plan_activity
-from ctg.plans.models import (
-    Action,
-    ActionLink,
-    FollowUpIndicator,
-    FollowUpNote,
-    FundingLine,
-    IndicatorMeasure,
-    IndicatorTarget,
-    Milestone,
-    Objective,
-)
 from ctg.plans.perms import can_edit_action, can_edit_plan
 from ctg.plans.selectors import (
     PlanFilters,
@@ -37,6 +27,7 @@ from ctg.plans.selectors import (
 from ctg.www.downloads import chart_response
 from ctg.www.plans_views import forms
 from ctg.www.plans_views.presenters import present_plan_rows
+from ctg.www.utils import add_service_errors
 from ctg.www.utils import get_convention_for as get_convention
 
 TRAJECTORY_BADGES = {
@@ -47,8 +38,8 @@ TRAJECTORY_BADGES = {
 }
 
 
-def get_action(convention, pk) -> Action:
-    action = get_object_or_404(Action.objects.filter(convention=convention), pk=pk)
+def get_action(convention, pk) -> plan.Action:
+    action = get_object_or_404(plan.Action.objects.filter(convention=convention), pk=pk)
     action.convention = convention
     return action
 
@@ -61,14 +52,6 @@ def require_plan_editor(request, convention):
 def require_action_editor(request, action):
     if not can_edit_action(request.user, action):
         raise PermissionDenied("Vous ne pouvez pas modifier cette fiche action.")
-
-
-def add_errors(form, exc: ValidationError):
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def today():
@@ -169,27 +152,52 @@ def _render_form(request, convention, form, *, title, cancel_url, action=None, i
     return render(request, "plans_views/form.html", context, status=400 if form.is_bound else 200)
 
 
+def _form_page(request, convention, form, *, write, saved, next_url, title, cancel_url, action=None):
+    """The page of a plan form. On a valid POST, `write(data)` hands the form's data to the service; the user then
+    goes to `next_url(obj)` with the message `saved(obj)`, `obj` being what the service returned. A refusal of the
+    service (ValidationError, a stale version included) shows on the form, rendered again."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            obj = write(dict(form.cleaned_data))
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, saved(obj))
+            return redirect(next_url(obj))
+    return _render_form(request, convention, form, title=title, cancel_url=cancel_url, action=action)
+
+
+def _updating(service, by, **target):
+    """The write of an edit form: `service` updates `target` from the version the form was opened at."""
+    return lambda data: service(**target, expected_version=data.pop("version"), by=by, **data)
+
+
+def _plan_url(convention) -> str:
+    return reverse("plans_views:index", args=[convention.pk])
+
+
+def _action_url(convention, action) -> str:
+    return reverse("plans_views:action_detail", args=[convention.pk, action.pk])
+
+
 def action_create(request, convention_pk):
     convention = get_convention(request, convention_pk)
     require_plan_editor(request, convention)
-    form = forms.ActionForm(request.POST or None, convention=convention)
-    if request.method == "POST" and form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
-        try:
-            action = services.action_create(
-                convention=convention, code=data.pop("code"), title=data.pop("title"), by=request.user, **data
-            )
-        except ValidationError as exc:
-            add_errors(form, exc)
-        else:
-            messages.success(request, f"La fiche {action.code} a été créée.")
-            return redirect("plans_views:action_detail", convention_pk=convention.pk, pk=action.pk)
-    return _render_form(
+
+    def write(data):
+        data.pop("version", None)
+        code, title = data.pop("code"), data.pop("title")
+        return services.action_create(convention=convention, code=code, title=title, by=request.user, **data)
+
+    return _form_page(
         request,
         convention,
-        form,
+        forms.ActionForm(request.POST or None, convention=convention),
+        write=write,
+        saved=lambda action: f"La fiche {action.code} a été créée.",
+        next_url=lambda action: _action_url(convention, action),
         title="Nouvelle fiche action",
-        cancel_url=reverse("plans_views:index", args=[convention.pk]),
+        cancel_url=_plan_url(convention),
     )
 
 
@@ -197,23 +205,15 @@ def action_edit(request, convention_pk, pk):
     convention = get_convention(request, convention_pk)
     action = get_action(convention, pk)
     require_action_editor(request, action)
-    form = forms.ActionForm(request.POST or None, instance=action, convention=convention)
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        version = data.pop("version")
-        try:
-            services.action_update(action=action, expected_version=version, by=request.user, **data)
-        except ValidationError as exc:
-            add_errors(form, exc)
-        else:
-            messages.success(request, f"La fiche {action.code} a été enregistrée.")
-            return redirect("plans_views:action_detail", convention_pk=convention.pk, pk=action.pk)
-    return _render_form(
+    return _form_page(
         request,
         convention,
-        form,
+        forms.ActionForm(request.POST or None, instance=action, convention=convention),
+        write=_updating(services.action_update, request.user, action=action),
+        saved=lambda _: f"La fiche {action.code} a été enregistrée.",
+        next_url=lambda _: _action_url(convention, action),
         title=f"Modifier la fiche {action.code}",
-        cancel_url=reverse("plans_views:action_detail", args=[convention.pk, action.pk]),
+        cancel_url=_action_url(convention, action),
         action=action,
     )
 
@@ -232,71 +232,64 @@ def action_delete(request, convention_pk, pk):
 # Objectives
 
 
-def objective_create(request, convention_pk):
-    convention = get_convention(request, convention_pk)
-    require_plan_editor(request, convention)
-    form = forms.ObjectiveForm(request.POST or None, convention=convention)
-    if request.method == "POST" and form.is_valid():
-        try:
-            objective = services.objective_create(convention=convention, by=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            add_errors(form, exc)
-        else:
-            messages.success(request, f"L'objectif {objective.code} a été créé.")
-            return redirect("plans_views:index", convention_pk=convention.pk)
-    return _render_form(
+def _objective_page(request, convention, form, *, write, saved, title):
+    """An objective's form: objectives are shown in the plan's tree, where the user goes back."""
+    return _form_page(
         request,
         convention,
         form,
+        write=write,
+        saved=saved,
+        next_url=lambda _: _plan_url(convention),
+        title=title,
+        cancel_url=_plan_url(convention),
+    )
+
+
+def _get_objective(convention, pk) -> plan.Objective:
+    return get_object_or_404(plan.Objective.objects.filter(convention=convention), pk=pk)
+
+
+def objective_create(request, convention_pk):
+    convention = get_convention(request, convention_pk)
+    require_plan_editor(request, convention)
+    return _objective_page(
+        request,
+        convention,
+        forms.ObjectiveForm(request.POST or None, convention=convention),
+        write=lambda data: services.objective_create(convention=convention, by=request.user, **data),
+        saved=lambda objective: f"L'objectif {objective.code} a été créé.",
         title="Nouvel objectif",
-        cancel_url=reverse("plans_views:index", args=[convention.pk]),
     )
 
 
 def objective_edit(request, convention_pk, pk):
     convention = get_convention(request, convention_pk)
     require_plan_editor(request, convention)
-    objective = get_object_or_404(Objective.objects.filter(convention=convention), pk=pk)
-    form = forms.ObjectiveForm(request.POST or None, instance=objective, convention=convention)
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        try:
-            services.objective_update(
-                objective=objective, expected_version=data.pop("version"), by=request.user, **data
-            )
-        except ValidationError as exc:
-            add_errors(form, exc)
-        else:
-            messages.success(request, f"L'objectif {objective.code} a été enregistré.")
-            return redirect("plans_views:index", convention_pk=convention.pk)
-    return _render_form(
+    objective = _get_objective(convention, pk)
+    return _objective_page(
         request,
         convention,
-        form,
+        forms.ObjectiveForm(request.POST or None, instance=objective, convention=convention),
+        write=_updating(services.objective_update, request.user, objective=objective),
+        saved=lambda _: f"L'objectif {objective.code} a été enregistré.",
         title=f"Modifier l'objectif {objective.code}",
-        cancel_url=reverse("plans_views:index", args=[convention.pk]),
     )
 
 
 def objective_indicator_create(request, convention_pk, pk):
     convention = get_convention(request, convention_pk)
     require_plan_editor(request, convention)
-    objective = get_object_or_404(Objective.objects.filter(convention=convention), pk=pk)
-    form = forms.IndicatorForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.indicator_create(convention=convention, objective=objective, by=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            add_errors(form, exc)
-        else:
-            messages.success(request, f"L'indicateur de l'objectif {objective.code} a été créé.")
-            return redirect("plans_views:index", convention_pk=convention.pk)
-    return _render_form(
+    objective = _get_objective(convention, pk)
+    return _objective_page(
         request,
         convention,
-        form,
+        forms.IndicatorForm(request.POST or None),
+        write=lambda data: services.indicator_create(
+            convention=convention, objective=objective, by=request.user, **data
+        ),
+        saved=lambda _: f"L'indicateur de l'objectif {objective.code} a été créé.",
         title=f"Nouvel indicateur de l'objectif {objective.code}",
-        cancel_url=reverse("plans_views:index", args=[convention.pk]),
     )
 
 
@@ -305,27 +298,17 @@ def objective_measure_create(request, convention_pk, pk, item_pk):
     convention = get_convention(request, convention_pk)
     require_plan_editor(request, convention)
     indicator = get_object_or_404(
-        FollowUpIndicator, pk=item_pk, objective_id=pk, objective__convention=convention, convention=convention
+        plan.FollowUpIndicator, pk=item_pk, objective_id=pk, objective__convention=convention, convention=convention
     )
     is_target = "cible" in request.GET
-    form = (forms.TargetForm if is_target else forms.MeasureForm)(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            if is_target:
-                services.target_set(indicator=indicator, by=request.user, **form.cleaned_data)
-            else:
-                services.measure_create(indicator=indicator, by=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            add_errors(form, exc)
-        else:
-            messages.success(request, "Enregistré.")
-            return redirect("plans_views:index", convention_pk=convention.pk)
-    return _render_form(
+    service = services.target_set if is_target else services.measure_create
+    return _objective_page(
         request,
         convention,
-        form,
+        (forms.TargetForm if is_target else forms.MeasureForm)(request.POST or None),
+        write=lambda data: service(indicator=indicator, by=request.user, **data),
+        saved=lambda _: "Enregistré.",
         title=f"{'Cible' if is_target else 'Mesure'} de l'indicateur {indicator.code}",
-        cancel_url=reverse("plans_views:index", args=[convention.pk]),
     )
 
 
@@ -333,7 +316,7 @@ def objective_measure_create(request, convention_pk, pk, item_pk):
 def objective_delete(request, convention_pk, pk):
     convention = get_convention(request, convention_pk)
     require_plan_editor(request, convention)
-    objective = get_object_or_404(Objective.objects.filter(convention=convention), pk=pk)
+    objective = _get_objective(convention, pk)
     services.objective_delete(objective=objective, by=request.user)
     messages.success(request, "L'objectif a été supprimé.")
     return redirect("plans_views:index", convention_pk=convention.pk)
@@ -342,168 +325,94 @@ def objective_delete(request, convention_pk, pk):
 # Objects of a fiche: milestones, notes, links, funding lines, indicators, targets, measures
 
 
-def _child_form(request, convention_pk, pk, *, form_class, create, title, instance=None):
-    """Create or edit an object belonging to the action `pk`, for whoever may edit that action."""
-    convention = get_convention(request, convention_pk)
-    action = get_action(convention, pk)
-    require_action_editor(request, action)
-    form = form_class(request.POST or None, instance=instance)
-    if request.method == "POST" and form.is_valid():
-        try:
-            create(action, dict(form.cleaned_data))
-        except ValidationError as exc:
-            add_errors(form, exc)
-        else:
-            messages.success(request, "Enregistré.")
-            return redirect("plans_views:action_detail", convention_pk=convention.pk, pk=action.pk)
-    return _render_form(
-        request,
-        convention,
-        form,
-        title=f"{title} – fiche {action.code}",
-        cancel_url=reverse("plans_views:action_detail", args=[convention.pk, action.pk]),
-        action=action,
-    )
+def _fiche_form(form_class, title: str, write, *, items: str = "", edit: bool = False):
+    """The view of a form creating or editing an object of the fiche `pk`, for whoever may edit that fiche.
+
+    With `items` (a related name of the fiche), the page concerns the object `item_pk` among them, looked up
+    through the fiche: the object edited when `edit`, otherwise the one the new object belongs to (an indicator's
+    target or measure). `title` may name it as `{item}`. `write(data, by=, action=, item=)` calls the service."""
+
+    def view(request, convention_pk, pk, item_pk=None):
+        convention = get_convention(request, convention_pk)
+        action = get_action(convention, pk)
+        item = get_object_or_404(getattr(action, items).all(), pk=item_pk) if items else None
+        require_action_editor(request, action)
+        return _form_page(
+            request,
+            convention,
+            form_class(request.POST or None, instance=item if edit else None),
+            write=lambda data: write(data, by=request.user, action=action, item=item),
+            saved=lambda _: "Enregistré.",
+            next_url=lambda _: _action_url(convention, action),
+            title=f"{title.format(item=item)} – fiche {action.code}",
+            cancel_url=_action_url(convention, action),
+            action=action,
+        )
+
+    return view
 
 
-def milestone_create(request, convention_pk, pk):
-    return _child_form(
-        request,
-        convention_pk,
-        pk,
-        form_class=forms.MilestoneForm,
-        title="Nouveau jalon",
-        create=lambda action, data: services.milestone_create(action=action, by=request.user, **data),
-    )
+def _add_to_fiche(service):
+    return lambda data, *, by, action, item: service(action=action, by=by, **data)
 
 
-def milestone_edit(request, convention_pk, pk, item_pk):
-    milestone = get_object_or_404(Milestone, pk=item_pk, action_id=pk, action__convention_id=convention_pk)
-    return _child_form(
-        request,
-        convention_pk,
-        pk,
-        form_class=forms.MilestoneForm,
-        instance=milestone,
-        title="Modifier le jalon",
-        create=lambda action, data: services.milestone_update(
-            milestone=milestone, expected_version=data.pop("version"), by=request.user, **data
-        ),
-    )
+def _add_to_item(service):
+    return lambda data, *, by, action, item: service(indicator=item, by=by, **data)
 
 
-def note_create(request, convention_pk, pk):
-    return _child_form(
-        request,
-        convention_pk,
-        pk,
-        form_class=forms.NoteForm,
-        title="Nouvelle note de suivi",
-        create=lambda action, data: services.note_create(action=action, by=request.user, **data),
-    )
+def _update_item(service, argument: str, **fixed):
+    return lambda data, *, by, action, item: _updating(service, by, **{argument: item}, **fixed)(data)
 
 
-def link_create(request, convention_pk, pk):
-    return _child_form(
-        request,
-        convention_pk,
-        pk,
-        form_class=forms.LinkForm,
-        title="Nouveau lien ou document",
-        create=lambda action, data: services.link_create(action=action, by=request.user, **data),
-    )
+def _add_indicator(data, *, by, action, item):
+    return services.indicator_create(convention=action.convention, action=action, by=by, **data)
 
 
-def funding_create(request, convention_pk, pk):
-    return _child_form(
-        request,
-        convention_pk,
-        pk,
-        form_class=forms.FundingLineForm,
-        title="Nouvelle ligne de financement",
-        create=lambda action, data: services.funding_line_create(action=action, by=request.user, **data),
-    )
-
-
-def funding_edit(request, convention_pk, pk, item_pk):
-    line = get_object_or_404(FundingLine, pk=item_pk, action_id=pk, action__convention_id=convention_pk)
-    return _child_form(
-        request,
-        convention_pk,
-        pk,
-        form_class=forms.FundingLineForm,
-        instance=line,
-        title="Modifier la ligne de financement",
-        create=lambda action, data: services.funding_line_update(
-            line=line, expected_version=data.pop("version"), by=request.user, **data
-        ),
-    )
-
-
-def indicator_create(request, convention_pk, pk):
-    return _child_form(
-        request,
-        convention_pk,
-        pk,
-        form_class=forms.IndicatorForm,
-        title="Nouvel indicateur de suivi",
-        create=lambda action, data: services.indicator_create(
-            convention=action.convention, action=action, by=request.user, **data
-        ),
-    )
-
-
-def indicator_edit(request, convention_pk, pk, item_pk):
-    indicator = get_object_or_404(FollowUpIndicator, pk=item_pk, action_id=pk, convention_id=convention_pk)
-    return _child_form(
-        request,
-        convention_pk,
-        pk,
-        form_class=forms.IndicatorForm,
-        instance=indicator,
-        title=f"Modifier l'indicateur {indicator.code}",
-        create=lambda action, data: services.indicator_update(
-            indicator=indicator,
-            expected_version=data.pop("version"),
-            by=request.user,
-            baseline_state="renseignee",
-            **data,
-        ),
-    )
-
-
-def target_create(request, convention_pk, pk, item_pk):
-    indicator = get_object_or_404(FollowUpIndicator, pk=item_pk, action_id=pk, convention_id=convention_pk)
-    return _child_form(
-        request,
-        convention_pk,
-        pk,
-        form_class=forms.TargetForm,
-        title=f"Cible de l'indicateur {indicator.code}",
-        create=lambda action, data: services.target_set(indicator=indicator, by=request.user, **data),
-    )
-
-
-def measure_create(request, convention_pk, pk, item_pk):
-    indicator = get_object_or_404(FollowUpIndicator, pk=item_pk, action_id=pk, convention_id=convention_pk)
-    return _child_form(
-        request,
-        convention_pk,
-        pk,
-        form_class=forms.MeasureForm,
-        title=f"Mesure de l'indicateur {indicator.code}",
-        create=lambda action, data: services.measure_create(indicator=indicator, by=request.user, **data),
-    )
+milestone_create = _fiche_form(forms.MilestoneForm, "Nouveau jalon", _add_to_fiche(services.milestone_create))
+note_create = _fiche_form(forms.NoteForm, "Nouvelle note de suivi", _add_to_fiche(services.note_create))
+link_create = _fiche_form(forms.LinkForm, "Nouveau lien ou document", _add_to_fiche(services.link_create))
+funding_create = _fiche_form(
+    forms.FundingLineForm, "Nouvelle ligne de financement", _add_to_fiche(services.funding_line_create)
+)
+indicator_create = _fiche_form(forms.IndicatorForm, "Nouvel indicateur de suivi", _add_indicator)
+milestone_edit = _fiche_form(
+    forms.MilestoneForm,
+    "Modifier le jalon",
+    _update_item(services.milestone_update, "milestone"),
+    items="milestones",
+    edit=True,
+)
+funding_edit = _fiche_form(
+    forms.FundingLineForm,
+    "Modifier la ligne de financement",
+    _update_item(services.funding_line_update, "line"),
+    items="funding_lines",
+    edit=True,
+)
+# A user who edits an indicator gives its baseline (the form requires it): it is no longer "à renseigner".
+indicator_edit = _fiche_form(
+    forms.IndicatorForm,
+    "Modifier l'indicateur {item.code}",
+    _update_item(services.indicator_update, "indicator", baseline_state="renseignee"),
+    items="indicators",
+    edit=True,
+)
+target_create = _fiche_form(
+    forms.TargetForm, "Cible de l'indicateur {item.code}", _add_to_item(services.target_set), items="indicators"
+)
+measure_create = _fiche_form(
+    forms.MeasureForm, "Mesure de l'indicateur {item.code}", _add_to_item(services.measure_create), items="indicators"
+)
 
 
 DELETABLE = {
-    "milestone": (Milestone, "action", services.milestone_delete, "milestone"),
-    "note": (FollowUpNote, "action", services.note_delete, "note"),
-    "link": (ActionLink, "action", services.link_delete, "link"),
-    "funding": (FundingLine, "action", services.funding_line_delete, "line"),
-    "indicator": (FollowUpIndicator, "action", services.indicator_delete, "indicator"),
-    "target": (IndicatorTarget, "indicator__action", services.target_delete, "target"),
-    "measure": (IndicatorMeasure, "indicator__action", services.measure_delete, "measure"),
+    "milestone": (plan.Milestone, "action", services.milestone_delete, "milestone"),
+    "note": (plan.FollowUpNote, "action", services.note_delete, "note"),
+    "link": (plan.ActionLink, "action", services.link_delete, "link"),
+    "funding": (plan.FundingLine, "action", services.funding_line_delete, "line"),
+    "indicator": (plan.FollowUpIndicator, "action", services.indicator_delete, "indicator"),
+    "target": (plan.IndicatorTarget, "indicator__action", services.target_delete, "target"),
+    "measure": (plan.IndicatorMeasure, "indicator__action", services.measure_delete, "measure"),
 }
 
 
