@@ -15,6 +15,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",
     "simple_history",
     "axes",
     "csp",
@@ -68,6 +69,9 @@ TEMPLATES = [
         },
     },
 ]
+
+# `{{ form }}` and `{{ field.as_field_group }}` render the site's markup (ctg/templates/forms/).
+FORM_RENDERER = "ctg.www.forms.FormRenderer"
 
 DATABASES = {"default": database_config()}
 ATOMIC_REQUESTS = True

@@ -3,9 +3,13 @@
 `ControlCharactersFormMixin` refuses C0 control characters in every text field of a form, so that no text a
 user types can later break an export (see `ctg.core.text`). A form only has to inherit it, before the Django
 base class: `class ActionForm(ControlCharactersFormMixin, forms.ModelForm)`.
+
+`FormRenderer` (settings.FORM_RENDERER) renders `{{ form }}` and `{{ field.as_field_group }}` with the site's
+markup, ctg/templates/forms/.
 """
 
 from django import forms
+from django.forms.renderers import TemplatesSetting
 
 from ctg.core.text import reject_control_characters
 
@@ -19,6 +23,20 @@ class ControlCharactersFormMixin:
             if _holds_text(field) and reject_control_characters not in field.validators:
                 # Fields are deep-copied per form instance, so this never leaks into the class's base fields.
                 field.validators.append(reject_control_characters)
+
+    def get_context(self):
+        context = super().get_context()
+        # A hidden field (the version read with the page) has no place of its own: its errors join the form's,
+        # worded as written, without Django's "(Hidden field …)" prefix.
+        context["errors"] = [*self.non_field_errors(), *(e for f in self.hidden_fields() for e in f.errors)]
+        return context
+
+
+class FormRenderer(TemplatesSetting):
+    """Looks form templates up in the project's templates, where forms/ holds the site's form and field markup."""
+
+    form_template_name = "forms/div.html"
+    field_template_name = "forms/field.html"
 
 
 def _holds_text(field: forms.Field) -> bool:

@@ -34,6 +34,7 @@ class OfferItemForm(ControlCharactersForm):
         queryset=Commune.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
+        template_name="offer_views/includes/communes_field.html",
     )
 
     def __init__(self, *args, convention, commune_code=None, covered_before=(), **kwargs):
