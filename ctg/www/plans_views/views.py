@@ -49,9 +49,24 @@ def require_plan_editor(request, convention):
         raise PermissionDenied("Seuls les administrateurs et contributeurs de la convention modifient le plan.")
 
 
+def get_editable_plan(request, convention_pk):
+    """The convention whose plan the user edits: 404 when they may not read it, 403 when they may not edit it."""
+    convention = get_convention(request, convention_pk)
+    require_plan_editor(request, convention)
+    return convention
+
+
 def require_action_editor(request, action):
     if not can_edit_action(request.user, action):
         raise PermissionDenied("Vous ne pouvez pas modifier cette fiche action.")
+
+
+def get_editable_action(request, convention_pk, pk) -> plan.Action:
+    """The fiche the user edits, its convention attached: 404 when they may not read it, 403 when they may not
+    edit it."""
+    action = get_action(get_convention(request, convention_pk), pk)
+    require_action_editor(request, action)
+    return action
 
 
 def today():
@@ -181,8 +196,7 @@ def _action_url(convention, action) -> str:
 
 
 def action_create(request, convention_pk):
-    convention = get_convention(request, convention_pk)
-    require_plan_editor(request, convention)
+    convention = get_editable_plan(request, convention_pk)
 
     def write(data):
         data.pop("version", None)
@@ -202,9 +216,8 @@ def action_create(request, convention_pk):
 
 
 def action_edit(request, convention_pk, pk):
-    convention = get_convention(request, convention_pk)
-    action = get_action(convention, pk)
-    require_action_editor(request, action)
+    action = get_editable_action(request, convention_pk, pk)
+    convention = action.convention
     return _form_page(
         request,
         convention,
@@ -251,8 +264,7 @@ def _get_objective(convention, pk) -> plan.Objective:
 
 
 def objective_create(request, convention_pk):
-    convention = get_convention(request, convention_pk)
-    require_plan_editor(request, convention)
+    convention = get_editable_plan(request, convention_pk)
     return _objective_page(
         request,
         convention,
@@ -264,8 +276,7 @@ def objective_create(request, convention_pk):
 
 
 def objective_edit(request, convention_pk, pk):
-    convention = get_convention(request, convention_pk)
-    require_plan_editor(request, convention)
+    convention = get_editable_plan(request, convention_pk)
     objective = _get_objective(convention, pk)
     return _objective_page(
         request,
@@ -278,8 +289,7 @@ def objective_edit(request, convention_pk, pk):
 
 
 def objective_indicator_create(request, convention_pk, pk):
-    convention = get_convention(request, convention_pk)
-    require_plan_editor(request, convention)
+    convention = get_editable_plan(request, convention_pk)
     objective = _get_objective(convention, pk)
     return _objective_page(
         request,
@@ -295,8 +305,7 @@ def objective_indicator_create(request, convention_pk, pk):
 
 def objective_measure_create(request, convention_pk, pk, item_pk):
     """Add a measure (or, with ?cible, a target) to an indicator of an objective."""
-    convention = get_convention(request, convention_pk)
-    require_plan_editor(request, convention)
+    convention = get_editable_plan(request, convention_pk)
     indicator = get_object_or_404(
         plan.FollowUpIndicator, pk=item_pk, objective_id=pk, objective__convention=convention, convention=convention
     )
@@ -314,8 +323,7 @@ def objective_measure_create(request, convention_pk, pk, item_pk):
 
 @require_POST
 def objective_delete(request, convention_pk, pk):
-    convention = get_convention(request, convention_pk)
-    require_plan_editor(request, convention)
+    convention = get_editable_plan(request, convention_pk)
     objective = _get_objective(convention, pk)
     services.objective_delete(objective=objective, by=request.user)
     messages.success(request, "L'objectif a été supprimé.")
@@ -360,8 +368,14 @@ def _add_to_item(service):
     return lambda data, *, by, action, item: service(indicator=item, by=by, **data)
 
 
-def _update_item(service, argument: str, **fixed):
-    return lambda data, *, by, action, item: _updating(service, by, **{argument: item}, **fixed)(data)
+def _fiche_edit(form_class, title: str, service, *, argument: str, items: str, **fixed):
+    """The view of a form editing the object `item_pk` among the fiche's `items`, passed to the service as
+    `argument`, from the version the form was opened at."""
+
+    def write(data, *, by, action, item):
+        return _updating(service, by, **{argument: item}, **fixed)(data)
+
+    return _fiche_form(form_class, title, write, items=items, edit=True)
 
 
 def _add_indicator(data, *, by, action, item):
@@ -375,27 +389,24 @@ funding_create = _fiche_form(
     forms.FundingLineForm, "Nouvelle ligne de financement", _add_to_fiche(services.funding_line_create)
 )
 indicator_create = _fiche_form(forms.IndicatorForm, "Nouvel indicateur de suivi", _add_indicator)
-milestone_edit = _fiche_form(
-    forms.MilestoneForm,
-    "Modifier le jalon",
-    _update_item(services.milestone_update, "milestone"),
-    items="milestones",
-    edit=True,
+milestone_edit = _fiche_edit(
+    forms.MilestoneForm, "Modifier le jalon", services.milestone_update, argument="milestone", items="milestones"
 )
-funding_edit = _fiche_form(
+funding_edit = _fiche_edit(
     forms.FundingLineForm,
     "Modifier la ligne de financement",
-    _update_item(services.funding_line_update, "line"),
+    services.funding_line_update,
+    argument="line",
     items="funding_lines",
-    edit=True,
 )
 # A user who edits an indicator gives its baseline (the form requires it): it is no longer "à renseigner".
-indicator_edit = _fiche_form(
+indicator_edit = _fiche_edit(
     forms.IndicatorForm,
     "Modifier l'indicateur {item.code}",
-    _update_item(services.indicator_update, "indicator", baseline_state="renseignee"),
+    services.indicator_update,
+    argument="indicator",
     items="indicators",
-    edit=True,
+    baseline_state="renseignee",
 )
 target_create = _fiche_form(
     forms.TargetForm, "Cible de l'indicateur {item.code}", _add_to_item(services.target_set), items="indicators"
@@ -422,10 +433,8 @@ def child_delete(request, convention_pk, pk, kind, item_pk):
     if kind not in DELETABLE:
         raise PermissionDenied("Suppression non prévue.")
     model, path, delete, argument = DELETABLE[kind]
-    convention = get_convention(request, convention_pk)
-    action = get_action(convention, pk)
-    require_action_editor(request, action)
+    action = get_editable_action(request, convention_pk, pk)
     item = get_object_or_404(model.objects.filter(**{path: action}), pk=item_pk)
     delete(**{argument: item, "by": request.user})
     messages.success(request, "Supprimé.")
-    return redirect("plans_views:action_detail", convention_pk=convention.pk, pk=action.pk)
+    return redirect("plans_views:action_detail", convention_pk=action.convention.pk, pk=action.pk)
