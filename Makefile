@@ -6,7 +6,10 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1:8000
 export DJANGO_SETTINGS_MODULE ?= config.settings.dev
 
-.PHONY: install demo demo-data test test-postgres quality fix bench clean
+SERVE_ENV := DJANGO_SETTINGS_MODULE=config.settings.prod DJANGO_LOCAL_HTTP=true \
+	DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')}
+
+.PHONY: install demo demo-data serve test test-postgres quality fix bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -26,9 +29,18 @@ demo-data: $(STAMP)
 	$(BIN)/python manage.py compute_indicators
 	$(BIN)/python manage.py load_demo
 
+# The web server and the background worker together; Ctrl+C stops both.
 demo: demo-data
 	@echo "Pilote CTG : http://$(HOST)/ (Ctrl+C pour arrêter)"
-	$(BIN)/python manage.py runserver $(HOST)
+	bin/with-worker $(BIN)/python manage.py runserver $(HOST)
+
+# The production stack on this machine (gunicorn, WhiteNoise, one worker) over the demo data, for a try.
+serve: demo-data
+	export $(SERVE_ENV); \
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0 && \
+	$(BIN)/python manage.py createcachetable && \
+	echo "Pilote CTG (production locale) : http://$(HOST)/ (Ctrl+C pour arrêter)" && \
+	GUNICORN_BIND=$(HOST) bin/with-worker $(BIN)/gunicorn --config config/gunicorn.conf.py config.wsgi
 
 test: $(STAMP)
 	mkdir -p var

@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from ctg.www.jobs_views.views import health
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("compte/", include("ctg.www.accounts_views.urls")),
@@ -11,6 +13,8 @@ urlpatterns = [
     path("conventions/<int:convention_pk>/donnees-locales/", include("ctg.www.opendata_views.local_urls")),
     path("conventions/<int:convention_pk>/enjeux/", include("ctg.www.diagnostic_views.urls")),
     path("conventions/<int:convention_pk>/plan/", include("ctg.www.plans_views.urls")),
+    path("travaux/", include("ctg.www.jobs_views.urls")),
+    path("sante/", health, name="health"),
     path("public/", include("ctg.www.public_views.urls")),
     path("", include("ctg.www.conventions_views.urls")),
 ]

@@ -19,10 +19,13 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "csp",
+    "django_tasks",
+    "django_tasks_db",
     "ctg.territories",
     "ctg.organisations",
     "ctg.accounts",
     "ctg.conventions",
+    "ctg.jobs",
     "ctg.opendata",
     "ctg.indicators",
     "ctg.offer",
@@ -36,6 +39,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files (hashed names, compressed) straight from the web process, before sessions and login.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -149,6 +154,12 @@ USE_I18N = True
 USE_TZ = True
 USE_THOUSAND_SEPARATOR = True
 
+# Background jobs: Django's task framework (backport), queued in the application's own database and run by
+# `manage.py worker`. No other server to operate.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# /sante/ reports the worker missing when its last heartbeat is older than this.
+WORKER_HEARTBEAT_MAX_AGE = env_int("WORKER_HEARTBEAT_MAX_AGE", 120)
+
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "var" / "static"
 STATICFILES_DIRS = [BASE_DIR / "ctg" / "static"]
@@ -178,9 +189,24 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Pilote CTG <ne-pas-repondre@
 
 DATA_DIR = BASE_DIR / "data"
 
+# LOG_FORMAT=json writes one JSON object per line (production); ADMINS ("Nom <adresse>, …") receive every server
+# error by e-mail — the optional error reporting, off unless set.
+ADMINS = [tuple(part.strip(" >") for part in item.split("<", 1)) for item in env_list("DJANGO_ADMINS") if "<" in item]
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "json": {"()": "config.logs.JsonFormatter"},
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": env_str("LOG_FORMAT", "plain")},
+        "mail_admins": {"class": "django.utils.log.AdminEmailHandler", "level": "ERROR"},
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
+    "loggers": {
+        "django.request": {"handlers": ["console", "mail_admins"], "level": "ERROR", "propagate": False},
+        "ctg": {"handlers": ["console", "mail_admins"], "level": env_str("LOG_LEVEL", "WARNING"), "propagate": False},
+    },
 }

@@ -14,6 +14,9 @@ CACHES = {
     "throttle": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"},
 }
 MEDIA_ROOT = str(BASE_DIR / "var" / "test-uploads")
+# WhiteNoise serves the source static files, found per request, without `collectstatic`.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -34,6 +34,7 @@ from collections.abc import Callable
 
 import pytest
 from django.contrib.auth.tokens import default_token_generator
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -41,6 +42,8 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from ctg.accounts.enums import Role
+from ctg.jobs.enums import JobStatus
+from ctg.jobs.models import Job, WorkerHeartbeat
 from tests.accounts.factories import DepartementAccessFactory, InvitationFactory, MembershipFactory, UserFactory
 from tests.conventions.factories import ConventionFactory
 from tests.diagnostic.factories import EnjeuFactory
@@ -361,6 +364,40 @@ PAGES.update(
         "plans_views:child_delete": Page(
             get=NOT_ALLOWED, post=PILOT_EDITOR, kwargs=_action_child(MilestoneFactory, kind="milestone")
         ),
+    }
+)
+
+
+def _job_of_a(w: World) -> dict:
+    """A finished report of convention A, requested by A's administrator."""
+    job = Job.objects.create(
+        kind="diagnostic_report",
+        key=f"matrix-{w.a.pk}",
+        label="Rapport",
+        convention=w.a,
+        status=JobStatus.DONE,
+        created_by=w.user("administrateur"),
+        result_name="rapport.csv",
+        result_content_type="text/csv",
+    )
+    job.result_file.save("rapport.csv", ContentFile(b"a;b\n"))
+    return {"pk": job.pk}
+
+
+def _worker_alive(w: World) -> dict:
+    WorkerHeartbeat.objects.create(worker_id=f"matrix-{w.a.pk}")
+    return {}
+
+
+PAGES.update(
+    {
+        # --- jobs_views: a job is seen by who started it and by the readers of its convention ---
+        "jobs_views:index": Page(get=AUTHENTICATED, post=NOT_ALLOWED),
+        "jobs_views:detail": Page(get=READER, post=NOT_ALLOWED, kwargs=_job_of_a),
+        "jobs_views:status": Page(get=READER, post=NOT_ALLOWED, kwargs=_job_of_a),
+        "jobs_views:file": Page(get=READER, post=NOT_ALLOWED, kwargs=_job_of_a),
+        # --- the health endpoint is public and discloses no data ---
+        "health": Page(get=PUBLIC, post=NOT_ALLOWED_PUBLIC, kwargs=_worker_alive),
     }
 )
 

@@ -1,0 +1,27 @@
+"""Run what the queue holds, as `manage.py worker --batch` does, inside the test's transaction.
+
+The worker's own loop closes the database connection between tasks (it cannot live in a test transaction);
+this claims and runs each ready task with the worker's own `run_task`.
+"""
+
+from django_tasks_db.management.commands.db_worker import Worker
+from django_tasks_db.models import DBTaskResult
+
+
+def run_queued_tasks() -> int:
+    worker = Worker(
+        queue_names=["default"],
+        interval=0,
+        batch=True,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id="test-worker",
+        excluded_queue_names=[],
+    )
+    count = 0
+    while (result := DBTaskResult.objects.ready().order_by("enqueued_at").first()) is not None:
+        result.claim("test-worker")
+        worker.run_task(result)
+        count += 1
+    return count
