@@ -14,22 +14,12 @@ from django.db import models
 from ctg.conventions.models import Theme
 from ctg.core.formatting import format_date, format_number
 from ctg.organisations.models import Organisation
-from ctg.plans.models import (
-    Action,
-    ActionLink,
-    FollowUpIndicator,
-    FollowUpNote,
-    FundingLine,
-    IndicatorMeasure,
-    IndicatorTarget,
-    Milestone,
-    Objective,
-)
+from ctg.plans import models as plan
 from ctg.territories.models import Commune
 
 KIND_LABELS = {"+": "Création", "~": "Modification", "-": "Suppression"}
 HIDDEN_FIELDS = {"version", "created_at", "updated_at", "convention", "action", "indicator"}
-ACTION_M2M = {"themes": Theme, "objectives": Objective, "communes": Commune, "partners": Organisation}
+ACTION_M2M = {"themes": Theme, "objectives": plan.Objective, "communes": Commune, "partners": Organisation}
 
 
 @dataclasses.dataclass
@@ -56,53 +46,40 @@ class Entry:
         return f"{self.subject} – {details}"
 
 
-def _subject(model, record) -> str:
-    if model is Action:
-        return f"Fiche {record.code} « {record.title} »"
-    if model is Objective:
-        return f"Objectif {record.code} « {record.title} »"
-    if model is FollowUpIndicator:
-        return f"Indicateur {record.code} « {record.label} »"
-    if model is Milestone:
-        return f"Jalon « {record.title} »"
-    if model is FollowUpNote:
-        return f"Note de suivi du {format_date(record.date)}"
-    if model is ActionLink:
-        return f"Lien « {record.label} »"
-    if model is FundingLine:
-        return f"Ligne de financement {record.year}"
-    if model is IndicatorTarget:
-        return f"Cible au {format_date(record.date)}"
-    return f"Mesure du {format_date(record.date)}"
+# How the activity log names an object of the plan, by model.
+SUBJECTS = {
+    plan.Action: lambda record: f"Fiche {record.code} « {record.title} »",
+    plan.Objective: lambda record: f"Objectif {record.code} « {record.title} »",
+    plan.FollowUpIndicator: lambda record: f"Indicateur {record.code} « {record.label} »",
+    plan.Milestone: lambda record: f"Jalon « {record.title} »",
+    plan.FollowUpNote: lambda record: f"Note de suivi du {format_date(record.date)}",
+    plan.ActionLink: lambda record: f"Lien « {record.label} »",
+    plan.FundingLine: lambda record: f"Ligne de financement {record.year}",
+    plan.IndicatorTarget: lambda record: f"Cible au {format_date(record.date)}",
+    plan.IndicatorMeasure: lambda record: f"Mesure du {format_date(record.date)}",
+}
+# The objects that belong to a fiche directly: their records carry its `action_id`.
+FICHE_OBJECTS = (plan.Milestone, plan.FollowUpNote, plan.ActionLink, plan.FundingLine)
 
 
 def _scopes(*, convention_id=None, action_id=None):
     """(model, filter on its historical records) for a convention or one action."""
     if action_id is not None:
-        actions = models.Q(action_id=action_id)
-        indicators = FollowUpIndicator.objects.filter(action_id=action_id).values("pk")
-        return [
-            (Action, models.Q(id=action_id)),
-            (Milestone, actions),
-            (FollowUpNote, actions),
-            (ActionLink, actions),
-            (FundingLine, actions),
-            (FollowUpIndicator, actions),
-            (IndicatorTarget, models.Q(indicator_id__in=indicators)),
-            (IndicatorMeasure, models.Q(indicator_id__in=indicators)),
-        ]
-    action_ids = Action.history.filter(convention_id=convention_id).values("id")
-    indicator_ids = FollowUpIndicator.history.filter(convention_id=convention_id).values("id")
+        heads = [(plan.Action, models.Q(id=action_id))]
+        of_actions = indicators_scope = models.Q(action_id=action_id)
+        indicator_ids = plan.FollowUpIndicator.objects.filter(action_id=action_id).values("pk")
+    else:
+        of_convention = indicators_scope = models.Q(convention_id=convention_id)
+        heads = [(plan.Objective, of_convention), (plan.Action, of_convention)]
+        of_actions = models.Q(action_id__in=plan.Action.history.filter(convention_id=convention_id).values("id"))
+        indicator_ids = plan.FollowUpIndicator.history.filter(convention_id=convention_id).values("id")
+    of_indicators = models.Q(indicator_id__in=indicator_ids)
     return [
-        (Objective, models.Q(convention_id=convention_id)),
-        (Action, models.Q(convention_id=convention_id)),
-        (Milestone, models.Q(action_id__in=action_ids)),
-        (FollowUpNote, models.Q(action_id__in=action_ids)),
-        (ActionLink, models.Q(action_id__in=action_ids)),
-        (FundingLine, models.Q(action_id__in=action_ids)),
-        (FollowUpIndicator, models.Q(convention_id=convention_id)),
-        (IndicatorTarget, models.Q(indicator_id__in=indicator_ids)),
-        (IndicatorMeasure, models.Q(indicator_id__in=indicator_ids)),
+        *heads,
+        *((model, of_actions) for model in FICHE_OBJECTS),
+        (plan.FollowUpIndicator, indicators_scope),
+        (plan.IndicatorTarget, of_indicators),
+        (plan.IndicatorMeasure, of_indicators),
     ]
 
 
@@ -173,11 +150,11 @@ def _action_m2m(records: list, previous: dict) -> dict[str, dict[int, set]]:
 
     One query per field, since simple-history keeps each field's members in its own table."""
     wanted = {r.history_id for r in records} | {
-        p.history_id for r in records if (p := previous.get((Action, r.history_id)))
+        p.history_id for r in records if (p := previous.get((plan.Action, r.history_id)))
     }
     members = {}
     for name, target in ACTION_M2M.items():
-        through = Action.history.model._meta.get_field(f"historicalaction_{name}").related_model
+        through = plan.Action.history.model._meta.get_field(f"historicalaction_{name}").related_model
         column = f"{target._meta.model_name}_id"
         bucket = defaultdict(set)
         for history_id, pk in through.objects.filter(history_id__in=wanted).values_list("history_id", column):
@@ -190,7 +167,7 @@ def _field_changes(model, record, prior, labels: _Labels) -> list[tuple]:
     """(field, old, new) of the plain and foreign-key fields changed since `prior`, bookkeeping fields left out;
     the related objects are registered with `labels` so that their names load in one query per model."""
     # The fiche's many-to-many fields are compared from their own tables (see _m2m_changes).
-    excluded = list(ACTION_M2M) if model is Action else []
+    excluded = list(ACTION_M2M) if model is plan.Action else []
     changes = []
     for change in record.diff_against(prior, excluded_fields=excluded).changes:
         if change.field in HIDDEN_FIELDS:
@@ -212,7 +189,7 @@ def _m2m_changes(record, prior, m2m_rows: dict, labels: _Labels) -> list[tuple]:
         if old != new:
             for pk in old | new:
                 labels.want(target, pk)
-            changes.append((Action._meta.get_field(name), old, new))
+            changes.append((plan.Action._meta.get_field(name), old, new))
     return changes
 
 
@@ -221,7 +198,7 @@ def _raw_changes(model, record, prior, m2m_rows: dict, labels: _Labels) -> list[
     if record.history_type != "~" or prior is None:
         return []
     changes = _field_changes(model, record, prior, labels)
-    if model is Action:
+    if model is plan.Action:
         changes.extend(_m2m_changes(record, prior, m2m_rows, labels))
     return changes
 
@@ -252,8 +229,8 @@ def _entry(model, record, changes: list[Change]) -> Entry:
         when=record.history_date,
         who=str(record.history_user) if record.history_user else "Système",
         kind=KIND_LABELS[record.history_type],
-        subject=_subject(model, record),
-        action_id=record.id if model is Action else getattr(record, "action_id", None),
+        subject=SUBJECTS[model](record),
+        action_id=record.id if model is plan.Action else getattr(record, "action_id", None),
         changes=changes,
     )
 
@@ -266,7 +243,7 @@ def _entries(selected: list[tuple]) -> list[Entry]:
     for model, record in selected:
         by_model[model].append(record)
     previous = _predecessors(by_model)
-    m2m_rows = _action_m2m(by_model[Action], previous) if Action in by_model else {}
+    m2m_rows = _action_m2m(by_model[plan.Action], previous) if plan.Action in by_model else {}
     labels = _Labels()
     raw = [
         (model, record, _raw_changes(model, record, previous.get((model, record.history_id)), m2m_rows, labels))

@@ -122,8 +122,10 @@ def _locked(obj, expected_version: int):
     return current
 
 
-def _update(obj, *, expected_version: int, changes: dict, allowed, by, check=None):
-    """Lock and compare versions, then save the changed values with a new version (nothing when unchanged)."""
+def _update(obj, *, expected_version: int, changes: dict, by):
+    """Lock and compare versions, then save the changed values with a new version (nothing when unchanged). What
+    may change and the rules checked on the changed object are the model's entry in UPDATABLE."""
+    allowed, check = UPDATABLE[type(obj)]
     current = _locked(obj, expected_version)
     current, changed = model_update(instance=current, fields=allowed, data=changes, by=by, check=check)
     if changed:
@@ -217,14 +219,7 @@ def objective_update(*, objective: Objective, expected_version: int, enjeux=None
         changes["code"] = changes["code"].strip().upper()
     if enjeux is not None:
         changes["enjeux"] = enjeux
-    return _update(
-        objective,
-        expected_version=expected_version,
-        changes=changes,
-        allowed=[*OBJECTIVE_FIELDS, "enjeux"],
-        by=by,
-        check=_check_objective,
-    )
+    return _update(objective, expected_version=expected_version, changes=changes, by=by)
 
 
 @transaction.atomic
@@ -311,14 +306,7 @@ def action_create(*, convention: Convention, code: str, title: str, by=None, **f
 @transaction.atomic
 def action_update(*, action: Action, expected_version: int, by=None, **fields) -> Action:
     """Update a fiche action from the version the editor started from (see the module docstring)."""
-    return _update(
-        action,
-        expected_version=expected_version,
-        changes=_normalise(fields),
-        allowed=[*ACTION_FIELDS, *ACTION_M2M],
-        by=by,
-        check=_check_action,
-    )
+    return _update(action, expected_version=expected_version, changes=_normalise(fields), by=by)
 
 
 @transaction.atomic
@@ -340,7 +328,7 @@ def milestone_create(*, action: Action, title: str, due_date=None, done_date=Non
 def milestone_update(*, milestone: Milestone, expected_version: int, by=None, **changes) -> Milestone:
     if isinstance(changes.get("title"), str):
         changes["title"] = changes["title"].strip()
-    return _update(milestone, expected_version=expected_version, changes=changes, allowed=MILESTONE_FIELDS, by=by)
+    return _update(milestone, expected_version=expected_version, changes=changes, by=by)
 
 
 @transaction.atomic
@@ -393,9 +381,7 @@ def funding_line_create(
 
 @transaction.atomic
 def funding_line_update(*, line: FundingLine, expected_version: int, by=None, **changes) -> FundingLine:
-    return _update(
-        line, expected_version=expected_version, changes=changes, allowed=FUNDING_FIELDS, by=by, check=_check_funding
-    )
+    return _update(line, expected_version=expected_version, changes=changes, by=by)
 
 
 @transaction.atomic
@@ -465,14 +451,7 @@ def indicator_create(
 def indicator_update(*, indicator: FollowUpIndicator, expected_version: int, by=None, **changes) -> FollowUpIndicator:
     if isinstance(changes.get("code"), str):
         changes["code"] = changes["code"].strip().upper()
-    return _update(
-        indicator,
-        expected_version=expected_version,
-        changes=changes,
-        allowed=INDICATOR_FIELDS,
-        by=by,
-        check=_check_indicator,
-    )
+    return _update(indicator, expected_version=expected_version, changes=changes, by=by)
 
 
 @transaction.atomic
@@ -493,7 +472,7 @@ def target_set(*, indicator: FollowUpIndicator, date: datetime.date, value: Deci
 @transaction.atomic
 def target_update(*, target: IndicatorTarget, expected_version: int, value: Decimal, by=None) -> IndicatorTarget:
     """Change a target's value from a copy of a given version (an exported row)."""
-    return _update(target, expected_version=expected_version, changes={"value": value}, allowed=["value"], by=by)
+    return _update(target, expected_version=expected_version, changes={"value": value}, by=by)
 
 
 @transaction.atomic
@@ -519,14 +498,7 @@ def _check_measure(measure: IndicatorMeasure, changes=None):
 
 @transaction.atomic
 def measure_update(*, measure: IndicatorMeasure, expected_version: int, by=None, **changes) -> IndicatorMeasure:
-    return _update(
-        measure,
-        expected_version=expected_version,
-        changes=changes,
-        allowed=MEASURE_FIELDS,
-        by=by,
-        check=_check_measure,
-    )
+    return _update(measure, expected_version=expected_version, changes=changes, by=by)
 
 
 @transaction.atomic
@@ -537,3 +509,15 @@ def measure_delete(*, measure: IndicatorMeasure, by=None):
 def communes_of(convention: Convention):
     """The communes an action may concern: those of the convention's EPCI."""
     return Commune.objects.filter(epci_id=convention.epci_id)
+
+
+# What the update of each kind of object may change, and the rules checked on the object holding the changes.
+UPDATABLE = {
+    Action: ([*ACTION_FIELDS, *ACTION_M2M], _check_action),
+    Objective: ([*OBJECTIVE_FIELDS, "enjeux"], _check_objective),
+    Milestone: (MILESTONE_FIELDS, None),
+    FundingLine: (FUNDING_FIELDS, _check_funding),
+    FollowUpIndicator: (INDICATOR_FIELDS, _check_indicator),
+    IndicatorTarget: (["value"], None),
+    IndicatorMeasure: (MEASURE_FIELDS, _check_measure),
+}

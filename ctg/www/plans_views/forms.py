@@ -7,17 +7,7 @@ from django.utils.safestring import mark_safe
 from ctg.accounts.models import User
 from ctg.conventions.models import Theme
 from ctg.organisations.models import Organisation
-from ctg.plans.models import (
-    Action,
-    ActionLink,
-    FollowUpIndicator,
-    FollowUpNote,
-    FundingLine,
-    IndicatorMeasure,
-    IndicatorTarget,
-    Milestone,
-    Objective,
-)
+from ctg.plans import models as plan
 from ctg.plans.selectors import plan_themes
 from ctg.plans.services import ACTION_FIELDS, ACTION_M2M, FUNDING_FIELDS
 from ctg.territories.models import Commune
@@ -110,7 +100,7 @@ class PlanForm(ControlCharactersFormMixin, forms.ModelForm):
 
 class ActionForm(PlanForm):
     class Meta:
-        model = Action
+        model = plan.Action
         fields = [*ACTION_FIELDS, *ACTION_M2M]
         widgets = {
             **DATE_WIDGETS,
@@ -128,14 +118,14 @@ class ActionForm(PlanForm):
         self.convention = convention
         self.instance.convention = convention
         self.fields["themes"].queryset = Theme.objects.filter(pk__in=[t.pk for t in plan_themes(convention)])
-        self.fields["objectives"].queryset = Objective.objects.filter(convention=convention)
+        self.fields["objectives"].queryset = plan.Objective.objects.filter(convention=convention)
         self.fields["communes"].queryset = Commune.objects.filter(epci_id=convention.epci_id).order_by("name")
         self.fields[
             "communes"
         ].help_text = "Laissez vide et cochez « toutes les communes » si l'action les concerne toutes."
         self.fields["pilot_user"].queryset = User.objects.filter(memberships__convention=convention).distinct()
         self.fields["pilot_user"].help_text = "Un compte membre de la convention : il pourra alors modifier la fiche."
-        parents = Action.objects.filter(convention=convention, parent__isnull=True)
+        parents = plan.Action.objects.filter(convention=convention, parent__isnull=True)
         if self.instance.pk:
             parents = parents.exclude(pk=self.instance.pk)
         self.fields["parent"].queryset = parents
@@ -146,14 +136,14 @@ class ActionForm(PlanForm):
 
 class ObjectiveForm(PlanForm):
     class Meta:
-        model = Objective
+        model = plan.Objective
         fields = ["theme", "parent", "code", "title", "description", "order", "enjeux"]
         widgets = {"description": forms.Textarea(attrs={"rows": 3}), "enjeux": forms.CheckboxSelectMultiple}
 
     def __init__(self, *args, convention, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["theme"].queryset = Theme.objects.filter(pk__in=[t.pk for t in plan_themes(convention)])
-        parents = Objective.objects.filter(convention=convention, parent__isnull=True)
+        parents = plan.Objective.objects.filter(convention=convention, parent__isnull=True)
         if self.instance.pk:
             parents = parents.exclude(pk=self.instance.pk)
         self.fields["parent"].queryset = parents
@@ -163,14 +153,14 @@ class ObjectiveForm(PlanForm):
 
 class MilestoneForm(PlanForm):
     class Meta:
-        model = Milestone
+        model = plan.Milestone
         fields = ["title", "due_date", "done_date", "weight"]
         widgets = DATE_WIDGETS
 
 
 class NoteForm(PlanForm):
     class Meta:
-        model = FollowUpNote
+        model = plan.FollowUpNote
         fields = ["date", "text"]
         widgets = {**DATE_WIDGETS, "text": forms.Textarea(attrs={"rows": 4})}
 
@@ -179,13 +169,13 @@ class LinkForm(PlanForm):
     url = forms.URLField(label="Adresse", max_length=500, assume_scheme="https")
 
     class Meta:
-        model = ActionLink
+        model = plan.ActionLink
         fields = ["label", "url"]
 
 
 class FundingLineForm(PlanForm):
     class Meta:
-        model = FundingLine
+        model = plan.FundingLine
         fields = FUNDING_FIELDS
         widgets = DATE_WIDGETS
 
@@ -198,7 +188,7 @@ class IndicatorForm(PlanForm):
     """A user who creates or edits an indicator gives its baseline: value and date are required here."""
 
     class Meta:
-        model = FollowUpIndicator
+        model = plan.FollowUpIndicator
         fields = ["code", "label", "unit", "source", "diagnostic_code", "baseline_value", "baseline_date"]
         widgets = DATE_WIDGETS
 
@@ -210,14 +200,14 @@ class IndicatorForm(PlanForm):
 
 class TargetForm(PlanForm):
     class Meta:
-        model = IndicatorTarget
+        model = plan.IndicatorTarget
         fields = ["date", "value"]
         widgets = DATE_WIDGETS
 
 
 class MeasureForm(PlanForm):
     class Meta:
-        model = IndicatorMeasure
+        model = plan.IndicatorMeasure
         fields = ["date", "value", "source", "comment"]
         widgets = DATE_WIDGETS
 
