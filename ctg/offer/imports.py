@@ -1,7 +1,8 @@
 """Import of an offer of services from a CSV file.
 
-Columns (header on the first line, names as below, any order; separator « ; » or « , »; UTF-8 with or without
-BOM, or Windows-1252 as saved by spreadsheet software):
+Columns (header on the first line, names as below, any order; separator « ; » or « , »; encoding as every CSV
+import reads it, see ctg.core.imports.decode_text: UTF-8 with or without BOM, or a file wholly in Windows-1252 as
+saved by spreadsheet software):
 
 - type (required): a code (eaje, micro_creche, mam, assistants_maternels, rpe, laep, alsh, accueil_jeunes,
   centre_social, evs, france_services, ludotheque, autre) or its French label;
@@ -16,18 +17,21 @@ BOM, or Windows-1252 as saved by spreadsheet software):
 
 An item is identified by (type, commune, nom): an existing one is updated, an identical one left unchanged, so
 the same file twice changes nothing. Any error rejects the whole file, nothing is written, and each error names
-its line and column. The simulation (dry run) runs the very same writes and validations inside a transaction
-that is then rolled back: it refuses exactly what the real import refuses.
+its line and column (`OfferImportError`, the shared ImportRefused). The simulation (dry run) runs the very same
+writes and validations inside a transaction that is then rolled back: it refuses exactly what the real import
+refuses. A real import writes its security journal entry (who, from which address, what it did).
 
 Limits, checked on the raw bytes and text before the file is split: `MAX_BYTES` (settings.UPLOAD_MAX_SIZE),
 `MAX_ROWS` data lines, `MAX_COLUMNS` columns, `MAX_CELL_CHARS` characters per cell. A UTF-16 file is named as
-such; a cell holding a control character (NUL included) is refused with its line and column.
+such, a file mixing encodings refused with its line; a cell holding a control character (NUL included) is refused
+with its line and column.
 """
 
 import csv
 import dataclasses
 import io
 import re
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -36,11 +40,11 @@ from django.db import transaction
 from ctg.accounts.enums import SecurityEventKind
 from ctg.accounts.journal import security_event_record
 from ctg.conventions.models import Convention
+from ctg.core.imports import ImportProblem, ImportRefused, ImportReport, decode_text, quoted
 from ctg.core.text import control_character_message
 from ctg.offer.enums import OfferKind
 from ctg.offer.models import OfferItem
 from ctg.offer.services import offer_item_create, offer_item_update
-from ctg.opendata.readers.base import looks_like_utf16, quoted
 from ctg.territories.models import Commune
 
 REQUIRED_COLUMNS = ["type", "nom", "code_commune", "source", "annee_reference"]
@@ -83,37 +87,12 @@ _KIND_LOOKUP = {
 }
 
 
-@dataclasses.dataclass
-class ImportProblem:
-    line: int
-    column: str
-    message: str
-
-    def __str__(self):
-        where = f"Ligne {self.line}" + (f", colonne « {self.column} »" if self.column else "")
-        return f"{where} : {self.message}"
+# The refusal of an offer file: the refusal every importer raises, under the name offer callers know.
+OfferImportError = ImportRefused
 
 
-class OfferImportError(Exception):
-    def __init__(self, errors: list[ImportProblem]):
-        self.errors = errors
-        super().__init__("; ".join(str(e) for e in errors[:5]))
-
-
-@dataclasses.dataclass
-class OfferImportReport:
-    read: int = 0
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    dry_run: bool = False
-
-    def summary(self) -> str:
-        prefix = "Simulation : " if self.dry_run else ""
-        return (
-            f"{prefix}{self.read} ligne(s) lue(s), {self.created} créée(s), {self.updated} mise(s) à jour, "
-            f"{self.unchanged} inchangée(s), 0 rejetée."
-        )
+def _problem(line: int, column: str, message: str) -> ImportProblem:
+    return ImportProblem(message, line=line, column=column)
 
 
 @dataclasses.dataclass
@@ -139,23 +118,11 @@ def _decode(content: bytes) -> str:
         limit = settings.UPLOAD_MAX_SIZE
         size = f"{limit // (1024 * 1024)} Mo" if limit >= 1024 * 1024 else f"{limit} octets"
         raise _refused(f"le fichier dépasse la taille autorisée ({size}).")
-    if looks_like_utf16(content):
-        raise _refused(
-            "le fichier est encodé en UTF-16 (« Texte Unicode » des tableurs) : enregistrez-le en CSV UTF-8 puis "
-            "importez-le à nouveau."
-        )
-    try:
-        return content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return content.decode("cp1252")
-    except UnicodeDecodeError:
-        raise _refused("le fichier n'est ni en UTF-8 ni en Windows-1252.") from None
+    return decode_text(content)
 
 
-def _refused(message: str, line: int = 1, column: str = "") -> "OfferImportError":
-    return OfferImportError([ImportProblem(line, column, message)])
+def _refused(message: str, line: int = 1, column: str = "") -> ImportRefused:
+    return OfferImportError(_problem(line, column, message))
 
 
 def _check_bounds(text: str) -> None:
@@ -174,12 +141,10 @@ def _int_or_none(value: str, *, line: int, column: str, errors: list) -> int | N
     if not value:
         return None
     if not re.fullmatch(r"[0-9]+", value):
-        errors.append(ImportProblem(line, column, f"« {quoted(value)} » n'est pas un nombre entier positif."))
+        errors.append(_problem(line, column, f"« {quoted(value)} » n'est pas un nombre entier positif."))
         return None
     if len(value.lstrip("0")) > MAX_DIGITS:
-        errors.append(
-            ImportProblem(line, column, f"« {quoted(value)} » est trop grand ({MAX_DIGITS} chiffres au plus).")
-        )
+        errors.append(_problem(line, column, f"« {quoted(value)} » est trop grand ({MAX_DIGITS} chiffres au plus)."))
         return None
     return int(value)
 
@@ -205,9 +170,9 @@ def _cell_problems(cells: dict[str, str], line: int) -> list[ImportProblem]:
     problems = []
     for column, value in cells.items():
         if len(value) > MAX_CELL_CHARS:
-            problems.append(ImportProblem(line, column, f"la cellule dépasse {MAX_CELL_CHARS} caractères."))
+            problems.append(_problem(line, column, f"la cellule dépasse {MAX_CELL_CHARS} caractères."))
         elif (message := control_character_message(value)) is not None:
-            problems.append(ImportProblem(line, column, message))
+            problems.append(_problem(line, column, message))
     return problems
 
 
@@ -230,12 +195,10 @@ def read_offer_csv(*, convention: Convention, content: bytes) -> list[_Row]:
     try:
         for raw in reader:
             if None in raw:
-                errors.append(ImportProblem(line, "", "la ligne compte plus de valeurs que l'en-tête."))
+                errors.append(_problem(line, "", "la ligne compte plus de valeurs que l'en-tête."))
             elif (row := _read_row(raw, line, convention, communes, errors)) is not None:
                 if row.key in seen:
-                    errors.append(
-                        ImportProblem(line, "nom", f"même type, commune et nom qu'à la ligne {seen[row.key]}.")
-                    )
+                    errors.append(_problem(line, "nom", f"même type, commune et nom qu'à la ligne {seen[row.key]}."))
                 else:
                     seen[row.key] = line
                     rows.append(row)
@@ -244,7 +207,7 @@ def read_offer_csv(*, convention: Convention, content: bytes) -> list[_Row]:
     except csv.Error:
         # DictReader counts lines after each row only: its inner reader knows where it stopped.
         message = f"une cellule dépasse {MAX_CELL_CHARS} caractères (guillemet non refermé ?)."
-        errors.append(ImportProblem(reader.reader.line_num, "", message))
+        errors.append(_problem(reader.reader.line_num, "", message))
     if errors:
         raise OfferImportError(errors)
     return rows
@@ -261,34 +224,34 @@ def _read_row(raw: dict, line: int, convention: Convention, communes: dict, erro
         return None
     kind = _KIND_LOOKUP.get(cells["type"].casefold()) if cells["type"] else None
     if kind is None:
-        line_errors.append(ImportProblem(line, "type", f"type d'équipement inconnu : « {quoted(cells['type'])} »."))
+        line_errors.append(_problem(line, "type", f"type d'équipement inconnu : « {quoted(cells['type'])} »."))
     if not cells["nom"]:
-        line_errors.append(ImportProblem(line, "nom", "le nom est obligatoire."))
+        line_errors.append(_problem(line, "nom", "le nom est obligatoire."))
     commune = communes.get(cells["code_commune"])
     if commune is None:
         line_errors.append(
-            ImportProblem(
+            _problem(
                 line,
                 "code_commune",
                 f"la commune « {quoted(cells['code_commune'])} » n'appartient pas à l'EPCI {convention.epci.name}.",
             )
         )
     if not cells["source"]:
-        line_errors.append(ImportProblem(line, "source", "la source est obligatoire."))
+        line_errors.append(_problem(line, "source", "la source est obligatoire."))
     capacity = _int_or_none(cells.get("capacite", ""), line=line, column="capacite", errors=line_errors)
     opening_year = _int_or_none(
         cells.get("annee_ouverture", ""), line=line, column="annee_ouverture", errors=line_errors
     )
     reference_year = _int_or_none(cells["annee_reference"], line=line, column="annee_reference", errors=line_errors)
     if reference_year is None and not any(e.column == "annee_reference" for e in line_errors):
-        line_errors.append(ImportProblem(line, "annee_reference", "l'année de référence est obligatoire."))
+        line_errors.append(_problem(line, "annee_reference", "l'année de référence est obligatoire."))
     covered = []
     for code in re.split(r"[|\s]+", cells.get("communes_couvertes", "")):
         if not code:
             continue
         if code not in communes:
             line_errors.append(
-                ImportProblem(
+                _problem(
                     line,
                     "communes_couvertes",
                     f"la commune « {quoted(code)} » n'appartient pas à l'EPCI {convention.epci.name}.",
@@ -296,7 +259,7 @@ def _read_row(raw: dict, line: int, convention: Convention, communes: dict, erro
             )
         else:
             covered.append(communes[code])
-    if line_errors:
+    if line_errors or kind is None or commune is None or reference_year is None:
         errors.extend(line_errors)
         return None
     return _Row(
@@ -327,11 +290,18 @@ def _unchanged(item: OfferItem, row: _Row, covered_codes: set[str]) -> bool:
 
 @transaction.atomic
 def offer_import_csv(
-    *, convention: Convention, content: bytes, file_name: str = "", dry_run: bool = False, by=None
-) -> OfferImportReport:
+    *,
+    convention: Convention,
+    content: bytes,
+    file_name: str = "",
+    dry_run: bool = False,
+    by=None,
+    ip_address: str | None = None,
+) -> ImportReport:
     """Import an offer CSV into the convention; all or nothing. Raises OfferImportError on any error.
 
-    A dry run performs every write, with the services' validations, then rolls them back."""
+    A dry run performs every write, with the services' validations, then rolls them back. A real import is
+    journaled for `by` from `ip_address`."""
     rows = read_offer_csv(convention=convention, content=content)
     # Locked until the end of the import: nobody changes an item between its comparison and its update.
     existing = {
@@ -340,7 +310,7 @@ def offer_import_csv(
         .filter(convention=convention)
         .prefetch_related("covered_communes")
     }
-    report = OfferImportReport(read=len(rows), dry_run=dry_run)
+    report = ImportReport(read=len(rows), dry_run=dry_run)
     errors: list[ImportProblem] = []
     for row in rows:
         try:
@@ -348,7 +318,7 @@ def offer_import_csv(
         except ValidationError as exc:
             for field, messages in exc.message_dict.items() if hasattr(exc, "error_dict") else [("", exc.messages)]:
                 for message in messages:
-                    errors.append(ImportProblem(row.line, FIELD_COLUMNS.get(field, ""), message))
+                    errors.append(_problem(row.line, FIELD_COLUMNS.get(field, ""), message))
     if errors:
         # Raising inside the atomic block rolls back every line already written.
         raise OfferImportError(errors)
@@ -360,12 +330,14 @@ def offer_import_csv(
             user=by,
             convention=convention,
             detail=f"Offre de services {file_name or 'CSV'} : {report.summary()}",
+            ip_address=ip_address,
         )
     return report
 
 
-def _write_row(row: _Row, item: OfferItem | None, *, convention: Convention, report: OfferImportReport, by) -> None:
-    fields = {
+def _write_row(row: _Row, item: OfferItem | None, *, convention: Convention, report: ImportReport, by) -> None:
+    # The services' keyword arguments, each typed by the _Row field it comes from.
+    fields: dict[str, Any] = {
         "kind": row.kind,
         "name": row.name,
         "commune": row.commune,

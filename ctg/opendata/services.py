@@ -9,6 +9,10 @@ PostgreSQL) because national files carry about a million cells. Only files of a 
 
 Local data: `local_data_import` stores a convention's tidy CSV as LocalObservations of that convention only,
 on its own territory (its communes, their IRIS, its EPCI), under variable names that no official file uses.
+
+Both refuse a file with `DatasetError` (ctg.core.imports.ImportRefused), report with `DatasetImportReport` (counts of
+values, not of lines) and write the security journal entry of each import and withdrawal themselves; the caller
+passes who acts (`by`) and, from a web request, the client's IP address.
 """
 
 import dataclasses
@@ -22,11 +26,12 @@ from django.db import connection, transaction
 
 from ctg.accounts.enums import SecurityEventKind
 from ctg.accounts.journal import security_event_record
+from ctg.core.imports import ImportReport
 from ctg.opendata.editions import edition_check, header_of
 from ctg.opendata.enums import GeoLevel, ObservationStatus
 from ctg.opendata.models import Dataset, IrisZone, LocalObservation, Observation
 from ctg.opendata.readers import FORMATS, DatasetError, ParsedFile, read_file
-from ctg.opendata.readers.base import MAX_BYTES
+from ctg.opendata.readers.base import MAX_BYTES, problem
 
 LOCAL_FORMAT = "tidy"
 LOCAL_LEVELS = [GeoLevel.IRIS.value, GeoLevel.COMMUNE.value, GeoLevel.EPCI.value]
@@ -36,44 +41,47 @@ SIX_PLACES = decimal.Decimal("0.000001")
 KEYS = ["level", "code", "variable", "year"]
 COLUMNS = ["dataset_id", "level", "code", "variable", "year", "value", "status", "incomplete"]
 
-__all__ = ["FORMATS", "DatasetError", "ImportReport", "dataset_import", "dataset_withdraw", "local_data_import"]
+__all__ = [
+    "FORMATS",
+    "DatasetError",
+    "DatasetImportReport",
+    "dataset_import",
+    "dataset_withdraw",
+    "local_data_import",
+]
 
 
-@dataclasses.dataclass
-class ImportReport:
+@dataclasses.dataclass(kw_only=True)
+class DatasetImportReport(ImportReport):
+    """`read` counts the file's lines (IRIS for the reference); the other counts are of values (of IRIS)."""
+
     dataset: Dataset
     format: str
-    dry_run: bool = False
     already_imported: bool = False
-    rows_read: int = 0
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
     secret: int = 0
     missing: int = 0
     incomplete: int = 0
     edition: str = ""
-    errors: list[str] = dataclasses.field(default_factory=list)
 
     @property
-    def rejected(self) -> int:
-        return len(self.errors)
+    def rows_read(self) -> int:
+        return self.read
 
     @property
     def format_label(self) -> str:
         return FORMATS.get(self.format, self.format)
 
-    def summary(self) -> str:
+    def details(self) -> str:
         if self.already_imported:
             return f"{self.dataset.file_name} : fichier déjà importé, rien n'a changé."
-        prefix = "Simulation, rien n'a été enregistré" if self.dry_run else "Import terminé"
+        outcome = "rien n'a été enregistré" if self.dry_run else "Import terminé"
         if self.format == "iris_reference":
             return (
-                f"{prefix} – {self.dataset.file_name} ({self.format_label}) : {self.rows_read} IRIS lu(s), "
+                f"{outcome} – {self.dataset.file_name} ({self.format_label}) : {self.read} IRIS lu(s), "
                 f"{self.created} créé(s), {self.updated} mis à jour, {self.unchanged} inchangé(s)."
             )
         text = (
-            f"{prefix} – {self.dataset.file_name} ({self.format_label}) : {self.rows_read} ligne(s) lue(s), "
+            f"{outcome} – {self.dataset.file_name} ({self.format_label}) : {self.read} ligne(s) lue(s), "
             f"{self.created} valeur(s) créée(s), {self.updated} mise(s) à jour, {self.unchanged} inchangée(s), "
             f"dont {self.secret} secrète(s) et {self.missing} non disponible(s)"
         )
@@ -109,35 +117,35 @@ def dataset_import(
     file_name: str | None = None,
     known_edition_only: bool = True,
     max_bytes: int = MAX_BYTES,
-) -> ImportReport:
+    ip_address: str | None = None,
+) -> DatasetImportReport:
     """Import one official file as published. Raise DatasetError (French, with line and column) and write nothing
     if the file is not valid, is local data, or (with `known_edition_only`) matches no known edition of its
     producer. `file_name` is the name to record when `path` is a temporary copy (uploads). Operators may pass
     `known_edition_only=False` from the command line to load an extract on a test instance; uploads pass
-    `max_bytes=settings.UPLOAD_MAX_SIZE` (national files given to the command may be larger)."""
+    `max_bytes=settings.UPLOAD_MAX_SIZE` (national files given to the command may be larger). A real import is
+    journaled for `by` from `ip_address`."""
     path = Path(path)
     file_name = Path(file_name or path.name).name
     if not path.is_file():
-        raise DatasetError(f"{file_name} : fichier introuvable.")
+        raise DatasetError(problem(file_name, "fichier introuvable."))
     sha256 = file_sha256(path)
     existing = _known_dataset(sha256)
     if existing is not None:
-        return ImportReport(
-            dataset=existing, format=existing.format, dry_run=dry_run, already_imported=True, rows_read=0
-        )
+        return DatasetImportReport(dataset=existing, format=existing.format, dry_run=dry_run, already_imported=True)
     if format == LOCAL_FORMAT:
-        raise DatasetError(_LOCAL_ON_OFFICIAL_PATH.format(file_name=file_name))
+        raise DatasetError(problem(file_name, _LOCAL_ON_OFFICIAL_PATH))
     parsed = read_file(path, format=format, file_name=file_name, iris_to_commune=iris_to_commune, max_bytes=max_bytes)
     if parsed.format == LOCAL_FORMAT:
-        raise DatasetError(_LOCAL_ON_OFFICIAL_PATH.format(file_name=file_name))
+        raise DatasetError(problem(file_name, _LOCAL_ON_OFFICIAL_PATH))
     edition = ""
     if known_edition_only:
         edition = edition_check(parsed=parsed, sha256=sha256, header=header_of(path), file_name=file_name)
     dataset = Dataset(sha256=sha256)
     for field, value in _provenance(parsed, file_name, by).items():
         setattr(dataset, field, value)
-    report = ImportReport(
-        dataset=dataset, format=parsed.format, dry_run=dry_run, rows_read=parsed.rows_read, edition=edition
+    report = DatasetImportReport(
+        dataset=dataset, format=parsed.format, dry_run=dry_run, read=parsed.rows_read, edition=edition
     )
     if not dry_run:
         dataset.save()
@@ -151,12 +159,12 @@ def dataset_import(
         detail = f"Import de données officielles : {report.summary()} SHA-256 {sha256}"
         if edition:
             detail += f", édition reconnue : {edition}"
-        security_event_record(kind=SecurityEventKind.IMPORT, user=by, detail=detail[:1000])
+        security_event_record(kind=SecurityEventKind.IMPORT, user=by, detail=detail[:1000], ip_address=ip_address)
     return report
 
 
 _LOCAL_ON_OFFICIAL_PATH = (
-    "{file_name} : ce fichier est au format des données locales (code_geo;niveau;variable;annee;valeur). Les "
+    "ce fichier est au format des données locales (code_geo;niveau;variable;annee;valeur). Les "
     "données locales appartiennent à une convention : importez-le depuis la page « Données locales » de la "
     "convention concernée."
 )
@@ -176,7 +184,7 @@ def _provenance(parsed: ParsedFile, file_name: str, by) -> dict:
 
 
 @transaction.atomic
-def dataset_withdraw(*, dataset: Dataset, by) -> int:
+def dataset_withdraw(*, dataset: Dataset, by, ip_address: str | None = None) -> int:
     """Take back an official dataset: its values are removed and the dataset with them; return how many.
 
     The values it had replaced in an older file are not brought back: withdraw that older file too, then import it
@@ -186,8 +194,11 @@ def dataset_withdraw(*, dataset: Dataset, by) -> int:
         raise DatasetError("Une donnée locale se retire depuis la page « Données locales » de sa convention.")
     if dataset.format == "iris_reference":
         raise DatasetError(
-            f"{dataset.file_name} : le référentiel des IRIS ne se retire pas, les données CAF à l'IRIS en "
-            "dépendent ; importez une édition plus récente."
+            problem(
+                dataset.file_name,
+                "le référentiel des IRIS ne se retire pas, les données CAF à l'IRIS en dépendent ; importez une "
+                "édition plus récente.",
+            )
         )
     locked = Dataset.objects.select_for_update().get(pk=dataset.pk)
     removed, _ = Observation.objects.filter(dataset=locked).delete()
@@ -198,12 +209,13 @@ def dataset_withdraw(*, dataset: Dataset, by) -> int:
             f"Retrait de données officielles : {locked.source_label}, fichier {locked.file_name}, "
             f"SHA-256 {locked.sha256}, {removed} valeur(s) retirée(s)."
         )[:1000],
+        ip_address=ip_address,
     )
     locked.delete()
     return removed
 
 
-def _write_cells(cells: pl.DataFrame, report: ImportReport, *, dry_run: bool) -> None:
+def _write_cells(cells: pl.DataFrame, report: DatasetImportReport, *, dry_run: bool) -> None:
     report.secret = cells.filter(pl.col("status") == ObservationStatus.SECRET.value).height
     report.missing = cells.filter(pl.col("status") == ObservationStatus.MISSING.value).height
     report.incomplete = cells.filter(pl.col("incomplete")).height
@@ -287,7 +299,7 @@ def _update(frame: pl.DataFrame) -> None:
             cursor.executemany(sql, batch.rows())
 
 
-def _write_iris_zones(parsed: ParsedFile, report: ImportReport, *, dry_run: bool) -> None:
+def _write_iris_zones(parsed: ParsedFile, report: DatasetImportReport, *, dry_run: bool) -> None:
     vintage = int(parsed.vintage)
     existing = {zone.code: zone for zone in IrisZone.objects.all()}
     to_create, to_update = [], []
@@ -329,16 +341,26 @@ def _check_local_cells(cells: pl.DataFrame, convention, file_name: str) -> None:
     outside_level = cells.filter(~pl.col("level").is_in(LOCAL_LEVELS)).sort("_line")
     for row in outside_level.head(5).iter_rows(named=True):
         errors.append(
-            f"{file_name}, ligne {row['_line']}, colonne « niveau » : le niveau « {GeoLevel(row['level']).label} » "
-            "ne décrit pas le territoire de la convention (niveaux admis : iris, commune, epci)."
+            problem(
+                file_name,
+                f"le niveau « {GeoLevel(row['level']).label} » ne décrit pas le territoire de la convention "
+                "(niveaux admis : iris, commune, epci).",
+                line=row["_line"],
+                column="niveau",
+            )
         )
     territory = convention_territory(convention)
     for level, codes in territory.items():
         outside = cells.filter((pl.col("level") == level) & ~pl.col("code").is_in(sorted(codes))).sort("_line")
         for row in outside.head(5).iter_rows(named=True):
             errors.append(
-                f"{file_name}, ligne {row['_line']}, colonne « code_geo » : {row['code']} n'est pas sur le territoire "
-                f"de la convention ({convention.epci.name}) ; une donnée locale ne décrit que ce territoire."
+                problem(
+                    file_name,
+                    f"{row['code']} n'est pas sur le territoire de la convention ({convention.epci.name}) ; une "
+                    "donnée locale ne décrit que ce territoire.",
+                    line=row["_line"],
+                    column="code_geo",
+                )
             )
     variables = sorted(set(cells["variable"].to_list()))
     official: list[str] = sorted(
@@ -347,26 +369,39 @@ def _check_local_cells(cells: pl.DataFrame, convention, file_name: str) -> None:
     for variable in official[:5]:
         line = cells.filter(pl.col("variable") == variable).sort("_line")["_line"][0]
         errors.append(
-            f"{file_name}, ligne {line}, colonne « variable » : {variable} est une variable publiée par l'INSEE ou "
-            "la CAF ; une donnée locale ne la remplace pas. Donnez un autre nom à la variable locale "
-            f"(par exemple {variable}_LOCAL)."
+            problem(
+                file_name,
+                f"{variable} est une variable publiée par l'INSEE ou la CAF ; une donnée locale ne la remplace pas. "
+                f"Donnez un autre nom à la variable locale (par exemple {variable}_LOCAL).",
+                line=line,
+                column="variable",
+            )
         )
     if errors:
         raise DatasetError(errors)
 
 
 @transaction.atomic
-def local_data_import(*, convention, path, dry_run: bool = False, by, file_name: str | None = None) -> ImportReport:
+def local_data_import(
+    *,
+    convention,
+    path,
+    dry_run: bool = False,
+    by,
+    file_name: str | None = None,
+    ip_address: str | None = None,
+) -> DatasetImportReport:
     """Import a tidy CSV as local data of one convention. Raise DatasetError and write nothing if it is not valid,
-    leaves the convention's territory or uses an official variable name. The same file twice changes nothing."""
+    leaves the convention's territory or uses an official variable name. The same file twice changes nothing. A
+    real import is journaled for `by` from `ip_address`."""
     path = Path(path)
     file_name = Path(file_name or path.name).name
     if not path.is_file():
-        raise DatasetError(f"{file_name} : fichier introuvable.")
+        raise DatasetError(problem(file_name, "fichier introuvable."))
     sha256 = file_sha256(path)
     existing = _known_dataset(sha256, convention=convention)
     if existing is not None:
-        return ImportReport(dataset=existing, format=LOCAL_FORMAT, dry_run=dry_run, already_imported=True)
+        return DatasetImportReport(dataset=existing, format=LOCAL_FORMAT, dry_run=dry_run, already_imported=True)
     parsed = read_file(path, format=LOCAL_FORMAT, file_name=file_name, max_bytes=settings.UPLOAD_MAX_SIZE)
     cells = parsed.value_cells
     _check_local_cells(cells, convention, file_name)
@@ -374,7 +409,7 @@ def local_data_import(*, convention, path, dry_run: bool = False, by, file_name:
     for field, value in _provenance(parsed, file_name, by).items():
         setattr(dataset, field, value)
     dataset.observation_count = cells.height
-    report = ImportReport(dataset=dataset, format=LOCAL_FORMAT, dry_run=dry_run, rows_read=parsed.rows_read)
+    report = DatasetImportReport(dataset=dataset, format=LOCAL_FORMAT, dry_run=dry_run, read=parsed.rows_read)
     report.secret = cells.filter(pl.col("status") == ObservationStatus.SECRET.value).height
     report.missing = cells.filter(pl.col("status") == ObservationStatus.MISSING.value).height
     stored = {
@@ -418,12 +453,13 @@ def local_data_import(*, convention, path, dry_run: bool = False, by, file_name:
         user=by,
         convention=convention,
         detail=f"Import de données locales : {report.summary()}"[:1000],
+        ip_address=ip_address,
     )
     return report
 
 
 @transaction.atomic
-def local_dataset_withdraw(*, dataset: Dataset, by) -> int:
+def local_dataset_withdraw(*, dataset: Dataset, by, ip_address: str | None = None) -> int:
     """Remove a local dataset of a convention and the values it brought; return how many values."""
     if not dataset.is_local:
         raise DatasetError("Seule l'administration des données retire un jeu de données officiel.")
@@ -434,6 +470,7 @@ def local_dataset_withdraw(*, dataset: Dataset, by) -> int:
         user=by,
         convention=locked.convention,
         detail=f"Retrait de données locales : {locked.file_name}, {removed} valeur(s) retirée(s)."[:1000],
+        ip_address=ip_address,
     )
     locked.delete()
     return removed

@@ -6,7 +6,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 
-from ctg.opendata.services import ImportReport, dataset_import
+from ctg.opendata.services import DatasetImportReport, dataset_import
 
 # The IRIS reference comes first: the CAF files are rolled up from IRIS to communes with it.
 SHIPPED_FILES = [
@@ -35,9 +35,9 @@ def shipped_data_import(
     files: list[str] | None = None,
     dry_run: bool = False,
     by=None,
-    on_report: Callable[[ImportReport], None] | None = None,
+    on_report: Callable[[DatasetImportReport], None] | None = None,
     known_edition_only: bool = True,
-) -> list[ImportReport]:
+) -> list[DatasetImportReport]:
     """Import the shipped files (all, or the listed subset, in the documented order); idempotent.
 
     Each file is its own transaction: a faulty file raises DatasetError and leaves the files before it imported.
@@ -57,7 +57,7 @@ def shipped_data_import(
         return reports
 
 
-def _import_one(path: Path, by, dry_run: bool, on_report, known_edition_only: bool) -> ImportReport:
+def _import_one(path: Path, by, dry_run: bool, on_report, known_edition_only: bool) -> DatasetImportReport:
     report = dataset_import(path=path, by=by, known_edition_only=known_edition_only)
     report.dry_run = dry_run
     if on_report:

@@ -73,7 +73,7 @@ def attempt(convention, content: bytes, *, dry_run: bool):
     except OfferImportError as exc:
         assert exc.errors
         for error in exc.errors:
-            assert str(error).startswith(f"Ligne {error.line}"), str(error)
+            assert str(error).startswith(f"ligne {error.line}"), str(error)
             assert error.line >= 1
             assert len(error.message) < 500
         return [str(error) for error in exc.errors]

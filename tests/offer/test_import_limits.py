@@ -41,15 +41,15 @@ def messages(convention, content: bytes, *, dry_run: bool) -> list[str]:
 # Lines that only the model and the services refuse (length, constraints, plausibility): the simulation used
 # to skip them and announce an import that would then fail.
 REFUSED_BY_THE_SERVICES = {
-    "name_too_long": (LINE.replace("Multi-accueil de test", "N" * 201), "Ligne 2, colonne « nom »"),
-    "reference_year_before_1990": (LINE.replace(";2024;", ";1980;"), "Ligne 2, colonne « annee_reference »"),
-    "opening_year_before_1850": (LINE.replace(";2005;", ";1800;"), "Ligne 2, colonne « annee_ouverture »"),
+    "name_too_long": (LINE.replace("Multi-accueil de test", "N" * 201), "ligne 2, colonne « nom »"),
+    "reference_year_before_1990": (LINE.replace(";2024;", ";1980;"), "ligne 2, colonne « annee_reference »"),
+    "opening_year_before_1850": (LINE.replace(";2005;", ";1800;"), "ligne 2, colonne « annee_ouverture »"),
     "opening_year_in_the_future": (
         LINE.replace(";2005;", f";{NEXT_YEAR};"),
-        "Ligne 2, colonne « annee_ouverture » : L'année d'ouverture ne peut pas dépasser",
+        "ligne 2, colonne « annee_ouverture » : L'année d'ouverture ne peut pas dépasser",
     ),
-    "source_too_long": (LINE.replace("Saisie de test", "S" * 301), "Ligne 2, colonne « source »"),
-    "manager_too_long": (LINE.replace("Ville de Bolbec", "G" * 201), "Ligne 2, colonne « gestionnaire »"),
+    "source_too_long": (LINE.replace("Saisie de test", "S" * 301), "ligne 2, colonne « source »"),
+    "manager_too_long": (LINE.replace("Ville de Bolbec", "G" * 201), "ligne 2, colonne « gestionnaire »"),
 }
 
 
@@ -106,7 +106,7 @@ def test_control_character_in_a_text_cell_is_refused_with_line_and_column(caux_s
             caux_seine["convention"], (HEADER + LINE.replace("test", "autre") + line).encode(), dry_run=dry_run
         )
         assert errors == [
-            f"Ligne 3, colonne « {column} » : caractère de contrôle invisible (code {ord(character):#04x}) en "
+            f"ligne 3, colonne « {column} » : caractère de contrôle invisible (code {ord(character):#04x}) en "
             "position 4 : supprimez-le (il vient souvent d'un copier-coller) puis enregistrez à nouveau."
         ]
     assert state() == before
@@ -116,8 +116,8 @@ def test_control_character_in_a_text_cell_is_refused_with_line_and_column(caux_s
 def test_utf16_is_named_with_or_without_bom(caux_seine, encoding):
     errors = messages(caux_seine["convention"], (HEADER + LINE).encode(encoding), dry_run=False)
     assert errors == [
-        "Ligne 1 : le fichier est encodé en UTF-16 (« Texte Unicode » des tableurs) : enregistrez-le en CSV UTF-8 "
-        "puis importez-le à nouveau."
+        "ligne 1 : le fichier est encodé en UTF-16 (« Texte Unicode » des tableurs). Enregistrez-le en UTF-8 (CSV "
+        "UTF-8) puis importez-le à nouveau."
     ]
     assert not OfferItem.objects.exists()
 
@@ -125,22 +125,22 @@ def test_utf16_is_named_with_or_without_bom(caux_seine, encoding):
 def test_cell_over_the_csv_module_field_limit_is_refused(caux_seine):
     quoted = LINE.replace("Multi-accueil de test", '"' + "n" * 131_073 + '"')
     errors = messages(caux_seine["convention"], (HEADER + LINE.replace("test", "x") + quoted).encode(), dry_run=False)
-    assert errors == ["Ligne 3 : une cellule dépasse 1000 caractères (guillemet non refermé ?)."]
+    assert errors == ["ligne 3 : une cellule dépasse 1000 caractères (guillemet non refermé ?)."]
     plain = LINE.replace("Multi-accueil de test", "n" * 131_073)
     errors = messages(caux_seine["convention"], (HEADER + plain).encode(), dry_run=False)
-    assert errors == ["Ligne 2 : une cellule dépasse 1000 caractères (guillemet non refermé ?)."]
+    assert errors == ["ligne 2 : une cellule dépasse 1000 caractères (guillemet non refermé ?)."]
     long = LINE.replace("Multi-accueil de test", "n" * 5_000)
     errors = messages(caux_seine["convention"], (HEADER + long).encode(), dry_run=False)
-    assert errors == ["Ligne 2, colonne « nom » : la cellule dépasse 1000 caractères."]
+    assert errors == ["ligne 2, colonne « nom » : la cellule dépasse 1000 caractères."]
     assert not OfferItem.objects.exists()
 
 
 def test_number_with_thousands_of_digits_is_a_french_refusal(caux_seine):
     convention = caux_seine["convention"]
     errors = messages(convention, (HEADER + LINE.replace(";24;", ";" + "9" * 4_301 + ";")).encode(), dry_run=False)
-    assert errors == ["Ligne 2, colonne « capacite » : la cellule dépasse 1000 caractères."]
+    assert errors == ["ligne 2, colonne « capacite » : la cellule dépasse 1000 caractères."]
     errors = messages(convention, (HEADER + LINE.replace(";24;", ";" + "9" * 999 + ";")).encode(), dry_run=False)
-    assert errors == ["Ligne 2, colonne « capacite » : « " + "9" * 40 + "… » est trop grand (9 chiffres au plus)."]
+    assert errors == ["ligne 2, colonne « capacite » : « " + "9" * 40 + "… » est trop grand (9 chiffres au plus)."]
     assert not OfferItem.objects.exists()
 
 
@@ -153,7 +153,7 @@ def test_hundred_thousand_columns_are_refused_before_the_file_is_split(caux_sein
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    assert errors == ["Ligne 1 : l'en-tête compte plus de 50 colonnes : ce n'est pas un fichier d'offre."]
+    assert errors == ["ligne 1 : l'en-tête compte plus de 50 colonnes : ce n'est pas un fichier d'offre."]
     assert peak < 6 * len(content)
 
 
@@ -161,25 +161,25 @@ def test_too_many_lines_are_refused_before_the_file_is_split(caux_seine, monkeyp
     monkeypatch.setattr(imports.csv, "DictReader", lambda *a, **k: pytest.fail("the file was split"))
     content = (HEADER + LINE * (imports.MAX_ROWS + 1)).encode()
     assert messages(caux_seine["convention"], content, dry_run=False) == [
-        "Ligne 10002 : le fichier dépasse 10000 lignes : découpez-le."
+        "ligne 10002 : le fichier dépasse 10000 lignes : découpez-le."
     ]
 
 
 def test_file_over_the_upload_limit_is_refused(caux_seine, settings):
     settings.UPLOAD_MAX_SIZE = 100
     errors = messages(caux_seine["convention"], (HEADER + LINE).encode(), dry_run=False)
-    assert errors == ["Ligne 1 : le fichier dépasse la taille autorisée (100 octets)."]
+    assert errors == ["ligne 1 : le fichier dépasse la taille autorisée (100 octets)."]
 
 
 def test_repeated_column_is_refused(caux_seine):
     errors = messages(caux_seine["convention"], (HEADER.replace("capacite", "nom") + LINE).encode(), dry_run=False)
-    assert errors == ["Ligne 1 : colonne(s) en double : « nom »."]
+    assert errors == ["ligne 1 : colonne(s) en double : « nom »."]
 
 
 def test_rows_after_a_quoted_line_end_keep_their_line_numbers(caux_seine):
     text = HEADER + LINE.replace("Ville de Bolbec", '"Ville\nde Bolbec"') + "crèche;X;76114;;;;Saisie;2024;\n"
     errors = messages(caux_seine["convention"], text.encode(), dry_run=False)
-    assert errors == ["Ligne 4, colonne « type » : type d'équipement inconnu : « crèche »."]
+    assert errors == ["ligne 4, colonne « type » : type d'équipement inconnu : « crèche »."]
 
 
 def test_update_requires_the_version_read_before():
@@ -214,3 +214,14 @@ def test_import_updates_with_the_version_of_the_locked_row(caux_seine, monkeypat
     report = offer_import_csv(convention=convention, content=(HEADER + LINE.replace(";24;", ";25;")).encode())
     assert (report.updated, seen) == (1, [5])
     assert OfferItem.objects.get().version == 6
+
+
+def test_a_file_mixing_utf8_and_windows_1252_is_refused_with_its_line(caux_seine):
+    """The encoding policy of every CSV import: a whole file in Windows-1252 is read, a mixed one is refused."""
+    other = LINE.replace("Multi-accueil de test", "Crèche d'à côté")
+    content = (HEADER + LINE.replace("de test", "Él")).encode() + other.encode("cp1252")
+    errors = messages(caux_seine["convention"], content, dry_run=False)
+    assert len(errors) == 1
+    assert errors[0].startswith("ligne 3 : caractère illisible (octet 0xe8) : le fichier n'est pas encodé en UTF-8")
+    assert "Enregistrez le fichier en UTF-8" in errors[0]
+    assert not OfferItem.objects.exists()

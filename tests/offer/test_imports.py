@@ -53,9 +53,9 @@ class TestOfferImport:
         with pytest.raises(OfferImportError) as exc:
             _import(convention, bad)
         messages = [str(e) for e in exc.value.errors]
-        assert "Ligne 5, colonne « type » : type d'équipement inconnu : « crèche »." in messages
-        assert "Ligne 5, colonne « capacite » : « douze » n'est pas un nombre entier positif." in messages
-        assert any(m.startswith("Ligne 6, colonne « code_commune » : la commune « 76540 »") for m in messages)
+        assert "ligne 5, colonne « type » : type d'équipement inconnu : « crèche »." in messages
+        assert "ligne 5, colonne « capacite » : « douze » n'est pas un nombre entier positif." in messages
+        assert any(m.startswith("ligne 6, colonne « code_commune » : la commune « 76540 »") for m in messages)
         assert not OfferItem.objects.exists()
         assert not SecurityEvent.objects.filter(kind=SecurityEventKind.IMPORT).exists()
 
@@ -67,7 +67,7 @@ class TestOfferImport:
         line = "eaje;Multi-accueil;76114;10;;;Saisie;2024;\n"
         with pytest.raises(OfferImportError) as exc:
             _import(caux_seine["convention"], HEADER + line + line)
-        assert str(exc.value.errors[0]) == "Ligne 3, colonne « nom » : même type, commune et nom qu'à la ligne 2."
+        assert str(exc.value.errors[0]) == "ligne 3, colonne « nom » : même type, commune et nom qu'à la ligne 2."
 
     def test_covered_communes_on_a_crèche_are_refused_and_nothing_written(self, caux_seine):
         text = GOOD + "eaje;Crèche couvrante;76114;10;;;Saisie;2024;76384\n"
@@ -114,4 +114,4 @@ class TestImportCommand:
         err = io.StringIO()
         with pytest.raises(CommandError, match="rien n'a été importé"):
             call_command("import_offer", str(caux_seine["convention"].pk), str(path), stderr=err)
-        assert "offre.csv : Ligne 2, colonne « code_commune »" in err.getvalue()
+        assert "offre.csv : ligne 2, colonne « code_commune »" in err.getvalue()

@@ -69,14 +69,16 @@ def _lines(path):
     return text.splitlines(keepends=True)
 
 
-def damage_latin1(path, column):
+def damage_mixed_encodings(path, column):
     lines = _lines(path)
-    lines[0] = lines[0].lstrip("\ufeff")
-    # A name with an accent on line 4, the whole file saved in Windows-1252 (Latin-1) as a spreadsheet would.
+    # An accent on lines 3 and 4, line 4 pasted from a file saved in Windows-1252 (Latin-1): the file mixes two
+    # encodings, a whole file in Windows-1252 is read (see test_a_file_saved_in_windows_1252_reads_the_same).
+    lines[2] = lines[2].replace(";", "é;", 1)
     lines[3] = lines[3].replace(";", "é;", 1)
-    path.write_bytes("".join(lines).encode("cp1252"))
-    first = next(i for i, line in enumerate(lines, start=1) if not line.lstrip("\ufeff").isascii())
-    return first, "n'est pas encodé en UTF-8"
+    path.write_bytes(
+        "".join(lines[:3]).encode("utf-8") + "".join(lines[3:4]).encode("cp1252") + "".join(lines[4:]).encode("utf-8")
+    )
+    return 4, "n'est pas encodé en UTF-8"
 
 
 def damage_utf16(path, column):
@@ -123,7 +125,7 @@ def damage_duplicate_code(path, column):
 
 
 DAMAGES = {
-    "latin1": damage_latin1,
+    "mixed_encodings": damage_mixed_encodings,
     "utf16": damage_utf16,
     "truncated": damage_truncated,
     "unknown_column": damage_unknown_column,
@@ -172,3 +174,22 @@ def test_damaged_copy_is_refused_and_changes_nothing(request, tmp_path, database
     assert Dataset.objects.count() == database_with_data["datasets"]
     assert not LocalObservation.objects.exists()
     assert IrisZone.objects.count() == zones
+
+
+@pytest.mark.parametrize("source", ["iris_reference", "filosofi_communes", "caf_2018"])
+def test_a_file_saved_in_windows_1252_reads_the_same(request, tmp_path, database_with_data, source):
+    """Producers published some editions in Latin-1 and spreadsheets save CSV in Windows-1252: such a file, wholly
+    in that encoding, reads as its UTF-8 original (every value and IRIS name found unchanged)."""
+    build, _, _ = SOURCES[source]
+    path = build(tmp_path)
+    original = _import(request, source, path)
+    copy = tmp_path / "windows-1252" / path.name
+    copy.parent.mkdir()
+    copy.write_bytes(path.read_bytes().decode("utf-8-sig").encode("cp1252"))
+    assert not copy.read_bytes().isascii(), "the copy holds accents that a wrong decoding would change"
+
+    report = _import(request, source, copy)
+
+    assert report.read == original.read > 1
+    assert (report.created, report.updated) == (0, 0)
+    assert report.unchanged == original.created + original.updated + original.unchanged

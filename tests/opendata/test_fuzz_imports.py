@@ -61,7 +61,7 @@ def attempt(run, content: bytes, name: str):
         try:
             run(path)
         except DatasetError as exc:
-            assert exc.errors and all(message.startswith(name) for message in exc.errors), exc.errors
+            assert exc.errors and all(message.startswith(name) for message in exc.messages), exc.messages
             assert state() == before
 
 

@@ -88,7 +88,7 @@ def outcome(content: bytes, file_name: str, format: str | None):
             parsed = read_file(path, format=format, iris_to_commune=iris_reference)
         except DatasetError as exc:
             assert exc.errors, "a refusal gives at least one reason"
-            for message in exc.errors:
+            for message in exc.messages:
                 assert message.startswith(file_name), message
                 assert len(message) < 2_000, "a message quotes cells, it does not reproduce them"
             return exc

@@ -225,7 +225,7 @@ class TestLocalData:
         ]
         with pytest.raises(DatasetError) as refused:
             local_data_import(convention=caux_seine["convention"], path=self.write(tmp_path, rows), by=None)
-        messages = " ".join(refused.value.errors)
+        messages = " ".join(refused.value.messages)
         # Rouen (76540) belongs to another EPCI; a département is not the convention's territory.
         assert "ligne 3, colonne « code_geo » : 76540 n'est pas sur le territoire de la convention" in messages
         assert "ligne 4, colonne « niveau »" in messages

@@ -73,7 +73,7 @@ def test_too_many_rows_are_refused_before_anything_is_split(no_split):
     with pytest.raises(DatasetError) as exc:
         parse_text(text, "f.csv")
     assert str(exc.value) == (
-        f"f.csv, ligne 200{NNBSP}002 : le fichier compte 200{NNBSP}001 lignes de données, au-delà de la limite de "
+        f"f.csv, ligne 200002 : le fichier compte 200{NNBSP}001 lignes de données, au-delà de la limite de "
         f"200{NNBSP}000. Découpez-le en plusieurs fichiers."
     )
 

@@ -70,7 +70,7 @@ def test_several_faulty_cells_are_all_listed(tmp_path):
     path.write_text("CODGEO;P22_POP;MED21\n76114;abc;1\n76476;2;x y\n", encoding="utf-8")
     with pytest.raises(DatasetError) as exc:
         read_file(path)
-    assert exc.value.errors == [
+    assert exc.value.messages == [
         "base_cc_comparateur_2025.csv, ligne 2, colonne 2 « P22_POP » : « abc » n'est pas un nombre.",
         "base_cc_comparateur_2025.csv, ligne 3, colonne 3 « MED21 » : « x y » n'est pas un nombre.",
     ]

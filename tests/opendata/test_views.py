@@ -117,7 +117,7 @@ class TestUpload:
             UPLOAD_URL, {"file": csv_upload(COMPARATEUR.name, COMPARATEUR.read_bytes()), "dry_run": "on"}
         )
         assert response.status_code == 200
-        assert "Simulation, rien n&#x27;a été enregistré" in response.content.decode()
+        assert "Simulation : rien n&#x27;a été enregistré" in response.content.decode()
         assert not Dataset.objects.exists()
         assert not Observation.objects.exists()
 

@@ -3,10 +3,11 @@
 Contract: a reader turns a file as published into a `ParsedFile`: the provenance of the file and a long table
 of cells (level, code, variable, year, value, status, incomplete, line). Values are decimal strings with six
 decimals; secret and missing cells carry a status and no value. A file that cannot be read raises
-`DatasetError` whose message names the file, the line, the column and the reason in French; no other
-exception escapes, whatever the bytes. Every reader is linear in its input: the bounds on bytes, rows, columns
-and cell length (`base.MAX_*`) are checked before the file is split into cells. Readers never touch the
-database, except the CAF reader which needs the IRIS reference to roll IRIS up to communes.
+`DatasetError` (the shared `ctg.core.imports.ImportRefused`) whose problems name the file, the line, the column
+and the reason in French; no other exception escapes, whatever the bytes. Every reader is linear in its input:
+the bounds on bytes, rows, columns and cell length (`base.MAX_*`) are checked before the file is split into
+cells. Readers never touch the database, except the CAF reader which needs the IRIS reference to roll IRIS up to
+communes.
 
 One module per format (insee, filosofi, iris, caf, tidy); the quirks common to all are in `base`. This module
 detects the format from the header and dispatches.
@@ -23,6 +24,7 @@ from ctg.opendata.readers.base import (
     ParsedFile,
     Table,
     parse_text,
+    problem,
     quoted,
     read_table,
 )
@@ -101,12 +103,16 @@ def read_file(
         format = detect_format(table.header, table.file_name)
         if format is None:
             raise DatasetError(
-                f"{table.file_name}, ligne 1 : format non reconnu d'après l'en-tête "
-                f"(« {quoted(';'.join(table.header[:4]))} »). Précisez le format parmi : {', '.join(FORMATS)}."
+                problem(
+                    table.file_name,
+                    f"format non reconnu d'après l'en-tête (« {quoted(';'.join(table.header[:4]))} »). Précisez le "
+                    f"format parmi : {', '.join(FORMATS)}.",
+                    line=1,
+                )
             )
     elif format not in FORMATS:
         raise DatasetError(
-            f"{table.file_name} : format « {quoted(format)} » inconnu (formats : {', '.join(FORMATS)})."
+            problem(table.file_name, f"format « {quoted(format)} » inconnu (formats : {', '.join(FORMATS)}).")
         )
     if format == "iris_reference":
         return read_iris_reference(table)

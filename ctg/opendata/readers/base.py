@@ -1,9 +1,10 @@
 """What every reader shares: bounded decoding and splitting, code checks and typing of value cells.
 
-Quirks handled once here: UTF-8 with or without BOM (UTF-16, with or without BOM, is named as such; Latin-1 is
-refused with the line of the first bad byte), CRLF or LF line ends, `;` (or tab, or `,`) separators, quoted
-fields, ragged or truncated lines, blank trailing lines, duplicate or empty column names, comma decimals and
-space thousands separators. C0 control characters (NUL included) are refused with their line and column.
+Quirks handled once here: the encoding (ctg.core.imports.decode_text: UTF-8 with or without BOM, a file wholly in
+Latin-1 / Windows-1252 read as such, UTF-16 or mixed encodings refused with their line), CRLF or LF line ends,
+`;` (or tab, or `,`) separators, quoted fields, ragged or truncated lines, blank trailing lines, duplicate or empty
+column names, comma decimals and space thousands separators. C0 control characters (NUL included) are refused
+with their line and column.
 
 Limits, checked before the file is split into cells so that a hostile file is refused in time and memory
 linear in its size (a shipped national file is well inside each of them):
@@ -13,16 +14,19 @@ linear in its size (a shipped national file is well inside each of them):
 - `MAX_ROWS` (200,000): data lines (Filosofi communes 31,360; CAF IRIS files ~50,000; IRIS reference 49,405);
 - `MAX_COLUMNS` (2,500): columns of the header (the dossier complet has ~1,900);
 - `MAX_CELL_CHARS` (1,000): characters of one cell or column name (the longest shipped cell has 78).
-Every refusal is a `DatasetError` naming the file, the line and, where there is one, the column.
+Every refusal is a `DatasetError` (the shared ImportRefused) whose problems name the file, the line and, where
+there is one, the column.
 """
 
 import csv
 import dataclasses
 from pathlib import Path
+from typing import NoReturn
 
 import polars as pl
 
 from ctg.core.formatting import format_count
+from ctg.core.imports import ImportProblem, ImportRefused, decode_text, quoted
 from ctg.core.text import CONTROL_CHARACTERS, control_character_message
 from ctg.opendata.enums import GeoLevel, ObservationStatus
 
@@ -32,11 +36,9 @@ MAX_COLUMNS = 2_500
 MAX_CELL_CHARS = 1_000
 VALUE_DTYPE = pl.Decimal(20, 6)
 MAX_ERRORS = 20
-# Shown cells are cut to this many characters: a message quotes a value, it does not reproduce it.
-QUOTED_CHARS = 40
 LINE_COLUMN = "_line"
 # Codes of each level; IRIS codes are the commune code followed by four digits ("0000" for a commune not split).
-CODE_PATTERNS = {
+CODE_PATTERNS: dict[str, str] = {
     GeoLevel.IRIS: r"^(?:\d{5}|2[AB]\d{3})\d{4}$",
     GeoLevel.COMMUNE: r"^(?:\d{5}|2[AB]\d{3})$",
     GeoLevel.EPCI: r"^\d{9}$",
@@ -44,7 +46,7 @@ CODE_PATTERNS = {
     GeoLevel.REGION: r"^\d{2}$",
     GeoLevel.FRANCE: r"^[A-Z]{2,8}$",
 }
-CODE_HINTS = {
+CODE_HINTS: dict[str, str] = {
     GeoLevel.IRIS: "9 caractères : code commune puis 4 chiffres",
     GeoLevel.COMMUNE: "5 caractères, zéro initial compris",
     GeoLevel.EPCI: "SIREN à 9 chiffres",
@@ -59,21 +61,16 @@ NUMBER_PATTERN = r"^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$"
 THOUSANDS_PATTERN = "[ \u00a0\u202f]"
 
 
-def quoted(value: str) -> str:
-    """A cell as shown in a message: cut after QUOTED_CHARS characters."""
-    return value if len(value) <= QUOTED_CHARS else value[:QUOTED_CHARS] + "…"
-
-
 def thousands(number: int) -> str:
     return format_count(number)
 
 
-class DatasetError(Exception):
-    """A file cannot be imported. `errors` lists French messages naming file, line, column and reason."""
+# The refusal of an open-data file: the refusal every importer raises, under the name open-data callers know.
+DatasetError = ImportRefused
 
-    def __init__(self, errors):
-        self.errors = [errors] if isinstance(errors, str) else list(errors)
-        super().__init__(self.errors[0] if len(self.errors) == 1 else " ; ".join(self.errors[:3]))
+
+def problem(file_name: str, message: str, *, line: int = 0, column_number: int = 0, column: str = "") -> ImportProblem:
+    return ImportProblem(message, file=file_name, line=line, column_number=column_number, column=column)
 
 
 @dataclasses.dataclass
@@ -87,14 +84,15 @@ class Table:
     def column_number(self, name: str) -> int:
         return self.header.index(name) + 1
 
-    def fail(self, line: int, column: str | None, reason: str):
+    def fail(self, line: int, column: str | None, reason: str) -> NoReturn:
         raise DatasetError(self.locate(line, column, reason))
 
-    def locate(self, line: int, column: str | None, reason: str) -> str:
-        where = f"{self.file_name}, ligne {line}"
-        if column is not None:
-            where += f", colonne {self.column_number(column)} « {quoted(column)} »"
-        return f"{where} : {reason}"
+    def locate(self, line: int, column: str | None, reason: str) -> ImportProblem:
+        if column is None:
+            return problem(self.file_name, reason, line=line)
+        return problem(
+            self.file_name, reason, line=line, column_number=self.column_number(column), column=quoted(column)
+        )
 
 
 @dataclasses.dataclass
@@ -118,39 +116,6 @@ class ParsedFile:
 
 
 LICENCE_OUVERTE = "Licence Ouverte / Open Licence 2.0"
-UTF16_MESSAGE = (
-    "{file_name}, ligne 1 : le fichier est encodé en UTF-16 (« Texte Unicode » des tableurs). Enregistrez-le en "
-    "UTF-8 (CSV UTF-8) puis importez-le à nouveau."
-)
-
-
-def looks_like_utf16(raw: bytes) -> bool:
-    """A UTF-16 BOM, or a start where one byte in two is NUL (UTF-16 saved without BOM)."""
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return True
-    sample = raw[:4096]
-    if len(sample) < 4:
-        return False
-    # Latin text in UTF-16 has a NUL in (nearly) every other byte, on the odd side (LE) or the even side (BE).
-    half = len(sample) // 2
-    return max(sample[0::2].count(0), sample[1::2].count(0)) >= half * 0.4
-
-
-def decode(raw: bytes, file_name: str) -> str:
-    """UTF-8 text without BOM; any other encoding is refused with the line of the first bad byte."""
-    if looks_like_utf16(raw):
-        raise DatasetError(UTF16_MESSAGE.format(file_name=file_name))
-    if raw.startswith(b"\xef\xbb\xbf"):
-        raw = raw[3:]
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        raise DatasetError(
-            f"{file_name}, ligne {line} : caractère illisible (octet {raw[exc.start]:#04x}) : le fichier n'est pas "
-            "encodé en UTF-8 (probablement Latin-1 / Windows-1252). Enregistrez-le en UTF-8 puis importez-le à "
-            "nouveau."
-        ) from None
 
 
 def read_table(path: Path, file_name: str | None = None, *, max_bytes: int = MAX_BYTES) -> Table:
@@ -160,13 +125,16 @@ def read_table(path: Path, file_name: str | None = None, *, max_bytes: int = MAX
         size = path.stat().st_size
         if size > max_bytes:
             raise DatasetError(
-                f"{file_name} : le fichier pèse {thousands(size)} octets, au-delà de la limite de "
-                f"{thousands(max_bytes)} octets. Découpez-le ou ne gardez que les territoires utiles."
+                problem(
+                    file_name,
+                    f"le fichier pèse {thousands(size)} octets, au-delà de la limite de {thousands(max_bytes)} "
+                    "octets. Découpez-le ou ne gardez que les territoires utiles.",
+                )
             )
         raw = path.read_bytes()
     except OSError as exc:
-        raise DatasetError(f"{file_name} : fichier illisible ({exc.strerror}).") from None
-    return parse_text(decode(raw, file_name), file_name)
+        raise DatasetError(problem(file_name, f"fichier illisible ({exc.strerror}).")) from None
+    return parse_text(decode_text(raw, file_name), file_name)
 
 
 def parse_text(text: str, file_name: str) -> Table:
@@ -179,17 +147,21 @@ def parse_text(text: str, file_name: str) -> Table:
     header_end = body.find("\n")
     first = body if header_end == -1 else body[:header_end]
     if not first.strip():
-        raise DatasetError(f"{file_name}, ligne 1 : le fichier est vide ou n'a pas de ligne d'en-tête.")
+        raise DatasetError(problem(file_name, "le fichier est vide ou n'a pas de ligne d'en-tête.", line=1))
     separator = ";" if ";" in first else "\t" if "\t" in first else ","
     header = _checked_header(first, separator, file_name)
     data_lines = body.count("\n")
     if data_lines > MAX_ROWS:
         raise DatasetError(
-            f"{file_name}, ligne {thousands(MAX_ROWS + 2)} : le fichier compte {thousands(data_lines)} lignes de "
-            f"données, au-delà de la limite de {thousands(MAX_ROWS)}. Découpez-le en plusieurs fichiers."
+            problem(
+                file_name,
+                f"le fichier compte {thousands(data_lines)} lignes de données, au-delà de la limite de "
+                f"{thousands(MAX_ROWS)}. Découpez-le en plusieurs fichiers.",
+                line=MAX_ROWS + 2,
+            )
         )
     if data_lines == 0:
-        raise DatasetError(f"{file_name}, ligne 2 : le fichier ne contient aucune ligne de données.")
+        raise DatasetError(problem(file_name, "le fichier ne contient aucune ligne de données.", line=2))
     if (match := CONTROL_CHARACTERS.search(body)) is not None:
         _fail_on_control_character(body, match.start(), header, separator, file_name)
     if '"' in body:
@@ -207,7 +179,9 @@ def _checked_header(first: str, separator: str, file_name: str) -> list[str]:
     if count > MAX_COLUMNS and '"' not in first:
         raise _too_many_columns(file_name, count)
     if len(first) > MAX_COLUMNS * (MAX_CELL_CHARS + 3):
-        raise DatasetError(f"{file_name}, ligne 1 : la ligne d'en-tête est trop longue pour un fichier de données.")
+        raise DatasetError(
+            problem(file_name, "la ligne d'en-tête est trop longue pour un fichier de données.", line=1)
+        )
     try:
         header = [name.strip() for name in next(csv.reader([first], delimiter=separator))]
     except csv.Error:
@@ -216,41 +190,45 @@ def _checked_header(first: str, separator: str, file_name: str) -> list[str]:
         raise _too_many_columns(file_name, len(header))
     positions: dict[str, int] = {}
     for number, name in enumerate(header, start=1):
-        where = f"{file_name}, ligne 1, colonne {number}"
+        reason = None
         if not name:
-            raise DatasetError(f"{where} : nom de colonne vide.")
-        if len(name) > MAX_CELL_CHARS:
-            raise DatasetError(f"{where} : nom de colonne de plus de {thousands(MAX_CELL_CHARS)} caractères.")
-        if name == LINE_COLUMN:
-            raise DatasetError(f"{where} : « {LINE_COLUMN} » n'est pas un nom de colonne de données publiées.")
-        if name in positions:
-            raise DatasetError(
-                f"{where} : la colonne « {quoted(name)} » est en double (déjà colonne {positions[name]})."
-            )
+            reason = "nom de colonne vide."
+        elif len(name) > MAX_CELL_CHARS:
+            reason = f"nom de colonne de plus de {thousands(MAX_CELL_CHARS)} caractères."
+        elif name == LINE_COLUMN:
+            reason = f"« {LINE_COLUMN} » n'est pas un nom de colonne de données publiées."
+        elif name in positions:
+            reason = f"la colonne « {quoted(name)} » est en double (déjà colonne {positions[name]})."
+        if reason is not None:
+            raise DatasetError(problem(file_name, reason, line=1, column_number=number))
         positions[name] = number
     return header
 
 
 def _too_many_columns(file_name: str, count: int) -> DatasetError:
     return DatasetError(
-        f"{file_name}, ligne 1 : l'en-tête compte {thousands(count)} colonnes, au-delà de la limite de "
-        f"{thousands(MAX_COLUMNS)}. Vérifiez le séparateur, ou ne gardez que les colonnes utiles."
+        problem(
+            file_name,
+            f"l'en-tête compte {thousands(count)} colonnes, au-delà de la limite de {thousands(MAX_COLUMNS)}. "
+            "Vérifiez le séparateur, ou ne gardez que les colonnes utiles.",
+            line=1,
+        )
     )
 
 
-def _cell_too_long(file_name: str, line: int) -> str:
-    return (
-        f"{file_name}, ligne {line} : une cellule dépasse {thousands(MAX_CELL_CHARS)} caractères "
-        "(guillemet non refermé ?)."
+def _cell_too_long(file_name: str, line: int) -> ImportProblem:
+    return problem(
+        file_name, f"une cellule dépasse {thousands(MAX_CELL_CHARS)} caractères (guillemet non refermé ?).", line=line
     )
 
 
-def _fail_on_control_character(body: str, position: int, header: list[str], separator: str, file_name: str):
+def _fail_on_control_character(
+    body: str, position: int, header: list[str], separator: str, file_name: str
+) -> NoReturn:
     start = body.rfind("\n", 0, position) + 1
     end = body.find("\n", position)
     line_text = body[start : len(body) if end == -1 else end]
     line = body.count("\n", 0, position) + 1
-    where = f"{file_name}, ligne {line}"
     # Only the faulty line is split, to name the column.
     try:
         cells = next(csv.reader([line_text], delimiter=separator))
@@ -259,14 +237,14 @@ def _fail_on_control_character(body: str, position: int, header: list[str], sepa
     for number, cell in enumerate(cells, start=1):
         message = control_character_message(cell)
         if message is not None:
-            name = f" « {quoted(header[number - 1])} »" if number <= len(header) else ""
-            raise DatasetError(f"{where}, colonne {number}{name} : {message}")
-    raise DatasetError(f"{where} : {control_character_message(line_text)}")
+            name = quoted(header[number - 1]) if number <= len(header) else ""
+            raise DatasetError(problem(file_name, message, line=line, column_number=number, column=name))
+    raise DatasetError(problem(file_name, control_character_message(line_text) or "", line=line))
 
 
 def _wrong_width(file_name: str, line: int, count: int, width: int) -> DatasetError:
     reason = "ligne tronquée ?" if count < width else "séparateur en trop dans une valeur ?"
-    return DatasetError(f"{file_name}, ligne {line} : {count} champs au lieu de {width} attendus ({reason}).")
+    return DatasetError(problem(file_name, f"{count} champs au lieu de {width} attendus ({reason}).", line=line))
 
 
 def _split_plain(data: str, header: list[str], separator: str, file_name: str) -> pl.DataFrame:
@@ -276,7 +254,7 @@ def _split_plain(data: str, header: list[str], separator: str, file_name: str) -
     for number, line in enumerate(lines, start=2):
         count = line.count(separator) + 1
         if count == 1 and not line.strip():
-            raise DatasetError(f"{file_name}, ligne {number} : ligne vide au milieu du fichier.")
+            raise DatasetError(problem(file_name, "ligne vide au milieu du fichier.", line=number))
         if count != width:
             raise _wrong_width(file_name, number, count, width)
     frame = pl.read_csv(
@@ -289,7 +267,7 @@ def _split_plain(data: str, header: list[str], separator: str, file_name: str) -
         raise_if_empty=True,
     )
     if frame.height != len(lines):
-        raise DatasetError(f"{file_name} : {frame.height} lignes lues au lieu de {len(lines)}.")
+        raise DatasetError(problem(file_name, f"{frame.height} lignes lues au lieu de {len(lines)}."))
     return frame.select(pl.col(header).str.strip_chars()).with_columns(
         pl.int_range(2, frame.height + 2, dtype=pl.Int64).alias(LINE_COLUMN)
     )
@@ -299,14 +277,15 @@ def _split_quoted(body: str, header: list[str], separator: str, file_name: str) 
     """Quoted fields may hold separators and line ends: the csv module splits them, row by row."""
     width = len(header)
     reader = csv.reader(body.split("\n"), delimiter=separator)
-    data_rows, line_numbers = [], []
+    data_rows: list[list[str]] = []
+    line_numbers: list[int] = []
     try:
         next(reader)
         # A quoted field may span lines: each row starts on the line after the last one read.
         number = reader.line_num + 1
         for row in reader:
             if len(row) == 1 and not row[0].strip():
-                raise DatasetError(f"{file_name}, ligne {number} : ligne vide au milieu du fichier.")
+                raise DatasetError(problem(file_name, "ligne vide au milieu du fichier.", line=number))
             if len(row) != width:
                 raise _wrong_width(file_name, number, len(row), width)
             data_rows.append(row)
@@ -315,7 +294,9 @@ def _split_quoted(body: str, header: list[str], separator: str, file_name: str) 
     except csv.Error:
         # The csv module refuses a field over 131,072 characters, far beyond MAX_CELL_CHARS.
         raise DatasetError(_cell_too_long(file_name, reader.line_num)) from None
-    columns = {name: [row[i].strip() for row in data_rows] for i, name in enumerate(header)}
+    columns: dict[str, list[str] | list[int]] = {
+        name: [row[i].strip() for row in data_rows] for i, name in enumerate(header)
+    }
     columns[LINE_COLUMN] = line_numbers
     return pl.DataFrame(columns, schema={**dict.fromkeys(header, pl.String), LINE_COLUMN: pl.Int64})
 
@@ -326,8 +307,14 @@ def _check_cell_lengths(frame: pl.DataFrame, header: list[str], file_name: str) 
         if length is not None and length > MAX_CELL_CHARS:
             line = frame.filter(pl.col(name).str.len_chars() > MAX_CELL_CHARS)[LINE_COLUMN][0]
             raise DatasetError(
-                f"{file_name}, ligne {line}, colonne {header.index(name) + 1} « {quoted(name)} » : la cellule "
-                f"compte {thousands(length)} caractères, au-delà de la limite de {thousands(MAX_CELL_CHARS)}."
+                problem(
+                    file_name,
+                    f"la cellule compte {thousands(length)} caractères, au-delà de la limite de "
+                    f"{thousands(MAX_CELL_CHARS)}.",
+                    line=line,
+                    column_number=header.index(name) + 1,
+                    column=quoted(name),
+                )
             )
 
 
@@ -364,7 +351,7 @@ def melt_values(
     `variables` maps each published column to the year its values describe.
     """
     if not variables:
-        raise DatasetError(f"{table.file_name}, ligne 1 : aucune colonne de valeurs reconnue.")
+        raise DatasetError(problem(table.file_name, "aucune colonne de valeurs reconnue.", line=1))
     level_expr = level if isinstance(level, pl.Expr) else pl.lit(str(level))
     long = (
         table.frame.select(code_column, "_line", *variables, level_expr.alias("_level"))

@@ -14,6 +14,7 @@ from ctg.opendata.readers.base import (
     Table,
     check_codes,
     melt_values,
+    problem,
 )
 
 CAF_CODE_COLUMNS = ("CODGEO", "IRIS", "CODE_IRIS")
@@ -69,8 +70,11 @@ def read_caf_iris(table: Table, *, iris_to_commune: Callable[[], dict[str, str]]
     reference = iris_to_commune()
     if not reference:
         raise DatasetError(
-            f"{table.file_name} : le référentiel des IRIS n'est pas importé. Importez d'abord "
-            "data/insee/iris_2021.csv (commande import_dataset)."
+            problem(
+                table.file_name,
+                "le référentiel des IRIS n'est pas importé. Importez d'abord data/insee/iris_2021.csv (commande "
+                "import_dataset).",
+            )
         )
     iris = melt_values(
         table,

@@ -3,6 +3,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from ctg.accounts.client_ip import client_ip
 from ctg.charts.render import render_svg_markup
 from ctg.core.formatting import format_count
 from ctg.offer.imports import COLUMNS_HELP, MAX_CELL_CHARS, MAX_ROWS, OfferImportError, offer_import_csv
@@ -175,6 +176,7 @@ def import_csv(request, convention_pk):
                 file_name=upload.name,
                 dry_run=form.cleaned_data["dry_run"],
                 by=request.user,
+                ip_address=client_ip(request),
             )
         except OfferImportError as exc:
             errors = exc.errors

@@ -6,6 +6,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
+from ctg.accounts.client_ip import client_ip
 from ctg.opendata.models import Dataset
 from ctg.opendata.perms import can_manage_local_data
 from ctg.opendata.readers import DatasetError
@@ -50,6 +51,7 @@ def upload(request, convention_pk):
                     dry_run=form.cleaned_data["dry_run"],
                     by=request.user,
                     file_name=file_name,
+                    ip_address=client_ip(request),
                 ),
             )
     else:
@@ -67,7 +69,7 @@ def withdraw(request, convention_pk, pk):
     errors = []
     if request.method == "POST":
         try:
-            removed = local_dataset_withdraw(dataset=dataset, by=request.user)
+            removed = local_dataset_withdraw(dataset=dataset, by=request.user, ip_address=client_ip(request))
         except DatasetError as exc:
             errors = exc.errors
         else:

@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
+from ctg.accounts.client_ip import client_ip
 from ctg.indicators.services import indicators_compute
 from ctg.opendata.models import Dataset
 from ctg.opendata.perms import can_manage_official_data, can_see_official_importers
@@ -49,6 +50,7 @@ def upload(request):
                     dry_run=form.cleaned_data["dry_run"],
                     by=request.user,
                     file_name=file_name,
+                    ip_address=client_ip(request),
                     max_bytes=settings.UPLOAD_MAX_SIZE,
                 ),
             )
@@ -68,7 +70,7 @@ def withdraw(request, pk):
     errors = []
     if request.method == "POST":
         try:
-            removed = dataset_withdraw(dataset=dataset, by=request.user)
+            removed = dataset_withdraw(dataset=dataset, by=request.user, ip_address=client_ip(request))
         except DatasetError as exc:
             errors = exc.errors
         else:

@@ -38,7 +38,7 @@ class Command(BaseCommand):
                     path=file, format=format, dry_run=dry_run, known_edition_only=not allow_extract
                 )
         except DatasetError as exc:
-            raise CommandError("\n".join([*exc.errors, "Aucune donnée n'a été modifiée."])) from None
+            raise CommandError("\n".join([*exc.messages, "Aucune donnée n'a été modifiée."])) from None
         self.stdout.write(report.summary())
 
     def _convention(self, pk):

@@ -21,5 +21,5 @@ class Command(BaseCommand):
             )
         except DatasetError as exc:
             raise CommandError(
-                "\n".join([*exc.errors, "Import arrêté à ce fichier ; les précédents sont importés."])
+                "\n".join([*exc.messages, "Import arrêté à ce fichier ; les précédents sont importés."])
             ) from None
