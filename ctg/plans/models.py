@@ -5,6 +5,7 @@ built from it. Writes go through ctg.plans.services.
 """
 
 import datetime
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
@@ -35,12 +36,22 @@ AMOUNT = {"max_digits": 12, "decimal_places": 2, "null": True, "blank": True}
 FUNDING_YEAR_MIN, FUNDING_YEAR_MAX = 2000, 2100
 
 
+class Versioned(models.Model):
+    """An object of the plan edited from forms and exported rows (see ctg.plans.services)."""
+
+    # Grows at every save: an edit form or an exported row carries it, so that a stale copy is refused.
+    version = models.PositiveIntegerField("version", default=1)
+
+    class Meta:
+        abstract = True
+
+
 class ObjectiveQuerySet(models.QuerySet):
     def for_user(self, user):
         return self.filter(convention__in=Convention.objects.for_user(user))
 
 
-class Objective(models.Model):
+class Objective(Versioned):
     """A strategic objective (no parent) or an operational objective (parent = a strategic one), under a theme."""
 
     convention = models.ForeignKey(Convention, on_delete=models.CASCADE, related_name="objectives")
@@ -63,8 +74,6 @@ class Objective(models.Model):
         related_name="objectives",
         verbose_name="enjeux auxquels il répond",
     )
-    # Grows at every save: an edit form or an exported row carries it, so that a stale copy is refused.
-    version = models.PositiveIntegerField("version", default=1)
 
     objects = ObjectiveQuerySet.as_manager()
     history = HistoricalRecords(m2m_fields=[enjeux])
@@ -154,7 +163,7 @@ class ActionQuerySet(models.QuerySet):
         )
 
 
-class Action(models.Model):
+class Action(Versioned):
     """A fiche action. `version` grows at every save of the fiche: a form carries it so that a second editor
     working on a stale copy is refused instead of silently overwriting the first one."""
 
@@ -210,7 +219,6 @@ class Action(models.Model):
         validators=[MaxValueValidator(100)],
         help_text="Ignoré dès que l'action a des jalons : l'avancement se déduit alors des jalons pondérés.",
     )
-    version = models.PositiveIntegerField("version", default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -258,7 +266,7 @@ class Action(models.Model):
         return self.pilot_name
 
 
-class Milestone(models.Model):
+class Milestone(Versioned):
     action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="milestones")
     title = models.CharField("intitulé", max_length=300)
     due_date = models.DateField("échéance", null=True, blank=True)
@@ -266,8 +274,6 @@ class Milestone(models.Model):
     weight = models.PositiveSmallIntegerField(
         "poids", default=1, validators=[MinValueValidator(1), MaxValueValidator(100)]
     )
-    # Grows at every save: an edit form or an exported row carries it, so that a stale copy is refused.
-    version = models.PositiveIntegerField("version", default=1)
 
     history = HistoricalRecords()
 
@@ -323,7 +329,7 @@ class ActionLink(models.Model):
         return self.label
 
 
-class FundingLine(models.Model):
+class FundingLine(Versioned):
     """One line of the co-financing ledger: an action, a funder, a year, a nature and a scheme.
 
     An empty amount means "not known", never zero; totals say how many lines they cover.
@@ -347,8 +353,6 @@ class FundingLine(models.Model):
     granted_on = models.DateField("accordé le", null=True, blank=True)
     paid_on = models.DateField("versé le", null=True, blank=True)
     comment = models.CharField("commentaire", max_length=500, blank=True)
-    # Grows at every save: an edit form or an exported row carries it, so that a stale copy is refused.
-    version = models.PositiveIntegerField("version", default=1)
 
     history = HistoricalRecords()
 
@@ -387,7 +391,7 @@ class FundingLine(models.Model):
         return f"{self.action.code} – {self.funder} – {self.year}"
 
 
-class FollowUpIndicator(models.Model):
+class FollowUpIndicator(Versioned):
     """A follow-up indicator of an action or of an objective (exactly one of them).
 
     It is either linked to a diagnostic indicator (`diagnostic_code`, a code of the ctg.indicators catalogue,
@@ -427,8 +431,6 @@ class FollowUpIndicator(models.Model):
     )
     baseline_value = models.DecimalField("valeur de référence", max_digits=14, decimal_places=3, null=True, blank=True)
     baseline_date = models.DateField("date de la valeur de référence", null=True, blank=True)
-    # Grows at every save: an edit form or an exported row carries it, so that a stale copy is refused.
-    version = models.PositiveIntegerField("version", default=1)
 
     history = HistoricalRecords()
 
@@ -461,18 +463,30 @@ class FollowUpIndicator(models.Model):
         return f"{self.code} – {self.label}"
 
 
-class IndicatorTarget(models.Model):
+class IndicatorValue(Versioned):
+    """A dated value of a follow-up indicator: a target or a measure, one of each per date."""
+
+    # Declared by each kind, with its own label.
+    date: datetime.date
+    value: Decimal
+
+    class Meta:
+        abstract = True
+        ordering = ["date"]
+
+    def __str__(self):
+        return f"{self.value} au {format_date(self.date)}"
+
+
+class IndicatorTarget(IndicatorValue):
     indicator = models.ForeignKey(FollowUpIndicator, on_delete=models.CASCADE, related_name="targets")
     date = models.DateField("échéance")
     value = models.DecimalField("valeur cible", max_digits=14, decimal_places=3)
-    # Grows at every save: an edit form or an exported row carries it, so that a stale copy is refused.
-    version = models.PositiveIntegerField("version", default=1)
 
     history = HistoricalRecords()
 
-    class Meta:
+    class Meta(IndicatorValue.Meta):
         verbose_name = "cible"
-        ordering = ["date"]
         constraints = [
             models.UniqueConstraint(
                 fields=["indicator", "date"],
@@ -481,24 +495,18 @@ class IndicatorTarget(models.Model):
             ),
         ]
 
-    def __str__(self):
-        return f"{self.value} au {format_date(self.date)}"
 
-
-class IndicatorMeasure(models.Model):
+class IndicatorMeasure(IndicatorValue):
     indicator = models.ForeignKey(FollowUpIndicator, on_delete=models.CASCADE, related_name="measures")
     date = models.DateField("date")
     value = models.DecimalField("valeur mesurée", max_digits=14, decimal_places=3)
     comment = models.CharField("commentaire", max_length=500, blank=True)
     source = models.CharField("source", max_length=300)
-    # Grows at every save: an edit form or an exported row carries it, so that a stale copy is refused.
-    version = models.PositiveIntegerField("version", default=1)
 
     history = HistoricalRecords()
 
-    class Meta:
+    class Meta(IndicatorValue.Meta):
         verbose_name = "mesure"
-        ordering = ["date"]
         constraints = [
             models.UniqueConstraint(
                 fields=["indicator", "date"],
@@ -506,6 +514,3 @@ class IndicatorMeasure(models.Model):
                 violation_error_message="Cet indicateur a déjà une mesure à cette date.",
             ),
         ]
-
-    def __str__(self):
-        return f"{self.value} au {format_date(self.date)}"
