@@ -24,6 +24,7 @@ from ctg.www.forms import ControlCharactersForm
 from tests.accounts.factories import InvitationFactory, MembershipFactory, UserFactory
 from tests.diagnostic.factories import EnjeuFactory
 from tests.indicators.shipped import load_insee_extracts
+from tests.jobs.helpers import run_queued_tasks
 
 pytestmark = pytest.mark.django_db
 
@@ -121,7 +122,10 @@ def dirty_demo(caux_seine):
 
 def export(client, demo, name):
     client.force_login(next(user for spec, user in demo["accounts"] if spec.username == "lecteur"))
-    response = client.get(reverse(f"indicators_views:{name}", kwargs={"convention_pk": demo["convention"].pk}))
+    link = reverse(f"indicators_views:{name}", kwargs={"convention_pk": demo["convention"].pk})
+    client.get(link)
+    run_queued_tasks()  # the reports are built by the background worker
+    response = client.get(link, follow=True)
     assert response.status_code == 200
     return response.content
 

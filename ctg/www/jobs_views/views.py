@@ -11,6 +11,9 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from ctg.accounts.client_ip import client_ip
+from ctg.accounts.enums import SecurityEventKind
+from ctg.accounts.journal import security_event_record
 from ctg.jobs.models import Job, WorkerHeartbeat
 from ctg.www.downloads import download_response
 
@@ -47,6 +50,14 @@ def result_file(request, pk):
         raise Http404("Ce fichier n'existe plus : relancez sa production.")
     with job.result_file.open("rb") as handle:
         content = handle.read()
+    if job.convention is not None:
+        security_event_record(
+            kind=SecurityEventKind.EXPORT,
+            user=request.user,
+            convention=job.convention,
+            detail=f"{job.label} ({job.result_name})",
+            ip_address=client_ip(request),
+        )
     return download_response(content, filename=job.result_name, content_type=job.result_content_type)
 
 

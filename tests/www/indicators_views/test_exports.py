@@ -7,9 +7,12 @@ from django.urls import reverse
 from ctg.accounts.enums import SecurityEventKind
 from ctg.accounts.models import SecurityEvent
 from ctg.indicators.services import indicators_compute
+from ctg.jobs.models import Job
 from tests.accounts.factories import MembershipFactory
 from tests.conventions.factories import ConventionFactory
+from tests.diagnostic.factories import EnjeuFactory
 from tests.indicators.shipped import load_insee_extracts
+from tests.jobs.helpers import run_queued_tasks
 
 pytestmark = pytest.mark.django_db
 
@@ -77,19 +80,45 @@ class TestExports:
         assert len({r[5] for r in rows[1:] if r[4] == "Commune"}) == 50
 
     @pytest.mark.parametrize("name", ["export_docx", "export_pdf"])
-    def test_a_reader_exports_the_report_and_it_is_journaled(self, client, demo, name):
-        client.force_login(account(demo, "caf"))
+    def test_a_reader_gets_the_report_built_in_the_background_and_it_is_journaled(self, client, demo, name):
+        caf = account(demo, "caf")
+        client.force_login(caf)
         response = client.get(url(demo, name))
-        content_type, magic, _ = FORMATS[name]
+        job = Job.objects.get()
+        assert response.status_code == 302
+        assert response["Location"] == reverse("jobs_views:detail", args=[job.pk])
+        assert run_queued_tasks() == 1
+        # Built: the same link now leads straight to the file.
+        response = client.get(url(demo, name), follow=True)
+        content_type, magic, extension = FORMATS[name]
         assert response.status_code == 200
         assert response["Content-Type"] == content_type
         assert response.content.startswith(magic)
+        assert response["Content-Disposition"] == (
+            f'attachment; filename="diagnostic-convention-{demo["convention"].pk}.{extension}"'
+        )
         assert (
             SecurityEvent.objects.filter(
-                kind=SecurityEventKind.EXPORT, user=account(demo, "caf"), detail__contains="rapport de diagnostic"
+                kind=SecurityEventKind.EXPORT, user=caf, detail__contains="Rapport de diagnostic"
             ).count()
             == 1
         )
+
+    def test_the_report_is_built_once_per_version_of_its_data(self, client, demo):
+        client.force_login(account(demo, "caf"))
+        client.get(url(demo, "export_pdf"))
+        run_queued_tasks()
+        client.force_login(account(demo, "lecteur"))
+        response = client.get(url(demo, "export_pdf"))
+        first = Job.objects.get()
+        assert response["Location"] == reverse("jobs_views:file", args=[first.pk])
+        assert run_queued_tasks() == 0
+        # An enjeu added: the report printed it not, so it is built again.
+        EnjeuFactory(convention=demo["convention"])
+        response = client.get(url(demo, "export_pdf"))
+        second = Job.objects.exclude(pk=first.pk).get()
+        assert response["Location"] == reverse("jobs_views:detail", args=[second.pk])
+        assert run_queued_tasks() == 1
 
     def test_post_is_not_allowed(self, client, demo):
         client.force_login(account(demo, "coordination"))
