@@ -89,42 +89,56 @@ def _t(*variables: str) -> tuple[Term, ...]:
     return tuple(Term(v) for v in variables)
 
 
-def _share(code, label, definition, theme, numerator, denominator, source, **extra) -> Indicator:
+def _indicator(code, label, definition, theme, unit, numerator, source, **fields) -> Indicator:
     return Indicator(
         code=code,
         label=label,
         definition=definition,
         theme=theme,
-        unit="%",
+        unit=unit,
         numerator=numerator,
-        denominator=denominator,
-        scale=100.0,
         source=source,
-        **extra,
+        **fields,
     )
+
+
+def _share(code, label, definition, theme, numerator, denominator, source, **fields) -> Indicator:
+    """A percentage: the numerator's part of the denominator."""
+    return _indicator(
+        code, label, definition, theme, "%", numerator, source, denominator=denominator, scale=100.0, **fields
+    )
+
+
+def _count(*args, **fields) -> Indicator:
+    """A number of people, households or events, shown as a whole number (arguments of `_indicator`)."""
+    return _indicator(*args, decimals=0, **fields)
+
+
+def _published(*args, **fields) -> Indicator:
+    """A statistic the producer computes itself (a median, a rate), shown where the producer publishes it
+    (arguments of `_indicator`)."""
+    return _indicator(*args, kind=Kind.PUBLISHED, **fields)
 
 
 CATALOGUE: list[Indicator] = [
     # Territoire et population
-    Indicator(
-        code="population",
-        label="Population municipale",
-        definition="Nombre d'habitants résidant dans le territoire (population municipale).",
-        theme="territoire",
-        unit="habitants",
-        numerator=_t("P22_POP"),
-        source=RP22,
-        decimals=0,
+    _count(
+        "population",
+        "Population municipale",
+        "Nombre d'habitants résidant dans le territoire (population municipale).",
+        "territoire",
+        "habitants",
+        _t("P22_POP"),
+        RP22,
     ),
-    Indicator(
-        code="population_2016",
-        label="Population municipale en 2016",
-        definition="Population municipale au recensement de 2016, base de l'évolution.",
-        theme="territoire",
-        unit="habitants",
-        numerator=_t("P16_POP"),
-        source=RP16,
-        decimals=0,
+    _count(
+        "population_2016",
+        "Population municipale en 2016",
+        "Population municipale au recensement de 2016, base de l'évolution.",
+        "territoire",
+        "habitants",
+        _t("P16_POP"),
+        RP16,
     ),
     _share(
         "population_change",
@@ -176,63 +190,58 @@ CATALOGUE: list[Indicator] = [
         RP22,
         direction=Direction.HIGHER_IS_WORSE,
     ),
-    Indicator(
-        code="median_income_2021",
-        label="Revenu disponible médian par unité de consommation",
-        definition="Médiane du revenu disponible par unité de consommation ; statistique non additive, "
+    _published(
+        "median_income_2021",
+        "Revenu disponible médian par unité de consommation",
+        "Médiane du revenu disponible par unité de consommation ; statistique non additive, "
         "affichée aux seuls niveaux où l'INSEE la publie.",
-        theme="acces-aux-droits",
-        unit="€",
-        numerator=_t("MED21"),
-        source=FILOSOFI21,
-        kind=Kind.PUBLISHED,
+        "acces-aux-droits",
+        "€",
+        _t("MED21"),
+        FILOSOFI21,
         direction=Direction.HIGHER_IS_BETTER,
         decimals=0,
     ),
-    Indicator(
-        code="poverty_rate_2021",
-        label="Taux de pauvreté (seuil à 60 % du revenu médian)",
-        definition="Part des personnes vivant sous le seuil de pauvreté ; statistique non additive, publiée "
+    _published(
+        "poverty_rate_2021",
+        "Taux de pauvreté (seuil à 60 % du revenu médian)",
+        "Part des personnes vivant sous le seuil de pauvreté ; statistique non additive, publiée "
         "par l'INSEE pour les communes de plus de 1 000 ménages fiscaux hors secret.",
-        theme="acces-aux-droits",
-        unit="%",
-        numerator=_t("TP6021"),
-        source=FILOSOFI21,
-        kind=Kind.PUBLISHED,
+        "acces-aux-droits",
+        "%",
+        _t("TP6021"),
+        FILOSOFI21,
         direction=Direction.HIGHER_IS_WORSE,
     ),
-    Indicator(
-        code="median_income_2019",
-        label="Revenu disponible médian par unité de consommation, série 2019",
-        definition="Médiane du revenu disponible par unité de consommation en 2019, publiée par l'INSEE pour "
+    _published(
+        "median_income_2019",
+        "Revenu disponible médian par unité de consommation, série 2019",
+        "Médiane du revenu disponible par unité de consommation en 2019, publiée par l'INSEE pour "
         "les communes, EPCI, départements, régions et la France métropolitaine.",
-        theme="acces-aux-droits",
-        unit="€",
-        numerator=_t("Q219"),
-        source=FILOSOFI19,
-        kind=Kind.PUBLISHED,
+        "acces-aux-droits",
+        "€",
+        _t("Q219"),
+        FILOSOFI19,
         direction=Direction.HIGHER_IS_BETTER,
         decimals=0,
     ),
-    Indicator(
-        code="caf_allocataires",
-        label="Allocataires CAF",
-        definition="Nombre de foyers allocataires de la CAF.",
-        theme="acces-aux-droits",
-        unit="allocataires",
-        numerator=_t("A"),
-        source=CAF_IRIS,
-        decimals=0,
+    _count(
+        "caf_allocataires",
+        "Allocataires CAF",
+        "Nombre de foyers allocataires de la CAF.",
+        "acces-aux-droits",
+        "allocataires",
+        _t("A"),
+        CAF_IRIS,
     ),
-    Indicator(
-        code="caf_persons_covered",
-        label="Personnes couvertes par la CAF",
-        definition="Allocataires, conjoints, enfants et autres personnes à charge.",
-        theme="acces-aux-droits",
-        unit="personnes",
-        numerator=_t("PERCOU"),
-        source=CAF_IRIS,
-        decimals=0,
+    _count(
+        "caf_persons_covered",
+        "Personnes couvertes par la CAF",
+        "Allocataires, conjoints, enfants et autres personnes à charge.",
+        "acces-aux-droits",
+        "personnes",
+        _t("PERCOU"),
+        CAF_IRIS,
     ),
     _share(
         "caf_rsa_share",
@@ -264,15 +273,14 @@ CATALOGUE: list[Indicator] = [
         source=ETAT_CIVIL,
         period="2016-2021",
     ),
-    Indicator(
-        code="births_2024",
-        label="Naissances en 2024",
-        definition="Naissances domiciliées de l'année 2024.",
-        theme="petite-enfance",
-        unit="naissances",
-        numerator=_t("NAISD24"),
-        source=ETAT_CIVIL,
-        decimals=0,
+    _count(
+        "births_2024",
+        "Naissances en 2024",
+        "Naissances domiciliées de l'année 2024.",
+        "petite-enfance",
+        "naissances",
+        _t("NAISD24"),
+        ETAT_CIVIL,
     ),
     Indicator(
         code="children_under_3_estimate",
@@ -289,15 +297,14 @@ CATALOGUE: list[Indicator] = [
         decimals=0,
         period="2016-2021",
     ),
-    Indicator(
-        code="caf_children_under_3",
-        label="Enfants de moins de 3 ans couverts par la CAF",
-        definition="Enfants de moins de 3 ans à charge d'un allocataire CAF.",
-        theme="petite-enfance",
-        unit="enfants",
-        numerator=_t("ENF_2"),
-        source=CAF_IRIS,
-        decimals=0,
+    _count(
+        "caf_children_under_3",
+        "Enfants de moins de 3 ans couverts par la CAF",
+        "Enfants de moins de 3 ans à charge d'un allocataire CAF.",
+        "petite-enfance",
+        "enfants",
+        _t("ENF_2"),
+        CAF_IRIS,
     ),
     _share(
         "childcare_coverage",
@@ -373,15 +380,14 @@ CATALOGUE: list[Indicator] = [
         RP22,
         direction=Direction.HIGHER_IS_WORSE,
     ),
-    Indicator(
-        code="caf_children",
-        label="Enfants couverts par la CAF",
-        definition="Enfants à charge des allocataires CAF, tous âges.",
-        theme="enfance-jeunesse",
-        unit="enfants",
-        numerator=_t("ENF"),
-        source=CAF_IRIS,
-        decimals=0,
+    _count(
+        "caf_children",
+        "Enfants couverts par la CAF",
+        "Enfants à charge des allocataires CAF, tous âges.",
+        "enfance-jeunesse",
+        "enfants",
+        _t("ENF"),
+        CAF_IRIS,
     ),
     _share(
         "caf_young_students_share",
@@ -393,15 +399,14 @@ CATALOGUE: list[Indicator] = [
         CAF_IRIS,
     ),
     # Parentalité
-    Indicator(
-        code="families_with_children",
-        label="Familles avec enfants de moins de 25 ans",
-        definition="Couples avec enfants et familles monoparentales.",
-        theme="parentalite",
-        unit="familles",
-        numerator=_t("C22_COUPAENF", "C22_FAMMONO"),
-        source=RP22_COMPL,
-        decimals=0,
+    _count(
+        "families_with_children",
+        "Familles avec enfants de moins de 25 ans",
+        "Couples avec enfants et familles monoparentales.",
+        "parentalite",
+        "familles",
+        _t("C22_COUPAENF", "C22_FAMMONO"),
+        RP22_COMPL,
     ),
     _share(
         "families_with_children_share",
@@ -472,15 +477,14 @@ CATALOGUE: list[Indicator] = [
         CAF_IRIS,
     ),
     # Logement
-    Indicator(
-        code="households",
-        label="Ménages",
-        definition="Nombre de ménages (résidences principales occupées).",
-        theme="logement",
-        unit="ménages",
-        numerator=_t("P22_MEN"),
-        source=RP22,
-        decimals=0,
+    _count(
+        "households",
+        "Ménages",
+        "Nombre de ménages (résidences principales occupées).",
+        "logement",
+        "ménages",
+        _t("P22_MEN"),
+        RP22,
     ),
     _share(
         "owners_share",
@@ -520,15 +524,14 @@ CATALOGUE: list[Indicator] = [
         CAF_IRIS,
     ),
     # Handicap
-    Indicator(
-        code="caf_aah",
-        label="Allocataires de l'AAH",
-        definition="Allocataires percevant l'allocation aux adultes handicapés.",
-        theme="handicap",
-        unit="allocataires",
-        numerator=_t("AAAH"),
-        source=CAF_IRIS,
-        decimals=0,
+    _count(
+        "caf_aah",
+        "Allocataires de l'AAH",
+        "Allocataires percevant l'allocation aux adultes handicapés.",
+        "handicap",
+        "allocataires",
+        _t("AAAH"),
+        CAF_IRIS,
     ),
     _share(
         "caf_aah_share",
