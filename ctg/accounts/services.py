@@ -20,6 +20,11 @@ from ctg.core.services import model_update
 from ctg.core.text import control_character_message
 
 
+def _journal(kind: str, user, convention, detail: str) -> None:
+    """One entry of the security journal about the members of a convention, by the user who acted."""
+    security_event_record(kind=kind, user=user, convention=convention, detail=detail)
+
+
 def invitation_token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -91,12 +96,7 @@ def invitation_create(*, convention, email: str, role: str, commune=None, by: Us
         invited_by=by,
         expires_at=timezone.now() + datetime.timedelta(days=settings.INVITATION_VALIDITY_DAYS),
     )
-    security_event_record(
-        kind=SecurityEventKind.INVITATION_SENT,
-        user=by,
-        convention=convention,
-        detail=f"{email} invité·e comme {Role(role).label}",
-    )
+    _journal(SecurityEventKind.INVITATION_SENT, by, convention, f"{email} invité·e comme {Role(role).label}")
     return invitation, token
 
 
@@ -147,11 +147,11 @@ def invitation_accept(
     invitation.accepted_at = timezone.now()
     invitation.accepted_by = user
     invitation.save(update_fields=["accepted_at", "accepted_by"])
-    security_event_record(
-        kind=SecurityEventKind.INVITATION_ACCEPTED,
-        user=user,
-        convention=invitation.convention,
-        detail=f"{invitation.email} a rejoint la convention comme {invitation.get_role_display()}",
+    _journal(
+        SecurityEventKind.INVITATION_ACCEPTED,
+        user,
+        invitation.convention,
+        f"{invitation.email} a rejoint la convention comme {invitation.get_role_display()}",
     )
     return user
 
@@ -192,12 +192,7 @@ def _account_for_invitation(invitation: Invitation, *, first_name: str, last_nam
 def invitation_revoke(*, invitation: Invitation, by: User) -> None:
     if invitation.accepted_at is not None:
         raise ValidationError("Cette invitation a déjà été acceptée.")
-    security_event_record(
-        kind=SecurityEventKind.MEMBER_REMOVED,
-        user=by,
-        convention=invitation.convention,
-        detail=f"invitation de {invitation.email} annulée",
-    )
+    _journal(SecurityEventKind.MEMBER_REMOVED, by, invitation.convention, f"invitation de {invitation.email} annulée")
     invitation.delete()
 
 
@@ -209,11 +204,11 @@ def membership_change_role(*, membership: Membership, role: str, commune=None, b
     previous = membership.get_role_display()
     data = {"role": role, "commune": commune if role == Role.COMMUNE else None}
     membership, _ = model_update(instance=membership, fields=data, data=data, by=by)
-    security_event_record(
-        kind=SecurityEventKind.ROLE_CHANGED,
-        user=by,
-        convention=membership.convention,
-        detail=f"{membership.user.username} : {previous} → {membership.get_role_display()}",
+    _journal(
+        SecurityEventKind.ROLE_CHANGED,
+        by,
+        membership.convention,
+        f"{membership.user.username} : {previous} → {membership.get_role_display()}",
     )
     return membership
 
@@ -222,11 +217,11 @@ def membership_change_role(*, membership: Membership, role: str, commune=None, b
 def membership_remove(*, membership: Membership, by: User) -> None:
     membership = _lock_membership(membership)
     _check_keeps_an_administrator(membership, new_role=None)
-    security_event_record(
-        kind=SecurityEventKind.MEMBER_REMOVED,
-        user=by,
-        convention=membership.convention,
-        detail=f"{membership.user.username} ({membership.get_role_display()}) retiré·e de la convention",
+    _journal(
+        SecurityEventKind.MEMBER_REMOVED,
+        by,
+        membership.convention,
+        f"{membership.user.username} ({membership.get_role_display()}) retiré·e de la convention",
     )
     membership.delete()
 

@@ -1,5 +1,6 @@
 """Helpers shared by the views of every area."""
 
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
 
@@ -20,3 +21,15 @@ def add_service_errors(form, exc: ValidationError) -> None:
     else:
         for error in exc.messages:
             form.add_error(None, error)
+
+
+def run_service(request, service, **arguments) -> bool:
+    """Call a service as the request's user (`by`) for a POST answered by a redirect: a refusal (ValidationError)
+    becomes error messages. Returns whether the service accepted."""
+    try:
+        service(by=request.user, **arguments)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+        return False
+    return True

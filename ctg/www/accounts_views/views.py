@@ -51,6 +51,7 @@ from ctg.www.accounts_views.forms import (
     RoleForm,
 )
 from ctg.www.downloads import download_response
+from ctg.www.utils import run_service
 
 JOURNAL_PAGE_SIZE = 100
 
@@ -231,17 +232,13 @@ def member_role(request, convention_pk, pk):
     communes = list(convention.communes.order_by("name").only("pk", "name"))
     form = RoleForm(request.POST, communes=communes, prefix=f"m{membership.pk}")
     if form.is_valid():
-        try:
-            membership_change_role(
-                membership=membership,
-                role=form.cleaned_data["role"],
-                commune=form.cleaned_data["commune"],
-                by=request.user,
-            )
-        except ValidationError as exc:
-            for message in exc.messages:
-                messages.error(request, message)
-        else:
+        if run_service(
+            request,
+            membership_change_role,
+            membership=membership,
+            role=form.cleaned_data["role"],
+            commune=form.cleaned_data["commune"],
+        ):
             messages.success(request, f"Le rôle de {membership.user} a été modifié.")
     else:
         messages.error(request, "Rôle invalide.")
@@ -252,12 +249,7 @@ def member_role(request, convention_pk, pk):
 def member_remove(request, convention_pk, pk):
     convention = _convention_for_admin(request, convention_pk)
     membership = get_object_or_404(Membership.objects.filter(convention=convention).select_related("user"), pk=pk)
-    try:
-        membership_remove(membership=membership, by=request.user)
-    except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
-    else:
+    if run_service(request, membership_remove, membership=membership):
         messages.success(request, f"{membership.user} n'a plus accès à la convention.")
     return redirect("accounts_views:members", convention_pk=convention.pk)
 
@@ -266,12 +258,7 @@ def member_remove(request, convention_pk, pk):
 def invitation_revoke_view(request, convention_pk, pk):
     convention = _convention_for_admin(request, convention_pk)
     invitation = get_object_or_404(Invitation.objects.filter(convention=convention), pk=pk)
-    try:
-        invitation_revoke(invitation=invitation, by=request.user)
-    except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
-    else:
+    if run_service(request, invitation_revoke, invitation=invitation):
         messages.success(request, f"L'invitation de {invitation.email} est annulée.")
     return redirect("accounts_views:members", convention_pk=convention.pk)
 

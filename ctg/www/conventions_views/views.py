@@ -1,5 +1,5 @@
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -10,7 +10,7 @@ from ctg.conventions.perms import can_edit_convention, role_on
 from ctg.conventions.selectors import convention_detail, conventions_for_home
 from ctg.conventions.services import convention_change_phase
 from ctg.www.downloads import chart_response
-from ctg.www.utils import get_convention_for
+from ctg.www.utils import get_convention_for, run_service
 
 
 def home(request):
@@ -54,12 +54,7 @@ def change_phase(request, pk):
     convention = get_convention_for(request, pk)
     if not can_edit_convention(request.user, convention):
         raise PermissionDenied("Seuls les administrateurs de la convention changent sa phase.")
-    try:
-        convention_change_phase(convention=convention, phase=request.POST.get("phase", ""), by=request.user)
-    except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
-    else:
+    if run_service(request, convention_change_phase, convention=convention, phase=request.POST.get("phase", "")):
         convention.refresh_from_db()
         messages.success(request, f"La convention est passée en phase « {convention.get_phase_display()} ».")
     return redirect("conventions_views:detail", pk=convention.pk)

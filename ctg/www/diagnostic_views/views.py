@@ -8,7 +8,7 @@ from ctg.diagnostic.perms import can_edit_enjeu, can_validate_enjeu
 from ctg.diagnostic.selectors import enjeu_history, enjeux_by_theme, themes_for
 from ctg.diagnostic.services import enjeu_create, enjeu_update, enjeu_validate
 from ctg.www.diagnostic_views.forms import EnjeuForm, EnjeuValidateForm
-from ctg.www.utils import add_service_errors, get_convention_for
+from ctg.www.utils import add_service_errors, get_convention_for, run_service
 
 FIELDS = ["theme", "title", "text", "priority", "indicator_codes"]
 
@@ -111,11 +111,6 @@ def validate(request, convention_pk, pk):
             for error in errors:
                 messages.error(request, error)
         return redirect("diagnostic_views:detail", convention_pk=convention.pk, pk=enjeu.pk)
-    try:
-        enjeu_validate(enjeu=enjeu, validated_on=form.cleaned_data["validated_on"], by=request.user)
-    except ValidationError as exc:
-        for error in exc.messages:
-            messages.error(request, error)
-    else:
+    if run_service(request, enjeu_validate, enjeu=enjeu, validated_on=form.cleaned_data["validated_on"]):
         messages.success(request, f"Enjeu validé par le COPIL du {form.cleaned_data['validated_on']:%d/%m/%Y}.")
     return redirect("diagnostic_views:detail", convention_pk=convention.pk, pk=enjeu.pk)
