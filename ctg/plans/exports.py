@@ -15,6 +15,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
 
 from ctg.conventions.models import Convention
 from ctg.core.formatting import format_date, format_euros, format_number
@@ -60,7 +61,7 @@ def action_row(action: Action) -> dict:
     return {
         "code": action.code,
         "title": action.title,
-        "parent": action.parent.code if action.parent_id else "",
+        "parent": action.parent.code if action.parent is not None else "",
         "description": action.description,
         "expected_results": action.expected_results,
         "themes": _join(t.label for t in action.themes.all()),
@@ -68,9 +69,9 @@ def action_row(action: Action) -> dict:
         "target_public": action.target_public,
         "all_communes": wb.YES if action.all_communes else wb.NO,
         "communes": _join(c.code for c in action.communes.all()),
-        "lead_organisation": action.lead_organisation.name if action.lead_organisation_id else "",
+        "lead_organisation": action.lead_organisation.name if action.lead_organisation is not None else "",
         "pilot_name": action.pilot_name,
-        "pilot_user": action.pilot_user.username if action.pilot_user_id else "",
+        "pilot_user": action.pilot_user.username if action.pilot_user is not None else "",
         "partners": _join(p.name for p in action.partners.all()),
         "elected_referent": action.elected_referent,
         "planned_start": action.planned_start,
@@ -109,8 +110,8 @@ def indicator_rows(indicator: FollowUpIndicator) -> list[dict]:
         {
             "kind": wb.INDICATOR_KIND_DEFINITION,
             "code": indicator.code,
-            "action": indicator.action.code if indicator.action_id else "",
-            "objective": indicator.objective.code if indicator.objective_id else "",
+            "action": indicator.action.code if indicator.action is not None else "",
+            "objective": indicator.objective.code if indicator.objective is not None else "",
             "label": indicator.label,
             "unit": indicator.unit,
             "diagnostic_code": indicator.diagnostic_code,
@@ -189,13 +190,48 @@ def _validate(sheet, columns, key, list_range: str):
 
 
 def build_xlsx(convention: Convention) -> bytes:
+    """The plan workbook: one writer per sheet, in the order the import reads them, then the lists the data
+    sheets' validations point to."""
     actions = _plan_actions(convention)
-    lines = list(
+    lists = _allowed_values(convention, actions)
+    ranges = _list_ranges(lists)
+    book = Workbook()
+    actions_sheet = book.active
+    if actions_sheet is None:
+        raise TypeError("A new workbook has an active sheet.")
+    _write_actions_sheet(actions_sheet, actions, ranges)
+    _write_funding_sheet(book.create_sheet(wb.FUNDING_SHEET), convention, ranges)
+    _write_indicators_sheet(book.create_sheet(wb.INDICATORS_SHEET), convention, ranges)
+    _write_lists_sheet(book.create_sheet(wb.LISTS_SHEET), lists)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _write_actions_sheet(sheet: Worksheet, actions: list[Action], ranges: dict[str, str]) -> None:
+    sheet.title = wb.ACTIONS_SHEET
+    _write_sheet(sheet, wb.ACTION_COLUMNS, [action_row(a) for a in actions])
+    _validate(sheet, wb.ACTION_COLUMNS, "status", ranges["Statuts"])
+    _validate(sheet, wb.ACTION_COLUMNS, "priority", ranges["Priorités"])
+    _validate(sheet, wb.ACTION_COLUMNS, "all_communes", ranges["Oui / non"])
+    _validate(sheet, wb.ACTION_COLUMNS, "lead_organisation", ranges["Organisations"])
+
+
+def _write_funding_sheet(sheet: Worksheet, convention: Convention, ranges: dict[str, str]) -> None:
+    lines = (
         FundingLine.objects.filter(action__convention=convention)
         .select_related("action", "funder")
         .order_by("action__code", "year", "funder__name", "pk")
     )
-    indicators = list(
+    _write_sheet(sheet, wb.FUNDING_COLUMNS, [funding_row(line) for line in lines])
+    _validate(sheet, wb.FUNDING_COLUMNS, "action", ranges["Codes actions"])
+    _validate(sheet, wb.FUNDING_COLUMNS, "funder", ranges["Organisations"])
+    _validate(sheet, wb.FUNDING_COLUMNS, "nature", ranges["Natures"])
+    _validate(sheet, wb.FUNDING_COLUMNS, "scheme", ranges["Dispositifs"])
+
+
+def _write_indicators_sheet(sheet: Worksheet, convention: Convention, ranges: dict[str, str]) -> None:
+    indicators = (
         FollowUpIndicator.objects.filter(convention=convention)
         .select_related("action", "objective")
         .prefetch_related(
@@ -204,18 +240,15 @@ def build_xlsx(convention: Convention) -> bytes:
         )
         .order_by("code")
     )
-    book = Workbook()
-    sheet_actions = book.active
-    sheet_actions.title = wb.ACTIONS_SHEET
-    sheet_funding = book.create_sheet(wb.FUNDING_SHEET)
-    sheet_indicators = book.create_sheet(wb.INDICATORS_SHEET)
-    sheet_lists = book.create_sheet(wb.LISTS_SHEET)
-    _write_sheet(sheet_actions, wb.ACTION_COLUMNS, [action_row(a) for a in actions])
-    _write_sheet(sheet_funding, wb.FUNDING_COLUMNS, [funding_row(line) for line in lines])
-    _write_sheet(
-        sheet_indicators, wb.INDICATOR_COLUMNS, [row for indicator in indicators for row in indicator_rows(indicator)]
-    )
-    lists = {
+    _write_sheet(sheet, wb.INDICATOR_COLUMNS, [row for indicator in indicators for row in indicator_rows(indicator)])
+    _validate(sheet, wb.INDICATOR_COLUMNS, "kind", ranges["Types de ligne"])
+    _validate(sheet, wb.INDICATOR_COLUMNS, "baseline_state", ranges["Lignes de base"])
+    _validate(sheet, wb.INDICATOR_COLUMNS, "action", ranges["Codes actions"])
+
+
+def _allowed_values(convention: Convention, actions: list[Action]) -> dict[str, list[str]]:
+    """The columns of the lists sheet: title, then the values a data column accepts."""
+    return {
         "Statuts": [label for _, label in ActionStatus.choices],
         "Priorités": [label for _, label in Priority.choices],
         "Natures": [label for _, label in FundingNature.choices],
@@ -230,29 +263,24 @@ def build_xlsx(convention: Convention) -> bytes:
             Objective.objects.filter(convention=convention).order_by("code").values_list("code", flat=True)
         ),
     }
+
+
+def _list_ranges(lists: dict[str, list[str]]) -> dict[str, str]:
+    """For each list, the cells of the lists sheet holding its values (one column each, from row 2)."""
     ranges = {}
     for index, (title, values) in enumerate(lists.items(), start=1):
         letter = get_column_letter(index)
-        sheet_lists.cell(row=1, column=index, value=title).font = Font(bold=True)
-        for row, value in enumerate(values, start=2):
-            sheet_lists.cell(row=row, column=index, value=_cell(value))
-        sheet_lists.column_dimensions[letter].width = 30
         last = max(len(values) + 1, 2)
         ranges[title] = f"{quote_sheetname(wb.LISTS_SHEET)}!${letter}$2:${letter}${last}"
-    _validate(sheet_actions, wb.ACTION_COLUMNS, "status", ranges["Statuts"])
-    _validate(sheet_actions, wb.ACTION_COLUMNS, "priority", ranges["Priorités"])
-    _validate(sheet_actions, wb.ACTION_COLUMNS, "all_communes", ranges["Oui / non"])
-    _validate(sheet_actions, wb.ACTION_COLUMNS, "lead_organisation", ranges["Organisations"])
-    _validate(sheet_funding, wb.FUNDING_COLUMNS, "action", ranges["Codes actions"])
-    _validate(sheet_funding, wb.FUNDING_COLUMNS, "funder", ranges["Organisations"])
-    _validate(sheet_funding, wb.FUNDING_COLUMNS, "nature", ranges["Natures"])
-    _validate(sheet_funding, wb.FUNDING_COLUMNS, "scheme", ranges["Dispositifs"])
-    _validate(sheet_indicators, wb.INDICATOR_COLUMNS, "kind", ranges["Types de ligne"])
-    _validate(sheet_indicators, wb.INDICATOR_COLUMNS, "baseline_state", ranges["Lignes de base"])
-    _validate(sheet_indicators, wb.INDICATOR_COLUMNS, "action", ranges["Codes actions"])
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return ranges
+
+
+def _write_lists_sheet(sheet: Worksheet, lists: dict[str, list[str]]) -> None:
+    for index, (title, values) in enumerate(lists.items(), start=1):
+        sheet.cell(row=1, column=index, value=title).font = Font(bold=True)
+        for row, value in enumerate(values, start=2):
+            sheet.cell(row=row, column=index, value=_cell(value))
+        sheet.column_dimensions[get_column_letter(index)].width = 30
 
 
 CSV_COLUMNS = [

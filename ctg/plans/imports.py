@@ -24,6 +24,10 @@ modifier)"). On import:
   the export, and the row is a conflict.
 A row identical to its object changes nothing, whatever its version. One conflict refuses the whole file, with
 the list of conflicting rows; the user exports again and carries their changes over.
+
+Problems and counts use the types every import shares (ctg.core.imports): the refusals are returned in the report
+(`errors`, each naming its sheet, line and column), not raised, so that the page lists them all. The import writes
+its own security journal entry, accepted or refused.
 """
 
 import dataclasses
@@ -32,14 +36,18 @@ import io
 import math
 import re
 from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from openpyxl import load_workbook
 
+from ctg.accounts.enums import SecurityEventKind
+from ctg.accounts.journal import security_event_record
 from ctg.accounts.models import User
 from ctg.conventions.models import Convention
 from ctg.core.formatting import format_count, format_date
+from ctg.core.imports import ImportProblem, ImportRefused, ImportReport, KindCounts
 from ctg.core.services import changed_values
 from ctg.core.text import control_character_message
 from ctg.plans import services
@@ -66,11 +74,20 @@ MAX_VERSION = 2_147_483_647
 NUMBER_TEXT = re.compile(r"[+-]?\d+(?:[.,]\d+)?")
 INTEGER_TEXT = re.compile(r"[+-]?\d{1,9}")
 DATE_TEXT_MAX_CHARS = 10
+
+
+def _decimal_field(model: type[models.Model], name: str) -> models.DecimalField:
+    field = model._meta.get_field(name)
+    if not isinstance(field, models.DecimalField):
+        raise TypeError(f"{model.__name__}.{name} is not a DecimalField.")
+    return field
+
+
 # Decimal columns of the workbook and the database field whose digits bound them.
 DECIMAL_FIELDS = {
-    **{name: FundingLine._meta.get_field(name) for name in wb.AMOUNT_COLUMNS if name.startswith("amount_")},
-    "baseline_value": FollowUpIndicator._meta.get_field("baseline_value"),
-    "value": IndicatorMeasure._meta.get_field("value"),
+    **{name: _decimal_field(FundingLine, name) for name in wb.AMOUNT_COLUMNS if name.startswith("amount_")},
+    "baseline_value": _decimal_field(FollowUpIndicator, "baseline_value"),
+    "value": _decimal_field(IndicatorMeasure, "value"),
 }
 DATA_SHEETS = [
     (wb.ACTIONS_SHEET, wb.ACTION_COLUMNS),
@@ -82,46 +99,32 @@ CREATE, UPDATE, UNCHANGED, CONFLICT = "create", "update", "unchanged", "conflict
 REDO = "exportez à nouveau le classeur puis reportez-y vos changements."
 
 
-@dataclasses.dataclass
-class ImportProblem:
-    sheet: str
-    line: int
-    column: str
-    reason: str
-
-    def __str__(self):
-        if not self.sheet:
-            return f"classeur : {self.reason}"
-        where = f"feuille « {self.sheet} »"
-        if self.line:
-            where += f", ligne {self.line}"
-        if self.column:
-            where += f", colonne « {self.column} »"
-        return f"{where} : {self.reason}"
+# What a problem with the whole workbook names as its place (the file's own name is not known here).
+WORKBOOK = "classeur"
 
 
-@dataclasses.dataclass
-class ImportReport:
-    errors: list[ImportProblem] = dataclasses.field(default_factory=list)
-    created: dict = dataclasses.field(default_factory=dict)
-    updated: dict = dataclasses.field(default_factory=dict)
-    unchanged: dict = dataclasses.field(default_factory=dict)
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-    def count(self, bucket: str, what: str):
-        counts = getattr(self, bucket)
-        counts[what] = counts.get(what, 0) + 1
-
-    @property
-    def changed(self) -> int:
-        return sum(self.created.values()) + sum(self.updated.values())
+def _problem(sheet: str, line: int, column: str, message: str) -> ImportProblem:
+    """A problem in a sheet (at a line and column when known), or in the workbook when `sheet` is empty."""
+    if not sheet:
+        return ImportProblem(message, file=WORKBOOK)
+    return ImportProblem(message, sheet=sheet, line=line, column=column)
 
 
-class _Rejected(Exception):
-    pass
+@dataclasses.dataclass(kw_only=True)
+class PlanImportReport(ImportReport):
+    """Counts of rows, split by kind (« actions », « financements », « indicateurs », « cibles », « mesures »)."""
+
+    created: KindCounts = dataclasses.field(default_factory=KindCounts)
+    updated: KindCounts = dataclasses.field(default_factory=KindCounts)
+    unchanged: KindCounts = dataclasses.field(default_factory=KindCounts)
+
+    def count(self, bucket: str, what: str) -> None:
+        setattr(self, bucket, getattr(self, bucket).plus(what))
+
+    def refuse(self) -> None:
+        """The file is refused: nothing was written, every row with a problem is counted as rejected."""
+        self.created, self.updated, self.unchanged = KindCounts(), KindCounts(), KindCounts()
+        self.rejected = len({(error.sheet, error.line) for error in self.errors})
 
 
 def _plain(value) -> str:
@@ -164,13 +167,13 @@ def _shown(value) -> str:
 class _Reader:
     """Typed reading of one sheet's rows; every problem becomes an error naming the line and the column."""
 
-    def __init__(self, report: ImportReport, sheet: str, columns):
+    def __init__(self, report: PlanImportReport, sheet: str, columns):
         self.report = report
         self.sheet = sheet
         self.labels = dict([*columns, wb.VERSION_COLUMN])
 
     def error(self, line, key, reason):
-        self.report.errors.append(ImportProblem(self.sheet, line, self.labels.get(key, key), reason))
+        self.report.errors.append(_problem(self.sheet, line, self.labels.get(key, key), reason))
 
     def text(self, row, key, line) -> str:
         text = _plain(row.get(key))
@@ -218,7 +221,7 @@ class _Reader:
         field = DECIMAL_FIELDS[key]
         limit = Decimal(10) ** (field.max_digits - field.decimal_places)
         if abs(number) >= limit:
-            bound = format_count(limit)
+            bound = format_count(int(limit))
             self.error(line, key, f"« {_shown(value)} » est trop grand (moins de {bound} attendu).")
             return None
         return number.quantize(Decimal(1).scaleb(-field.decimal_places))
@@ -274,12 +277,12 @@ def _declared_size_problem(sheet) -> str | None:
     )
 
 
-def _rows(sheet, columns, report: ImportReport) -> list[tuple[int, dict]]:
+def _rows(sheet, columns, report: PlanImportReport) -> list[tuple[int, dict]]:
     """(line number, {key: value}) for each non-empty row; the header must match the template. A version column
     after the template's columns is read too. Rows are counted as they come: the declared dimension may lie."""
     problem = _declared_size_problem(sheet)
     if problem:
-        report.errors.append(ImportProblem(sheet.title, 0, "", problem))
+        report.errors.append(_problem(sheet.title, 0, "", problem))
         return []
     # A dimension declaring fewer rows than the sheet holds would make openpyxl drop the rows beyond it.
     sheet.reset_dimensions()
@@ -289,7 +292,7 @@ def _rows(sheet, columns, report: ImportReport) -> list[tuple[int, dict]]:
         header = [_plain(value) for value in next(rows, ())]
         if header[: len(expected)] != expected:
             report.errors.append(
-                ImportProblem(sheet.title, 1, "", "les en-têtes ne sont pas ceux du modèle exporté par Pilote CTG.")
+                _problem(sheet.title, 1, "", "les en-têtes ne sont pas ceux du modèle exporté par Pilote CTG.")
             )
             return []
         if header[len(expected) : len(expected) + 1] == [VERSION_LABEL]:
@@ -299,7 +302,7 @@ def _rows(sheet, columns, report: ImportReport) -> list[tuple[int, dict]]:
         for line, values in enumerate(rows, start=2):
             if line > guard.MAX_ROWS:
                 report.errors.append(
-                    ImportProblem(
+                    _problem(
                         sheet.title,
                         line,
                         "",
@@ -309,7 +312,7 @@ def _rows(sheet, columns, report: ImportReport) -> list[tuple[int, dict]]:
                 return []
             if any(value is not None for value in values[guard.MAX_COLUMNS :]):
                 report.errors.append(
-                    ImportProblem(
+                    _problem(
                         sheet.title,
                         line,
                         "",
@@ -325,21 +328,21 @@ def _rows(sheet, columns, report: ImportReport) -> list[tuple[int, dict]]:
         rows.close()
 
 
-def _read(content: bytes, report: ImportReport) -> dict | None:
+def _read(content: bytes, report: PlanImportReport) -> dict | None:
     """The rows of the three data sheets, or None with the reasons in the report."""
     reason = guard.check_package(content)
     if reason:
-        report.errors.append(ImportProblem("", 0, "", reason))
+        report.errors.append(_problem("", 0, "", reason))
         return None
     try:
         book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception:  # openpyxl may raise anything on a crafted file: it is an unreadable workbook, not a bug
-        report.errors.append(ImportProblem("", 0, "", guard.NOT_A_WORKBOOK))
+        report.errors.append(_problem("", 0, "", guard.NOT_A_WORKBOOK))
         return None
     try:
         missing = [name for name, _ in DATA_SHEETS if name not in book.sheetnames]
         for name in missing:
-            report.errors.append(ImportProblem(name, 0, "", "feuille absente du classeur."))
+            report.errors.append(_problem(name, 0, "", "feuille absente du classeur."))
         if missing:
             return None
         sheets = {}
@@ -347,9 +350,7 @@ def _read(content: bytes, report: ImportReport) -> dict | None:
             try:
                 sheets[name] = _rows(book[name], columns, report)
             except Exception:  # same reason: a damaged sheet (bad cell, bad XML) is reported, never a server error
-                report.errors.append(
-                    ImportProblem(name, 0, "", "cette feuille est endommagée et ne peut pas être lue.")
-                )
+                report.errors.append(_problem(name, 0, "", "cette feuille est endommagée et ne peut pas être lue."))
         return sheets
     finally:
         book.close()
@@ -389,7 +390,7 @@ def _parse_actions(rows, report, lookups) -> list[tuple[int, dict, int | None]]:
         title = reader.text(row, "title", line)
         if not title:
             reader.error(line, "title", "l'intitulé est obligatoire.")
-        fields = {"code": code, "title": title}
+        fields: dict[str, Any] = {"code": code, "title": title}
         for key in ("description", "expected_results", "target_public", "pilot_name", "elected_referent"):
             fields[key] = reader.text(row, key, line)
         for key in ("planned_start", "planned_end", "actual_start", "actual_end"):
@@ -467,14 +468,14 @@ def _parse_funding(rows, report, lookups, action_codes) -> list[tuple[int, dict,
             reader.error(line, problem.field, problem.message[0].lower() + problem.message[1:])
         for key in ("requested_on", "granted_on", "paid_on"):
             fields[key] = reader.date(row, key, line)
-        key = _funding_key(code, funder.pk if funder else None, fields)
-        if key in keys:
+        funding_key = _funding_key(code, funder.pk if funder else None, fields)
+        if funding_key in keys:
             reader.error(
                 line,
                 "",
                 "cette ligne de financement apparaît deux fois (même action, financeur, année, nature et dispositif).",
             )
-        keys.add(key)
+        keys.add(funding_key)
         version = reader.version(row, line)
         if len(report.errors) == errors_before:
             parsed.append((line, fields, version))
@@ -585,13 +586,13 @@ def _decide(report, sheet, line, current, fields, version, what) -> str:
         )
     else:
         return UPDATE
-    report.errors.append(ImportProblem(sheet, line, VERSION_LABEL, problem))
+    report.errors.append(_problem(sheet, line, VERSION_LABEL, problem))
     return CONFLICT
 
 
 def _service_error(report, sheet, line, exc: ValidationError):
     for message in exc.messages:
-        report.errors.append(ImportProblem(sheet, line, "", message))
+        report.errors.append(_problem(sheet, line, "", message))
 
 
 def _write_actions(convention, by, report, actions) -> dict:
@@ -607,7 +608,7 @@ def _write_actions(convention, by, report, actions) -> dict:
             if decision == CREATE:
                 code, title = fields.pop("code"), fields.pop("title")
                 existing[code] = services.action_create(convention=convention, code=code, title=title, by=by, **fields)
-            elif decision == UPDATE:
+            elif decision == UPDATE and current is not None:
                 existing[current.code] = services.action_update(
                     action=current, expected_version=version, by=by, **fields
                 )
@@ -623,7 +624,7 @@ def _count(report, decision, what):
 
 
 def _write_funding(convention, by, report, funding, actions):
-    lines = {}
+    lines: dict[tuple, FundingLine] = {}
     for line_obj in FundingLine.objects.filter(action__convention=convention).select_related("action"):
         lines.setdefault(_funding_key(line_obj.action.code, line_obj.funder_id, vars(line_obj)), line_obj)
     for line, fields, version in funding:
@@ -635,7 +636,7 @@ def _write_funding(convention, by, report, funding, actions):
         try:
             if decision == CREATE:
                 services.funding_line_create(action=action, by=by, **fields)
-            elif decision == UPDATE:
+            elif decision == UPDATE and current is not None:
                 services.funding_line_update(line=current, expected_version=version, by=by, **fields)
         except ValidationError as exc:
             _service_error(report, wb.FUNDING_SHEET, line, exc)
@@ -659,7 +660,7 @@ def _write_definitions(convention, by, report, definitions, actions) -> dict:
                 indicators[code] = services.indicator_create(
                     convention=convention, code=code, label=label, by=by, **owner, **fields
                 )
-            elif decision == UPDATE:
+            elif decision == UPDATE and current is not None:
                 services.indicator_update(indicator=current, expected_version=version, by=by, **fields)
         except ValidationError as exc:
             _service_error(report, wb.INDICATORS_SHEET, line, exc)
@@ -683,9 +684,9 @@ def _write_values(convention, by, report, values, indicators):
                 services.target_set(indicator=indicator, date=fields["date"], by=by, **data)
             elif decision == CREATE:
                 services.measure_create(indicator=indicator, date=fields["date"], by=by, **data)
-            elif decision == UPDATE and is_target:
+            elif decision == UPDATE and isinstance(current, IndicatorTarget):
                 services.target_update(target=current, expected_version=version, by=by, **data)
-            elif decision == UPDATE:
+            elif decision == UPDATE and isinstance(current, IndicatorMeasure):
                 services.measure_update(measure=current, expected_version=version, by=by, **data)
         except ValidationError as exc:
             _service_error(report, wb.INDICATORS_SHEET, line, exc)
@@ -699,26 +700,44 @@ def _write(convention, by, report, actions, funding, definitions, values):
     _write_values(convention, by, report, values, indicators)
 
 
-def plan_import_xlsx(*, convention: Convention, content: bytes, by=None) -> ImportReport:
-    """Check the whole workbook, then write it in one transaction; any error leaves the database untouched."""
-    report = ImportReport()
+def plan_import_xlsx(
+    *, convention: Convention, content: bytes, by=None, file_name: str = "", ip_address: str | None = None
+) -> PlanImportReport:
+    """Check the whole workbook, then write it in one transaction; any error leaves the database untouched and is
+    listed in the report. The import, accepted or refused, is journaled for `by` from `ip_address`."""
+    report = PlanImportReport()
+    _check_and_write(convention, content, by, report)
+    if not report.ok:
+        report.refuse()
+    name = f" « {file_name[:200]} »" if file_name else ""
+    outcome = f"accepté : {report.summary()}" if report.ok else f"refusé ({len(report.errors)} erreur(s))"
+    security_event_record(
+        kind=SecurityEventKind.IMPORT,
+        user=by,
+        convention=convention,
+        detail=f"Import du plan d'actions{name} : {outcome}",
+        ip_address=ip_address,
+    )
+    return report
+
+
+def _check_and_write(convention: Convention, content: bytes, by, report: PlanImportReport) -> None:
     sheets = _read(content, report)
     if sheets is None or report.errors:
-        return report
+        return
+    report.read = sum(len(rows) for rows in sheets.values())
     lookups = _lookups(convention)
     actions = _parse_actions(sheets[wb.ACTIONS_SHEET], report, lookups)
     action_codes = set(lookups["actions"]) | {fields["code"] for _, fields, _ in actions}
     funding = _parse_funding(sheets[wb.FUNDING_SHEET], report, lookups, action_codes)
     definitions, values = _parse_indicators(sheets[wb.INDICATORS_SHEET], report, lookups, action_codes)
     if report.errors:
-        return report
+        return
     try:
         with transaction.atomic():
             _write(convention, by, report, actions, funding, definitions, values)
             if report.errors:
-                raise _Rejected
-    except _Rejected:
-        report.created.clear()
-        report.updated.clear()
-        report.unchanged.clear()
-    return report
+                # Raised inside the block, it rolls back every row already written; the problems are in the report.
+                raise ImportRefused(report.errors)
+    except ImportRefused:
+        pass

@@ -111,7 +111,7 @@ def import_and_check(demo, content: bytes):
     assert plan_state(convention) == before
     for error in report.errors:
         message = str(error)
-        assert WHERE.match(message) and error.reason and not ENGLISH.search(QUOTED.sub("", error.reason)), message
+        assert WHERE.match(message) and error.message and not ENGLISH.search(QUOTED.sub("", error.message)), message
     return report
 
 
