@@ -11,6 +11,7 @@ from ctg.accounts.models import User
 from ctg.conventions.enums import ALLOWED_TRANSITIONS, Phase
 from ctg.conventions.models import Convention, Signatory, Theme
 from ctg.core.history import set_history_author
+from ctg.core.saving import model_save
 from ctg.core.services import model_update
 from ctg.organisations.enums import OrganisationKind
 from ctg.organisations.models import Organisation
@@ -65,9 +66,7 @@ def convention_create(
         signed_on=signed_on,
         previous=previous,
     )
-    convention.full_clean()
-    set_history_author(convention, by)
-    convention.save()
+    model_save(convention, by=by)
     if themes:
         convention.themes.set(themes)
     return convention
@@ -141,7 +140,4 @@ def signatory_add(
         signed_on=signed_on,
         represented_by=represented_by,
     )
-    signatory.full_clean()
-    set_history_author(signatory, by)
-    signatory.save()
-    return signatory
+    return model_save(signatory, by=by)

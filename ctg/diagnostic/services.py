@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ctg.conventions.models import Convention, Theme
-from ctg.core.history import set_history_author
+from ctg.core.saving import model_save
 from ctg.core.services import model_update
 from ctg.diagnostic.enums import EnjeuPriority, EnjeuStatus
 from ctg.diagnostic.models import Enjeu
@@ -81,10 +81,7 @@ def enjeu_create(
         priority=priority,
         indicator_codes=clean_indicator_codes(indicator_codes or []),
     )
-    enjeu.full_clean()
-    set_history_author(enjeu, by)
-    enjeu.save()
-    return enjeu
+    return model_save(enjeu, by=by)
 
 
 @transaction.atomic
@@ -138,7 +135,4 @@ def enjeu_validate(*, enjeu: Enjeu, validated_on: datetime.date | None, by=None)
     locked.validated_on = validated_on
     locked.validated_by = by if getattr(by, "pk", None) else None
     locked.version += 1
-    locked.full_clean()
-    set_history_author(locked, by)
-    locked.save()
-    return locked
+    return model_save(locked, by=by)

@@ -14,6 +14,7 @@ from django.db import transaction
 from ctg.accounts.models import Membership
 from ctg.conventions.models import Convention, Theme
 from ctg.core.history import set_history_author
+from ctg.core.saving import model_save
 from ctg.core.services import model_update
 from ctg.organisations.models import Organisation
 from ctg.plans.enums import BaselineState
@@ -138,13 +139,6 @@ def _share(obj, current):
     obj.__dict__.update({k: v for k, v in current.__dict__.items() if not k.startswith("_")})
 
 
-def _save(obj, *, by):
-    obj.full_clean()
-    set_history_author(obj, by)
-    obj.save()
-    return obj
-
-
 def _delete(obj, *, by):
     set_history_author(obj, by)
     obj.delete()
@@ -206,7 +200,7 @@ def objective_create(
     _check_objective(objective)
     enjeux = list(enjeux or [])
     _check_enjeux(objective, enjeux)
-    _save(objective, by=by)
+    model_save(objective, by=by)
     if enjeux:
         set_history_author(objective, by)
         objective.enjeux.set(enjeux)
@@ -319,7 +313,7 @@ def action_delete(*, action: Action, by=None):
 
 @transaction.atomic
 def milestone_create(*, action: Action, title: str, due_date=None, done_date=None, weight=1, by=None) -> Milestone:
-    return _save(
+    return model_save(
         Milestone(action=action, title=title.strip(), due_date=due_date, done_date=done_date, weight=weight), by=by
     )
 
@@ -340,7 +334,7 @@ def milestone_delete(*, milestone: Milestone, by=None):
 def note_create(*, action: Action, date: datetime.date, text: str, by=None) -> FollowUpNote:
     if not text.strip():
         raise ValidationError({"text": "La note est vide."})
-    return _save(FollowUpNote(action=action, date=date, text=text.strip(), author=by if by else None), by=by)
+    return model_save(FollowUpNote(action=action, date=date, text=text.strip(), author=by if by else None), by=by)
 
 
 @transaction.atomic
@@ -350,7 +344,7 @@ def note_delete(*, note: FollowUpNote, by=None):
 
 @transaction.atomic
 def link_create(*, action: Action, label: str, url: str, by=None) -> ActionLink:
-    return _save(ActionLink(action=action, label=label.strip(), url=url.strip()), by=by)
+    return model_save(ActionLink(action=action, label=label.strip(), url=url.strip()), by=by)
 
 
 @transaction.atomic
@@ -376,7 +370,7 @@ def funding_line_create(
         raise ValueError(f"Unknown funding fields: {sorted(unknown)}")
     line = FundingLine(action=action, funder=funder, year=year, nature=nature, scheme=scheme, **fields)
     _check_funding(line)
-    return _save(line, by=by)
+    return model_save(line, by=by)
 
 
 @transaction.atomic
@@ -444,7 +438,7 @@ def indicator_create(
         **fields,
     )
     _check_indicator(indicator)
-    return _save(indicator, by=by)
+    return model_save(indicator, by=by)
 
 
 @transaction.atomic
@@ -465,7 +459,7 @@ def target_set(*, indicator: FollowUpIndicator, date: datetime.date, value: Deci
     target (date and value): there is no stale copy to protect, unlike `target_update`."""
     target = IndicatorTarget.objects.select_for_update(of=("self",)).filter(indicator=indicator, date=date).first()
     if target is None:
-        return _save(IndicatorTarget(indicator=indicator, date=date, value=value), by=by)
+        return model_save(IndicatorTarget(indicator=indicator, date=date, value=value), by=by)
     return model_update(instance=target, fields=["value"], data={"value": value}, by=by)[0]
 
 
@@ -486,7 +480,7 @@ def measure_create(
 ) -> IndicatorMeasure:
     if not source.strip():
         raise ValidationError({"source": "Chaque mesure indique sa source."})
-    return _save(
+    return model_save(
         IndicatorMeasure(indicator=indicator, date=date, value=value, source=source.strip(), comment=comment), by=by
     )
 
