@@ -1,8 +1,10 @@
 """Smoke test of the production stack already started (gunicorn + worker on PostgreSQL, production settings).
 
-Usage: smoke_production.py BASE_URL. Logs in over HTTP as the demo coordinator, checks the static files
-WhiteNoise serves, has the worker build the diagnostic report and downloads it, and checks /sante/. Prints one
-line per step; exits non-zero at the first failure.
+Usage: smoke_production.py BASE_URL — logs in over HTTP as the demo coordinator, checks the static files
+WhiteNoise serves, has the worker build the diagnostic report and downloads it, and checks /sante/.
+smoke_production.py --compare ORIGINAL_URL RESTORED_URL — logs in on both (an instance and the one restored from
+its backup) and checks that the same pages show the same data. Prints one line per step; exits non-zero at the
+first failure.
 """
 
 import http.cookiejar
@@ -14,23 +16,49 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-BASE = sys.argv[1].rstrip("/")
-cookies = http.cookiejar.CookieJar()
-opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(cookies))
+# Pages compared between an instance and its restored copy: the plan, a fiche, the offer, the diagnostic.
+COMPARED_PAGES = [
+    "/conventions/{pk}/",
+    "/conventions/{pk}/plan/",
+    "/conventions/{pk}/offre/",
+    "/conventions/{pk}/diagnostic/",
+]
+# What differs from one response to the next whatever the data: tokens, nonces, the time of the page.
+VOLATILE = re.compile(r'(csrfmiddlewaretoken" value="|nonce="|csrf-token" content=")[^"]*"')
 
 
-def get(path: str, headers: dict | None = None):
-    request = urllib.request.Request(BASE + path, headers=headers or {})
-    try:
-        return opener.open(request, timeout=60)
-    except urllib.error.HTTPError as error:
-        return error
+class Session:
+    def __init__(self, base: str):
+        self.base = base.rstrip("/")
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+
+    def get(self, path: str, headers: dict | None = None):
+        request = urllib.request.Request(self.base + path, headers=headers or {})
+        try:
+            return self.opener.open(request, timeout=60)
+        except urllib.error.HTTPError as error:
+            return error
+
+    def post(self, path: str, data: dict):
+        body = urllib.parse.urlencode(data).encode()
+        request = urllib.request.Request(self.base + path, data=body, headers={"Referer": self.base + path})
+        return self.opener.open(request, timeout=60)
+
+    def login(self, login_page: str) -> str:
+        """Logs in as the demo coordinator; returns the home page."""
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login_page).group(1)
+        return (
+            self.post(
+                "/compte/connexion/",
+                {"csrfmiddlewaretoken": token, "username": "coordination", "password": "demo-pilote-ctg"},
+            )
+            .read()
+            .decode()
+        )
 
 
-def post(path: str, data: dict):
-    body = urllib.parse.urlencode(data).encode()
-    request = urllib.request.Request(BASE + path, data=body, headers={"Referer": BASE + path})
-    return opener.open(request, timeout=60)
+session = Session(sys.argv[-1])
+get = session.get
 
 
 def step(message: str) -> None:
@@ -40,6 +68,20 @@ def step(message: str) -> None:
 def fail(message: str) -> None:
     print(f"ÉCHEC : {message}", flush=True)
     sys.exit(1)
+
+
+def wait_until_up(client: Session, seconds: int = 60) -> str:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            response = client.get("/compte/connexion/")
+            if response.status == 200:
+                return response.read().decode()
+        except (urllib.error.URLError, ConnectionError):
+            pass
+        time.sleep(1)
+    fail(f"{client.base} ne répond pas après {seconds} s")
+    return ""
 
 
 def wait_until_healthy(seconds: int = 90) -> dict:
@@ -73,15 +115,7 @@ def main() -> None:
         fail(f"{stylesheet.group(1)} sans cache long : {static.headers.get('Cache-Control')}")
     step(f"WhiteNoise sert {stylesheet.group(1)} compressé, en cache long")
 
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login).group(1)
-    home = (
-        post(
-            "/compte/connexion/",
-            {"csrfmiddlewaretoken": token, "username": "coordination", "password": "demo-pilote-ctg"},
-        )
-        .read()
-        .decode()
-    )
+    home = session.login(login)
     convention = re.search(r'href="/conventions/(\d+)/"', home)
     if not convention:
         fail("connexion refusée ou aucune convention sur la page d'accueil")
@@ -108,5 +142,21 @@ def main() -> None:
     step(f"/sante/ répond toujours {health}")
 
 
+def compare(original: Session, restored: Session) -> None:
+    homes = [client.login(wait_until_up(client)) for client in (original, restored)]
+    pks = [re.findall(r'href="/conventions/(\d+)/"', home) for home in homes]
+    if not pks[0] or pks[0] != pks[1]:
+        fail(f"les conventions diffèrent après restauration : {pks}")
+    for template in COMPARED_PAGES:
+        path = template.format(pk=pks[0][0])
+        pages = [VOLATILE.sub("", client.get(path).read().decode()) for client in (original, restored)]
+        if pages[0] != pages[1]:
+            fail(f"{path} diffère entre l'instance et sa copie restaurée")
+        step(f"{path} identique sur la copie restaurée ({len(pages[0]):,} caractères)")
+
+
 if __name__ == "__main__":
-    main()
+    if sys.argv[1] == "--compare":
+        compare(Session(sys.argv[2]), Session(sys.argv[3]))
+    else:
+        main()
