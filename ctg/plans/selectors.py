@@ -19,17 +19,9 @@ from django.utils import timezone
 from ctg.accounts.models import Membership, User
 from ctg.conventions.models import Convention, Signatory, Theme
 from ctg.organisations.models import Organisation
+from ctg.plans import models as plan
 from ctg.plans.enums import ActionStatus
 from ctg.plans.funding import AMOUNT_FIELDS
-from ctg.plans.models import (
-    Action,
-    FollowUpIndicator,
-    FundingLine,
-    IndicatorMeasure,
-    IndicatorTarget,
-    Milestone,
-    Objective,
-)
 from ctg.plans.trajectory import indicator_trajectory
 from ctg.territories.models import Commune
 
@@ -50,7 +42,7 @@ class PlanFilters:
 
 def _sum_subquery(field: str):
     lines = (
-        FundingLine.objects.filter(action=OuterRef("pk"))
+        plan.FundingLine.objects.filter(action=OuterRef("pk"))
         .order_by()
         .values("action")
         .annotate(total=Sum(field))
@@ -62,7 +54,7 @@ def _sum_subquery(field: str):
 def actions_queryset(convention: Convention, today: datetime.date):
     """Actions of the convention with their budget totals, progress and lateness computed by the database."""
     return (
-        Action.objects.filter(convention=convention)
+        plan.Action.objects.filter(convention=convention)
         .select_related("pilot_user", "lead_organisation")
         .annotate(
             budget_planned=_sum_subquery("amount_planned"),
@@ -152,7 +144,7 @@ def _budgets(selected) -> dict:
     """Action pk → its planned and granted amounts, summed by the database (actions without lines are absent)."""
     return {
         row["action_id"]: row
-        for row in FundingLine.objects.filter(action_id__in=selected)
+        for row in plan.FundingLine.objects.filter(action_id__in=selected)
         .order_by()
         .values("action_id")
         .annotate(planned=Sum("amount_planned"), granted=Sum("amount_granted"))
@@ -242,19 +234,19 @@ def _plan_rows(selected, today: datetime.date) -> dict:
     follows its parent when the parent is selected too. The figures count every action under its own nodes."""
     actions = [
         dict(zip(PLAN_ROW_VALUES, values, strict=True))
-        for values in Action.objects.filter(pk__in=selected)
+        for values in plan.Action.objects.filter(pk__in=selected)
         .with_progress()
         .with_lateness(today)
         .order_by("code", "pk")
         .values_list(*PLAN_ROW_VALUES)
     ]
     objectives = _grouped(
-        Action.objectives.through.objects.filter(action_id__in=selected)
+        plan.Action.objectives.through.objects.filter(action_id__in=selected)
         .order_by("objective__order", "objective__code")
         .values_list("action_id", "objective_id")
     )
     themes = _grouped(
-        Action.themes.through.objects.filter(action_id__in=selected).values_list("action_id", "theme_id")
+        plan.Action.themes.through.objects.filter(action_id__in=selected).values_list("action_id", "theme_id")
     )
     budgets = _budgets(selected)
     pilots = _pilot_names({values["pilot_user_id"] for values in actions if values["pilot_user_id"]})
@@ -286,17 +278,17 @@ def plan_tree(convention: Convention, filters: PlanFilters, today: datetime.date
     """The plan as themes → strategic objectives → operational objectives, each node with the status, progress
     and budget of its actions and the actions themselves as plain rows (`rows` lists each once), whatever the size
     of the plan."""
-    selected = Action.objects.filter(
-        pk__in=apply_filters(Action.objects.filter(convention=convention), filters, today).values("pk")
+    selected = plan.Action.objects.filter(
+        pk__in=apply_filters(plan.Action.objects.filter(convention=convention), filters, today).values("pk")
     ).values("pk")
     placed = _plan_rows(selected, today)
     stats, by_objective, by_theme = placed["stats"], placed["by_objective"], placed["by_theme"]
     objectives = list(
-        Objective.objects.filter(convention=convention).prefetch_related("enjeux").order_by("order", "code")
+        plan.Objective.objects.filter(convention=convention).prefetch_related("enjeux").order_by("order", "code")
     )
     objective_indicators = defaultdict(list)
     for indicator in indicators_with_trajectory(
-        FollowUpIndicator.objects.filter(convention=convention, objective__isnull=False).order_by("code")
+        plan.FollowUpIndicator.objects.filter(convention=convention, objective__isnull=False).order_by("code")
     ):
         objective_indicators[indicator.objective_id].append(indicator)
     for objective in objectives:
@@ -338,7 +330,7 @@ def plan_tree(convention: Convention, filters: PlanFilters, today: datetime.date
         "orphan_stats": stats["none"],
         "count": placed["count"],
         "late_count": placed["late_count"],
-        "totals": _totals(FundingLine.objects.filter(action__in=selected)) if placed["count"] else {},
+        "totals": _totals(plan.FundingLine.objects.filter(action__in=selected)) if placed["count"] else {},
     }
 
 
@@ -358,9 +350,11 @@ def plan_organisations(convention: Convention):
     partner, funder). The plan workbook lists and resolves these only, never another convention's."""
     return Organisation.objects.filter(
         Q(pk__in=Signatory.objects.filter(convention=convention).values("organisation_id"))
-        | Q(pk__in=Action.objects.filter(convention=convention).values("lead_organisation_id"))
-        | Q(pk__in=Action.partners.through.objects.filter(action__convention=convention).values("organisation_id"))
-        | Q(pk__in=FundingLine.objects.filter(action__convention=convention).values("funder_id"))
+        | Q(pk__in=plan.Action.objects.filter(convention=convention).values("lead_organisation_id"))
+        | Q(
+            pk__in=plan.Action.partners.through.objects.filter(action__convention=convention).values("organisation_id")
+        )
+        | Q(pk__in=plan.FundingLine.objects.filter(action__convention=convention).values("funder_id"))
     ).order_by("name", "pk")
 
 
@@ -423,8 +417,8 @@ def _totals(lines) -> dict:
     }
 
 
-def ledger_totals(*, convention: Convention | None = None, action: Action | None = None) -> dict:
-    lines = FundingLine.objects.all()
+def ledger_totals(*, convention: Convention | None = None, action: plan.Action | None = None) -> dict:
+    lines = plan.FundingLine.objects.all()
     if action is not None:
         lines = lines.filter(action=action)
     if convention is not None:
@@ -432,11 +426,11 @@ def ledger_totals(*, convention: Convention | None = None, action: Action | None
     return _totals(lines)
 
 
-def indicators_with_trajectory(queryset) -> list[FollowUpIndicator]:
+def indicators_with_trajectory(queryset) -> list[plan.FollowUpIndicator]:
     indicators = list(
         queryset.prefetch_related(
-            Prefetch("targets", queryset=IndicatorTarget.objects.order_by("date")),
-            Prefetch("measures", queryset=IndicatorMeasure.objects.order_by("date")),
+            Prefetch("targets", queryset=plan.IndicatorTarget.objects.order_by("date")),
+            Prefetch("measures", queryset=plan.IndicatorMeasure.objects.order_by("date")),
         )
     )
     for indicator in indicators:
@@ -471,7 +465,7 @@ def diagnostic_values(indicators, convention: Convention) -> None:
         indicator.open_data = values.get(indicator.diagnostic_code, [])
 
 
-def action_detail(action: Action, today: datetime.date) -> dict:
+def action_detail(action: plan.Action, today: datetime.date) -> dict:
     action = (
         actions_queryset(action.convention, today)
         .select_related("parent")
@@ -479,7 +473,7 @@ def action_detail(action: Action, today: datetime.date) -> dict:
         .get(pk=action.pk)
     )
     sub_actions = list(actions_queryset(action.convention, today).filter(parent=action))
-    indicators = indicators_with_trajectory(FollowUpIndicator.objects.filter(action=action))
+    indicators = indicators_with_trajectory(plan.FollowUpIndicator.objects.filter(action=action))
     diagnostic_values(indicators, action.convention)
     return {
         "action": action,
@@ -493,14 +487,14 @@ def action_detail(action: Action, today: datetime.date) -> dict:
     }
 
 
-def actions_for_pilot(convention: Convention, user, today: datetime.date) -> list[Action]:
+def actions_for_pilot(convention: Convention, user, today: datetime.date) -> list[plan.Action]:
     return list(actions_queryset(convention, today).filter(pilot_user=user))
 
 
 def timeline_rows(convention: Convention, today: datetime.date) -> dict:
     actions = list(actions_queryset(convention, today))
     milestones = list(
-        Milestone.objects.filter(action__convention=convention)
+        plan.Milestone.objects.filter(action__convention=convention)
         .select_related("action")
         .only("title", "due_date", "done_date", "action__code", "action__title")
         .order_by("action__code", "due_date")
@@ -509,7 +503,7 @@ def timeline_rows(convention: Convention, today: datetime.date) -> dict:
 
 
 def late_count(convention: Convention, today: datetime.date) -> int:
-    return Action.objects.filter(convention=convention).late(today).count()
+    return plan.Action.objects.filter(convention=convention).late(today).count()
 
 
 PUBLIC_AMOUNTS = [("amount_planned", "planned"), ("amount_granted", "granted"), ("amount_paid", "paid")]
@@ -525,7 +519,7 @@ def _public_funding(convention: Convention) -> dict:
         aggregates[name] = Sum(field)
         aggregates[f"{name}_known"] = Count(field)
     rows = list(
-        FundingLine.objects.filter(action__convention=convention)
+        plan.FundingLine.objects.filter(action__convention=convention)
         .order_by()
         .values("funder__name")
         .annotate(lines=Count("pk"), **aggregates)
@@ -557,7 +551,7 @@ def public_summary(convention: Convention) -> dict:
     description. Five queries."""
     today = timezone.localdate()
     objectives = list(
-        Objective.objects.filter(convention=convention)
+        plan.Objective.objects.filter(convention=convention)
         .select_related("theme")
         .only("code", "title", "order", "parent", "theme__label")
         .order_by("order", "code")
@@ -579,7 +573,7 @@ def public_summary(convention: Convention) -> dict:
     actions = list(
         actions_queryset(convention, today).prefetch_related(
             Prefetch("themes", queryset=Theme.objects.only("label")),
-            Prefetch("objectives", queryset=Objective.objects.only("code")),
+            Prefetch("objectives", queryset=plan.Objective.objects.only("code")),
         )
     )
     rows = [
