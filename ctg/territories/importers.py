@@ -63,19 +63,24 @@ def load_json(path: Path):
         ) from None
 
 
+def _entry_error(file_name: str, index: int, message: str, code=None) -> ReferentialImportError:
+    """The error of one entry of a referential file, located by its position and, when known, its code."""
+    where = f"{file_name}, entrée n° {index + 1}" + (f" (code {code})" if code is not None else "")
+    return ReferentialImportError(f"{where} : {message}")
+
+
 def _require(entry, field: str, file_name: str, index: int, kind=str):
     if not isinstance(entry, dict):
-        raise ReferentialImportError(f"{file_name}, entrée n° {index + 1} : un objet JSON est attendu.")
+        raise _entry_error(file_name, index, "un objet JSON est attendu.")
     value = entry.get(field)
     if value is None or value == "":
-        code = entry.get("code", "?")
-        raise ReferentialImportError(
-            f"{file_name}, entrée n° {index + 1} (code {code}) : le champ « {field} » est absent ou vide."
-        )
+        raise _entry_error(file_name, index, f"le champ « {field} » est absent ou vide.", entry.get("code", "?"))
     if not isinstance(value, kind):
-        raise ReferentialImportError(
-            f"{file_name}, entrée n° {index + 1} (code {entry.get('code', '?')}) : "
-            f"le champ « {field} » n'a pas le type attendu ({type(value).__name__})."
+        raise _entry_error(
+            file_name,
+            index,
+            f"le champ « {field} » n'a pas le type attendu ({type(value).__name__}).",
+            entry.get("code", "?"),
         )
     return value
 
@@ -108,9 +113,7 @@ def _parse_departements(raw: list, regions: dict) -> dict[str, dict]:
         code = _require(entry, "code", "departements.json", i)
         region = _require(entry, "region", "departements.json", i)
         if region not in regions:
-            raise ReferentialImportError(
-                f"departements.json, entrée n° {i + 1} (code {code}) : région « {region} » inconnue."
-            )
+            raise _entry_error("departements.json", i, f"région « {region} » inconnue.", code)
         departements[code] = {"name": _require(entry, "nom", "departements.json", i), "region_id": region}
     return departements
 
@@ -119,14 +122,11 @@ def _parse_epci(entry, i: int) -> tuple[str, dict]:
     """(SIREN, fields) of one EPCI entry, checked field by field in the order of the messages."""
     siren = _require(entry, "code", "epci.json.gz", i)
     if len(siren) != 9 or not siren.isdigit():
-        raise ReferentialImportError(
-            f"epci.json.gz, entrée n° {i + 1} : le code « {siren} » n'est pas un SIREN à 9 chiffres."
-        )
+        raise _entry_error("epci.json.gz", i, f"le code « {siren} » n'est pas un SIREN à 9 chiffres.")
     kind = _require(entry, "type", "epci.json.gz", i)
     if kind not in EPCI_KINDS:
-        raise ReferentialImportError(
-            f"epci.json.gz, entrée n° {i + 1} (code {siren}) : type d'EPCI « {kind} » inconnu "
-            f"(attendus : {', '.join(EPCI_KINDS)})."
+        raise _entry_error(
+            "epci.json.gz", i, f"type d'EPCI « {kind} » inconnu (attendus : {', '.join(EPCI_KINDS)}).", siren
         )
     population = entry.get("populationMunicipale")
     return siren, {
@@ -163,14 +163,10 @@ def _parse_commune(entry: dict, i: int, departements: dict, membership: dict) ->
     """(INSEE code, fields) of one current commune, with its EPCI and population taken from the EPCI file."""
     code = _require(entry, "code", "communes.json.gz", i)
     if len(code) != 5:
-        raise ReferentialImportError(
-            f"communes.json.gz, entrée n° {i + 1} : le code INSEE « {code} » doit compter 5 caractères."
-        )
+        raise _entry_error("communes.json.gz", i, f"le code INSEE « {code} » doit compter 5 caractères.")
     departement = _require(entry, "departement", "communes.json.gz", i)
     if departement not in departements:
-        raise ReferentialImportError(
-            f"communes.json.gz, entrée n° {i + 1} (code {code}) : département « {departement} » inconnu."
-        )
+        raise _entry_error("communes.json.gz", i, f"département « {departement} » inconnu.", code)
     epci_id, member_population = membership.get(code, (None, None))
     population, year, source = _commune_population(entry, member_population)
     return code, {
@@ -190,7 +186,7 @@ def _parse_communes(raw: list, departements: dict, membership: dict) -> dict[str
     communes = {}
     for i, entry in enumerate(raw):
         if not isinstance(entry, dict):
-            raise ReferentialImportError(f"communes.json.gz, entrée n° {i + 1} : un objet JSON est attendu.")
+            raise _entry_error("communes.json.gz", i, "un objet JSON est attendu.")
         # Delegated and associated communes and municipal arrondissements are not communes.
         if entry.get("type") != "commune-actuelle":
             continue
