@@ -4,6 +4,7 @@ Every map carries a title and a description; pages show a table alternative next
 """
 
 import dataclasses
+from typing import Literal
 
 import altair as alt
 
@@ -12,6 +13,8 @@ HIGHLIGHT_COLOUR = "#1f5fa8"
 BACKGROUND_COLOUR = "#d9dde3"
 STROKE_COLOUR = "#ffffff"
 NO_DATA_COLOUR = "#f2f2f2"
+# Vega colour schemes for an ordered value, light to dark.
+SequentialScheme = Literal["blues", "greens", "oranges", "purples", "reds", "greys"]
 
 
 @dataclasses.dataclass
@@ -99,7 +102,7 @@ def choropleth_map(
     description: str,
     legend_title: str,
     source: str,
-    scheme: str = "blues",
+    scheme: SequentialScheme = "blues",
     value_format: str = ",.1f",
     width: int = 640,
     height: int = 460,

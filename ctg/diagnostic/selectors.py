@@ -45,7 +45,7 @@ def enjeu_history(enjeu: Enjeu) -> list[dict]:
     rows = []
     previous = None
     for record in records:
-        changes = []
+        changes: list[str] = []
         if previous is not None:
             delta = record.diff_against(previous, excluded_fields=["version", "updated_at", "validated_by"])
             fields = sorted((change.field for change in delta.changes), key=lambda name: order.get(name, len(order)))

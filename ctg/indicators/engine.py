@@ -10,6 +10,7 @@ database: see ctg.indicators.services.
 
 import polars as pl
 from django.db import connection
+from polars._typing import ColumnNameOrSelector, PolarsDataType
 
 from ctg.indicators import hooks
 from ctg.indicators.catalogue import Indicator
@@ -34,7 +35,7 @@ OBSERVATION_SCHEMA = {
     "status": pl.Utf8,
     "dataset_id": pl.Int64,
 }
-OUTPUT_SCHEMA = {
+OUTPUT_SCHEMA: dict[str, PolarsDataType] = {
     "indicator": pl.Utf8,
     "level": pl.Utf8,
     "code": pl.Utf8,
@@ -45,6 +46,10 @@ OUTPUT_SCHEMA = {
     "status": pl.Utf8,
     "parts_present": pl.Int64,
     "parts_expected": pl.Int64,
+}
+# The same schema in the shape `DataFrame.cast` declares (its keys may also be selectors or data types).
+OUTPUT_CASTS: dict[ColumnNameOrSelector | PolarsDataType, PolarsDataType] = {
+    name: dtype for name, dtype in OUTPUT_SCHEMA.items()
 }
 
 
@@ -249,7 +254,7 @@ class Computation:
                     "parts_expected",
                 )
             )
-        frame = pl.concat([f.cast(OUTPUT_SCHEMA) for f in frames], how="vertical")
+        frame = pl.concat([f.cast(OUTPUT_CASTS) for f in frames], how="vertical")
         # Non-null value only where the status says a figure exists.
         return frame.with_columns(
             pl.when(pl.col("status").is_in([ValueStatus.OK.value, ValueStatus.INCOMPLETE.value]))
@@ -277,7 +282,7 @@ class Computation:
             "status",
             pl.lit(None, pl.Int64).alias("parts_present"),
             pl.lit(None, pl.Int64).alias("parts_expected"),
-        ).cast(OUTPUT_SCHEMA)
+        ).cast(OUTPUT_CASTS)
 
 
 def compute(indicators: list[Indicator]) -> tuple[pl.DataFrame, dict[tuple[str, int], set[int]]]:

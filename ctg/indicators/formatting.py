@@ -9,7 +9,7 @@ from ctg.core.formatting import format_number as french_number
 from ctg.indicators.enums import ValueStatus
 
 NBSP = "\u00a0"
-STATUS_WORDS = {
+STATUS_WORDS: dict[str, str] = {
     ValueStatus.SECRET: "secret statistique",
     ValueStatus.MISSING: "non disponible",
 }

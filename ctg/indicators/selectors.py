@@ -7,6 +7,9 @@ keeps the number for exports that print it in a note column). Every indicator ca
 (datasets of the computed series, with their vintage), its period, and its method when it is an estimate.
 """
 
+from collections.abc import Mapping, Sequence
+from typing import Any
+
 from django.db.models import Count, Q
 
 from ctg.indicators import catalogue
@@ -101,7 +104,8 @@ def _values(indicators, territories, commune_codes) -> dict:
         "indicator", "level", "code", "year", "value", "status", "parts_present", "parts_expected"
     )
     found: dict = {}
-    for row in rows:
+    for values in rows:
+        row: dict[str, Any] = dict(values)
         code = row["code"]
         if row["level"] == Level.FRANCE:
             code, row["published_for"] = FRANCE_CODE, PUBLISHED_FRANCE_NAMES.get(row["code"], "")
@@ -118,7 +122,7 @@ def _sources(indicators) -> dict:
     }
 
 
-def comparison(*, indicators, territories: list[dict], communes: list[dict]) -> dict:
+def comparison(*, indicators, territories: list[dict], communes: Sequence[Mapping[str, Any]]) -> dict:
     """Figures of the indicators for the territories (key figures) and for each commune (table), 2 queries.
 
     `territories` are dicts (level, code, name), `communes` dicts with at least code and name. Each indicator
@@ -191,7 +195,7 @@ def convention_diagnostic(*, convention, theme: str, sort: str = "", descending:
     territories = epci_territories(convention.epci)
     data = comparison(indicators=indicators, territories=territories, communes=communes)
     by_code = {i["code"]: i for i in data["indicators"]}
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "code": c["code"],
             "name": c["name"],

@@ -12,7 +12,7 @@ from decimal import Decimal
 from ctg.plans.models import FundingLine
 
 AMOUNT_FIELDS = ("amount_planned", "amount_requested", "amount_granted", "amount_paid")
-AMOUNT_LABELS = {name: FundingLine._meta.get_field(name).verbose_name for name in AMOUNT_FIELDS}
+AMOUNT_LABELS = {field.name: field.verbose_name for field in FundingLine._meta.fields if field.name in AMOUNT_FIELDS}
 PAID_WITHOUT_GRANTED = "Un montant versé suppose un montant accordé : renseignez d'abord l'accord."
 
 
@@ -28,7 +28,7 @@ def funding_problems(values: Mapping[str, Decimal | None]) -> list[FundingProble
     problems = [
         FundingProblem(name, f"Le {AMOUNT_LABELS[name]} ne peut pas être négatif.")
         for name in AMOUNT_FIELDS
-        if values.get(name) is not None and Decimal(values[name]) < 0
+        if (value := values.get(name)) is not None and Decimal(value) < 0
     ]
     paid, granted = values.get("amount_paid"), values.get("amount_granted")
     if paid is None or any(p.field == "amount_paid" for p in problems):

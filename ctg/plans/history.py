@@ -8,6 +8,7 @@ import dataclasses
 import datetime
 from collections import defaultdict
 from decimal import Decimal
+from typing import Any
 
 from django.db import models
 
@@ -65,7 +66,7 @@ FICHE_OBJECTS = (plan.Milestone, plan.FollowUpNote, plan.ActionLink, plan.Fundin
 def _scopes(*, convention_id=None, action_id=None):
     """(model, filter on its historical records) for a convention or one action."""
     if action_id is not None:
-        heads = [(plan.Action, models.Q(id=action_id))]
+        heads: list[tuple[type[models.Model], models.Q]] = [(plan.Action, models.Q(id=action_id))]
         of_actions = indicators_scope = models.Q(action_id=action_id)
         indicator_ids = plan.FollowUpIndicator.objects.filter(action_id=action_id).values("pk")
     else:
@@ -138,7 +139,7 @@ def _predecessors(by_model: dict) -> dict:
     previous = {}
     for model, records in by_model.items():
         history = model.history.filter(id__in={r.id for r in records}).order_by("id", "history_id")
-        last = {}
+        last: dict[int, models.Model] = {}
         for row in history:
             previous[(model, row.history_id)] = last.get(row.id)
             last[row.id] = row
@@ -152,7 +153,7 @@ def _action_m2m(records: list, previous: dict) -> dict[str, dict[int, set]]:
     wanted = {r.history_id for r in records} | {
         p.history_id for r in records if (p := previous.get((plan.Action, r.history_id)))
     }
-    members = {}
+    members: dict[str, dict[int, set]] = {}
     for name, target in ACTION_M2M.items():
         through = plan.Action.history.model._meta.get_field(f"historicalaction_{name}").related_model
         column = f"{target._meta.model_name}_id"
@@ -262,7 +263,7 @@ def _entries(selected: list[tuple]) -> list[Entry]:
 
 def activity(*, convention_id=None, action_id=None, limit: int = 100) -> list[Entry]:
     """The latest changes of a convention's plan, or of one action (with its milestones, funding, indicators)."""
-    selected = []
+    selected: list[tuple[type[models.Model], Any]] = []
     for model, scope in _scopes(convention_id=convention_id, action_id=action_id):
         selected.extend((model, record) for record in _records(model, scope, limit=limit))
     selected.sort(key=lambda pair: (pair[1].history_date, pair[1].history_id), reverse=True)

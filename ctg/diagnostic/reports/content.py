@@ -7,6 +7,8 @@ for its headline indicator (the first of the theme with commune values), to keep
 """
 
 import dataclasses
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from django.utils import timezone
 
@@ -44,7 +46,7 @@ class ReportMap:
     caption: str
 
 
-def _theme_map(*, convention, indicators: list[dict], communes: list[dict]) -> ReportMap | None:
+def _theme_map(*, convention, indicators: list[dict], communes: Sequence[Mapping[str, Any]]) -> ReportMap | None:
     headline = next((i for i in indicators if i["available"] and i["has_commune_values"]), None)
     if headline is None:
         return None

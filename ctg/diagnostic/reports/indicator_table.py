@@ -8,6 +8,8 @@ through ctg.reports.cells.neutralise so that no cell can start a formula nor hol
 
 import csv
 import io
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from django.db.models import Q
 from openpyxl import Workbook
@@ -47,7 +49,7 @@ LEVEL_LABELS = dict(Level.choices)
 KNOWN_STATUSES = {ValueStatus.OK.value}
 
 
-def _parts(codes: list[str], territories: list[dict], communes: list[dict]) -> dict:
+def _parts(codes: list[str], territories: list[dict], communes: Sequence[Mapping[str, Any]]) -> dict:
     """(indicator, level, code, year) -> (numerator, denominator), one query; France keyed by FRANCE_CODE."""
     condition = Q(indicator__in=codes, level=Level.COMMUNE, code__in=[c["code"] for c in communes])
     for territory in territories:
