@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "ctg.reports",
     "ctg.charts",
     "ctg.demo",
+    "ctg.portability",
     "ctg.www",
 ]
 

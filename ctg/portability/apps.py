@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class PortabilityConfig(AppConfig):
+    name = "ctg.portability"
+    verbose_name = "Portabilité des conventions"

@@ -1,0 +1,107 @@
+"""The archive's format: its two JSON files, how values are written, and the refusal of an archive."""
+
+import dataclasses
+import datetime
+import io
+import json
+import zipfile
+from decimal import Decimal
+from typing import Any
+
+from django.db import models
+
+from ctg.conventions.models import Convention
+from ctg.portability.parts import ARCHIVE_FORMAT, ARCHIVE_VERSION, PARTS_BY_LABEL
+from ctg.territories.models import EPCI, Commune, Departement
+
+MANIFEST = "manifest.json"
+DATA = "data.json"
+TERRITORIES: tuple[type[models.Model], ...] = (Commune, EPCI, Departement)
+# Written by the import itself, never read from the archive.
+HISTORY_KEY_FIELDS = {"history_id", "m2m_history_id"}
+
+
+class ArchiveError(Exception):
+    """The archive is refused; the message says why in French."""
+
+
+@dataclasses.dataclass
+class ImportReport:
+    convention: Convention | None = None
+    created: dict[str, int] = dataclasses.field(default_factory=dict)
+    history_records: int = 0
+    users_matched: list[str] = dataclasses.field(default_factory=list)
+    users_created: list[str] = dataclasses.field(default_factory=list)
+    organisations_matched: int = 0
+    organisations_created: list[str] = dataclasses.field(default_factory=list)
+    notes: list[str] = dataclasses.field(default_factory=list)
+    dry_run: bool = False
+
+
+# --- values -------------------------------------------------------------------------------------------------------
+
+
+def plain(value: Any) -> Any:
+    """A field's value as JSON holds it (dates in ISO 8601, decimals as text so that no digit is lost)."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime.date | datetime.time):  # datetime is a date
+        return value.isoformat()
+    return value
+
+
+def label(model: type[models.Model]) -> str:
+    return model._meta.label_lower
+
+
+def what(model: type[models.Model], old_pk: Any) -> str:
+    return f"{str(model._meta.verbose_name).capitalize()} n° {old_pk} de l'archive"
+
+
+def field_name(field: models.Field) -> str:
+    return f"« {field.verbose_name} »"
+
+
+def write_archive(manifest: dict, data: dict) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1))
+        archive.writestr(DATA, json.dumps(data, ensure_ascii=False))
+    return buffer.getvalue()
+
+
+def read_archive(content: bytes) -> tuple[dict, dict]:
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            names = set(archive.namelist())
+            missing = {MANIFEST, DATA} - names
+            if missing:
+                raise ArchiveError(f"L'archive ne contient pas {', '.join(sorted(missing))}.")
+            manifest_raw, data_raw = archive.read(MANIFEST), archive.read(DATA)
+    except zipfile.BadZipFile:
+        raise ArchiveError("Le fichier n'est pas une archive zip de convention.") from None
+    parsed = []
+    for name, raw in ((MANIFEST, manifest_raw), (DATA, data_raw)):
+        try:
+            value = json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise ArchiveError(f"{name} n'est pas un JSON valide ({exc}).") from None
+        if not isinstance(value, dict):
+            raise ArchiveError(f"{name} devrait contenir un objet JSON.")
+        parsed.append(value)
+    manifest, data = parsed
+    if manifest.get("format") != ARCHIVE_FORMAT:
+        raise ArchiveError(f"Ce fichier n'est pas une archive de convention de Pilote CTG ({ARCHIVE_FORMAT}).")
+    if manifest.get("version") != ARCHIVE_VERSION:
+        raise ArchiveError(
+            f"Version d'archive inconnue : {manifest.get('version')!r} (cette instance lit la version "
+            f"{ARCHIVE_VERSION}). Exportez la convention depuis une instance à jour."
+        )
+    for key in ("users", "organisations", "objects", "history"):
+        if not isinstance(data.get(key), dict):
+            raise ArchiveError(f"{DATA} : la section « {key} » est absente ou mal formée.")
+    for section in ("objects", "history"):
+        unknown = sorted(set(data[section]) - set(PARTS_BY_LABEL))
+        if unknown:
+            raise ArchiveError(f"{DATA} : modèle inconnu dans la section « {section} » : {', '.join(unknown)}.")
+    return manifest, data
