@@ -96,8 +96,10 @@ def run_job(job_id: int) -> bool:
 
 
 def _user_message(exc: Exception) -> str:
-    if isinstance(exc, ValidationError):
-        return " ".join(exc.messages)
+    """A refusal's French messages, one per line (ValidationError and import refusals list theirs)."""
+    messages = getattr(exc, "messages", None)
+    if isinstance(messages, list) and messages:
+        return "\n".join(str(message) for message in messages)
     return str(exc)
 
 

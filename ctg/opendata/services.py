@@ -184,22 +184,30 @@ def _provenance(parsed: ParsedFile, file_name: str, by) -> dict:
 
 
 @transaction.atomic
-def dataset_withdraw(*, dataset: Dataset, by, ip_address: str | None = None) -> int:
-    """Take back an official dataset: its values are removed and the dataset with them; return how many.
-
-    The values it had replaced in an older file are not brought back: withdraw that older file too, then import it
-    again. The IRIS reference is not withdrawn: the CAF files
-    are rolled up to communes with it; import a newer edition instead."""
+def dataset_withdrawal_refusal(dataset: Dataset) -> DatasetError | None:
+    """Why this official dataset cannot be withdrawn, checked before anything is queued; None if it can."""
     if dataset.is_local:
-        raise DatasetError("Une donnée locale se retire depuis la page « Données locales » de sa convention.")
+        return DatasetError("Une donnée locale se retire depuis la page « Données locales » de sa convention.")
     if dataset.format == "iris_reference":
-        raise DatasetError(
+        return DatasetError(
             problem(
                 dataset.file_name,
                 "le référentiel des IRIS ne se retire pas, les données CAF à l'IRIS en dépendent ; importez une "
                 "édition plus récente.",
             )
         )
+    return None
+
+
+def dataset_withdraw(*, dataset: Dataset, by, ip_address: str | None = None) -> int:
+    """Take back an official dataset: its values are removed and the dataset with them; return how many.
+
+    The values it had replaced in an older file are not brought back: withdraw that older file too, then import it
+    again. The IRIS reference is not withdrawn: the CAF files
+    are rolled up to communes with it; import a newer edition instead."""
+    refusal = dataset_withdrawal_refusal(dataset)
+    if refusal is not None:
+        raise refusal
     locked = Dataset.objects.select_for_update().get(pk=dataset.pk)
     removed, _ = Observation.objects.filter(dataset=locked).delete()
     security_event_record(

@@ -4,6 +4,10 @@ The worker's own loop closes the database connection between tasks (it cannot li
 this claims and runs each ready task with the worker's own `run_task`.
 """
 
+import contextlib
+import threading
+
+from django.db import connections
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
@@ -25,3 +29,32 @@ def run_queued_tasks() -> int:
         worker.run_task(result)
         count += 1
     return count
+
+
+@contextlib.contextmanager
+def background_worker():
+    """A worker polling the queue in a thread, for tests with a live server (transactional database)."""
+    worker = Worker(
+        queue_names=["default"],
+        interval=0.1,
+        batch=False,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id="test-background-worker",
+        excluded_queue_names=[],
+    )
+
+    def run():
+        try:
+            worker.run()
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=run, name="test-worker", daemon=True)
+    thread.start()
+    try:
+        yield worker
+    finally:
+        worker.running = False
+        thread.join(timeout=30)

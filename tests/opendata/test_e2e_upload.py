@@ -5,6 +5,7 @@ import shutil
 import pytest
 
 from ctg.opendata.models import Dataset, Observation
+from tests.jobs.helpers import background_worker
 from tests.opendata.extracts import COMPARATEUR
 from tests.opendata.factories import data_administrator
 
@@ -51,9 +52,13 @@ def test_data_administrator_checks_then_imports_a_file(live_server, tmp_path):
         page.goto(f"{live_server.url}/donnees/importer/")
         page.set_input_files("#id_file", str(COMPARATEUR))
         page.uncheck("#id_dry_run")
-        page.click("main button[type=submit]")
-        assert "1550 valeur(s) créée(s)" in page.locator(".opendata-report .message").inner_text()
+        with background_worker():
+            page.click("main button[type=submit]")
+            # The job's page polls until the worker has imported the file and recomputed the indicators.
+            page.wait_for_selector("#job-status.job-done", timeout=60_000)
+        assert "1550 valeur(s) créée(s)" in page.locator("#job-status").inner_text()
 
+        page.goto(f"{live_server.url}/donnees/importer/")
         page.set_input_files("#id_file", str(damaged))
         page.click("main button[type=submit]")
         assert "ligne 2, colonne 2 « P22_POP »" in page.locator("[role=alert]").inner_text()

@@ -23,6 +23,7 @@ from ctg.opendata.shipped import SHIPPED_FILES
 from ctg.territories.models import Commune
 from tests.accounts.factories import MembershipFactory
 from tests.conventions.factories import ConventionFactory
+from tests.jobs.helpers import run_queued_tasks
 from tests.opendata.extracts import COMPARATEUR, DATA
 from tests.opendata.factories import data_administrator
 from tests.territories.factories import CommuneFactory, DepartementFactory, EpciFactory
@@ -130,8 +131,10 @@ class TestWithdrawal:
         client.force_login(admin)
         url = reverse("opendata_views:withdraw", kwargs={"pk": dataset.pk})
         assert "Retirer base_cc_comparateur" in client.get(url).content.decode()
-        response = client.post(url, follow=True)
-        assert response.status_code == 200
+        response = client.post(url)
+        assert Dataset.objects.exists()  # queued, not yet done
+        run_queued_tasks()
+        assert "est retiré : 1550 valeur(s) supprimée(s)" in client.get(response["Location"]).content.decode()
         assert not Dataset.objects.exists()
         assert not Observation.objects.exists()
         assert not IndicatorValue.objects.filter(indicator="population", code="76114", status="ok").exists()

@@ -2,11 +2,14 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from django.core.files.storage import default_storage
 from django.urls import reverse
 
 from ctg.accounts.enums import Role
+from ctg.jobs.models import Job
 from ctg.opendata.models import Dataset, Observation
 from tests.accounts.factories import MembershipFactory, UserFactory
+from tests.jobs.helpers import run_queued_tasks
 from tests.opendata.extracts import COMPARATEUR
 from tests.opendata.factories import DatasetFactory, data_administrator
 
@@ -97,15 +100,21 @@ class TestUpload:
         client.force_login(user)
         before = set(Path(tempfile.gettempdir()).glob("pilote-ctg-import-*"))
         response = client.post(UPLOAD_URL, {"file": csv_upload(COMPARATEUR.name, COMPARATEUR.read_bytes())})
-        assert response.status_code == 200
-        html = response.content.decode()
-        assert "Import terminé" in html
+        # Checked in the request, imported by the worker: the administrator follows it on the job's page.
+        job = Job.objects.get()
+        assert response.status_code == 302
+        assert response["Location"] == reverse("jobs_views:detail", args=[job.pk])
+        assert not Dataset.objects.exists()
+        assert run_queued_tasks() == 1
+        html = client.get(response["Location"]).content.decode()
+        assert "Terminé" in html
         assert "1550 valeur(s) créée(s)" in html
         dataset = Dataset.objects.get()
         assert (dataset.file_name, dataset.imported_by) == (COMPARATEUR.name, user)
         assert Observation.objects.count() == 1550
-        # The uploaded file is not kept.
+        # The uploaded file is not kept, neither as a temporary copy nor in the storage.
         assert set(Path(tempfile.gettempdir()).glob("pilote-ctg-import-*")) == before
+        assert not default_storage.exists(job.params["stored"])
 
     def test_superuser_imports(self, client):
         client.force_login(UserFactory(is_superuser=True))
@@ -124,9 +133,14 @@ class TestUpload:
     def test_same_file_twice(self, client):
         client.force_login(data_administrator())
         client.post(UPLOAD_URL, {"file": csv_upload(COMPARATEUR.name, COMPARATEUR.read_bytes())})
+        # Sent again while the first is queued: one import only.
+        client.post(UPLOAD_URL, {"file": csv_upload(COMPARATEUR.name, COMPARATEUR.read_bytes())})
+        assert Job.objects.count() == 1
+        assert run_queued_tasks() == 1
         response = client.post(UPLOAD_URL, {"file": csv_upload(COMPARATEUR.name, COMPARATEUR.read_bytes())})
         assert "déjà importé, rien n&#x27;a changé" in response.content.decode()
         assert Dataset.objects.count() == 1
+        assert Job.objects.count() == 1
 
     def test_damaged_file_names_the_line(self, client):
         client.force_login(data_administrator())
@@ -171,5 +185,6 @@ class TestUpload:
             UPLOAD_URL,
             {"file": csv_upload(COMPARATEUR.name, COMPARATEUR.read_bytes()), "format": "insee_dossier_complet"},
         )
-        assert response.status_code == 200
+        assert response.status_code == 302
+        run_queued_tasks()
         assert Dataset.objects.get().format == "insee_dossier_complet"
