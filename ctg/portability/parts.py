@@ -83,6 +83,9 @@ EXCLUDED = {
     "jobs.job": "background work of this instance; a report is built again on demand where the convention lives",
     "accounts.securityevent": "the security journal belongs to the instance where the events happened",
     "accounts.invitation": "an invitation link only works on the instance that sent it; invite again",
+    # Tied through Dataset, whose convention is empty for official files: a local dataset's figures are
+    # LocalObservations (exported); Observations are the producers' values, shared by every convention.
+    "opendata.observation": "official values are shared reference data, loaded on every instance from their files",
 }
 
 
