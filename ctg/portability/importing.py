@@ -273,7 +273,7 @@ class Importer:
         try:
             obj.full_clean()
         except ValidationError as exc:
-            raise ArchiveError(f"{where} : {' '.join(exc.messages)}") from None
+            raise ArchiveError(f"{where}{_fields_of(model, exc)} : {' '.join(exc.messages)}") from None
         return obj
 
     def create_objects(self) -> None:
@@ -401,6 +401,18 @@ class Importer:
         self.create_objects()
         self.create_history()
         return Convention.objects.get(pk=self.ids[Convention][self.root_old])
+
+
+def _fields_of(model: type[models.Model], error: ValidationError) -> str:
+    """The fields a validation error names, as the refusal message shows them (none for a rule on the object)."""
+    names = [name for name in getattr(error, "error_dict", {}) if name != "__all__"]
+    labels = []
+    for name in names:
+        try:
+            labels.append(f"« {getattr(model._meta.get_field(name), 'verbose_name', name)} »")
+        except FieldDoesNotExist:
+            labels.append(f"« {name} »")
+    return f", champ {', '.join(labels)}" if labels else ""
 
 
 def _reserve_ids(model: type[models.Model], count: int) -> list[int]:

@@ -112,3 +112,9 @@ def test_a_dry_run_writes_nothing(archive):
     report = convention_import(content=archive["content"], dry_run=True)
     assert report.dry_run and report.created
     assert database_counts() == before
+
+
+def test_a_field_the_model_refuses_is_named(archive):
+    data = copy.deepcopy(archive["data"])
+    data["objects"]["plans.action"][0]["fields"]["code"] = "pas un code"
+    _refused(write_archive(archive["manifest"], data), "Fiche action n° .* de l'archive, champ « code » : Le code")
