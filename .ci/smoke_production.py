@@ -15,7 +15,9 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from pathlib import Path
 
+SHIPPED_FILE = Path(__file__).resolve().parent.parent / "data/insee/base_cc_comparateur_2025_extrait_cauxseine50.csv"
 # Pages compared between an instance and its restored copy: the plan, a fiche, the offer, the diagnostic.
 COMPARED_PAGES = [
     "/conventions/{pk}/",
@@ -44,17 +46,51 @@ class Session:
         request = urllib.request.Request(self.base + path, data=body, headers={"Referer": self.base + path})
         return self.opener.open(request, timeout=60)
 
-    def login(self, login_page: str) -> str:
-        """Logs in as the demo coordinator; returns the home page."""
-        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login_page).group(1)
+    def post_file(self, path: str, fields: dict, name: str, content: bytes):
+        boundary = "----pilote-ctg-smoke"
+        parts = [
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{key}"\r\n\r\n{value}\r\n'.encode()
+            for key, value in fields.items()
+        ]
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{name}"\r\n'
+            f"Content-Type: text/csv\r\n\r\n".encode()
+            + content
+            + f"\r\n--{boundary}--\r\n".encode()
+        )
+        headers = {"Content-Type": f"multipart/form-data; boundary={boundary}", "Referer": self.base + path}
+        request = urllib.request.Request(self.base + path, data=b"".join(parts), headers=headers)
+        return self.opener.open(request, timeout=60)
+
+    def login(self, login_page: str, username: str = "coordination") -> str:
+        """Logs in as a demo account; returns the home page."""
         return (
             self.post(
                 "/compte/connexion/",
-                {"csrfmiddlewaretoken": token, "username": "coordination", "password": "demo-pilote-ctg"},
+                {"csrfmiddlewaretoken": csrf_token(login_page), "username": username, "password": "demo-pilote-ctg"},
             )
             .read()
             .decode()
         )
+
+
+def csrf_token(page: str) -> str:
+    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+
+
+def wait_for_job(client: "Session", url: str, expected: str, seconds: int = 180) -> str:
+    """Polls the job's status fragment (as the page does) until the worker has finished it."""
+    job = re.search(r"/travaux/(\d+)/", url)
+    if not job:
+        fail(f"pas de page de travail : {url}")
+    deadline = time.monotonic() + seconds
+    while "Terminé" not in (fragment := client.get(f"/travaux/{job.group(1)}/etat/").read().decode()):
+        if "Échec" in fragment or time.monotonic() > deadline:
+            fail(f"le worker n'a pas terminé le travail {job.group(1)} : {fragment}")
+        time.sleep(1)
+    if expected not in fragment:
+        fail(f"le travail {job.group(1)} ne dit pas « {expected} » : {fragment}")
+    return job.group(1)
 
 
 session = Session(sys.argv[-1])
@@ -123,23 +159,36 @@ def main() -> None:
     step(f"connecté en HTTP comme « coordination », convention {pk}")
 
     response = get(f"/conventions/{pk}/diagnostic/export/rapport.pdf")
-    job = re.search(r"/travaux/(\d+)/", response.url)
-    if not job:
-        fail(f"le rapport n'ouvre pas la page de son travail : {response.url}")
-    job_pk = job.group(1)
-    deadline = time.monotonic() + 180
-    while "Télécharger" not in (fragment := get(f"/travaux/{job_pk}/etat/").read().decode()):
-        if "Échec" in fragment or time.monotonic() > deadline:
-            fail(f"le worker n'a pas produit le rapport : {fragment}")
-        time.sleep(1)
+    job_pk = wait_for_job(session, response.url, "Télécharger")
     pdf = get(f"/travaux/{job_pk}/fichier/")
     content = pdf.read()
     if pdf.status != 200 or not content.startswith(b"%PDF"):
         fail(f"téléchargement du rapport : {pdf.status}, {content[:20]!r}")
     step(f"le worker a produit le rapport PDF ({len(content):,} octets), téléchargé")
 
+    reimport_official_file(Session(session.base))
+
     health = wait_until_healthy(10)
     step(f"/sante/ répond toujours {health}")
+
+
+def reimport_official_file(admin: Session) -> None:
+    """The data administrator withdraws a shipped file and imports it again: two jobs of the worker."""
+    admin.login(admin.get("/compte/connexion/").read().decode(), "donnees")
+    index = admin.get("/donnees/").read().decode()
+    link = re.search(rf'href="(/donnees/\d+/retirer/)">Retirer<span[^>]*> {re.escape(SHIPPED_FILE.name)}<', index)
+    if not link:
+        fail(f"{SHIPPED_FILE.name} n'est pas dans la liste des données ouvertes")
+    withdraw = link.group(1)
+    response = admin.post(withdraw, {"csrfmiddlewaretoken": csrf_token(admin.get(withdraw).read().decode())})
+    wait_for_job(admin, response.url, "valeur(s) supprimée(s)")
+    step(f"le worker a retiré {SHIPPED_FILE.name} et recalculé les indicateurs")
+    form = admin.get("/donnees/importer/").read().decode()
+    response = admin.post_file(
+        "/donnees/importer/", {"csrfmiddlewaretoken": csrf_token(form)}, SHIPPED_FILE.name, SHIPPED_FILE.read_bytes()
+    )
+    wait_for_job(admin, response.url, "créée(s)")
+    step(f"le worker a importé {SHIPPED_FILE.name} envoyé par le formulaire et recalculé les indicateurs")
 
 
 def compare(original: Session, restored: Session) -> None:
