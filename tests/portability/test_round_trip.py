@@ -1,3 +1,5 @@
+import datetime
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
@@ -108,3 +110,42 @@ def call_command_output(*args) -> str:
     stdout = io.StringIO()
     call_command(*args, stdout=stdout)
     return stdout.getvalue()
+
+
+def test_a_renewal_finds_its_previous_convention_by_epci_and_period(caux_seine):
+    previous = caux_seine["convention"]
+    renewal = Convention.objects.create(
+        title="CTG Caux Seine agglo 2025-2028",
+        epci=previous.epci,
+        caf=previous.caf,
+        start_date=datetime.date(2025, 1, 1),
+        end_date=datetime.date(2028, 12, 31),
+        previous=previous,
+    )
+    content = convention_export(convention=renewal)
+    renewal.delete()
+
+    report = convention_import(content=content)
+
+    assert report.convention.previous == previous
+    assert report.notes == []
+
+
+def test_a_renewal_whose_previous_convention_is_elsewhere_is_imported_without_the_link(caux_seine):
+    previous = caux_seine["convention"]
+    renewal = Convention.objects.create(
+        title="CTG Caux Seine agglo 2025-2028",
+        epci=previous.epci,
+        caf=previous.caf,
+        start_date=datetime.date(2025, 1, 1),
+        end_date=datetime.date(2028, 12, 31),
+        previous=previous,
+    )
+    content = convention_export(convention=renewal)
+    renewal.delete()
+    delete_convention(previous)
+
+    report = convention_import(content=content)
+
+    assert report.convention.previous is None
+    assert "le lien est laissé vide" in report.notes[0]
