@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from ctg.conventions.models import Convention
 from ctg.core.history import set_history_author
+from ctg.core.saving import model_save
 from ctg.core.services import model_update
 from ctg.offer.enums import OfferKind, OfferTotalIndicator
 from ctg.offer.models import (
@@ -29,6 +30,8 @@ EDITABLE_FIELDS = [
     "source",
     "reference_year",
 ]
+# What an offer form edits: the item's own fields and, for a relais, the communes it covers.
+ITEM_FIELDS = [*EDITABLE_FIELDS, "covered_communes"]
 
 
 def _validate_item(
@@ -76,6 +79,23 @@ def _validate_item(
         raise ValidationError(errors)
 
 
+def _item_values(*, convention: Convention, covered_communes: list[Commune] | None, **fields) -> dict:
+    """The item's fields validated and trimmed, covered communes included, for a creation or an update."""
+    covered = list(covered_communes or [])
+    _validate_item(
+        convention=convention,
+        kind=fields["kind"],
+        name=fields["name"],
+        commune=fields["commune"],
+        opening_year=fields["opening_year"],
+        reference_year=fields["reference_year"],
+        source=fields["source"],
+        covered_communes=covered,
+    )
+    trimmed = {name: fields[name].strip() for name in ("name", "manager_name", "source")}
+    return {**fields, **trimmed, "covered_communes": covered}
+
+
 @transaction.atomic
 def offer_item_create(
     *,
@@ -91,33 +111,22 @@ def offer_item_create(
     covered_communes: list[Commune] | None = None,
     by=None,
 ) -> OfferItem:
-    covered_communes = list(covered_communes or [])
-    _validate_item(
+    values = _item_values(
         convention=convention,
+        covered_communes=covered_communes,
         kind=kind,
         name=name,
         commune=commune,
-        opening_year=opening_year,
-        reference_year=reference_year,
         source=source,
-        covered_communes=covered_communes,
-    )
-    item = OfferItem(
-        convention=convention,
-        kind=kind,
-        name=name.strip(),
-        commune=commune,
-        capacity=capacity,
-        manager_name=manager_name.strip(),
-        opening_year=opening_year,
-        source=source.strip(),
         reference_year=reference_year,
+        capacity=capacity,
+        manager_name=manager_name,
+        opening_year=opening_year,
     )
-    item.full_clean()
-    set_history_author(item, by)
-    item.save()
-    if covered_communes:
-        item.covered_communes.set(covered_communes)
+    covered = values.pop("covered_communes")
+    item = model_save(OfferItem(convention=convention, **values), by=by)
+    if covered:
+        item.covered_communes.set(covered)
     return item
 
 
@@ -140,35 +149,26 @@ def offer_item_update(
     """Change an item; refused when someone else saved it since `expected_version` was read.
 
     The version is required: a caller without one (a form posted without its hidden field) cannot overwrite."""
-    locked = OfferItem.objects.select_for_update().select_related("convention__epci").get(pk=item.pk)
+    # Only the item's row is locked: its convention and EPCI are read, and other items stay editable meanwhile.
+    locked = OfferItem.objects.select_for_update(of=("self",)).select_related("convention__epci").get(pk=item.pk)
     if locked.version != expected_version:
         raise ValidationError(
             "Cet équipement a été modifié par une autre personne pendant votre saisie : "
             "rechargez la page pour repartir de sa dernière version."
         )
-    covered_communes = list(covered_communes or [])
-    _validate_item(
+    values = _item_values(
         convention=locked.convention,
+        covered_communes=covered_communes,
         kind=kind,
         name=name,
         commune=commune,
-        opening_year=opening_year,
-        reference_year=reference_year,
         source=source,
-        covered_communes=covered_communes,
+        reference_year=reference_year,
+        capacity=capacity,
+        manager_name=manager_name,
+        opening_year=opening_year,
     )
-    values = {
-        "kind": kind,
-        "name": name.strip(),
-        "commune": commune,
-        "capacity": capacity,
-        "manager_name": manager_name.strip(),
-        "opening_year": opening_year,
-        "source": source.strip(),
-        "reference_year": reference_year,
-        "covered_communes": covered_communes,
-    }
-    locked, _ = model_update(instance=locked, fields=[*EDITABLE_FIELDS, "covered_communes"], data=values, by=by)
+    locked, _ = model_update(instance=locked, fields=ITEM_FIELDS, data=values, by=by)
     return locked
 
 
@@ -199,7 +199,4 @@ def offer_total_record(
         data = {"quantity": quantity, "source": source.strip()}
         return model_update(instance=total, fields=["quantity", "source"], data=data, by=by)
     total = OfferTotal(convention=convention, indicator=indicator, year=year, quantity=quantity, source=source.strip())
-    total.full_clean()
-    set_history_author(total, by)
-    total.save()
-    return total, True
+    return model_save(total, by=by), True

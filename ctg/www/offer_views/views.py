@@ -19,22 +19,16 @@ from ctg.offer.perms import (
     restricted_commune,
 )
 from ctg.offer.selectors import offer_index, relais_coverage
-from ctg.offer.services import offer_item_create, offer_item_delete, offer_item_update, offer_total_record
+from ctg.offer.services import (
+    ITEM_FIELDS,
+    offer_item_create,
+    offer_item_delete,
+    offer_item_update,
+    offer_total_record,
+)
 from ctg.www.downloads import chart_response
 from ctg.www.offer_views.forms import OfferImportForm, OfferItemEditForm, OfferItemForm, OfferTotalForm
 from ctg.www.utils import add_service_errors, get_convention_for
-
-ITEM_FIELDS = [
-    "kind",
-    "name",
-    "commune",
-    "capacity",
-    "manager_name",
-    "opening_year",
-    "source",
-    "reference_year",
-    "covered_communes",
-]
 
 
 def get_item_for(convention, pk) -> OfferItem:
