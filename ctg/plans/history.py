@@ -12,15 +12,18 @@ from typing import Any
 
 from django.db import models
 
-from ctg.conventions.models import Theme
 from ctg.core.formatting import format_date, format_number
-from ctg.organisations.models import Organisation
 from ctg.plans import models as plan
-from ctg.territories.models import Commune
 
 KIND_LABELS = {"+": "Création", "~": "Modification", "-": "Suppression"}
 HIDDEN_FIELDS = {"version", "created_at", "updated_at", "convention", "action", "indicator"}
-ACTION_M2M = {"themes": Theme, "objectives": plan.Objective, "communes": Commune, "partners": Organisation}
+
+
+def _tracked_m2m(model) -> dict[str, type[models.Model]]:
+    """The many-to-many fields whose members the model's history keeps (simple-history's `m2m_fields`), by name."""
+    history_fields = {f.name for f in model.history.model._meta.get_fields()}
+    prefix = f"historical{model._meta.model_name}_"
+    return {f.name: f.related_model for f in model._meta.many_to_many if prefix + f.name in history_fields}
 
 
 @dataclasses.dataclass
@@ -146,16 +149,16 @@ def _predecessors(by_model: dict) -> dict:
     return previous
 
 
-def _action_m2m(records: list, previous: dict) -> dict[str, dict[int, set]]:
-    """For each many-to-many field of the fiche: history_id → pks it held, for the records and their predecessors.
-
-    One query per field, since simple-history keeps each field's members in its own table."""
+def _m2m_members(model, records: list, previous: dict) -> dict[str, dict[int, set]]:
+    """For each tracked many-to-many field of `model` (the fiche's partners, an objective's enjeux…): history_id →
+    pks it held, for the records and their predecessors. One query per field, since simple-history keeps each
+    field's members in its own table."""
     wanted = {r.history_id for r in records} | {
-        p.history_id for r in records if (p := previous.get((plan.Action, r.history_id)))
+        p.history_id for r in records if (p := previous.get((model, r.history_id)))
     }
     members: dict[str, dict[int, set]] = {}
-    for name, target in ACTION_M2M.items():
-        through = plan.Action.history.model._meta.get_field(f"historicalaction_{name}").related_model
+    for name, target in _tracked_m2m(model).items():
+        through = model.history.model._meta.get_field(f"historical{model._meta.model_name}_{name}").related_model
         column = f"{target._meta.model_name}_id"
         bucket = defaultdict(set)
         for history_id, pk in through.objects.filter(history_id__in=wanted).values_list("history_id", column):
@@ -167,8 +170,8 @@ def _action_m2m(records: list, previous: dict) -> dict[str, dict[int, set]]:
 def _field_changes(model, record, prior, labels: _Labels) -> list[tuple]:
     """(field, old, new) of the plain and foreign-key fields changed since `prior`, bookkeeping fields left out;
     the related objects are registered with `labels` so that their names load in one query per model."""
-    # The fiche's many-to-many fields are compared from their own tables (see _m2m_changes).
-    excluded = list(ACTION_M2M) if model is plan.Action else []
+    # Many-to-many fields are compared from their own tables (see _m2m_changes), never as plain values.
+    excluded = [f.name for f in model._meta.many_to_many]
     changes = []
     for change in record.diff_against(prior, excluded_fields=excluded).changes:
         if change.field in HIDDEN_FIELDS:
@@ -181,16 +184,16 @@ def _field_changes(model, record, prior, labels: _Labels) -> list[tuple]:
     return changes
 
 
-def _m2m_changes(record, prior, m2m_rows: dict, labels: _Labels) -> list[tuple]:
-    """(field, old pks, new pks) of the fiche's many-to-many fields whose members changed since `prior`."""
+def _m2m_changes(model, record, prior, m2m_rows: dict, labels: _Labels) -> list[tuple]:
+    """(field, old pks, new pks) of the tracked many-to-many fields whose members changed since `prior`."""
     changes = []
-    for name, target in ACTION_M2M.items():
-        old = m2m_rows[name].get(prior.history_id, set())
-        new = m2m_rows[name].get(record.history_id, set())
+    for name, target in _tracked_m2m(model).items():
+        old = m2m_rows[model][name].get(prior.history_id, set())
+        new = m2m_rows[model][name].get(record.history_id, set())
         if old != new:
             for pk in old | new:
                 labels.want(target, pk)
-            changes.append((plan.Action._meta.get_field(name), old, new))
+            changes.append((model._meta.get_field(name), old, new))
     return changes
 
 
@@ -199,8 +202,8 @@ def _raw_changes(model, record, prior, m2m_rows: dict, labels: _Labels) -> list[
     if record.history_type != "~" or prior is None:
         return []
     changes = _field_changes(model, record, prior, labels)
-    if model is plan.Action:
-        changes.extend(_m2m_changes(record, prior, m2m_rows, labels))
+    if model in m2m_rows:
+        changes.extend(_m2m_changes(model, record, prior, m2m_rows, labels))
     return changes
 
 
@@ -244,7 +247,9 @@ def _entries(selected: list[tuple]) -> list[Entry]:
     for model, record in selected:
         by_model[model].append(record)
     previous = _predecessors(by_model)
-    m2m_rows = _action_m2m(by_model[plan.Action], previous) if plan.Action in by_model else {}
+    m2m_rows = {
+        model: _m2m_members(model, records, previous) for model, records in by_model.items() if _tracked_m2m(model)
+    }
     labels = _Labels()
     raw = [
         (model, record, _raw_changes(model, record, previous.get((model, record.history_id)), m2m_rows, labels))

@@ -12,8 +12,10 @@ from ctg.accounts.enums import Role, SecurityEventKind
 from ctg.accounts.models import SecurityEvent
 from ctg.plans.enums import ActionStatus
 from ctg.plans.models import Action, FundingLine
+from ctg.plans.services import objective_update
 from tests.accounts.factories import MembershipFactory, UserFactory
 from tests.conventions.factories import ConventionFactory
+from tests.diagnostic.factories import EnjeuFactory
 from tests.organisations.factories import OrganisationFactory
 from tests.plans.factories import (
     ActionFactory,
@@ -308,6 +310,15 @@ class TestOtherPages:
         client.force_login(member(plan["convention"], Role.LECTEUR))
         html = client.get(url("activity", plan)).content.decode()
         assert "Fiche PE-01" in html
+
+    def test_activity_log_names_the_enjeux_an_objective_answers(self, client, plan):
+        objective = plan["action"].objectives.get()
+        enjeu = EnjeuFactory(convention=plan["convention"], title="Manque de places d'accueil")
+        objective_update(objective=objective, expected_version=objective.version, enjeux=[enjeu])
+        client.force_login(member(plan["convention"], Role.LECTEUR))
+        response = client.get(url("activity", plan))
+        assert response.status_code == 200
+        assert "Manque de places d&#x27;accueil" in response.content.decode()
 
     def test_exports_are_journaled(self, client, plan):
         client.force_login(member(plan["convention"], Role.LECTEUR))
