@@ -27,6 +27,14 @@ from ctg.portability.parts import PARTS, PARTS_BY_LABEL, Part
 from ctg.territories.models import EPCI, Commune, Departement
 
 
+def plain_value(field, value, where: str):
+    """A stored value read back by its field, refused with the object and the field named."""
+    try:
+        return field.to_python(value)
+    except ValidationError as exc:
+        raise ArchiveError(f"{where}, champ {field_name(field)} : {' '.join(exc.messages)}") from None
+
+
 class Importer:
     def __init__(self, data: dict, *, by, as_new: bool, report: ImportReport):
         self.data = data
@@ -265,10 +273,7 @@ class Importer:
                     continue
                 value = self.ref(field, value, where=where, history=False)
             else:
-                try:
-                    value = field.to_python(value)
-                except ValidationError as exc:
-                    raise ArchiveError(f"{where}, champ {field_name(field)} : {' '.join(exc.messages)}") from None
+                value = plain_value(field, value, where)
             setattr(obj, field.attname, value)
         try:
             obj.full_clean()
@@ -357,10 +362,7 @@ class Importer:
                 elif field.is_relation:
                     value = self.ref(field, value, where=where, history=True)
                 else:
-                    try:
-                        value = field.to_python(value)
-                    except ValidationError as exc:
-                        raise ArchiveError(f"{where}, champ {field_name(field)} : {' '.join(exc.messages)}") from None
+                    value = plain_value(field, value, where)
                 setattr(obj, field.attname, value)
             if getattr(obj, "history_date", None) is None or obj.history_type not in ("+", "~", "-"):  # type: ignore[attr-defined]
                 raise ArchiveError(f"{where} : date ou type d'enregistrement manquant.")

@@ -16,17 +16,7 @@ from ctg.conventions.models import Convention, Signatory, Theme
 from ctg.diagnostic.models import Enjeu
 from ctg.offer.models import OfferItem, OfferTotal
 from ctg.opendata.models import Dataset, LocalObservation
-from ctg.plans.models import (
-    Action,
-    ActionLink,
-    FollowUpIndicator,
-    FollowUpNote,
-    FundingLine,
-    IndicatorMeasure,
-    IndicatorTarget,
-    Milestone,
-    Objective,
-)
+from ctg.plans import models as plan
 
 ARCHIVE_FORMAT = "pilote-ctg/convention"
 ARCHIVE_VERSION = 1
@@ -66,15 +56,15 @@ PARTS = [
     Part(OfferItem, "convention"),
     Part(OfferTotal, "convention"),
     Part(Enjeu, "convention"),
-    Part(Objective, "convention"),
-    Part(Action, "convention"),
-    Part(Milestone, "action"),
-    Part(FollowUpNote, "action"),
-    Part(ActionLink, "action"),
-    Part(FundingLine, "action"),
-    Part(FollowUpIndicator, "convention"),
-    Part(IndicatorTarget, "indicator"),
-    Part(IndicatorMeasure, "indicator"),
+    Part(plan.Objective, "convention"),
+    Part(plan.Action, "convention"),
+    Part(plan.Milestone, "action"),
+    Part(plan.FollowUpNote, "action"),
+    Part(plan.ActionLink, "action"),
+    Part(plan.FundingLine, "action"),
+    Part(plan.FollowUpIndicator, "convention"),
+    Part(plan.IndicatorTarget, "indicator"),
+    Part(plan.IndicatorMeasure, "indicator"),
 ]
 PARTS_BY_LABEL = {part.label: part for part in PARTS}
 
