@@ -1,13 +1,20 @@
 """French display of numbers, amounts and dates, on Django's French formats (`django.utils.formats`).
 
 One formatter for every page, export and message: a decimal comma, thousands grouped by a no-break space (the
-plan's amounts and the counts of limits use the narrow one, U+202F), a number rounded half to even exactly as
-Python's own `format` does, and dates as DD/MM/YYYY or "1er septembre 2021".
+plan's amounts and the counts of limits use the narrow one, U+202F), a number rounded half up (a half goes away
+from zero: 2 584,5 → "2 585", 0,125 → "0,13", −0,25 → "−0,3", as a French reader and a spreadsheet round), and
+dates as DD/MM/YYYY or "1er septembre 2021".
+
+A float is rounded as the decimal it stands for, not as its binary approximation: it is first read to 15
+significant digits (the precision a double carries, DBL_DIG), so that a share computed as 100 × 23 / 80, stored
+as 28.749999999999996, reads "28,8" like the exact 28,75 it is, and the float 1.005 reads "1,01". A Decimal is
+rounded as it is. `rounded` gives the same number for the code that draws it (maps, charts), so that a tooltip
+and a table agree.
 """
 
 import datetime
 import math
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils import dateformat, formats, numberformat, translation
 
@@ -15,20 +22,34 @@ LANGUAGE = "fr"
 NARROW_NBSP = "\u202f"
 MINUS_SIGN = "\u2212"
 MISSING_AMOUNT = "non renseigné"
+# Significant decimal digits a double always holds (C's DBL_DIG): the digits beyond are binary noise.
+FLOAT_DIGITS = 15
+
+
+def _decimal(value) -> Decimal:
+    """`value` as a Decimal; a float as the decimal it stands for (15 significant digits, see the module)."""
+    if isinstance(value, float):
+        return Decimal(format(value, f".{FLOAT_DIGITS}g"))
+    return Decimal(value)
+
+
+def rounded(value, decimals: int) -> Decimal:
+    """`value` rounded half up (away from zero) to `decimals` places: the number `format_number` writes."""
+    return _decimal(value).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
 
 
 def format_number(value, decimals: int | None = None, *, thousands: str | None = None, minus: str = "-") -> str:
     """`value` with a decimal comma, rounded to `decimals` places (all of its own when None).
 
-    `thousands` groups the digits by three: Django's French separator (a no-break space) when None, no grouping
-    when empty. `minus` is the sign written before a negative number (−0,0 stays negative, like Python's own)."""
+    Rounding is half up, away from zero (see the module). `thousands` groups the digits by three: Django's French
+    separator (a no-break space) when None, no grouping when empty. `minus` is the sign written before a negative
+    number (−0,0 stays negative, like Python's own)."""
     if isinstance(value, float) and not math.isfinite(value):
         return format(value, "f" if decimals is None else f".{decimals}f").replace("-", minus)
     if decimals is None:
         number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
     else:
-        # A float converts exactly, so that the rounding is the one of f"{value:.{decimals}f}".
-        number = Decimal(value).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_EVEN)
+        number = rounded(value, decimals)
     if thousands is None:
         thousands = formats.get_format("THOUSAND_SEPARATOR", lang=LANGUAGE)
     text = numberformat.format(

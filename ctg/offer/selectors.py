@@ -9,6 +9,7 @@ from collections import defaultdict
 from django.db.models import Prefetch
 
 from ctg.conventions.models import Convention
+from ctg.core.formatting import rounded
 from ctg.offer.enums import CHILDCARE_KINDS, CoverageStatus, OfferKind, OfferTotalIndicator
 from ctg.offer.models import OfferItem, OfferTotal
 from ctg.territories.models import Commune
@@ -21,7 +22,8 @@ COVERAGE_AIM = "toutes les communes de l'EPCI couvertes par un relais petite enf
 def _share(part, whole) -> float | None:
     if part is None or not whole:
         return None
-    return round(100 * part / whole, 1)
+    # Half up, as every figure shown (ctg.core.formatting), not Python's half to even.
+    return float(rounded(100 * part / whole, 1))
 
 
 def _item_source(item: OfferItem) -> str:

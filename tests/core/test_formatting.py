@@ -11,6 +11,7 @@ from ctg.core.formatting import (
     format_euros,
     format_long_date,
     format_number,
+    rounded,
 )
 
 NBSP = "\u00a0"
@@ -21,14 +22,47 @@ NBSP = "\u00a0"
     [
         (1234.567, 1, f"1{NBSP}234,6"),
         (22790, 0, f"22{NBSP}790"),
-        (Decimal("1234567.125"), 2, f"1{NBSP}234{NBSP}567,12"),  # half to even, like format()
-        (0.05, 1, "0,1"),  # the float 0.05 is slightly above 0.05
-        (Decimal("0.05"), 1, "0,0"),
+        (Decimal("1234567.125"), 2, f"1{NBSP}234{NBSP}567,13"),  # half up
+        (0.05, 1, "0,1"),
+        (Decimal("0.05"), 1, "0,1"),
         (999, 0, "999"),
     ],
 )
 def test_numbers_with_django_french_separators(value, decimals, expected):
     assert format_number(value, decimals) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "decimals", "expected"),
+    [
+        # A half goes up, never to the even neighbour (format() would write 2584, 0,12, 12,2 and 6,2).
+        (2584.5, 0, f"2{NBSP}585"),
+        (2583.5, 0, f"2{NBSP}584"),
+        (Decimal("2584.5"), 0, f"2{NBSP}585"),
+        (0.5, 0, "1"),
+        (0.125, 2, "0,13"),
+        (12.25, 1, "12,3"),  # 100 × 49 / 400
+        (100 * 1 / 16, 1, "6,3"),
+        # 100 × 23 / 80 is 28,75 exactly but the float is 28.749999999999996: rounded as the decimal it stands for.
+        (100 * 23 / 80, 1, "28,8"),
+        (100 * 11 / 80, 1, "13,8"),  # 13.750000000000002
+        (1.005, 2, "1,01"),  # the float is 1.00499999999999989…, the user's decimal is 1,005
+        (2.675, 2, "2,68"),
+        (12.24, 1, "12,2"),  # not a half: down
+        (12.2499, 1, "12,2"),
+        # Away from zero for a negative half, as a spreadsheet's ROUND does.
+        (-2584.5, 0, f"-2{NBSP}585"),
+        (-0.25, 1, "-0,3"),
+    ],
+)
+def test_halves_are_rounded_up(value, decimals, expected):
+    assert format_number(value, decimals) == expected
+
+
+def test_rounded_is_the_number_written():
+    assert rounded(2584.5, 0) == Decimal("2585")
+    assert rounded(100 * 23 / 80, 1) == Decimal("28.8")
+    assert float(rounded(0.125, 2)) == 0.13
 
 
 def test_negative_numbers_and_the_minus_sign():
