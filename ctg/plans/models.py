@@ -32,7 +32,6 @@ CODE_VALIDATOR = RegexValidator(
     r"^[A-Z0-9][A-Z0-9.\-]{0,19}$",
     "Le code s'écrit en majuscules, chiffres, points et tirets (20 caractères au plus), par exemple PE-03.",
 )
-AMOUNT = {"max_digits": 12, "decimal_places": 2, "null": True, "blank": True}
 FUNDING_YEAR_MIN, FUNDING_YEAR_MAX = 2000, 2100
 
 
@@ -345,10 +344,12 @@ class FundingLine(Versioned):
     nature = models.CharField("nature", max_length=20, choices=FundingNature.choices)
     scheme = models.CharField("dispositif", max_length=30, choices=FundingScheme.choices)
     scheme_detail = models.CharField("précision sur le dispositif", max_length=200, blank=True)
-    amount_planned = models.DecimalField("montant prévu (€)", **AMOUNT)
-    amount_requested = models.DecimalField("montant demandé (€)", **AMOUNT)
-    amount_granted = models.DecimalField("montant accordé (€)", **AMOUNT)
-    amount_paid = models.DecimalField("montant versé (€)", **AMOUNT)
+    amount_planned = models.DecimalField("montant prévu (€)", max_digits=12, decimal_places=2, null=True, blank=True)
+    amount_requested = models.DecimalField(
+        "montant demandé (€)", max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    amount_granted = models.DecimalField("montant accordé (€)", max_digits=12, decimal_places=2, null=True, blank=True)
+    amount_paid = models.DecimalField("montant versé (€)", max_digits=12, decimal_places=2, null=True, blank=True)
     requested_on = models.DateField("demandé le", null=True, blank=True)
     granted_on = models.DateField("accordé le", null=True, blank=True)
     paid_on = models.DateField("versé le", null=True, blank=True)

@@ -6,12 +6,14 @@ row): the row is locked, and when someone saved it in the meantime ConcurrentEdi
 nothing is written. Saving the same values again writes nothing and keeps the version."""
 
 import datetime
+from collections.abc import Callable, Iterable
 from decimal import Decimal
+from typing import Any, Protocol, TypeVar
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 
-from ctg.accounts.models import Membership
+from ctg.accounts.models import Membership, User
 from ctg.conventions.models import Convention, Theme
 from ctg.core.history import set_history_author
 from ctg.core.saving import model_save
@@ -19,7 +21,7 @@ from ctg.core.services import model_update
 from ctg.organisations.models import Organisation
 from ctg.plans.enums import BaselineState
 from ctg.plans.funding import AMOUNT_FIELDS, funding_problems
-from ctg.plans.history import changes_since
+from ctg.plans.history import Entry, changes_since
 from ctg.plans.models import (
     Action,
     ActionLink,
@@ -30,8 +32,19 @@ from ctg.plans.models import (
     IndicatorTarget,
     Milestone,
     Objective,
+    Versioned,
 )
 from ctg.territories.models import Commune
+
+Model = TypeVar("Model", bound=Versioned)
+
+
+class InConvention(Protocol):
+    """An object of a convention, such as an enjeu (the diagnostic's models are not imported by the plan)."""
+
+    @property
+    def convention_id(self) -> int: ...
+
 
 ACTION_FIELDS = [
     "code",
@@ -87,7 +100,7 @@ INDICATOR_FIELDS = [
 class ConcurrentEditError(ValidationError):
     """The object was saved by someone else since the form was opened; `changes` says what changed."""
 
-    def __init__(self, message, changes):
+    def __init__(self, message: str, changes: list[Entry]) -> None:
         super().__init__(message)
         self.changes = changes
 
@@ -104,12 +117,12 @@ STALE_SUBJECTS = {
 }
 
 
-def _locked(obj, expected_version: int):
+def _locked(obj: Model, expected_version: int) -> Model:
     """The stored row of `obj`, locked until the end of the transaction; refused when it was saved after
     `expected_version`. Only the row itself is locked (`of=self`): the default ordering of some models joins
     another table, which PostgreSQL would otherwise lock too."""
     model = type(obj)
-    current = model.objects.select_for_update(of=("self",)).order_by().get(pk=obj.pk)
+    current = model._default_manager.select_for_update(of=("self",)).order_by().get(pk=obj.pk)
     if current.version != expected_version:
         subject, participle = STALE_SUBJECTS[model]
         changes = changes_since(current, expected_version)
@@ -123,7 +136,7 @@ def _locked(obj, expected_version: int):
     return current
 
 
-def _update(obj, *, expected_version: int, changes: dict, by):
+def _update(obj: Model, *, expected_version: int, changes: dict[str, object], by: User | None) -> Model:
     """Lock and compare versions, then save the changed values with a new version (nothing when unchanged). What
     may change and the rules checked on the changed object are the model's entry in UPDATABLE."""
     allowed, check = UPDATABLE[type(obj)]
@@ -134,12 +147,12 @@ def _update(obj, *, expected_version: int, changes: dict, by):
     return current
 
 
-def _share(obj, current):
+def _share(obj: models.Model, current: models.Model) -> None:
     """Give the caller's instance the saved values (and version), as if it had been saved itself."""
     obj.__dict__.update({k: v for k, v in current.__dict__.items() if not k.startswith("_")})
 
 
-def _delete(obj, *, by):
+def _delete(obj: models.Model, *, by: User | None) -> None:
     set_history_author(obj, by)
     obj.delete()
 
@@ -147,14 +160,14 @@ def _delete(obj, *, by):
 # Objectives
 
 
-def _check_objective(objective: Objective, changes=None):
+def _check_objective(objective: Objective, changes: dict[str, Any] | None = None) -> None:
     if changes and "enjeux" in changes:
         _check_enjeux(objective, changes["enjeux"])
     convention = objective.convention
     if not Theme.objects.for_convention(convention).filter(pk=objective.theme_id).exists():
         raise ValidationError({"theme": "Cette thématique n'appartient pas à la convention."})
-    if objective.parent_id:
-        parent = objective.parent
+    parent = objective.parent
+    if parent is not None:
         if parent.convention_id != convention.pk:
             raise ValidationError({"parent": "L'objectif stratégique doit appartenir à la même convention."})
         if parent.parent_id:
@@ -170,7 +183,7 @@ def _check_objective(objective: Objective, changes=None):
             raise ValidationError({"parent": "Cet objectif a des objectifs opérationnels : il reste stratégique."})
 
 
-def _check_enjeux(objective: Objective, enjeux) -> None:
+def _check_enjeux(objective: Objective, enjeux: Iterable[InConvention]) -> None:
     if any(e.convention_id != objective.convention_id for e in enjeux):
         raise ValidationError({"enjeux": "Un des enjeux n'appartient pas à cette convention."})
 
@@ -182,11 +195,11 @@ def objective_create(
     theme: Theme,
     code: str,
     title: str,
-    parent=None,
-    description="",
-    order=100,
-    enjeux=None,
-    by=None,
+    parent: Objective | None = None,
+    description: str = "",
+    order: int = 100,
+    enjeux: Iterable[InConvention] | None = None,
+    by: User | None = None,
 ) -> Objective:
     objective = Objective(
         convention=convention,
@@ -203,33 +216,41 @@ def objective_create(
     model_save(objective, by=by)
     if enjeux:
         set_history_author(objective, by)
-        objective.enjeux.set(enjeux)
+        # The enjeux are diagnostic.Enjeu, a model the plan may not import (.importlinter): typed by what is checked.
+        objective.enjeux.set(enjeux)  # type: ignore[arg-type]
     return objective
 
 
 @transaction.atomic
-def objective_update(*, objective: Objective, expected_version: int, enjeux=None, by=None, **changes) -> Objective:
-    if isinstance(changes.get("code"), str):
-        changes["code"] = changes["code"].strip().upper()
+def objective_update(
+    *,
+    objective: Objective,
+    expected_version: int,
+    enjeux: Iterable[InConvention] | None = None,
+    by: User | None = None,
+    **changes: object,
+) -> Objective:
+    if isinstance(code := changes.get("code"), str):
+        changes["code"] = code.strip().upper()
     if enjeux is not None:
         changes["enjeux"] = enjeux
     return _update(objective, expected_version=expected_version, changes=changes, by=by)
 
 
 @transaction.atomic
-def objective_delete(*, objective: Objective, by=None):
+def objective_delete(*, objective: Objective, by: User | None = None) -> None:
     _delete(objective, by=by)
 
 
 # Actions
 
 
-def _check_action(action: Action, m2m: dict):
+def _check_action(action: Action, m2m: dict[str, Any]) -> None:
     """The rules across objects; `m2m` holds the many-to-many values being set (the others are already valid)."""
     convention = action.convention
-    errors = {}
-    if action.parent_id:
-        parent = action.parent
+    errors: dict[str, str] = {}
+    parent = action.parent
+    if parent is not None:
         if parent.convention_id != convention.pk:
             errors["parent"] = "L'action parente doit appartenir à la même convention."
         elif parent.parent_id:
@@ -260,30 +281,32 @@ def _check_action(action: Action, m2m: dict):
         raise ValidationError(errors)
 
 
-def _normalise(fields: dict) -> dict:
-    if "code" in fields and isinstance(fields["code"], str):
-        fields["code"] = fields["code"].strip().upper()
-    if "title" in fields and isinstance(fields["title"], str):
-        fields["title"] = fields["title"].strip()
+def _normalise(fields: dict[str, object]) -> dict[str, object]:
+    if isinstance(code := fields.get("code"), str):
+        fields["code"] = code.strip().upper()
+    if isinstance(title := fields.get("title"), str):
+        fields["title"] = title.strip()
     return fields
 
 
-def _set_m2m(action: Action, m2m: dict, *, by):
+def _set_m2m(action: Action, m2m: dict[str, list[models.Model]], *, by: User | None) -> None:
     """Set the many-to-many fields, then leave one history record holding all of them."""
     if not m2m:
         return
-    action.skip_history_when_saving = True
+    # django-simple-history skips the record of a save while this attribute is set on the instance.
+    setattr(action, "skip_history_when_saving", True)  # noqa: B010 (an attribute the library reads)
     try:
         for name, values in m2m.items():
             getattr(action, name).set(values)
     finally:
-        del action.skip_history_when_saving
+        delattr(action, "skip_history_when_saving")
     set_history_author(action, by)
     action.save(update_fields=["updated_at"])
 
 
 @transaction.atomic
-def action_create(*, convention: Convention, code: str, title: str, by=None, **fields) -> Action:
+def action_create(*, convention: Convention, code: str, title: str, by: User | None = None, **fields: Any) -> Action:
+    """Create a fiche action; `fields` are other values of ACTION_FIELDS and ACTION_M2M, as the model takes them."""
     m2m = {name: list(fields.pop(name)) for name in ACTION_M2M if name in fields}
     unknown = set(fields) - set(ACTION_FIELDS)
     if unknown:
@@ -298,13 +321,13 @@ def action_create(*, convention: Convention, code: str, title: str, by=None, **f
 
 
 @transaction.atomic
-def action_update(*, action: Action, expected_version: int, by=None, **fields) -> Action:
+def action_update(*, action: Action, expected_version: int, by: User | None = None, **fields: object) -> Action:
     """Update a fiche action from the version the editor started from (see the module docstring)."""
     return _update(action, expected_version=expected_version, changes=_normalise(fields), by=by)
 
 
 @transaction.atomic
-def action_delete(*, action: Action, by=None):
+def action_delete(*, action: Action, by: User | None = None) -> None:
     _delete(action, by=by)
 
 
@@ -312,50 +335,60 @@ def action_delete(*, action: Action, by=None):
 
 
 @transaction.atomic
-def milestone_create(*, action: Action, title: str, due_date=None, done_date=None, weight=1, by=None) -> Milestone:
+def milestone_create(
+    *,
+    action: Action,
+    title: str,
+    due_date: datetime.date | None = None,
+    done_date: datetime.date | None = None,
+    weight: int = 1,
+    by: User | None = None,
+) -> Milestone:
     return model_save(
         Milestone(action=action, title=title.strip(), due_date=due_date, done_date=done_date, weight=weight), by=by
     )
 
 
 @transaction.atomic
-def milestone_update(*, milestone: Milestone, expected_version: int, by=None, **changes) -> Milestone:
-    if isinstance(changes.get("title"), str):
-        changes["title"] = changes["title"].strip()
+def milestone_update(
+    *, milestone: Milestone, expected_version: int, by: User | None = None, **changes: object
+) -> Milestone:
+    if isinstance(title := changes.get("title"), str):
+        changes["title"] = title.strip()
     return _update(milestone, expected_version=expected_version, changes=changes, by=by)
 
 
 @transaction.atomic
-def milestone_delete(*, milestone: Milestone, by=None):
+def milestone_delete(*, milestone: Milestone, by: User | None = None) -> None:
     _delete(milestone, by=by)
 
 
 @transaction.atomic
-def note_create(*, action: Action, date: datetime.date, text: str, by=None) -> FollowUpNote:
+def note_create(*, action: Action, date: datetime.date, text: str, by: User | None = None) -> FollowUpNote:
     if not text.strip():
         raise ValidationError({"text": "La note est vide."})
     return model_save(FollowUpNote(action=action, date=date, text=text.strip(), author=by if by else None), by=by)
 
 
 @transaction.atomic
-def note_delete(*, note: FollowUpNote, by=None):
+def note_delete(*, note: FollowUpNote, by: User | None = None) -> None:
     _delete(note, by=by)
 
 
 @transaction.atomic
-def link_create(*, action: Action, label: str, url: str, by=None) -> ActionLink:
+def link_create(*, action: Action, label: str, url: str, by: User | None = None) -> ActionLink:
     return model_save(ActionLink(action=action, label=label.strip(), url=url.strip()), by=by)
 
 
 @transaction.atomic
-def link_delete(*, link: ActionLink, by=None):
+def link_delete(*, link: ActionLink, by: User | None = None) -> None:
     _delete(link, by=by)
 
 
 # Co-financing ledger
 
 
-def _check_funding(line: FundingLine, changes=None):
+def _check_funding(line: FundingLine, changes: dict[str, Any] | None = None) -> None:
     problems = funding_problems({name: getattr(line, name) for name in AMOUNT_FIELDS})
     if problems:
         raise ValidationError({problem.field: problem.message for problem in problems})
@@ -363,7 +396,14 @@ def _check_funding(line: FundingLine, changes=None):
 
 @transaction.atomic
 def funding_line_create(
-    *, action: Action, funder: Organisation, year: int, nature: str, scheme: str, by=None, **fields
+    *,
+    action: Action,
+    funder: Organisation,
+    year: int,
+    nature: str,
+    scheme: str,
+    by: User | None = None,
+    **fields: object,
 ) -> FundingLine:
     unknown = set(fields) - set(FUNDING_FIELDS)
     if unknown:
@@ -374,23 +414,25 @@ def funding_line_create(
 
 
 @transaction.atomic
-def funding_line_update(*, line: FundingLine, expected_version: int, by=None, **changes) -> FundingLine:
+def funding_line_update(
+    *, line: FundingLine, expected_version: int, by: User | None = None, **changes: object
+) -> FundingLine:
     return _update(line, expected_version=expected_version, changes=changes, by=by)
 
 
 @transaction.atomic
-def funding_line_delete(*, line: FundingLine, by=None):
+def funding_line_delete(*, line: FundingLine, by: User | None = None) -> None:
     _delete(line, by=by)
 
 
 # Follow-up indicators
 
 
-def _check_indicator(indicator: FollowUpIndicator, changes=None):
+def _check_indicator(indicator: FollowUpIndicator, changes: dict[str, Any] | None = None) -> None:
     if (indicator.action_id is None) == (indicator.objective_id is None):
         raise ValidationError("Un indicateur suit soit une action, soit un objectif.")
     owner = indicator.action or indicator.objective
-    if owner.convention_id != indicator.convention_id:
+    if owner is None or owner.convention_id != indicator.convention_id:
         raise ValidationError("L'indicateur et ce qu'il suit doivent appartenir à la même convention.")
     if indicator.baseline_state == BaselineState.RENSEIGNEE and (
         indicator.baseline_value is None or indicator.baseline_date is None
@@ -423,8 +465,8 @@ def indicator_create(
     label: str,
     action: Action | None = None,
     objective: Objective | None = None,
-    by=None,
-    **fields,
+    by: User | None = None,
+    **fields: object,
 ) -> FollowUpIndicator:
     unknown = set(fields) - set(INDICATOR_FIELDS)
     if unknown:
@@ -442,19 +484,23 @@ def indicator_create(
 
 
 @transaction.atomic
-def indicator_update(*, indicator: FollowUpIndicator, expected_version: int, by=None, **changes) -> FollowUpIndicator:
-    if isinstance(changes.get("code"), str):
-        changes["code"] = changes["code"].strip().upper()
+def indicator_update(
+    *, indicator: FollowUpIndicator, expected_version: int, by: User | None = None, **changes: object
+) -> FollowUpIndicator:
+    if isinstance(code := changes.get("code"), str):
+        changes["code"] = code.strip().upper()
     return _update(indicator, expected_version=expected_version, changes=changes, by=by)
 
 
 @transaction.atomic
-def indicator_delete(*, indicator: FollowUpIndicator, by=None):
+def indicator_delete(*, indicator: FollowUpIndicator, by: User | None = None) -> None:
     _delete(indicator, by=by)
 
 
 @transaction.atomic
-def target_set(*, indicator: FollowUpIndicator, date: datetime.date, value: Decimal, by=None) -> IndicatorTarget:
+def target_set(
+    *, indicator: FollowUpIndicator, date: datetime.date, value: Decimal, by: User | None = None
+) -> IndicatorTarget:
     """Create the target at that date, or give it this value. The target form starts blank and states the whole
     target (date and value): there is no stale copy to protect, unlike `target_update`."""
     target = IndicatorTarget.objects.select_for_update(of=("self",)).filter(indicator=indicator, date=date).first()
@@ -464,19 +510,27 @@ def target_set(*, indicator: FollowUpIndicator, date: datetime.date, value: Deci
 
 
 @transaction.atomic
-def target_update(*, target: IndicatorTarget, expected_version: int, value: Decimal, by=None) -> IndicatorTarget:
+def target_update(
+    *, target: IndicatorTarget, expected_version: int, value: Decimal, by: User | None = None
+) -> IndicatorTarget:
     """Change a target's value from a copy of a given version (an exported row)."""
     return _update(target, expected_version=expected_version, changes={"value": value}, by=by)
 
 
 @transaction.atomic
-def target_delete(*, target: IndicatorTarget, by=None):
+def target_delete(*, target: IndicatorTarget, by: User | None = None) -> None:
     _delete(target, by=by)
 
 
 @transaction.atomic
 def measure_create(
-    *, indicator: FollowUpIndicator, date: datetime.date, value: Decimal, source: str, comment: str = "", by=None
+    *,
+    indicator: FollowUpIndicator,
+    date: datetime.date,
+    value: Decimal,
+    source: str,
+    comment: str = "",
+    by: User | None = None,
 ) -> IndicatorMeasure:
     if not source.strip():
         raise ValidationError({"source": "Chaque mesure indique sa source."})
@@ -485,28 +539,32 @@ def measure_create(
     )
 
 
-def _check_measure(measure: IndicatorMeasure, changes=None):
+def _check_measure(measure: IndicatorMeasure, changes: dict[str, Any] | None = None) -> None:
     if not measure.source.strip():
         raise ValidationError({"source": "Chaque mesure indique sa source."})
 
 
 @transaction.atomic
-def measure_update(*, measure: IndicatorMeasure, expected_version: int, by=None, **changes) -> IndicatorMeasure:
+def measure_update(
+    *, measure: IndicatorMeasure, expected_version: int, by: User | None = None, **changes: object
+) -> IndicatorMeasure:
     return _update(measure, expected_version=expected_version, changes=changes, by=by)
 
 
 @transaction.atomic
-def measure_delete(*, measure: IndicatorMeasure, by=None):
+def measure_delete(*, measure: IndicatorMeasure, by: User | None = None) -> None:
     _delete(measure, by=by)
 
 
-def communes_of(convention: Convention):
+def communes_of(convention: Convention) -> models.QuerySet[Commune]:
     """The communes an action may concern: those of the convention's EPCI."""
     return Commune.objects.filter(epci_id=convention.epci_id)
 
 
-# What the update of each kind of object may change, and the rules checked on the object holding the changes.
-UPDATABLE = {
+# What the update of each kind of object may change, and the rules checked on the object holding the changes. Each
+# check takes an instance of its own key's model, which a dict's type cannot tie to the key: hence `Any`.
+Check = Callable[[Any, dict[str, Any]], None]
+UPDATABLE: dict[type[models.Model], tuple[list[str], Check | None]] = {
     Action: ([*ACTION_FIELDS, *ACTION_M2M], _check_action),
     Objective: ([*OBJECTIVE_FIELDS, "enjeux"], _check_objective),
     Milestone: (MILESTONE_FIELDS, None),
