@@ -8,7 +8,8 @@ Databases:
 - `--database postgres`: a fresh PostgreSQL database `ctg_load` (BENCH_POSTGRES_URL's server) filled with the
   demo (`make demo-data`) plus the SYNTHETIC national data of bench/indicators.py (35,000 communes in 1,250 EPCI,
   every variable of the catalogue), labelled synthetic everywhere: territories named "… synthétique n", on INSEE
-  codes no real territory uses, in a dataset whose producer says so; then every indicator is computed.
+  codes no real territory uses, in a dataset whose producer says so; then every indicator is computed (the France
+  figures of this throwaway database therefore include the synthetic communes).
 - `--database sqlite` (the embedded default): a fresh var/load-test.sqlite3 built with `make demo-data`.
 
 Users: demo accounts log in through the form (CSRF token). "coordination" and "caf" (plan editors) read and
@@ -18,8 +19,10 @@ fiche, a measure on an indicator, a new status for an action. Two editors saving
 version conflict the application refuses on purpose (400, the form says why): counted apart, not as an error.
 Anonymous users fetch the minimal page in the same run: the login page (the baseline of the ratios) and /sante/.
 
-Printed: requests per second, p50 / p95 / p99 per page, errors (target: none; the exit status is 1 if any) and the
-ratio of each page's p95 to the minimal page's (target: ≤ 10).
+Printed: requests per second; per page p50 / p95 / p99 twice, as users see them (Locust: the wait for a free web
+process included, which dominates once the two processes are saturated) and inside the web process (gunicorn's
+access log: what the page itself costs); errors (target: none; the exit status is 1 if any) and the ratio of each
+page's p95 to the minimal page's (target: ≤ 10; the login POST, argon2 on purpose, has no target).
 
 Defaults: postgres runs 50 users for 120 s; sqlite runs 10 users for 20 s, which is what `make bench` (no
 argument) runs, to stay bounded; the documented SQLite run is `--database sqlite --seconds 60`.
@@ -62,6 +65,8 @@ READERS = ["pilote", "bolbec", "lecteur"]
 THINK_SECONDS = (1.0, 3.0)
 MINIMAL = "page minimale (connexion)"
 VERSION_CONFLICT = "pendant votre saisie"  # the service's message for a stale version
+# The login itself hashes the password with argon2, slow on purpose: no page target applies to it.
+WITHOUT_TARGET = {MINIMAL, "connexion (envoi)"}
 # The order of the printed table: the baseline, the reads, the writes, then what logging in costs.
 REPORT_ORDER = [
     MINIMAL,
@@ -559,7 +564,7 @@ def print_table(title: str, rows: dict[str, tuple[int, int, float, float, float]
     for name in sorted(rows, key=lambda name: rank.get(name, len(rank))):
         count, failures, p50, p95, p99 = rows[name]
         ratio = p95 / minimal
-        verdict = "" if name == MINIMAL or ratio <= TARGET_RATIO else "  AU-DELÀ DE LA CIBLE"
+        verdict = "" if name in WITHOUT_TARGET or ratio <= TARGET_RATIO else "  AU-DELÀ DE LA CIBLE"
         print(f"  {name:<28}{count:>7}{failures:>6}{p50:>6.0f}ms{p95:>6.0f}ms{p99:>6.0f}ms{ratio:>15.1f}×{verdict}")
 
 
