@@ -7,9 +7,11 @@ import csv
 import datetime
 import io
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.db.models import Prefetch
 from docx import Document
+from docx.document import Document as DocxDocument
 from docx.shared import Pt
 from openpyxl import Workbook
 from openpyxl.styles import Font
@@ -24,6 +26,7 @@ from ctg.plans import workbook as wb
 from ctg.plans.enums import ActionStatus, BaselineState, FundingNature, FundingScheme, Priority, Trajectory
 from ctg.plans.models import (
     Action,
+    ActionFigures,
     FollowUpIndicator,
     FundingLine,
     IndicatorMeasure,
@@ -41,10 +44,15 @@ from ctg.plans.selectors import (
 from ctg.reports.cells import neutralise
 from ctg.reports.docx_tables import add_table
 
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    from ctg.plans.selectors import FollowedIndicator
+
 MAX_VALIDATED_ROWS = 2000
 
 
-def _plan_actions(convention: Convention):
+def _plan_actions(convention: Convention) -> list[Action]:
     return list(
         Action.objects.filter(convention=convention)
         .select_related("parent", "lead_organisation", "pilot_user")
@@ -337,15 +345,15 @@ def _number(value) -> str:
     return format_number(value.normalize(), thousands="") if value is not None else "—"
 
 
-def _heading(document, text: str, level: int):
+def _heading(document: DocxDocument, text: str, level: int) -> None:
     document.add_heading(printable(text), level=level)
 
 
-def _paragraph(document, text: str):
+def _paragraph(document: DocxDocument, text: str) -> None:
     document.add_paragraph(printable(text))
 
 
-def _facts(action: Action) -> list[tuple[str, str]]:
+def _facts(action: "WithAnnotations[Action, ActionFigures]") -> list[tuple[str, str]]:
     status = ActionStatus(action.status).label + (" (en retard)" if action.late else "")
     progress = f"{action.progress} % ({action.progress_source})" if action.progress is not None else "non renseigné"
     return [
@@ -382,7 +390,7 @@ def _funding_cells(line: FundingLine) -> list[str]:
     ]
 
 
-def _indicator_cells(indicator: FollowUpIndicator) -> list[str]:
+def _indicator_cells(indicator: "FollowedIndicator") -> list[str]:
     if indicator.baseline_state == BaselineState.A_RENSEIGNER:
         baseline = "à renseigner"
     else:
@@ -395,7 +403,7 @@ def _indicator_cells(indicator: FollowUpIndicator) -> list[str]:
     return [indicator.label, baseline, latest, Trajectory(indicator.trajectory).label, indicator.source]
 
 
-def _docx_fiche(document, action: Action):
+def _docx_fiche(document: DocxDocument, action: "WithAnnotations[Action, ActionFigures]") -> None:
     _heading(document, f"{action.code} – {action.title}", 1)
     add_table(document, _facts(action), columns=2)
     for title, text in (("Description", action.description), ("Résultats attendus", action.expected_results)):

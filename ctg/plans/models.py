@@ -6,6 +6,7 @@ built from it. Writes go through ctg.plans.services.
 
 import datetime
 from decimal import Decimal
+from typing import TypedDict
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
@@ -113,6 +114,14 @@ def whole_percent(part, whole):
         default=quotient,
         output_field=models.IntegerField(),
     )
+
+
+class ActionFigures(TypedDict):
+    """What `ActionQuerySet.with_progress()` and `.with_lateness()` add to each action, for type checking."""
+
+    late: bool
+    progress: int | None
+    progress_source: str
 
 
 class ActionQuerySet(models.QuerySet):

@@ -3,14 +3,18 @@
 import dataclasses
 import datetime
 from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any, NotRequired, TypedDict, TypeVar, cast
 
 from django.db.models import (
+    Aggregate,
     Count,
     DecimalField,
     OuterRef,
     Prefetch,
     Q,
+    QuerySet,
     Subquery,
     Sum,
 )
@@ -20,10 +24,51 @@ from ctg.accounts.models import Membership, User
 from ctg.conventions.models import Convention, Signatory, Theme
 from ctg.organisations.models import Organisation
 from ctg.plans import models as plan
-from ctg.plans.enums import ActionStatus
+from ctg.plans.enums import ActionStatus, Trajectory
 from ctg.plans.funding import AMOUNT_FIELDS
+from ctg.plans.models import ActionFigures
 from ctg.plans.trajectory import indicator_trajectory
 from ctg.territories.models import Commune
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    from ctg.indicators.models import IndicatorValue
+
+Node = TypeVar("Node")
+
+
+class ActionBudget(ActionFigures):
+    """What `actions_queryset` adds to each action: its progress, lateness and budget totals."""
+
+    budget_planned: Decimal | None
+    budget_granted: Decimal | None
+    budget_paid: Decimal | None
+
+
+class Source(TypedDict):
+    """The source of an open-data value, from its series (`diagnostic_values`)."""
+
+    source: str
+
+
+class IndicatorFollowUp(TypedDict):
+    """What `indicators_with_trajectory` sets on each indicator, and `diagnostic_values` on those it is given."""
+
+    trajectory: Trajectory
+    latest: plan.IndicatorMeasure | None
+    open_data: NotRequired[list["WithAnnotations[IndicatorValue, Source]"]]
+
+
+class ObjectiveFollowUp(TypedDict):
+    """What `plan_tree` sets on each objective: its follow-up indicators."""
+
+    follow_up: list["FollowedIndicator"]
+
+
+if TYPE_CHECKING:
+    PlannedAction = WithAnnotations[plan.Action, ActionBudget]
+    FollowedIndicator = WithAnnotations[plan.FollowUpIndicator, IndicatorFollowUp]
 
 
 @dataclasses.dataclass
@@ -40,7 +85,7 @@ class PlanFilters:
         return any([self.theme, self.status, self.pilot, self.commune, self.funder, self.late])
 
 
-def _sum_subquery(field: str):
+def _sum_subquery(field: str) -> Subquery:
     lines = (
         plan.FundingLine.objects.filter(action=OuterRef("pk"))
         .order_by()
@@ -51,7 +96,7 @@ def _sum_subquery(field: str):
     return Subquery(lines, output_field=DecimalField(max_digits=14, decimal_places=2))
 
 
-def actions_queryset(convention: Convention, today: datetime.date):
+def actions_queryset(convention: Convention, today: datetime.date) -> "QuerySet[PlannedAction]":
     """Actions of the convention with their budget totals, progress and lateness computed by the database."""
     return (
         plan.Action.objects.filter(convention=convention)
@@ -67,7 +112,7 @@ def actions_queryset(convention: Convention, today: datetime.date):
     )
 
 
-def apply_filters(queryset, filters: PlanFilters, today: datetime.date):
+def apply_filters(queryset: plan.ActionQuerySet, filters: PlanFilters, today: datetime.date) -> plan.ActionQuerySet:
     if filters.theme:
         queryset = queryset.filter(Q(themes=filters.theme) | Q(objectives__theme=filters.theme))
     if filters.status:
@@ -88,14 +133,14 @@ class NodeStats:
     """Status, progress and budget of the actions under one node of the tree."""
 
     count: int = 0
-    statuses: dict = dataclasses.field(default_factory=dict)
+    statuses: dict[str, int] = dataclasses.field(default_factory=dict)
     late: int = 0
     progress_sum: float = 0.0
     progress_count: int = 0
     planned: Decimal | None = None
     granted: Decimal | None = None
 
-    def add(self, other: "NodeStats"):
+    def add(self, other: "NodeStats") -> None:
         self.count += other.count
         for status, n in other.statuses.items():
             self.statuses[status] = self.statuses.get(status, 0) + n
@@ -132,15 +177,15 @@ PLAN_ROW_VALUES = (
 )
 
 
-def _grouped(pairs) -> defaultdict:
+def _grouped(pairs: Iterable[tuple[int, int]]) -> defaultdict[int, list[int]]:
     """(key, value) pairs as key → values, in the order met."""
-    groups = defaultdict(list)
+    groups: defaultdict[int, list[int]] = defaultdict(list)
     for key, value in pairs:
         groups[key].append(value)
     return groups
 
 
-def _budgets(selected) -> dict:
+def _budgets(selected: QuerySet[plan.Action, Mapping[str, object]]) -> dict[int, Mapping[str, Any]]:
     """Action pk → its planned and granted amounts, summed by the database (actions without lines are absent)."""
     return {
         row["action_id"]: row
@@ -151,12 +196,12 @@ def _budgets(selected) -> dict:
     }
 
 
-def _pilot_names(pilot_ids: set) -> dict:
+def _pilot_names(pilot_ids: set[int]) -> dict[int, str]:
     """User pk → name of the pilots with an account; no query when no action has one."""
     return {user.pk: str(user) for user in User.objects.filter(pk__in=pilot_ids)} if pilot_ids else {}
 
 
-def _action_row(values: dict, budget: dict, pilots: dict) -> dict:
+def _action_row(values: dict[str, Any], budget: Mapping[str, Any], pilots: dict[int, str]) -> dict[str, Any]:
     """The plain row of one action; a pilot without an account keeps the name typed on the fiche."""
     pilot_id = values["pilot_user_id"]
     return {
@@ -175,7 +220,7 @@ def _action_row(values: dict, budget: dict, pilots: dict) -> dict:
     }
 
 
-def _row_stats(row: dict) -> NodeStats:
+def _row_stats(row: dict[str, Any]) -> NodeStats:
     """The figures of a single action, ready to add to each node it sits under."""
     one = NodeStats(
         count=1,
@@ -189,7 +234,14 @@ def _row_stats(row: dict) -> NodeStats:
     return one
 
 
-def _place(pk, objectives: dict, themes: dict, by_objective: dict, by_theme: dict, none):
+def _place(
+    pk: int,
+    objectives: Mapping[int, list[int]],
+    themes: Mapping[int, list[int]],
+    by_objective: Mapping[int, Node],
+    by_theme: Mapping[int, Node],
+    none: Node,
+) -> list[Node]:
     """Where an action goes: under each of its objectives, else each of its themes, else the cross-cutting ones.
 
     Returns the containers to fill: the entries of `by_objective` / `by_theme` for those keys, or `none`."""
@@ -200,11 +252,12 @@ def _place(pk, objectives: dict, themes: dict, by_objective: dict, by_theme: dic
     return [none]
 
 
-def _nest(rows: dict) -> tuple[defaultdict, list]:
+def _nest(rows: dict[int, dict[str, Any]]) -> tuple[defaultdict[int, list[int]], list[int]]:
     """Sub-actions under their parent when the parent is among the rows; every other action is a root.
 
     Marks the nested rows `sub` and returns (parent pk → child pks, root pks), both in the rows' order."""
-    children, roots = defaultdict(list), []
+    children: defaultdict[int, list[int]] = defaultdict(list)
+    roots: list[int] = []
     for pk, row in rows.items():
         if row["parent_id"] in rows and row["parent_id"] != pk:
             row["sub"] = True
@@ -214,7 +267,9 @@ def _nest(rows: dict) -> tuple[defaultdict, list]:
     return children, roots
 
 
-def _branch(pk, rows: dict, children: dict, seen: set) -> list[dict]:
+def _branch(
+    pk: int, rows: dict[int, dict[str, Any]], children: Mapping[int, list[int]], seen: set[int]
+) -> list[dict[str, Any]]:
     """The row of an action followed by its sub-actions, depth first (a cycle is cut, never looped)."""
     seen.add(pk)
     out = [rows[pk]]
@@ -224,7 +279,7 @@ def _branch(pk, rows: dict, children: dict, seen: set) -> list[dict]:
     return out
 
 
-def _plan_rows(selected, today: datetime.date) -> dict:
+def _plan_rows(selected: QuerySet[plan.Action, Mapping[str, object]], today: datetime.date) -> dict[str, Any]:
     """The selected actions as plain rows, placed in the tree, and the figures of each node.
 
     Five flat queries of plain values (actions with their progress and lateness, their objectives, their themes,
@@ -252,13 +307,18 @@ def _plan_rows(selected, today: datetime.date) -> dict:
     pilots = _pilot_names({values["pilot_user_id"] for values in actions if values["pilot_user_id"]})
     no_budget = {"planned": None, "granted": None}
     rows = {values["pk"]: _action_row(values, budgets.get(values["pk"]) or no_budget, pilots) for values in actions}
-    stats = {"objective": defaultdict(NodeStats), "theme": defaultdict(NodeStats), "none": NodeStats()}
+    objective_stats: defaultdict[int, NodeStats] = defaultdict(NodeStats)
+    theme_stats: defaultdict[int, NodeStats] = defaultdict(NodeStats)
+    none_stats = NodeStats()
+    stats = {"objective": objective_stats, "theme": theme_stats, "none": none_stats}
     for pk, row in rows.items():
         one = _row_stats(row)
-        for node in _place(pk, objectives, themes, stats["objective"], stats["theme"], stats["none"]):
+        for node in _place(pk, objectives, themes, objective_stats, theme_stats, none_stats):
             node.add(one)
     children, roots = _nest(rows)
-    by_objective, by_theme, orphans = defaultdict(list), defaultdict(list), []
+    by_objective: defaultdict[int, list[dict[str, Any]]] = defaultdict(list)
+    by_theme: defaultdict[int, list[dict[str, Any]]] = defaultdict(list)
+    orphans: list[dict[str, Any]] = []
     for pk in roots:
         listed = _branch(pk, rows, children, set())
         for group in _place(pk, objectives, themes, by_objective, by_theme, orphans):
@@ -274,7 +334,9 @@ def _plan_rows(selected, today: datetime.date) -> dict:
     }
 
 
-def plan_tree(convention: Convention, filters: PlanFilters, today: datetime.date, themes=None) -> dict:
+def plan_tree(
+    convention: Convention, filters: PlanFilters, today: datetime.date, themes: list[Theme] | None = None
+) -> dict[str, Any]:
     """The plan as themes → strategic objectives → operational objectives, each node with the status, progress
     and budget of its actions and the actions themselves as plain rows (`rows` lists each once), whatever the size
     of the plan."""
@@ -283,10 +345,13 @@ def plan_tree(convention: Convention, filters: PlanFilters, today: datetime.date
     ).values("pk")
     placed = _plan_rows(selected, today)
     stats, by_objective, by_theme = placed["stats"], placed["by_objective"], placed["by_theme"]
-    objectives = list(
-        plan.Objective.objects.filter(convention=convention).prefetch_related("enjeux").order_by("order", "code")
+    objectives = cast(
+        "list[WithAnnotations[plan.Objective, ObjectiveFollowUp]]",
+        list(
+            plan.Objective.objects.filter(convention=convention).prefetch_related("enjeux").order_by("order", "code")
+        ),
     )
-    objective_indicators = defaultdict(list)
+    objective_indicators: defaultdict[int | None, list[FollowedIndicator]] = defaultdict(list)
     for indicator in indicators_with_trajectory(
         plan.FollowUpIndicator.objects.filter(convention=convention, objective__isnull=False).order_by("code")
     ):
@@ -294,7 +359,7 @@ def plan_tree(convention: Convention, filters: PlanFilters, today: datetime.date
     for objective in objectives:
         objective.follow_up = objective_indicators.get(objective.pk, [])
     strategic = [o for o in objectives if not o.parent_id]
-    operational = defaultdict(list)
+    operational: defaultdict[int, list[WithAnnotations[plan.Objective, ObjectiveFollowUp]]] = defaultdict(list)
     for objective in objectives:
         if objective.parent_id:
             operational[objective.parent_id].append(objective)
@@ -345,7 +410,7 @@ def plan_themes(convention: Convention) -> list[Theme]:
     )
 
 
-def plan_organisations(convention: Convention):
+def plan_organisations(convention: Convention) -> QuerySet[Organisation]:
     """The organisations of a convention: its signatories, and those its plan already cites (structure porteuse,
     partner, funder). The plan workbook lists and resolves these only, never another convention's."""
     return Organisation.objects.filter(
@@ -358,7 +423,7 @@ def plan_organisations(convention: Convention):
     ).order_by("name", "pk")
 
 
-def filter_choices(convention: Convention, themes: list[Theme] | None = None) -> dict:
+def filter_choices(convention: Convention, themes: list[Theme] | None = None) -> dict[str, Any]:
     return {
         "themes": themes if themes is not None else plan_themes(convention),
         "statuses": ActionStatus.choices,
@@ -380,13 +445,15 @@ def filter_choices(convention: Convention, themes: list[Theme] | None = None) ->
     }
 
 
-def _totals(lines) -> dict:
+def _totals(lines: QuerySet[plan.FundingLine]) -> dict[str, Any]:
     """Ledger totals overall, per funder, per year (one grouped query) and per theme (a second one).
 
     A sum only covers the known amounts: an empty amount is "not known", never zero; `lines` counts them all."""
-    blocks = {"overall": {"lines": 0}, "per_funder": {}, "per_year": {}}
+    overall: dict[str, Any] = {"lines": 0}
+    per_funder: dict[int, dict[str, Any]] = {}
+    per_year: dict[int, dict[str, Any]] = {}
 
-    def add(target, row):
+    def add(target: dict[str, Any], row: Mapping[str, Any]) -> None:
         target["lines"] = target.get("lines", 0) + row["lines"]
         for field in AMOUNT_FIELDS:
             if row[field] is not None:
@@ -396,11 +463,11 @@ def _totals(lines) -> dict:
 
     sums = {f: Sum(f) for f in AMOUNT_FIELDS}
     for row in lines.order_by().values("funder_id", "funder__name", "year").annotate(lines=Count("pk"), **sums):
-        add(blocks["overall"], row)
-        add(blocks["per_funder"].setdefault(row["funder_id"], {"funder__name": row["funder__name"]}), row)
-        add(blocks["per_year"].setdefault(row["year"], {"year": row["year"]}), row)
+        add(overall, row)
+        add(per_funder.setdefault(row["funder_id"], {"funder__name": row["funder__name"]}), row)
+        add(per_year.setdefault(row["year"], {"year": row["year"]}), row)
     for field in AMOUNT_FIELDS:
-        blocks["overall"].setdefault(field, None)
+        overall.setdefault(field, None)
     # An action may carry several themes: its lines count once under each theme, so these do not add up.
     per_theme = list(
         lines.filter(action__themes__isnull=False)
@@ -410,14 +477,14 @@ def _totals(lines) -> dict:
         .order_by("action__themes__label")
     )
     return {
-        "overall": blocks["overall"],
-        "per_funder": sorted(blocks["per_funder"].values(), key=lambda r: r["funder__name"]),
-        "per_year": sorted(blocks["per_year"].values(), key=lambda r: r["year"]),
+        "overall": overall,
+        "per_funder": sorted(per_funder.values(), key=lambda r: r["funder__name"]),
+        "per_year": sorted(per_year.values(), key=lambda r: r["year"]),
         "per_theme": per_theme,
     }
 
 
-def ledger_totals(*, convention: Convention | None = None, action: plan.Action | None = None) -> dict:
+def ledger_totals(*, convention: Convention | None = None, action: plan.Action | None = None) -> dict[str, Any]:
     lines = plan.FundingLine.objects.all()
     if action is not None:
         lines = lines.filter(action=action)
@@ -426,12 +493,15 @@ def ledger_totals(*, convention: Convention | None = None, action: plan.Action |
     return _totals(lines)
 
 
-def indicators_with_trajectory(queryset) -> list[plan.FollowUpIndicator]:
-    indicators = list(
-        queryset.prefetch_related(
-            Prefetch("targets", queryset=plan.IndicatorTarget.objects.order_by("date")),
-            Prefetch("measures", queryset=plan.IndicatorMeasure.objects.order_by("date")),
-        )
+def indicators_with_trajectory(queryset: QuerySet[plan.FollowUpIndicator]) -> "list[FollowedIndicator]":
+    indicators = cast(
+        "list[FollowedIndicator]",
+        list(
+            queryset.prefetch_related(
+                Prefetch("targets", queryset=plan.IndicatorTarget.objects.order_by("date")),
+                Prefetch("measures", queryset=plan.IndicatorMeasure.objects.order_by("date")),
+            )
+        ),
     )
     for indicator in indicators:
         indicator.trajectory = indicator_trajectory(indicator)
@@ -440,7 +510,7 @@ def indicators_with_trajectory(queryset) -> list[plan.FollowUpIndicator]:
     return indicators
 
 
-def diagnostic_values(indicators, convention: Convention) -> None:
+def diagnostic_values(indicators: "list[FollowedIndicator]", convention: Convention) -> None:
     """For indicators linked to the diagnostic catalogue, attach the open-data values of the convention's EPCI
     (every millésime, with status and source): two queries for the whole list."""
     from ctg.indicators.models import IndicatorSeries, IndicatorValue
@@ -455,17 +525,16 @@ def diagnostic_values(indicators, convention: Convention) -> None:
         (s.indicator, s.year): s.source
         for s in IndicatorSeries.objects.filter(indicator__in=codes).only("indicator", "year", "source")
     }
-    values = defaultdict(list)
-    for value in IndicatorValue.objects.filter(
-        indicator__in=codes, level=Level.EPCI, code=convention.epci.siren
-    ).order_by("year"):
+    values: defaultdict[str, list[WithAnnotations[IndicatorValue, Source]]] = defaultdict(list)
+    found = IndicatorValue.objects.filter(indicator__in=codes, level=Level.EPCI, code=convention.epci.siren)
+    for value in cast("list[WithAnnotations[IndicatorValue, Source]]", found.order_by("year")):
         value.source = sources.get((value.indicator, value.year), "")
         values[value.indicator].append(value)
     for indicator in indicators:
         indicator.open_data = values.get(indicator.diagnostic_code, [])
 
 
-def action_detail(action: plan.Action, today: datetime.date) -> dict:
+def action_detail(action: plan.Action, today: datetime.date) -> dict[str, Any]:
     action = (
         actions_queryset(action.convention, today)
         .select_related("parent")
@@ -487,11 +556,11 @@ def action_detail(action: plan.Action, today: datetime.date) -> dict:
     }
 
 
-def actions_for_pilot(convention: Convention, user, today: datetime.date) -> list[plan.Action]:
+def actions_for_pilot(convention: Convention, user: User, today: datetime.date) -> "list[PlannedAction]":
     return list(actions_queryset(convention, today).filter(pilot_user=user))
 
 
-def timeline_rows(convention: Convention, today: datetime.date) -> dict:
+def timeline_rows(convention: Convention, today: datetime.date) -> dict[str, Any]:
     actions = list(actions_queryset(convention, today))
     milestones = list(
         plan.Milestone.objects.filter(action__convention=convention)
@@ -509,12 +578,12 @@ def late_count(convention: Convention, today: datetime.date) -> int:
 PUBLIC_AMOUNTS = [("amount_planned", "planned"), ("amount_granted", "granted"), ("amount_paid", "paid")]
 
 
-def _public_funding(convention: Convention) -> dict:
+def _public_funding(convention: Convention) -> dict[str, Any]:
     """Co-financing totals per funder and for the convention (one grouped query), never per line.
 
     A total only sums the known amounts: each amount says how many lines it covers (`known`) out of `lines`, so
     that a partial sum is shown as such."""
-    aggregates = {}
+    aggregates: dict[str, Aggregate] = {}
     for field, name in PUBLIC_AMOUNTS:
         aggregates[name] = Sum(field)
         aggregates[f"{name}_known"] = Count(field)
@@ -526,7 +595,7 @@ def _public_funding(convention: Convention) -> dict:
         .order_by("funder__name")
     )
 
-    def amounts(row_list, lines):
+    def amounts(row_list: Sequence[Mapping[str, Any]], lines: int) -> list[dict[str, Any]]:
         result = []
         for _, name in PUBLIC_AMOUNTS:
             known = [r[name] for r in row_list if r[name] is not None]
@@ -545,7 +614,7 @@ def _public_funding(convention: Convention) -> dict:
     }
 
 
-def public_summary(convention: Convention) -> dict:
+def public_summary(convention: Convention) -> dict[str, Any]:
     """What the public page shows of the action plan: objectives, actions (code, title, themes, status, progress)
     and the co-financing totals per funder. No person (pilot, referent, author), no note, no funding line, no
     description. Five queries."""
@@ -556,7 +625,7 @@ def public_summary(convention: Convention) -> dict:
         .only("code", "title", "order", "parent", "theme__label")
         .order_by("order", "code")
     )
-    children = defaultdict(list)
+    children: defaultdict[int, list[plan.Objective]] = defaultdict(list)
     for objective in objectives:
         if objective.parent_id:
             children[objective.parent_id].append(objective)
