@@ -10,6 +10,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 
+from ctg.accounts.models import User
 from ctg.conventions.models import Convention
 from ctg.offer.services import offer_total_record
 
@@ -32,7 +33,7 @@ def read_epci_totals(path: Path = DEMO_OFFER_FILE) -> list[dict]:
 
 
 @transaction.atomic
-def load_demo_offer(*, convention: Convention, by=None) -> dict:
+def load_demo_offer(*, convention: Convention, by: User | None = None) -> dict[str, int]:
     """Record the published EPCI totals of the convention's EPCI; idempotent. Returns counts."""
     rows = [r for r in read_epci_totals() if r["level"] == "epci" and r["territory_code"] == convention.epci_id]
     changed = 0

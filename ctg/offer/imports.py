@@ -39,6 +39,7 @@ from django.db import transaction
 
 from ctg.accounts.enums import SecurityEventKind
 from ctg.accounts.journal import security_event_record
+from ctg.accounts.models import User
 from ctg.conventions.models import Convention
 from ctg.core.imports import ImportProblem, ImportRefused, ImportReport, decode_text, quoted
 from ctg.core.text import control_character_message
@@ -295,7 +296,7 @@ def offer_import_csv(
     content: bytes,
     file_name: str = "",
     dry_run: bool = False,
-    by=None,
+    by: User | None = None,
     ip_address: str | None = None,
 ) -> ImportReport:
     """Import an offer CSV into the convention; all or nothing. Raises OfferImportError on any error.

@@ -33,6 +33,10 @@ def childcare_coverage(run=None) -> pl.DataFrame | None:
     many children of 2 attend preschool nor how many are cared for at home. The definition cannot be met, so the
     rate stays "non disponible" (the catalogue's note names the missing parts) and no ratio of places per
     assistant maternel is ever assumed.
+
+    The figure of reference is the CNAF's published rate (`childcare_coverage_cnaf`, read from the data.caf.fr
+    files by ctg.opendata.readers.cnaf, with its components and at the levels where the CNAF publishes it): this
+    computation only stands where the register would hold every component, and never replaces a published rate.
     """
     return None
 
@@ -88,7 +92,7 @@ def rpe_children(run) -> pl.DataFrame | None:
     if births.height:
         births = births.filter(pl.col("year") == births.get_column("year").max())
     found = {code: (value, status) for code, value, status in births.select("code", "value", "status").iter_rows()}
-    rows = []
+    rows: list[tuple[str, int, float | None, float | None, str]] = []
     for code, year, covered in parts:
         value, status = found.get(code, (None, ValueStatus.MISSING.value))
         if status != ValueStatus.OK.value or value is None:

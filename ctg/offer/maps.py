@@ -1,6 +1,9 @@
 """Map of relais petite enfance coverage: each commune of the EPCI covered, not covered or not documented."""
 
+from typing import Any
+
 from ctg.charts.maps import BACKGROUND_COLOUR, HIGHLIGHT_COLOUR, MapArea, categorical_map
+from ctg.conventions.models import Convention
 from ctg.core.text import printable
 from ctg.offer.enums import CoverageStatus
 
@@ -8,7 +11,7 @@ BOUNDARY_SOURCE = "contours IGN Admin Express COG 2018 (france-geojson)"
 NOT_COVERED_COLOUR = "#c8702a"
 
 
-def relais_coverage_map_spec(*, convention, coverage: dict) -> dict | None:
+def relais_coverage_map_spec(*, convention: Convention, coverage: dict[str, Any]) -> dict[str, Any] | None:
     areas = [
         MapArea(code=row["code"], name=row["name"], geometry=row["geometry"], category=row["status_label"])
         for row in coverage["communes"]

@@ -5,6 +5,7 @@ missing figure is shown as such and never as 0.
 """
 
 from collections import defaultdict
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 from django.db.models import Prefetch
 
@@ -14,12 +15,31 @@ from ctg.offer.enums import CHILDCARE_KINDS, CoverageStatus, OfferKind, OfferTot
 from ctg.offer.models import OfferItem, OfferTotal
 from ctg.territories.models import Commune
 
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+
+class CoveredNames(TypedDict):
+    """What `offer_index` sets on each item: the names of the communes it covers."""
+
+    covered_names: list[str]
+
+
+class PublishedTotal(TypedDict):
+    """A total published for the whole EPCI."""
+
+    value: int
+    year: int
+    source: str
+    level: str
+
+
 # The aim written in the Caux Seine agglo convention, and the usual aim of a CTG: every commune covered.
 INDICATOR_ORDER = {value: index for index, value in enumerate(OfferTotalIndicator.values)}
 COVERAGE_AIM = "toutes les communes de l'EPCI couvertes par un relais petite enfance"
 
 
-def _share(part, whole) -> float | None:
+def _share(part: float | None, whole: float | None) -> float | None:
     if part is None or not whole:
         return None
     # Half up, as every figure shown (ctg.core.formatting), not Python's half to even.
@@ -30,7 +50,7 @@ def _item_source(item: OfferItem) -> str:
     return f"{item.source} ({item.reference_year})"
 
 
-def epci_totals(*, convention: Convention) -> list[dict]:
+def epci_totals(*, convention: Convention) -> list[dict[str, Any]]:
     """The figures published for the whole EPCI, latest year first within each indicator."""
     return [
         {
@@ -48,19 +68,22 @@ def epci_totals(*, convention: Convention) -> list[dict]:
     ]
 
 
-def offer_index(*, convention: Convention) -> dict:
+def offer_index(*, convention: Convention) -> dict[str, Any]:
     """Items grouped by kind with their totals, and the EPCI-level published totals. Three queries."""
-    items = list(
-        OfferItem.objects.filter(convention=convention)
-        .select_related("commune")
-        .prefetch_related(Prefetch("covered_communes", queryset=Commune.objects.only("code", "name")))
-        .order_by("kind", "commune__name", "name")
+    items = cast(
+        "list[WithAnnotations[OfferItem, CoveredNames]]",
+        list(
+            OfferItem.objects.filter(convention=convention)
+            .select_related("commune")
+            .prefetch_related(Prefetch("covered_communes", queryset=Commune.objects.only("code", "name")))
+            .order_by("kind", "commune__name", "name")
+        ),
     )
-    groups = defaultdict(list)
+    groups: defaultdict[str, list[WithAnnotations[OfferItem, CoveredNames]]] = defaultdict(list)
     for item in items:
         item.covered_names = [c.name for c in item.covered_communes.all()]
         groups[item.kind].append(item)
-    kinds = []
+    kinds: list[dict[str, Any]] = []
     for kind in OfferKind:
         members = groups.get(kind.value)
         if not members:
@@ -79,7 +102,7 @@ def offer_index(*, convention: Convention) -> dict:
     return {"kinds": kinds, "item_count": len(items), "epci_totals": epci_totals(convention=convention)}
 
 
-def childcare_capacity(*, convention: Convention) -> dict:
+def childcare_capacity(*, convention: Convention) -> dict[str, Any]:
     """Places for young children: from the registry (EAJE, micro-crèches, MAM) and from EPCI-level totals.
 
     `registry.places` is None when no item gives its capacity; `completeness` is « none », « partial » (some
@@ -92,10 +115,11 @@ def childcare_capacity(*, convention: Convention) -> dict:
         )
     )
     known = [i for i in items if i.capacity is not None]
+    capacities = [(i.kind, i.capacity) for i in known if i.capacity is not None]
     by_kind = {}
     for kind in CHILDCARE_KINDS:
-        of_kind = [i for i in known if i.kind == kind]
-        by_kind[kind.value] = {"label": kind.label, "places": sum(i.capacity for i in of_kind) if of_kind else None}
+        of_kind = [capacity for item_kind, capacity in capacities if item_kind == kind]
+        by_kind[kind.value] = {"label": kind.label, "places": sum(of_kind) if of_kind else None}
     if not items:
         completeness = "none"
     elif len(known) < len(items):
@@ -105,7 +129,7 @@ def childcare_capacity(*, convention: Convention) -> dict:
     totals = {t["indicator"]: t for t in epci_totals(convention=convention)}
     return {
         "registry": {
-            "places": sum(i.capacity for i in known) if known else None,
+            "places": sum(capacity for _, capacity in capacities) if known else None,
             "item_count": len(items),
             "items_without_capacity": len(items) - len(known),
             "by_kind": by_kind,
@@ -125,7 +149,7 @@ def childcare_capacity(*, convention: Convention) -> dict:
     }
 
 
-def relais_coverage(*, convention: Convention) -> dict:
+def relais_coverage(*, convention: Convention) -> dict[str, Any]:
     """Which communes of the EPCI a relais petite enfance covers, with shares of communes and population.
 
     Coverage is only known once at least one relais of the registry lists its communes: until then every
@@ -144,13 +168,14 @@ def relais_coverage(*, convention: Convention) -> dict:
         .prefetch_related(Prefetch("covered_communes", queryset=Commune.objects.only("code")))
         .order_by("name")
     )
-    published = OfferTotal.objects.filter(
+    totals = OfferTotal.objects.filter(
         convention=convention, indicator=OfferTotalIndicator.RELAIS_PETITE_ENFANCE
     ).order_by("-year")
-    published = next(
-        ({"value": t.quantity, "year": t.year, "source": t.source, "level": "epci"} for t in published[:1]), None
+    published: PublishedTotal | None = next(
+        (PublishedTotal(value=t.quantity, year=t.year, source=t.source, level="epci") for t in totals[:1]),
+        None,
     )
-    covering = defaultdict(list)
+    covering: defaultdict[str, list[str]] = defaultdict(list)
     relais_with_communes = []
     for item in relais:
         codes = [c.code for c in item.covered_communes.all()]
@@ -166,7 +191,7 @@ def relais_coverage(*, convention: Convention) -> dict:
     else:
         completeness = "complete"
 
-    rows = []
+    rows: list[dict[str, Any]] = []
     for commune in communes:
         if not known:
             status = CoverageStatus.UNKNOWN

@@ -1,10 +1,13 @@
 """Writes on the offer of services. Each function is keyword-only, atomic, validates before saving and leaves
 history (django-simple-history records who changed what)."""
 
+from typing import Any, TypedDict, Unpack
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from ctg.accounts.models import User
 from ctg.conventions.models import Convention
 from ctg.core.history import set_history_author
 from ctg.core.saving import model_save
@@ -34,6 +37,19 @@ EDITABLE_FIELDS = [
 ITEM_FIELDS = [*EDITABLE_FIELDS, "covered_communes"]
 
 
+class ItemFields(TypedDict):
+    """The item's own fields, as the create and update services take them."""
+
+    kind: str
+    name: str
+    commune: Commune
+    source: str
+    reference_year: int
+    capacity: int | None
+    manager_name: str
+    opening_year: int | None
+
+
 def _validate_item(
     *,
     convention: Convention,
@@ -45,7 +61,7 @@ def _validate_item(
     source: str,
     covered_communes: list[Commune],
 ) -> None:
-    errors = {}
+    errors: dict[str, str] = {}
     if kind not in OfferKind.values:
         errors["kind"] = f"Type d'équipement inconnu : « {kind} »."
     if not name.strip():
@@ -79,7 +95,9 @@ def _validate_item(
         raise ValidationError(errors)
 
 
-def _item_values(*, convention: Convention, covered_communes: list[Commune] | None, **fields) -> dict:
+def _item_values(
+    *, convention: Convention, covered_communes: list[Commune] | None, **fields: Unpack[ItemFields]
+) -> dict[str, Any]:
     """The item's fields validated and trimmed, covered communes included, for a creation or an update."""
     covered = list(covered_communes or [])
     _validate_item(
@@ -92,7 +110,11 @@ def _item_values(*, convention: Convention, covered_communes: list[Commune] | No
         source=fields["source"],
         covered_communes=covered,
     )
-    trimmed = {name: fields[name].strip() for name in ("name", "manager_name", "source")}
+    trimmed = {
+        "name": fields["name"].strip(),
+        "manager_name": fields["manager_name"].strip(),
+        "source": fields["source"].strip(),
+    }
     return {**fields, **trimmed, "covered_communes": covered}
 
 
@@ -109,7 +131,7 @@ def offer_item_create(
     manager_name: str = "",
     opening_year: int | None = None,
     covered_communes: list[Commune] | None = None,
-    by=None,
+    by: User | None = None,
 ) -> OfferItem:
     values = _item_values(
         convention=convention,
@@ -144,7 +166,7 @@ def offer_item_update(
     manager_name: str = "",
     opening_year: int | None = None,
     covered_communes: list[Commune] | None = None,
-    by=None,
+    by: User | None = None,
 ) -> OfferItem:
     """Change an item; refused when someone else saved it since `expected_version` was read.
 
@@ -173,17 +195,17 @@ def offer_item_update(
 
 
 @transaction.atomic
-def offer_item_delete(*, item: OfferItem, by=None) -> None:
+def offer_item_delete(*, item: OfferItem, by: User | None = None) -> None:
     set_history_author(item, by)
     item.delete()
 
 
 @transaction.atomic
 def offer_total_record(
-    *, convention: Convention, indicator: str, year: int, quantity: int, source: str, by=None
+    *, convention: Convention, indicator: str, year: int, quantity: int, source: str, by: User | None = None
 ) -> tuple[OfferTotal, bool]:
     """Record an EPCI-level published total; the same figure twice changes nothing. Returns (total, changed)."""
-    errors = {}
+    errors: dict[str, str] = {}
     if indicator not in OfferTotalIndicator.values:
         errors["indicator"] = f"Indicateur inconnu : « {indicator} »."
     if quantity is None or quantity < 0:
