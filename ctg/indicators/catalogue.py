@@ -40,6 +40,12 @@ FILOSOFI21 = "INSEE, Filosofi 2021"
 FILOSOFI19 = "INSEE, Filosofi 2019"
 CAF_IRIS = "Cnaf et INSEE, données CAF à l'IRIS agrégées à la commune"
 OFFER = "Registre de l'offre de services de la convention"
+CNAF_COVERAGE = "Cnaf, taux de couverture en accueil du jeune enfant (data.caf.fr)"
+CNAF_PLACES = "Cnaf, places d'accueil du jeune enfant (data.caf.fr)"
+CAF_TERRITORIES = "CAF, allocataires et prestations par commune ou par EPCI (data.caf.fr)"
+# The CNAF publishes its coverage rate and places per commune (over 10,000 inhabitants), EPCI, département and France
+# (TAUXCOUV: every commune, with its EPCI, département and France); never recomputed at another level.
+CNAF_LEVELS = (Level.COMMUNE, Level.EPCI, Level.DEPARTEMENT, Level.FRANCE)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -262,6 +268,26 @@ CATALOGUE: list[Indicator] = [
         _t("A"),
         CAF_IRIS,
     ),
+    _count(
+        "caf_rsa_households",
+        "Foyers allocataires du RSA",
+        "Foyers allocataires percevant le revenu de solidarité active, toutes composantes (socle, majoré ou non).",
+        "acces-aux-droits",
+        "allocataires",
+        _t("NB_allocataire_RSA"),
+        CAF_TERRITORIES,
+    ),
+    _share(
+        "caf_rsa_households_share",
+        "Part des allocataires percevant le RSA (toutes composantes)",
+        "Foyers allocataires percevant le revenu de solidarité active, toutes composantes, rapportés aux foyers "
+        "allocataires (fichiers CAF par commune).",
+        "acces-aux-droits",
+        _t("NB_allocataire_RSA"),
+        _t("A"),
+        CAF_TERRITORIES,
+        direction=Direction.HIGHER_IS_WORSE,
+    ),
     # Petite enfance
     Indicator(
         code="births_per_year",
@@ -306,12 +332,112 @@ CATALOGUE: list[Indicator] = [
         _t("ENF_2"),
         CAF_IRIS,
     ),
+    _published(
+        "childcare_coverage_cnaf",
+        "Taux de couverture en accueil du jeune enfant (publié par la Cnaf)",
+        "Capacité théorique d'accueil formel des enfants de moins de 3 ans pour 100 enfants de moins de 3 ans "
+        "(accueil collectif, assistants maternels, garde à domicile, préscolarisation), tel que la Cnaf le publie "
+        "(taux global, jamais recalculé de ses composantes arrondies ; il peut dépasser 100). Publié pour les "
+        "communes de plus de 10 000 habitants, les EPCI, les départements et la France ; il prévaut sur le taux "
+        "calculé d'après le registre de l'offre.",
+        "petite-enfance",
+        "places pour 100 enfants",
+        _t("txcouv"),
+        CNAF_COVERAGE,
+        levels=CNAF_LEVELS,
+        direction=Direction.HIGHER_IS_BETTER,
+    ),
+    _published(
+        "childcare_coverage_cnaf_eaje",
+        "dont accueil collectif (EAJE)",
+        "Composante « établissements d'accueil du jeune enfant » du taux de couverture publié par la Cnaf, pour "
+        "100 enfants de moins de 3 ans.",
+        "petite-enfance",
+        "places pour 100 enfants",
+        _t("txcouv_eaje"),
+        CNAF_COVERAGE,
+        levels=CNAF_LEVELS,
+    ),
+    _published(
+        "childcare_coverage_cnaf_am",
+        "dont assistants maternels",
+        "Composante « assistants maternels employés par des particuliers » du taux de couverture publié par la "
+        "Cnaf, pour 100 enfants de moins de 3 ans.",
+        "petite-enfance",
+        "places pour 100 enfants",
+        _t("txcouv_am_ind"),
+        CNAF_COVERAGE,
+        levels=CNAF_LEVELS,
+    ),
+    _published(
+        "childcare_coverage_cnaf_home",
+        "dont garde à domicile",
+        "Composante « salariés à domicile » du taux de couverture publié par la Cnaf, pour 100 enfants de moins de "
+        "3 ans.",
+        "petite-enfance",
+        "places pour 100 enfants",
+        _t("txcouv_gad_ind"),
+        CNAF_COVERAGE,
+        levels=CNAF_LEVELS,
+    ),
+    _published(
+        "childcare_coverage_cnaf_preschool",
+        "dont préscolarisation des enfants de 2 ans",
+        "Composante « école préélémentaire » du taux de couverture publié par la Cnaf, pour 100 enfants de moins "
+        "de 3 ans.",
+        "petite-enfance",
+        "places pour 100 enfants",
+        _t("txcouv_prescol"),
+        CNAF_COVERAGE,
+        levels=CNAF_LEVELS,
+    ),
+    _published(
+        "childcare_places_cnaf",
+        "Places d'accueil du jeune enfant (publiées par la Cnaf)",
+        "Offre d'accueil formel des enfants de moins de 3 ans (places en EAJE, chez les assistants maternels, en "
+        "garde à domicile et en préscolarisation) telle que la Cnaf la publie, au niveau où elle la publie.",
+        "petite-enfance",
+        "places",
+        _t("tot_offre"),
+        CNAF_PLACES,
+        levels=(Level.COMMUNE, Level.EPCI, Level.DEPARTEMENT),
+        decimals=0,
+    ),
+    _count(
+        "caf_paje",
+        "Foyers allocataires percevant la PAJE",
+        "Foyers allocataires percevant la prestation d'accueil du jeune enfant (au moins une de ses composantes).",
+        "petite-enfance",
+        "allocataires",
+        _t("ALL_PAJE"),
+        CAF_TERRITORIES,
+    ),
+    _share(
+        "caf_paje_share",
+        "Part des allocataires percevant la PAJE",
+        "Foyers allocataires percevant la prestation d'accueil du jeune enfant rapportés aux foyers allocataires.",
+        "petite-enfance",
+        _t("ALL_PAJE"),
+        _t("A"),
+        CAF_TERRITORIES,
+    ),
+    _count(
+        "caf_cmg_assistant_maternel",
+        "Foyers allocataires percevant le CMG « assistant maternel »",
+        "Foyers allocataires percevant le complément de libre choix du mode de garde pour l'emploi d'un assistant "
+        "maternel (relevé en novembre par la CAF).",
+        "petite-enfance",
+        "allocataires",
+        _t("ALL_CMG_ASMA"),
+        CAF_TERRITORIES,
+    ),
     _share(
         "childcare_coverage",
         "Taux de couverture en accueil du jeune enfant",
         "Places d'accueil collectif (EAJE), préscolarisation des enfants de 2 ans, assistants maternels et "
         "garde à domicile, rapportées aux enfants de moins de 3 ans (définition de l'Observatoire national "
-        "de la petite enfance).",
+        "de la petite enfance). Calculé d'après le registre de l'offre, seulement là où le registre a toutes ces "
+        "composantes ; le taux publié par la Cnaf, quand il est importé, est celui qui fait référence.",
         "petite-enfance",
         _t("places_accueil_jeune_enfant"),
         _t("enfants_moins_3_ans"),

@@ -36,15 +36,81 @@ class Edition:
     columns: tuple[str, ...]
     # Fewest rows of the national file, per level of its cells ("*" for any level).
     min_rows: dict
+    # The producer publishes one file of every year (one row per area and year): the floor is per year present.
+    per_year: bool = False
 
     @functools.cached_property
     def shapes(self) -> frozenset[str]:
         return frozenset(column_shape(name) for name in self.columns)
 
-    def rows_needed(self, levels: list[str]) -> int:
+    def rows_needed(self, levels: list[str], years: int = 1) -> int:
         needed = [self.min_rows[level] for level in levels if level in self.min_rows]
-        return max(needed) if needed else self.min_rows.get("*", 1)
+        floor = max(needed) if needed else self.min_rows.get("*", 1)
+        return floor * max(years, 1) if self.per_year else floor
 
+
+def _cnaf_editions() -> list[Edition]:
+    """The data.caf.fr exports (layouts in ctg.opendata.readers.cnaf and cnaf_allocataires), one row per area and
+    year. Floors per year: the commune coverage file covers communes of more than 10,000 inhabitants only (about
+    1,000); EPCI about 1,250; départements about 101; France 1. The all-commune files (TAUXCOUV, allocataires
+    par commune) cover about 35,000 communes."""
+    editions = []
+    floors = {"nat": 1, "dep": 90, "epci": 1_000, "com": 800}
+    labels = {"nat": "France", "dep": "départements", "epci": "EPCI", "com": "communes de plus de 10 000 habitants"}
+    keys = {"nat": (), "dep": ("numdep", "nomdep"), "epci": ("numepci", "nomepci"), "com": ("numcom", "nomcom")}
+    for scale in ("nat", "dep", "epci", "com"):
+        editions.append(
+            Edition(
+                "cnaf_txcouv",
+                f"Cnaf, taux de couverture petite enfance txcouv_pe_{scale} ({labels[scale]})",
+                (*keys[scale], "annee", f"txcouv_{scale}", f"txcouv_eaje_{scale}", f"txcouv_am_ind_{scale}"),
+                {"*": floors[scale]},
+                per_year=True,
+            )
+        )
+        if scale != "nat":
+            editions.append(
+                Edition(
+                    "cnaf_nbpla",
+                    f"Cnaf, places d'accueil petite enfance nbpla_pe_{scale} ({labels[scale]})",
+                    (*keys[scale], "annee", f"tot_offre_{scale}", f"pl_eaje_{scale}", f"pl_am_ind_{scale}"),
+                    {"*": floors[scale]},
+                    per_year=True,
+                )
+            )
+    editions += [
+        Edition(
+            "cnaf_tauxcouv",
+            "Cnaf, taux de couverture par commune (TAUXCOUV, toutes communes)",
+            ("NUM_COM", "NOM_COM", "NUM_EPCI", "NOM_EPCI", "tauxcouv_com"),
+            {"*": 30_000},
+        ),
+        Edition(
+            "caf_allocataires",
+            "CAF, allocataires par commune (NUMCOM, DTREF)",
+            ("NUMCOM", "DTREF", "NB_Allocataires"),
+            {"*": 30_000},
+            per_year=True,
+        ),
+        Edition(
+            "caf_allocataires",
+            "CAF, allocataires par commune (Codes_Insee, année dans le nom du fichier)",
+            ("Codes_Insee", "NB_Allocataires"),
+            {"*": 30_000},
+        ),
+        Edition(
+            "caf_allocataires",
+            "CAF, allocataires par EPCI (NUMEPCI, DTREF)",
+            ("NUMEPCI", "DTREF", "NB_Allocataires"),
+            # A commune file carries NUMEPCI too: at another level, it needs the communes' floor.
+            {GeoLevel.EPCI: 1_000, "*": 30_000},
+            per_year=True,
+        ),
+    ]
+    return editions
+
+
+CNAF_EDITIONS = _cnaf_editions()
 
 # Columns every published edition carries (taken from the files in data/ and the producers' documentation);
 # minimum rows: INSEE publishes about 34,900 communes and 1,250 EPCI; Filosofi covers about 31,000 communes
@@ -92,6 +158,7 @@ EDITIONS = [
         ("CODE_IRIS", "LIB_IRIS", "TYP_IRIS", "DEPCOM", "LIBCOM"),
         {"*": 45_000},
     ),
+    *CNAF_EDITIONS,
 ]
 
 
@@ -123,10 +190,11 @@ def edition_check(*, parsed: ParsedFile, sha256: str, header: list[str], file_na
         return f"fichier livré avec Pilote CTG ({shipped})"
     shapes = {column_shape(name) for name in header}
     candidates = [edition for edition in EDITIONS if edition.format == parsed.format]
+    years = parsed.cells["year"].n_unique() if parsed.cells is not None and parsed.cells.height else 1
     reasons = []
     for edition in candidates:
         missing = [name for name in edition.columns if column_shape(name) not in shapes]
-        needed = edition.rows_needed(parsed.levels)
+        needed = edition.rows_needed(parsed.levels, years)
         if not missing and parsed.rows_read >= needed:
             return edition.label
         if missing:

@@ -9,8 +9,8 @@ the bounds on bytes, rows, columns and cell length (`base.MAX_*`) are checked be
 cells. Readers never touch the database, except the CAF reader which needs the IRIS reference to roll IRIS up to
 communes.
 
-One module per format (insee, filosofi, iris, caf, tidy); the quirks common to all are in `base`. This module
-detects the format from the header and dispatches.
+One module per format (insee, filosofi, iris, caf, cnaf, cnaf_allocataires, tidy); the quirks common to all are in
+`base`. This module detects the format from the header and dispatches.
 """
 
 import re
@@ -29,6 +29,9 @@ from ctg.opendata.readers.base import (
     read_table,
 )
 from ctg.opendata.readers.caf import CAF_CODE_COLUMNS, CAF_MARKERS, CAF_TEXT_COLUMNS, CAF_VARIABLES, read_caf_iris
+from ctg.opendata.readers.cnaf import FAMILIES as CNAF_FAMILIES
+from ctg.opendata.readers.cnaf import cnaf_family_of, read_cnaf_family, read_tauxcouv
+from ctg.opendata.readers.cnaf_allocataires import is_allocataires_file, read_caf_allocataires
 from ctg.opendata.readers.filosofi import read_filosofi
 from ctg.opendata.readers.insee import COMPARATEUR_RE, INSEE_TEXT_COLUMNS, insee_variable_year, read_insee
 from ctg.opendata.readers.iris import read_iris_reference
@@ -53,6 +56,10 @@ FORMATS = {
     "insee_dossier_complet": "INSEE – dossier complet",
     "filosofi_disp": "INSEE – Filosofi, revenus disponibles (DISP)",
     "caf_iris": "CAF – données à l'IRIS",
+    "cnaf_txcouv": "Cnaf – taux de couverture petite enfance (txcouv_pe_nat, _dep, _epci, _com)",
+    "cnaf_nbpla": "Cnaf – places d'accueil petite enfance (nbpla_pe_dep, _epci, _com)",
+    "cnaf_tauxcouv": "Cnaf – taux de couverture par commune (TAUXCOUV<année>.csv)",
+    "caf_allocataires": "CAF – allocataires et prestations par commune ou par EPCI",
     "tidy": "Données locales (code_geo;niveau;variable;annee;valeur)",
 }
 
@@ -63,6 +70,10 @@ def detect_format(header: list[str], file_name: str = "") -> str | None:
     first = header[0] if header else ""
     if {"CODE_IRIS", "TYP_IRIS", "DEPCOM"} <= names:
         return "iris_reference"
+    if (cnaf := cnaf_family_of(header)) is not None:
+        return cnaf
+    if is_allocataires_file(header):
+        return "caf_allocataires"
     if {"code_geo", "niveau", "variable"} & names:
         return "tidy"
     if first == "IRIS" and any(name.startswith("DISP_") for name in names):
@@ -122,4 +133,10 @@ def read_file(
         return read_filosofi(table)
     if format == "caf_iris":
         return read_caf_iris(table, iris_to_commune=iris_to_commune)
+    if format in CNAF_FAMILIES:
+        return read_cnaf_family(table, format=format)
+    if format == "cnaf_tauxcouv":
+        return read_tauxcouv(table)
+    if format == "caf_allocataires":
+        return read_caf_allocataires(table)
     return read_tidy(table)

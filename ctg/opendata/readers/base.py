@@ -106,6 +106,8 @@ class ParsedFile:
     cells: pl.DataFrame | None = None  # level, code, variable, year, value, status, incomplete
     iris_zones: pl.DataFrame | None = None  # code, commune_code, name, kind (IRIS reference only)
     levels: list[str] = dataclasses.field(default_factory=list)
+    # Rows of the file that are not areas (placeholders such as "XX", residents abroad), left out by the reader.
+    dropped_rows: int = 0
 
     @property
     def value_cells(self) -> pl.DataFrame:
