@@ -1,5 +1,7 @@
 """One way to send a file: its type, and a Content-Disposition that Django builds (quoting, non-ASCII names)."""
 
+from typing import Any
+
 from django.http import Http404, HttpResponse
 from django.utils.http import content_disposition_header
 
@@ -8,15 +10,20 @@ from ctg.charts.render import render_png, render_svg
 CHART_FORMATS = {"svg": "image/svg+xml", "png": "image/png"}
 
 
-def download_response(content, *, filename: str, content_type: str, inline: bool = False) -> HttpResponse:
+def download_response(content: bytes | str, *, filename: str, content_type: str, inline: bool = False) -> HttpResponse:
     """A response carrying `content` as a file named `filename`: saved by the browser (attachment), or shown
     in place when `inline` (an image opened in a tab)."""
     response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = content_disposition_header(not inline, filename)
+    # Django gives no header only for an unnamed inline file, which no caller sends.
+    disposition = content_disposition_header(not inline, filename)
+    if disposition is not None:
+        response["Content-Disposition"] = disposition
     return response
 
 
-def chart_response(spec: dict | None, *, fmt: str, filename: str, missing: str, inline: bool = False) -> HttpResponse:
+def chart_response(
+    spec: dict[str, Any] | None, *, fmt: str, filename: str, missing: str, inline: bool = False
+) -> HttpResponse:
     """A chart or map as an SVG or PNG file; a 404 in plain French text (`missing`) when there is nothing to draw.
 
     `filename` has no extension: the format's is added."""

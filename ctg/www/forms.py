@@ -8,23 +8,42 @@ base class: `class ActionForm(ControlCharactersFormMixin, forms.ModelForm)`.
 markup, ctg/templates/forms/.
 """
 
+from typing import TYPE_CHECKING, Any, TypeVar
+
 from django import forms
 from django.forms.renderers import TemplatesSetting
 
 from ctg.core.text import reject_control_characters
 
+if TYPE_CHECKING:
+    # What a form mixin is mixed into, for the type checker; at run time it stays a plain mixin.
+    FormMixinBase = forms.BaseForm
+else:
+    FormMixinBase = object
 
-class ControlCharactersFormMixin:
+FieldType = TypeVar("FieldType", bound=forms.Field)
+
+
+def form_field(form: forms.BaseForm, name: str, kind: type[FieldType]) -> FieldType:
+    """The form's own copy of the field `name`, known to be a `kind` (a ModelChoiceField whose queryset is set per
+    request…); another kind of field is a programming error."""
+    field = form.fields[name]
+    if not isinstance(field, kind):
+        raise TypeError(f"The field {name!r} is a {type(field).__name__}, not a {kind.__name__}.")
+    return field
+
+
+class ControlCharactersFormMixin(FormMixinBase):
     """Adds `reject_control_characters` to every CharField (and subclass) of the form, passwords excepted."""
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             if _holds_text(field) and reject_control_characters not in field.validators:
                 # Fields are deep-copied per form instance, so this never leaks into the class's base fields.
                 field.validators.append(reject_control_characters)
 
-    def get_context(self):
+    def get_context(self) -> dict[str, Any]:
         context = super().get_context()
         # A hidden field (the version read with the page) has no place of its own: its errors join the form's,
         # worded as written, without Django's "(Hidden field …)" prefix.

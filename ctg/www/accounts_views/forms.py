@@ -1,19 +1,26 @@
+from collections.abc import Iterable
+from typing import Any
+
 from django import forms
 from django.contrib.auth import password_validation
 
 from ctg.accounts.enums import Role
-from ctg.www.forms import ControlCharactersFormMixin
+from ctg.territories.models import Commune
+from ctg.www.forms import ControlCharactersFormMixin, FormMixinBase, form_field
 
 
-class CommuneChoiceMixin:
+class CommuneChoiceMixin(FormMixinBase):
     """A commune among the convention's engaged ones, read once for all the forms of a page."""
 
-    def __init__(self, *args, communes, **kwargs):
+    def __init__(self, *args: Any, communes: Iterable[Commune], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._communes = {str(c.pk): c for c in communes}
-        self.fields["commune"].choices = [("", "—"), *((str(c.pk), c.name) for c in communes)]
+        form_field(self, "commune", forms.ChoiceField).choices = [
+            ("", "—"),
+            *((str(c.pk), c.name) for c in communes),
+        ]
 
-    def clean_commune(self):
+    def clean_commune(self) -> Commune | None:
         return self._communes.get(self.cleaned_data.get("commune") or "")
 
 
@@ -47,8 +54,9 @@ class InvitationAcceptForm(ControlCharactersFormMixin, forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         if cleaned.get("password1") and cleaned.get("password1") != cleaned.get("password2"):
             self.add_error("password2", "Les deux mots de passe ne sont pas identiques.")
         return cleaned

@@ -29,7 +29,9 @@ def detail(request, pk):
         "map_description": spec["description"] if spec else "",
         "role": role_on(request.user, convention),
         "can_edit": can_edit_convention(request.user, convention),
-        "next_phases": [Phase(p) for p in sorted(ALLOWED_TRANSITIONS[Phase(convention.phase)], key=list(Phase).index)],
+        "next_phases": [
+            Phase(p) for p in sorted(ALLOWED_TRANSITIONS[Phase(convention.phase)], key=Phase.values.index)
+        ],
         **data,
     }
     return render(request, "conventions_views/detail.html", context)

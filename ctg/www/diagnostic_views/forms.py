@@ -5,7 +5,7 @@ from django import forms
 from ctg.conventions.models import Theme
 from ctg.diagnostic.enums import EnjeuPriority
 from ctg.www.edit_forms import lift_version_error, version_field
-from ctg.www.forms import ControlCharactersForm
+from ctg.www.forms import ControlCharactersForm, form_field
 
 
 class EnjeuForm(ControlCharactersForm):
@@ -22,7 +22,9 @@ class EnjeuForm(ControlCharactersForm):
     def __init__(self, *args, themes, version=None, **kwargs):
         """`version`: the version of the enjeu being edited (None for a new one), a required hidden field."""
         super().__init__(*args, **kwargs)
-        self.fields["theme"].queryset = Theme.objects.filter(pk__in=[t.pk for t in themes])
+        form_field(self, "theme", forms.ModelChoiceField).queryset = Theme.objects.filter(
+            pk__in=[t.pk for t in themes]
+        )
         if version is not None:
             self.fields["version"] = version_field(initial=version)
 

@@ -109,7 +109,7 @@ def validate(request, convention_pk, pk):
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                messages.error(request, str(error))  # an ErrorList yields its messages
         return redirect("diagnostic_views:detail", convention_pk=convention.pk, pk=enjeu.pk)
     if run_service(request, enjeu_validate, enjeu=enjeu, validated_on=form.cleaned_data["validated_on"]):
         messages.success(request, f"Enjeu validé par le COPIL du {form.cleaned_data['validated_on']:%d/%m/%Y}.")

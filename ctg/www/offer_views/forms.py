@@ -1,9 +1,13 @@
+from collections.abc import Iterable
+from typing import Any
+
 from django import forms
 from django.conf import settings
 
+from ctg.conventions.models import Convention
 from ctg.offer.enums import OfferKind, OfferTotalIndicator
 from ctg.territories.models import Commune
-from ctg.www.forms import ControlCharactersForm
+from ctg.www.forms import ControlCharactersForm, form_field
 
 VERSION_MISSING = (
     "La version de l'équipement manque au formulaire : rechargez la page, reprenez votre saisie puis "
@@ -37,17 +41,26 @@ class OfferItemForm(ControlCharactersForm):
         template_name="offer_views/includes/communes_field.html",
     )
 
-    def __init__(self, *args, convention, commune_code=None, covered_before=(), **kwargs):
+    def __init__(
+        self,
+        *args: Any,
+        convention: Convention,
+        commune_code: str | None = None,
+        covered_before: Iterable[str] = (),
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         communes = Commune.objects.filter(epci_id=convention.epci_id).only("code", "name").order_by("name")
         self.communes = communes
         self.commune_code = commune_code
         self.covered_before = set(covered_before)
-        covered = self.fields["covered_communes"]
+        covered = form_field(self, "covered_communes", forms.ModelMultipleChoiceField)
         # Every commune of the EPCI validates, so that a forged list reaches the permission check (403).
         covered.queryset = communes
         # A commune member may only place equipment in its own commune.
-        self.fields["commune"].queryset = communes.filter(code=commune_code) if commune_code else communes
+        form_field(self, "commune", forms.ModelChoiceField).queryset = (
+            communes.filter(code=commune_code) if commune_code else communes
+        )
         if commune_code:
             # A commune member ticks its own commune only; the others covered keep their coverage.
             listed = list(communes.filter(code__in=self.covered_before | {commune_code}))
@@ -59,8 +72,9 @@ class OfferItemForm(ControlCharactersForm):
                 else "Vous ne pouvez indiquer que votre commune."
             )
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if self.commune_code and "covered_communes" in data:
             # What a commune member's form means: its own box, plus the communes it cannot see as boxes.
             kept = self.covered_before - {self.commune_code}

@@ -12,7 +12,7 @@ from ctg.plans.selectors import plan_themes
 from ctg.plans.services import ACTION_FIELDS, ACTION_M2M, FUNDING_FIELDS
 from ctg.territories.models import Commune
 from ctg.www.edit_forms import lift_version_error, version_field
-from ctg.www.forms import ControlCharactersFormMixin
+from ctg.www.forms import ControlCharactersFormMixin, form_field
 
 
 class DateInput(forms.DateInput):
@@ -70,13 +70,15 @@ class PlanFilterForm(forms.Form):
     def __init__(self, *args, choices: dict, **kwargs):
         super().__init__(*args, **kwargs)
         everything = [("", "Toutes")]
-        self.fields["theme"].choices = everything + [(t.pk, t.label) for t in choices["themes"]]
-        self.fields["status"].choices = [("", "Tous")] + list(choices["statuses"])
-        self.fields["pilot"].choices = [("", "Tous")] + [
+        form_field(self, "theme", forms.ChoiceField).choices = everything + [
+            (t.pk, t.label) for t in choices["themes"]
+        ]
+        form_field(self, "status", forms.ChoiceField).choices = [("", "Tous")] + list(choices["statuses"])
+        form_field(self, "pilot", forms.ChoiceField).choices = [("", "Tous")] + [
             (pk, f"{first} {last}".strip() or username) for pk, first, last, username in choices["pilots"]
         ]
-        self.fields["commune"].choices = everything + list(choices["communes"])
-        self.fields["funder"].choices = [("", "Tous")] + list(choices["funders"])
+        form_field(self, "commune", forms.ChoiceField).choices = everything + list(choices["communes"])
+        form_field(self, "funder", forms.ChoiceField).choices = [("", "Tous")] + list(choices["funders"])
 
 
 class PlanForm(ControlCharactersFormMixin, forms.ModelForm):
@@ -117,21 +119,29 @@ class ActionForm(PlanForm):
         super().__init__(*args, **kwargs)
         self.convention = convention
         self.instance.convention = convention
-        self.fields["themes"].queryset = Theme.objects.filter(pk__in=[t.pk for t in plan_themes(convention)])
-        self.fields["objectives"].queryset = plan.Objective.objects.filter(convention=convention)
-        self.fields["communes"].queryset = Commune.objects.filter(epci_id=convention.epci_id).order_by("name")
+        form_field(self, "themes", forms.ModelChoiceField).queryset = Theme.objects.filter(
+            pk__in=[t.pk for t in plan_themes(convention)]
+        )
+        form_field(self, "objectives", forms.ModelChoiceField).queryset = plan.Objective.objects.filter(
+            convention=convention
+        )
+        form_field(self, "communes", forms.ModelChoiceField).queryset = Commune.objects.filter(
+            epci_id=convention.epci_id
+        ).order_by("name")
         self.fields[
             "communes"
         ].help_text = "Laissez vide et cochez « toutes les communes » si l'action les concerne toutes."
-        self.fields["pilot_user"].queryset = User.objects.filter(memberships__convention=convention).distinct()
+        form_field(self, "pilot_user", forms.ModelChoiceField).queryset = User.objects.filter(
+            memberships__convention=convention
+        ).distinct()
         self.fields["pilot_user"].help_text = "Un compte membre de la convention : il pourra alors modifier la fiche."
         parents = plan.Action.objects.filter(convention=convention, parent__isnull=True)
         if self.instance.pk:
             parents = parents.exclude(pk=self.instance.pk)
-        self.fields["parent"].queryset = parents
+        form_field(self, "parent", forms.ModelChoiceField).queryset = parents
         self.fields["parent"].help_text = "Pour une sous-action (un seul niveau)."
-        self.fields["lead_organisation"].queryset = Organisation.objects.order_by("name")
-        self.fields["partners"].queryset = Organisation.objects.order_by("name")
+        form_field(self, "lead_organisation", forms.ModelChoiceField).queryset = Organisation.objects.order_by("name")
+        form_field(self, "partners", forms.ModelChoiceField).queryset = Organisation.objects.order_by("name")
 
 
 class ObjectiveForm(PlanForm):
@@ -142,13 +152,17 @@ class ObjectiveForm(PlanForm):
 
     def __init__(self, *args, convention, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["theme"].queryset = Theme.objects.filter(pk__in=[t.pk for t in plan_themes(convention)])
+        form_field(self, "theme", forms.ModelChoiceField).queryset = Theme.objects.filter(
+            pk__in=[t.pk for t in plan_themes(convention)]
+        )
         parents = plan.Objective.objects.filter(convention=convention, parent__isnull=True)
         if self.instance.pk:
             parents = parents.exclude(pk=self.instance.pk)
-        self.fields["parent"].queryset = parents
+        form_field(self, "parent", forms.ModelChoiceField).queryset = parents
         self.fields["parent"].help_text = "Vide pour un objectif stratégique ; sinon l'objectif stratégique parent."
-        self.fields["enjeux"].queryset = self.fields["enjeux"].queryset.filter(convention=convention)
+        enjeux = form_field(self, "enjeux", forms.ModelMultipleChoiceField)
+        if enjeux.queryset is not None:  # always set on a model form's field
+            enjeux.queryset = enjeux.queryset.filter(convention=convention)
 
 
 class MilestoneForm(PlanForm):
@@ -181,7 +195,7 @@ class FundingLineForm(PlanForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["funder"].queryset = Organisation.objects.order_by("name")
+        form_field(self, "funder", forms.ModelChoiceField).queryset = Organisation.objects.order_by("name")
 
 
 class IndicatorForm(PlanForm):

@@ -1,7 +1,10 @@
 """Pages of the action plan: the tree with filters, "mes actions", the fiche, edit forms, timeline, activity."""
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Model
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -416,7 +419,8 @@ measure_create = _fiche_form(
 )
 
 
-DELETABLE = {
+# kind → (model, lookup from the item to its fiche, delete service, the service's keyword for the item)
+DELETABLE: dict[str, tuple[type[Model], str, Callable[..., None], str]] = {
     "milestone": (plan.Milestone, "action", services.milestone_delete, "milestone"),
     "note": (plan.FollowUpNote, "action", services.note_delete, "note"),
     "link": (plan.ActionLink, "action", services.link_delete, "link"),
@@ -434,7 +438,7 @@ def child_delete(request, convention_pk, pk, kind, item_pk):
         raise PermissionDenied("Suppression non prévue.")
     model, path, delete, argument = DELETABLE[kind]
     action = get_editable_action(request, convention_pk, pk)
-    item = get_object_or_404(model.objects.filter(**{path: action}), pk=item_pk)
+    item = get_object_or_404(model._default_manager.filter(**{path: action}), pk=item_pk)
     delete(**{argument: item, "by": request.user})
     messages.success(request, "Supprimé.")
     return redirect("plans_views:action_detail", convention_pk=action.convention.pk, pk=action.pk)
