@@ -8,6 +8,8 @@ own levels only. Missing values are not kept (absent = "non disponible"). Nothin
 database: see ctg.indicators.services.
 """
 
+import io
+
 import polars as pl
 from django.db import connection
 from polars._typing import ColumnNameOrSelector, PolarsDataType
@@ -19,7 +21,6 @@ from ctg.opendata.models import Observation
 from ctg.territories.enums import Level
 from ctg.territories.models import FRANCE_CODE, Commune, Departement
 
-FETCH_SIZE = 200_000
 AGGREGATE_LEVELS = [
     (Level.EPCI, "epci"),
     (Level.DEPARTEMENT, "departement"),
@@ -73,23 +74,43 @@ def load_communes() -> pl.DataFrame:
 
 
 def load_observations(variables: set[str]) -> pl.DataFrame:
-    """Observations of the given variables, every level except IRIS, read in chunks into one frame."""
+    """Observations of the given variables, every level except IRIS, read as CSV text into one frame (COPY on
+    PostgreSQL, one text per variable built by SQLite): no Python object per row."""
     if not variables:
         return pl.DataFrame(schema=OBSERVATION_SCHEMA)
     table = Observation._meta.db_table
-    placeholders = ", ".join(["%s"] * len(variables))
-    sql = (
-        f"SELECT level, code, variable, year, CAST(value AS DOUBLE PRECISION), status, dataset_id FROM {table} "  # noqa: S608 (names from the models, values bound)
-        f"WHERE level <> 'iris' AND variable IN ({placeholders})"
-    )
-    chunks = []
+    columns = list(OBSERVATION_SCHEMA)
+    buffer = io.BytesIO()
     with connection.cursor() as cursor:
-        cursor.execute(sql, sorted(variables))
-        while rows := cursor.fetchmany(FETCH_SIZE):
-            chunks.append(pl.DataFrame(rows, schema=OBSERVATION_SCHEMA, orient="row"))
-    if not chunks:
+        if connection.vendor == "postgresql":
+            from psycopg import sql as psycopg_sql
+
+            # COPY takes no bound parameters: the variables are quoted as literals by psycopg.
+            query = psycopg_sql.SQL(
+                "COPY (SELECT level, code, variable, year, CAST(value AS DOUBLE PRECISION), status, dataset_id "
+                "FROM {table} WHERE level <> 'iris' AND variable IN ({names})) TO STDOUT WITH (FORMAT csv)"
+            ).format(
+                table=psycopg_sql.Identifier(table),
+                names=psycopg_sql.SQL(", ").join(psycopg_sql.Literal(v) for v in sorted(variables)),
+            )
+            with cursor.cursor.copy(query) as copy:
+                for block in copy:
+                    buffer.write(block)
+        else:
+            line = " || ',' || ".join(
+                "IFNULL(CAST(value AS REAL), '')" if name == "value" else name for name in columns
+            )
+            sql = f"SELECT group_concat({line}, char(10)) FROM {table} WHERE level <> 'iris' AND variable = %s"  # noqa: S608 (names from the models, values bound)
+            for variable in sorted(variables):
+                cursor.execute(sql, [variable])
+                text = cursor.fetchone()[0]
+                if text:
+                    buffer.write(text.encode())
+                    buffer.write(b"\n")
+    if not buffer.tell():
         return pl.DataFrame(schema=OBSERVATION_SCHEMA)
-    return pl.concat(chunks, rechunk=True)
+    buffer.seek(0)
+    return pl.read_csv(buffer, has_header=False, schema=OBSERVATION_SCHEMA)
 
 
 class Computation:
@@ -285,11 +306,14 @@ class Computation:
         ).cast(OUTPUT_CASTS)
 
 
+def variables_read(indicator: Indicator) -> set[str]:
+    """The published variables the engine reads for an indicator: a hook's `inputs`, otherwise its terms."""
+    return set(indicator.inputs) if indicator.kind == Kind.HOOK else indicator.variables
+
+
 def compute(indicators: list[Indicator]) -> tuple[pl.DataFrame, dict[tuple[str, int], set[int]]]:
     """All rows for the given indicators, and the datasets behind each (indicator, year) series."""
-    variables = set()
-    for indicator in indicators:
-        variables |= set(indicator.inputs) if indicator.kind == Kind.HOOK else indicator.variables
+    variables = set().union(*(variables_read(indicator) for indicator in indicators))
     run = Computation(communes=load_communes(), observations=load_observations(variables))
     frames = [run.compute(indicator) for indicator in indicators]
     frames = [f for f in frames if f.height]

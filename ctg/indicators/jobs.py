@@ -2,8 +2,10 @@
 
 The upload page checks the file first (a dry run, in the request: a refused file is named at once), then stores
 it through the storage API and queues the import; the job imports it and recomputes the indicators in one
-transaction, so that a failure of either leaves the data as they were. The stored upload is deleted when the job
-ends, whatever its outcome. A withdrawal is queued the same way once its refusals are ruled out.
+transaction, so that a failure of either leaves the data as they were. Only the indicators that read a variable of
+the file are recomputed (`indicators_depending_on`); the others keep their values and their computation date. The
+stored upload is deleted when the job ends, whatever its outcome. A withdrawal is queued the same way once its
+refusals are ruled out.
 """
 
 import tempfile
@@ -11,11 +13,11 @@ from pathlib import Path
 
 from django.core.files.storage import default_storage
 
-from ctg.indicators.services import indicators_compute
+from ctg.indicators.services import indicators_compute, indicators_depending_on
 from ctg.jobs.models import Job
 from ctg.jobs.registry import JobResult, register_job_kind
 from ctg.jobs.services import job_enqueue
-from ctg.opendata.models import Dataset
+from ctg.opendata.models import Dataset, Observation
 from ctg.opendata.readers import DatasetError
 from ctg.opendata.services import dataset_import, dataset_withdraw
 
@@ -57,8 +59,12 @@ def official_withdrawal_request(*, dataset: Dataset, by, ip_address: str | None)
     )
 
 
-def _recomputed(job: Job) -> str:
-    counts = indicators_compute(by=job.created_by)
+def _recomputed(job: Job, variables) -> str:
+    """Recompute the indicators that read these variables (those of the file), and only them."""
+    codes = indicators_depending_on(variables)
+    if not codes:
+        return "Aucun indicateur du diagnostic ne dépend de ces données : rien n'a été recalculé."
+    counts = indicators_compute(codes=codes, by=job.created_by)
     return (
         f"Les indicateurs du diagnostic ont été recalculés avec ces données : {counts['indicators']} indicateurs, "
         f"{counts['values']} valeurs."
@@ -86,7 +92,7 @@ def _import_and_recompute(job: Job) -> JobResult:
         default_storage.delete(params["stored"])
     if report.already_imported:
         return JobResult(message=f"{params['file_name']} était déjà importé : rien n'a changé.")
-    return JobResult(message=f"{report.summary()}\n{_recomputed(job)}")
+    return JobResult(message=f"{report.summary()}\n{_recomputed(job, report.variables)}")
 
 
 @register_job_kind(WITHDRAWAL, expected_errors=(DatasetError,))
@@ -94,5 +100,8 @@ def _withdraw_and_recompute(job: Job) -> JobResult:
     dataset = Dataset.objects.official().filter(pk=job.params["dataset"]).first()
     if dataset is None:
         return JobResult(message=f"{job.params['file_name']} était déjà retiré : rien n'a changé.")
+    # Its variables are read before its values go: the indicators that read them are the ones to recompute.
+    variables = list(Observation.objects.filter(dataset=dataset).values_list("variable", flat=True).distinct())
     removed = dataset_withdraw(dataset=dataset, by=job.created_by, ip_address=job.params["ip_address"])
-    return JobResult(message=f"{dataset.file_name} est retiré : {removed} valeur(s) supprimée(s).\n{_recomputed(job)}")
+    recomputed = _recomputed(job, variables)
+    return JobResult(message=f"{dataset.file_name} est retiré : {removed} valeur(s) supprimée(s).\n{recomputed}")

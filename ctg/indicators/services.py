@@ -1,6 +1,5 @@
 """Writes of the indicators domain: refresh computed values after an import."""
 
-import io
 import time
 
 import polars as pl
@@ -26,6 +25,12 @@ def _validated_indicators(codes) -> list[catalogue.Indicator]:
     return [catalogue.BY_CODE[code] for code in codes]
 
 
+def indicators_depending_on(variables) -> list[str]:
+    """Codes of the indicators that read any of these variables: the ones a file of these variables changes."""
+    wanted = set(variables)
+    return [indicator.code for indicator in catalogue.CATALOGUE if engine.variables_read(indicator) & wanted]
+
+
 def source_label(datasets: list[Dataset]) -> str:
     """One line naming the datasets of a series; files of one publication at several levels are grouped:
     "INSEE, Filosofi 2019, revenus disponibles (communes, EPCI), millésime 2019"."""
@@ -49,19 +54,20 @@ def _series_sources(datasets: dict[tuple[str, int], set[int]]) -> dict[tuple[str
 
 
 def _write_values(frame: pl.DataFrame) -> None:
+    """Bulk load without a Python object per value: COPY on PostgreSQL, JSON unpacked by SQLite on SQLite."""
     table = IndicatorValue._meta.db_table
     columns = ", ".join(COLUMNS)
-    if connection.vendor == "postgresql":
-        buffer = io.BytesIO()
-        frame.select(COLUMNS).write_csv(buffer, include_header=False)
-        with connection.cursor() as cursor:
-            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT csv)") as copy:
-                copy.write(buffer.getvalue())
-        return
-    sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(COLUMNS))})"  # noqa: S608 (names from the models, values bound)
+    frame = frame.select(COLUMNS)
     with connection.cursor() as cursor:
-        for chunk in frame.select(COLUMNS).iter_slices(INSERT_CHUNK):
-            cursor.executemany(sql, chunk.rows())
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT csv)") as copy:
+                for chunk in frame.iter_slices(INSERT_CHUNK):
+                    copy.write(chunk.write_csv(include_header=False))
+            return
+        extract = ", ".join(f"json_extract(value, '$.{name}')" for name in COLUMNS)
+        sql = f"INSERT INTO {table} ({columns}) SELECT {extract} FROM json_each(%s)"  # noqa: S608 (names from the models, values bound)
+        for chunk in frame.iter_slices(INSERT_CHUNK):
+            cursor.execute(sql, [chunk.write_json()])
 
 
 @transaction.atomic

@@ -37,7 +37,6 @@ LOCAL_FORMAT = "tidy"
 LOCAL_LEVELS = [GeoLevel.IRIS.value, GeoLevel.COMMUNE.value, GeoLevel.EPCI.value]
 
 BATCH_SIZE = 5000
-SIX_PLACES = decimal.Decimal("0.000001")
 KEYS = ["level", "code", "variable", "year"]
 COLUMNS = ["dataset_id", "level", "code", "variable", "year", "value", "status", "incomplete"]
 
@@ -62,6 +61,8 @@ class DatasetImportReport(ImportReport):
     missing: int = 0
     incomplete: int = 0
     edition: str = ""
+    # The variables the file carries: the indicators that read them are the ones to recompute.
+    variables: list[str] = dataclasses.field(default_factory=list)
 
     @property
     def rows_read(self) -> int:
@@ -141,6 +142,30 @@ def dataset_import(
     edition = ""
     if known_edition_only:
         edition = edition_check(parsed=parsed, sha256=sha256, header=header_of(path), file_name=file_name)
+    return _parsed_file_store(
+        parsed=parsed,
+        sha256=sha256,
+        file_name=file_name,
+        edition=edition,
+        dry_run=dry_run,
+        by=by,
+        ip_address=ip_address,
+    )
+
+
+@transaction.atomic
+def _parsed_file_store(
+    *,
+    parsed: ParsedFile,
+    sha256: str,
+    file_name: str,
+    edition: str = "",
+    dry_run: bool = False,
+    by=None,
+    ip_address: str | None = None,
+) -> DatasetImportReport:
+    """The writing half of `dataset_import`, for a file already read and checked (bench/indicators.py times it
+    on its own: the synthetic national file is not in a published format)."""
     dataset = Dataset(sha256=sha256)
     for field, value in _provenance(parsed, file_name, by).items():
         setattr(dataset, field, value)
@@ -223,88 +248,85 @@ def dataset_withdraw(*, dataset: Dataset, by, ip_address: str | None = None) -> 
     return removed
 
 
+# The file's cells are loaded into a temporary table, then compared with and merged into the stored ones by SQL:
+# no Python object per cell, whatever the size of the file.
+STAGING = "opendata_import_cells"
+STAGING_COLUMNS = ["level", "code", "variable", "year", "value", "status", "incomplete"]
+STAGING_CHUNK = 100_000
+
+
 def _write_cells(cells: pl.DataFrame, report: DatasetImportReport, *, dry_run: bool) -> None:
     report.secret = cells.filter(pl.col("status") == ObservationStatus.SECRET.value).height
     report.missing = cells.filter(pl.col("status") == ObservationStatus.MISSING.value).height
     report.incomplete = cells.filter(pl.col("incomplete")).height
-    cells = cells.select(KEYS + ["value", "status", "incomplete", "_line"]).with_columns(pl.col("year").cast(pl.Int64))
-    existing = _existing_cells(cells)
-    merged = cells.join(existing, on=KEYS, how="left")
-    new = merged.filter(pl.col("id").is_null())
-    known = merged.filter(pl.col("id").is_not_null())
-    same = (
-        pl.col("value").eq_missing(pl.col("old_value"))
-        & (pl.col("status") == pl.col("old_status"))
-        & (pl.col("incomplete") == pl.col("old_incomplete"))
-    )
-    changed = known.filter(~same)
-    report.created = new.height
-    report.updated = changed.height
-    report.unchanged = known.height - changed.height
-    if dry_run:
-        return
-    dataset_id = report.dataset.pk
-    _insert(new.select(pl.lit(dataset_id).alias("dataset_id"), *COLUMNS[1:]))
-    _update(changed.select(pl.lit(dataset_id).alias("dataset_id"), "value", "status", "incomplete", "id"))
-
-
-def _existing_cells(cells: pl.DataFrame) -> pl.DataFrame:
-    """Stored cells that the file could touch, with values in the same six-decimal text form as the reader's."""
-    rows = Observation.objects.filter(
-        level__in=cells["level"].unique().to_list(),
-        variable__in=cells["variable"].unique().to_list(),
-        year__in=cells["year"].unique().to_list(),
-    ).values_list("id", "level", "code", "variable", "year", "value", "status", "incomplete")
-    records = [
-        (
-            pk,
-            level,
-            code,
-            variable,
-            year,
-            None if value is None else str(value.quantize(SIX_PLACES)),
-            status,
-            bool(inc),
+    report.variables = sorted(cells["variable"].unique().to_list())
+    cells = cells.select(STAGING_COLUMNS).with_columns(pl.col("year").cast(pl.Int64))
+    table = connection.ops.quote_name(Observation._meta.db_table)
+    with connection.cursor() as cursor:
+        _stage(cursor, cells)
+        cursor.execute(
+            f"SELECT COUNT(*), COALESCE(SUM(CASE WHEN {_changed(table)} THEN 1 ELSE 0 END), 0) "  # noqa: S608 (names from the models)
+            f"FROM {STAGING} s JOIN {table} ON {_same_cell(table)}"
         )
-        for pk, level, code, variable, year, value, status, inc in rows.iterator(chunk_size=20000)
-    ]
-    schema = {
-        "id": pl.Int64,
-        "level": pl.String,
-        "code": pl.String,
-        "variable": pl.String,
-        "year": pl.Int64,
-        "old_value": pl.String,
-        "old_status": pl.String,
-        "old_incomplete": pl.Boolean,
-    }
-    return pl.DataFrame(records, schema=schema, orient="row")
+        known, updated = cursor.fetchone()
+        report.created = cells.height - known
+        report.updated = updated
+        report.unchanged = known - updated
+        if not dry_run:
+            _merge(cursor, table, report.dataset.pk, known=known, updated=updated)
+        cursor.execute(f"DROP TABLE {STAGING}")
 
 
-def _insert(frame: pl.DataFrame) -> None:
-    if frame.is_empty():
+def _same_cell(table: str) -> str:
+    return " AND ".join(f"{table}.{key} = s.{key}" for key in KEYS)
+
+
+def _changed(table: str) -> str:
+    """A stored cell differs from the file's: value (NULL-safe), status or completeness."""
+    differs = "IS DISTINCT FROM" if connection.vendor == "postgresql" else "IS NOT"
+    return f"({table}.value {differs} s.value OR {table}.status <> s.status OR {table}.incomplete <> s.incomplete)"
+
+
+def _merge(cursor, table: str, dataset_id: int, *, known: int, updated: int) -> None:
+    """Changed cells take the file's values and its dataset; new cells are inserted; unchanged ones stay."""
+    if updated:
+        # UPDATE ... FROM (PostgreSQL, SQLite ≥ 3.33): the target table is named in full, without an alias.
+        cursor.execute(
+            f"UPDATE {table} SET dataset_id = %s, value = s.value, status = s.status, incomplete = s.incomplete "  # noqa: S608 (names from the models, values bound)
+            f"FROM {STAGING} s WHERE {_same_cell(table)} AND {_changed(table)}",
+            [dataset_id],
+        )
+    if known:
+        # What remains in the temporary table is new.
+        cursor.execute(f"DELETE FROM {STAGING} AS s WHERE EXISTS (SELECT 1 FROM {table} WHERE {_same_cell(table)})")  # noqa: S608 (names from the models)
+    columns = ", ".join(f"s.{name}" for name in STAGING_COLUMNS)
+    cursor.execute(
+        f"INSERT INTO {table} ({', '.join(COLUMNS)}) SELECT %s, {columns} FROM {STAGING} s",  # noqa: S608 (names from the models, values bound)
+        [dataset_id],
+    )
+
+
+def _stage(cursor, cells: pl.DataFrame) -> None:
+    """A temporary table of the file's cells, typed like Observation so that values compare as stored."""
+    field = Observation._meta.get_field
+    types = {name: field(name).db_type(connection) for name in STAGING_COLUMNS}
+    cursor.execute(f"DROP TABLE IF EXISTS {STAGING}")
+    cursor.execute(
+        f"CREATE TEMPORARY TABLE {STAGING} ({', '.join(f'{name} {types[name]}' for name in STAGING_COLUMNS)})"
+    )
+    if connection.vendor == "postgresql":
+        # COPY from CSV text written by polars, a slice at a time; an empty unquoted field is NULL.
+        with cursor.cursor.copy(f"COPY {STAGING} ({', '.join(STAGING_COLUMNS)}) FROM STDIN WITH (FORMAT csv)") as copy:
+            for chunk in cells.iter_slices(STAGING_CHUNK):
+                copy.write(chunk.write_csv(include_header=False))
+        cursor.execute(f"ANALYZE {STAGING}")
         return
-    table = connection.ops.quote_name(Observation._meta.db_table)
-    columns = ", ".join(COLUMNS)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                for row in frame.iter_rows():
-                    copy.write_row(row)
-            return
-        sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(COLUMNS))})"  # noqa: S608 (names from the models, values bound)
-        for batch in frame.iter_slices(BATCH_SIZE):
-            cursor.executemany(sql, batch.rows())
-
-
-def _update(frame: pl.DataFrame) -> None:
-    if frame.is_empty():
-        return
-    table = connection.ops.quote_name(Observation._meta.db_table)
-    sql = f"UPDATE {table} SET dataset_id = %s, value = %s, status = %s, incomplete = %s WHERE id = %s"  # noqa: S608 (names from the models, values bound)
-    with connection.cursor() as cursor:
-        for batch in frame.iter_slices(BATCH_SIZE):
-            cursor.executemany(sql, batch.rows())
+    # SQLite: one JSON text per slice, unpacked by json_each inside the database.
+    extract = ", ".join(f"json_extract(value, '$.{name}')" for name in STAGING_COLUMNS)
+    sql = f"INSERT INTO {STAGING} ({', '.join(STAGING_COLUMNS)}) SELECT {extract} FROM json_each(%s)"  # noqa: S608 (fixed names, values bound)
+    for chunk in cells.iter_slices(STAGING_CHUNK):
+        cursor.execute(sql, [chunk.write_json()])
+    cursor.execute(f"CREATE INDEX {STAGING}_cell ON {STAGING} ({', '.join(KEYS)})")
 
 
 def _write_iris_zones(parsed: ParsedFile, report: DatasetImportReport, *, dry_run: bool) -> None:
