@@ -7,6 +7,11 @@ An estimate names its method. A hook indicator is computed by a function over an
 services) that the owning app registers under the indicator's `hook` name (`ctg.indicators.hooks`); until that
 register holds data, it answers "non disponible".
 
+A share whose denominator counts fewer than `SMALL_NUMBER_THRESHOLD` people (households, families…) is flagged
+"effectif faible" wherever it is shown. A published statistic names, per level, the producer's file that carries
+it (`published_files`): where that file was not imported, the figure says so and names it, rather than
+"non publié à ce niveau", which only stands where the producer does not publish the figure.
+
 Variables are the producers' names as published (INSEE P22_POP, Filosofi Q219, CAF ENF_2...). The series year
 is the year of the first numerator variable; a term marked `latest` takes that variable's latest vintage
 whatever the series year (the area of the commune, the 2016 population of a 2016-2022 change).
@@ -47,6 +52,12 @@ CAF_TERRITORIES = "CAF, allocataires et prestations par commune ou par EPCI (dat
 # (TAUXCOUV: every commune, with its EPCI, département and France); never recomputed at another level.
 CNAF_LEVELS = (Level.COMMUNE, Level.EPCI, Level.DEPARTEMENT, Level.FRANCE)
 
+# Below this denominator a share is flagged "effectif faible" (pages, maps, exports): one person more or less
+# moves it by more than 3 points (1 / 30 = 3,3 %), and the census counts are themselves estimates, so a 0,0 %
+# unemployment rate of 6 young actives says nothing about the commune. 30 is the usual floor of a proportion's
+# normal approximation; it flags small communes' age bands without flagging whole communes.
+SMALL_NUMBER_THRESHOLD = 30
+
 
 @dataclasses.dataclass(frozen=True)
 class Term:
@@ -77,10 +88,18 @@ class Indicator:
     inputs: tuple[str, ...] = ()
     # Why a territory has no value, shown beside "non disponible" in the key figures.
     missing_note: str = ""
+    # A share whose denominator is under this count is flagged "effectif faible" (0: never; see the module).
+    small_number_threshold: int = 0
+    # A published statistic: (level, the producer's file that carries it at that level), for each level.
+    published_files: tuple[tuple[str, str], ...] = ()
 
     @property
     def variables(self) -> set[str]:
         return {t.variable for t in self.numerator + self.denominator}
+
+    def published_file(self, level: str) -> str:
+        """The producer's file that carries this published statistic at `level` ("" when none is named)."""
+        return dict(self.published_files).get(level, "")
 
     @property
     def anchor(self) -> str:
@@ -109,7 +128,8 @@ def _indicator(code, label, definition, theme, unit, numerator, source, **fields
 
 
 def _share(code, label, definition, theme, numerator, denominator, source, **fields) -> Indicator:
-    """A percentage: the numerator's part of the denominator."""
+    """A percentage: the numerator's part of the denominator, flagged under `SMALL_NUMBER_THRESHOLD`."""
+    fields.setdefault("small_number_threshold", SMALL_NUMBER_THRESHOLD)
     return _indicator(
         code, label, definition, theme, "%", numerator, source, denominator=denominator, scale=100.0, **fields
     )
@@ -118,6 +138,31 @@ def _share(code, label, definition, theme, numerator, denominator, source, **fie
 def _count(*args, **fields) -> Indicator:
     """A number of people, households or events, shown as a whole number (arguments of `_indicator`)."""
     return _indicator(*args, decimals=0, **fields)
+
+
+def _filosofi_files(year: int, commune_file: str = "") -> tuple[tuple[str, str], ...]:
+    """Where INSEE publishes a Filosofi statistic of `year`: its DISP file of each level."""
+    files = {
+        Level.COMMUNE: f"FILO{year}_DISP_COM.csv",
+        Level.EPCI: f"FILO{year}_DISP_EPCI.csv",
+        Level.DEPARTEMENT: f"FILO{year}_DISP_DEP.csv",
+        Level.REGION: f"FILO{year}_DISP_REG.csv",
+        Level.FRANCE: f"FILO{year}_DISP_METROPOLE.csv",
+    }
+    names = {
+        level: f"INSEE, Filosofi {year}, {scale} ({name})"
+        for (level, name), scale in zip(
+            files.items(),
+            ["communes", "EPCI", "départements", "régions", "France métropolitaine"],
+            strict=True,
+        )
+    }
+    if commune_file:
+        names[Level.COMMUNE] = commune_file
+    return tuple((level.value, name) for level, name in names.items())
+
+
+COMPARATEUR = "INSEE, base comparateur de territoires (base_cc_comparateur.csv)"
 
 
 def _published(*args, **fields) -> Indicator:
@@ -207,6 +252,7 @@ CATALOGUE: list[Indicator] = [
         FILOSOFI21,
         direction=Direction.HIGHER_IS_BETTER,
         decimals=0,
+        published_files=_filosofi_files(2021, commune_file=COMPARATEUR),
     ),
     _published(
         "poverty_rate_2021",
@@ -218,6 +264,7 @@ CATALOGUE: list[Indicator] = [
         _t("TP6021"),
         FILOSOFI21,
         direction=Direction.HIGHER_IS_WORSE,
+        published_files=_filosofi_files(2021, commune_file=COMPARATEUR),
     ),
     _published(
         "median_income_2019",
@@ -230,6 +277,7 @@ CATALOGUE: list[Indicator] = [
         FILOSOFI19,
         direction=Direction.HIGHER_IS_BETTER,
         decimals=0,
+        published_files=_filosofi_files(2019),
     ),
     _count(
         "caf_allocataires",
@@ -460,6 +508,8 @@ CATALOGUE: list[Indicator] = [
         kind=Kind.HOOK,
         hook="rpe_communes",
         direction=Direction.HIGHER_IS_BETTER,
+        # Its denominator counts communes, not people: one commune is the whole of itself.
+        small_number_threshold=0,
     ),
     _share(
         "rpe_children_share",
@@ -508,8 +558,8 @@ CATALOGUE: list[Indicator] = [
     ),
     _count(
         "caf_children",
-        "Enfants couverts par la CAF",
-        "Enfants à charge des allocataires CAF, tous âges.",
+        "Enfants de moins de 25 ans couverts par la CAF",
+        "Enfants de moins de 25 ans à charge des allocataires CAF (somme des tranches d'âge de 0 à 24 ans).",
         "enfance-jeunesse",
         "enfants",
         _t("ENF"),
@@ -527,8 +577,9 @@ CATALOGUE: list[Indicator] = [
     # Parentalité
     _count(
         "families_with_children",
-        "Familles avec enfants de moins de 25 ans",
-        "Couples avec enfants et familles monoparentales.",
+        "Familles avec enfant(s), de tout âge",
+        "Couples avec enfant(s) et familles monoparentales, quel que soit l'âge des enfants (exploitation "
+        "complémentaire du recensement).",
         "parentalite",
         "familles",
         _t("C22_COUPAENF", "C22_FAMMONO"),
@@ -536,9 +587,9 @@ CATALOGUE: list[Indicator] = [
     ),
     _share(
         "families_with_children_share",
-        "Part des familles avec enfants",
-        "Couples avec enfants et familles monoparentales rapportés à l'ensemble des familles (couples avec "
-        "ou sans enfants, familles monoparentales).",
+        "Part des familles avec enfant(s) parmi l'ensemble des familles",
+        "Couples avec enfant(s) et familles monoparentales, quel que soit l'âge des enfants, rapportés à "
+        "l'ensemble des familles (couples avec ou sans enfant, familles monoparentales).",
         "parentalite",
         _t("C22_COUPAENF", "C22_FAMMONO"),
         _t("C22_COUPAENF", "C22_FAMMONO", "C22_COUPSENF"),
@@ -546,9 +597,9 @@ CATALOGUE: list[Indicator] = [
     ),
     _share(
         "single_parent_share",
-        "Part des familles monoparentales",
-        "Familles monoparentales rapportées aux familles avec enfants (couples avec enfants et familles "
-        "monoparentales).",
+        "Part des familles monoparentales parmi les familles avec enfant(s)",
+        "Familles monoparentales rapportées aux familles avec enfant(s) (couples avec enfant(s) et familles "
+        "monoparentales), quel que soit l'âge des enfants.",
         "parentalite",
         _t("C22_FAMMONO"),
         _t("C22_FAMMONO", "C22_COUPAENF"),
@@ -577,12 +628,14 @@ CATALOGUE: list[Indicator] = [
     _share(
         "one_person_households_share",
         "Part des ménages d'une personne",
-        "Ménages d'une seule personne (exploitation complémentaire) rapportés à l'ensemble des ménages "
-        "(exploitation principale).",
+        "Ménages d'une seule personne rapportés à l'ensemble des ménages, les deux de l'exploitation "
+        "complémentaire du recensement (un rapport entre deux exploitations mêlerait deux estimations).",
         "animation-vie-sociale",
         _t("C22_MENPSEUL"),
-        _t("P22_MEN"),
-        f"{RP22_COMPL} ; {RP22}",
+        _t("C22_MEN"),
+        RP22_COMPL,
+        missing_note="le total des ménages de l'exploitation complémentaire (C22_MEN, dossier complet de l'INSEE) "
+        "n'est pas dans l'extrait importé",
     ),
     _share(
         "share_75_plus",

@@ -1,10 +1,11 @@
 """French display of indicator figures: 1 234,5 ; 19,4 % ; explicit words for secret, missing and incomplete values.
 
 An incomplete aggregate (some communes of the territory without a value) is not the territory's figure: it reads
-"non disponible", and its partial sum only appears in the note, named as such.
+"non disponible", and its partial sum only appears in the note, named as such. A share on a small denominator
+keeps its figure with the note "effectif faible". Rounding is half up (ctg.core.formatting).
 """
 
-from ctg.core.formatting import MINUS_SIGN
+from ctg.core.formatting import MINUS_SIGN, rounded
 from ctg.core.formatting import format_number as french_number
 from ctg.indicators.enums import ValueStatus
 
@@ -26,6 +27,22 @@ def format_value(value: float | None, *, unit: str, decimals: int, status: str =
     if unit in {"%", "€"}:
         return f"{number}{NBSP}{unit}"
     return number
+
+
+def rounded_value(value: float | None, decimals: int) -> float | None:
+    """The number a display writes (half up), for code that draws it: a map's tooltip agrees with the table."""
+    return None if value is None else float(rounded(value, decimals))
+
+
+def small_number_note(denominator: float, threshold: int) -> str:
+    """E.g. "effectif faible : 6 au dénominateur (moins de 30)" (a weighted census count is written to the unit)."""
+    return f"effectif faible : {format_number(denominator, 0)} au dénominateur (moins de {threshold})"
+
+
+def unimported_note(file: str) -> str:
+    """E.g. "publié par le producteur dans : INSEE, Filosofi 2021, EPCI (FILO2021_DISP_EPCI.csv) ; ce fichier
+    n'est pas importé"."""
+    return f"publié par le producteur dans : {file} ; ce fichier n'est pas importé"
 
 
 def parts_note(present: int | None, expected: int | None) -> str:

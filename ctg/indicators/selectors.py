@@ -1,42 +1,82 @@
 """Reads for diagnostic pages, reports and exports: plain dicts, a fixed number of queries whatever the size.
 
-A cell is {"value", "display", "status", "status_label", "note", "partial_value", "year"}. An incomplete aggregate
-(some communes without a value) is never shown as the territory's figure: its value is None, its display
-"non disponible", and its note gives the count of communes and the partial sum, named as such (`partial_value`
-keeps the number for exports that print it in a note column). Every indicator carries its source
-(datasets of the computed series, with their vintage), its period, and its method when it is an estimate.
+A cell is {"value", "display", "status", "status_label", "note", "partial_value", "year", "denominator",
+"small_number", "rounded_value"}. An incomplete aggregate (some communes without a value) is never shown as the
+territory's figure: its value is None, its display "non disponible", and its note gives the count of communes and
+the partial sum, named as such (`partial_value` keeps the number for exports that print it in a note column).
+A share computed on a denominator under the indicator's threshold is flagged `small_number` ("effectif faible",
+said in its note); `rounded_value` is the number its display writes (half up), for maps and charts to draw.
+A published statistic missing at a level reads "non publié à ce niveau" only where the producer does not publish
+it; where the producer's file of that level was not imported, it reads "fichier non importé" and names the file.
+Every indicator carries its source (datasets of the computed series, with their vintage), its period, and its
+method when it is an estimate.
 """
 
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 
 from ctg.indicators import catalogue
 from ctg.indicators.enums import Kind, ValueStatus
-from ctg.indicators.formatting import format_value, incomplete_note
+from ctg.indicators.formatting import (
+    format_value,
+    incomplete_note,
+    rounded_value,
+    small_number_note,
+    unimported_note,
+)
 from ctg.indicators.models import IndicatorSeries, IndicatorValue
 from ctg.territories.enums import Level
 from ctg.territories.models import FRANCE_CODE, FRANCE_NAME, Commune
 
 MISSING_LABEL = "non disponible"
 UNPUBLISHED_LABEL = "non publié à ce niveau"
+UNIMPORTED_LABEL = "fichier non importé"
+ABSENT_NOTE = "territoire absent du fichier importé"
 # Producers publish some statistics for France métropolitaine only (Filosofi): the cell says so.
 PUBLISHED_FRANCE_NAMES = {"FRMETRO": "France métropolitaine"}
 
 
-def _cell(indicator: catalogue.Indicator, row: dict | None, *, explain: bool = False) -> dict:
+def _missing_published(indicator: catalogue.Indicator, level: str | None, imported: bool | None) -> tuple[str, str]:
+    """(display, note) of a published statistic without a value at `level`: not published there, its file not
+    imported (named), or the territory absent from the imported file. `imported` is None when not checked."""
+    if level is None or level not in indicator.levels:
+        return UNPUBLISHED_LABEL, ""
+    if imported is False:
+        return UNIMPORTED_LABEL, unimported_note(indicator.published_file(level) or indicator.source)
+    if imported:
+        return MISSING_LABEL, ABSENT_NOTE
+    return MISSING_LABEL, ""
+
+
+def _cell(
+    indicator: catalogue.Indicator,
+    row: dict | None,
+    *,
+    explain: bool = False,
+    level: str | None = None,
+    imported: bool | None = None,
+) -> dict:
     """The display of one figure. An incomplete aggregate has no value: its partial sum is only in the note.
-    With `explain` (key figures, not the commune table), a missing figure carries the catalogue's reason."""
+    With `explain` (key figures, not the commune table), a missing figure carries the catalogue's reason.
+    `level` and `imported` (whether any territory of that level has the series' year) say why a published
+    statistic is missing."""
     if row is None:
+        display, note = MISSING_LABEL, indicator.missing_note if explain else ""
+        if indicator.kind == Kind.PUBLISHED:
+            display, note = _missing_published(indicator, level, imported)
         return {
             "value": None,
-            "display": UNPUBLISHED_LABEL if indicator.kind == Kind.PUBLISHED else MISSING_LABEL,
+            "display": display,
             "status": ValueStatus.MISSING.value,
             "status_label": ValueStatus.MISSING.label,
-            "note": indicator.missing_note if explain else "",
+            "note": note,
             "partial_value": None,
             "year": None,
+            "denominator": None,
+            "small_number": False,
+            "rounded_value": None,
         }
     status = ValueStatus(row["status"])
     if status == ValueStatus.INCOMPLETE:
@@ -54,15 +94,27 @@ def _cell(indicator: catalogue.Indicator, row: dict | None, *, explain: bool = F
             ),
             "partial_value": row["value"],
             "year": row["year"],
+            "denominator": None,
+            "small_number": False,
+            "rounded_value": None,
         }
+    denominator = row.get("denominator") if indicator.is_ratio and status == ValueStatus.OK else None
+    small_number = denominator is not None and denominator < indicator.small_number_threshold
+    notes = [
+        row.get("published_for") or "",
+        small_number_note(denominator, indicator.small_number_threshold) if small_number else "",
+    ]
     return {
         "value": row["value"],
         "display": format_value(row["value"], unit=indicator.unit, decimals=indicator.decimals, status=status),
         "status": status.value,
         "status_label": status.label,
-        "note": row.get("published_for") or "",
+        "note": " ; ".join(note for note in notes if note),
         "partial_value": None,
         "year": row["year"],
+        "denominator": denominator,
+        "small_number": small_number,
+        "rounded_value": rounded_value(row["value"], indicator.decimals),
     }
 
 
@@ -101,7 +153,7 @@ def _values(indicators, territories, commune_codes) -> dict:
         elif territory["level"] != Level.COMMUNE:
             condition |= Q(indicator__in=codes, level=territory["level"], code=territory["code"])
     rows = IndicatorValue.objects.filter(condition).values(
-        "indicator", "level", "code", "year", "value", "status", "parts_present", "parts_expected"
+        "indicator", "level", "code", "year", "value", "denominator", "status", "parts_present", "parts_expected"
     )
     found: dict = {}
     for values in rows:
@@ -113,24 +165,43 @@ def _values(indicators, territories, commune_codes) -> dict:
     return found
 
 
-def _sources(indicators) -> dict:
-    return {
-        (s["indicator"], s["year"]): s
-        for s in IndicatorSeries.objects.filter(indicator__in=[i.code for i in indicators]).values(
-            "indicator", "year", "source", "computed_at"
+def _sources(indicators, levels=()) -> dict:
+    """(indicator, year) -> {source, computed_at, levels}: `levels` are those of `levels` where some territory has
+    a value of the series, i.e. where the producer's file of that level was imported. One query (an index probe
+    per series and level)."""
+    probes = {
+        f"has_{level}": Exists(
+            IndicatorValue.objects.filter(indicator=OuterRef("indicator"), level=level, year=OuterRef("year"))
         )
+        for level in levels
+    }
+    rows = (
+        IndicatorSeries.objects.filter(indicator__in=[i.code for i in indicators])
+        .annotate(**probes)
+        .values("indicator", "year", "source", "computed_at", *probes)
+    )
+    return {
+        (s["indicator"], s["year"]): {**s, "levels": {level for level in levels if s[f"has_{level}"]}} for s in rows
     }
 
 
-def comparison(*, indicators, territories: list[dict], communes: Sequence[Mapping[str, Any]]) -> dict:
+def comparison(
+    *,
+    indicators,
+    territories: list[dict],
+    communes: Sequence[Mapping[str, Any]],
+    commune_history: bool = False,
+) -> dict:
     """Figures of the indicators for the territories (key figures) and for each commune (table), 2 queries.
 
     `territories` are dicts (level, code, name), `communes` dicts with at least code and name. Each indicator
     dict holds its latest year, its cells per territory, the history over every year when several exist, and
-    its source.
+    its source. With `commune_history` (exports of every vintage), it also holds its years and the communes'
+    cells of each year (`commune_history`: {year: {code: cell}}).
     """
     values = _values(indicators, territories, [c["code"] for c in communes])
-    sources = _sources(indicators)
+    levels = sorted({t["level"] for t in territories if t["level"] != Level.COMMUNE})
+    sources = _sources(indicators, levels)
     years_of: dict[str, set] = {}
     with_communes: set[str] = set()
     for (code, level, _), by_year in values.items():
@@ -143,7 +214,15 @@ def comparison(*, indicators, territories: list[dict], communes: Sequence[Mappin
         latest = years[-1] if years else None
 
         def cells_for(level, code, year, indicator=indicator, explain=False):
-            return _cell(indicator, values.get((indicator.code, level, code), {}).get(year), explain=explain)
+            return _cell(
+                indicator,
+                values.get((indicator.code, level, code), {}).get(year),
+                explain=explain,
+                level=level,
+                imported=None
+                if level == Level.COMMUNE
+                else level in sources.get((indicator.code, year), {}).get("levels", ()),
+            )
 
         series = sources.get((indicator.code, latest)) if latest else None
         result.append(
@@ -184,6 +263,17 @@ def comparison(*, indicators, territories: list[dict], communes: Sequence[Mappin
                 "has_commune_values": indicator.code in with_communes,
             }
         )
+        if commune_history:
+            result[-1]["years"] = years
+            result[-1]["year_sources"] = {
+                year: sources.get((indicator.code, year), {}).get("source", indicator.source) for year in years
+            }
+            result[-1]["commune_history"] = {
+                year: {c["code"]: cells_for(Level.COMMUNE, c["code"], year) for c in communes} for year in years
+            }
+            result[-1]["territory_history"] = {
+                year: [cells_for(t["level"], t["code"], year) for t in territories] for year in years
+            }
     return {"territories": territories, "indicators": result}
 
 

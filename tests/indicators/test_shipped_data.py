@@ -82,7 +82,10 @@ def test_selectors_format_in_french_with_source(computed):
     access = next(t for t in profile["themes"] if t["code"] == "acces-aux-droits")
     poverty = next(i for i in access["indicators"] if i["code"] == "poverty_rate_2021")
     assert poverty["territory_cells"][0]["display"] == "secret statistique"
-    assert poverty["territory_cells"][1]["display"] == "non publié à ce niveau"  # INSEE publishes TP6021 by commune
+    # INSEE publishes TP6021 for EPCI too (Filosofi 2021), but only the commune extract is imported: said, and named.
+    epci = poverty["territory_cells"][1]
+    assert epci["display"] == "fichier non importé"
+    assert "FILO2021_DISP_EPCI.csv" in epci["note"] and "n'est pas importé" in epci["note"]
 
 
 def test_key_figures_for_reports(computed, django_assert_max_num_queries):

@@ -44,5 +44,6 @@ def test_a_convention_without_figures_says_not_available():
     assert report["maps"] == []
     cells = [c for t in report["themes"] for i in t["indicators"] for c in i["territory_cells"]]
     assert cells and all(
-        c["value"] is None and c["display"] in {"non disponible", "non publié à ce niveau"} for c in cells
+        c["value"] is None and c["display"] in {"non disponible", "non publié à ce niveau", "fichier non importé"}
+        for c in cells
     )
