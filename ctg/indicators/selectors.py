@@ -102,7 +102,9 @@ def _cell(
     small_number = denominator is not None and denominator < indicator.small_number_threshold
     notes = [
         row.get("published_for") or "",
-        small_number_note(denominator, indicator.small_number_threshold) if small_number else "",
+        small_number_note(denominator, indicator.small_number_threshold)
+        if denominator is not None and small_number
+        else "",
     ]
     return {
         "value": row["value"],

@@ -35,6 +35,14 @@ METHOD_TEXT = [
     "« non disponible » : elles ne sont jamais remplacées par zéro. Un agrégat dont des communes manquent est "
     "signalé comme « agrégat incomplet », avec le nombre de communes présentes.",
     "Les estimations sont signalées comme telles et nomment leur méthode.",
+    "Une statistique publiée absente d'un niveau est notée « non publié à ce niveau » quand le producteur ne la "
+    "publie pas à ce niveau, et « fichier non importé » (avec le nom du fichier du producteur) quand le fichier de "
+    "ce niveau n'a pas été importé.",
+    f"Un taux dont le dénominateur compte moins de {catalogue.SMALL_NUMBER_THRESHOLD} personnes (ou ménages, "
+    "familles, allocataires) porte la note « effectif faible » : une personne de plus ou de moins le déplace de "
+    "plus de 3 points. Les valeurs sont arrondies au plus proche, une demie vers le haut (2 584,5 donne 2 585).",
+    "Chaque indicateur est donné pour son dernier millésime ; l'annexe « Évolution des indicateurs » donne tous "
+    "les millésimes importés.",
 ]
 
 
@@ -131,6 +139,8 @@ def diagnostic_report(*, convention, with_maps: bool = True) -> dict:
         "engaged_count": len(engaged),
         "sources": sources,
         "method": METHOD_TEXT,
+        # Every vintage of the indicators that have several, for the annex (the EPCI and its comparisons).
+        "history": [i for i in data["indicators"] if i["history"]],
         "enjeux": enjeux_by_theme(convention=convention),
         "childcare": childcare,
         "relais": relais,

@@ -184,6 +184,26 @@ def _annex(document, report: dict) -> None:
         add_paragraph(document, f"Sources : {sources}.")
 
 
+def _history_annex(document, report: dict) -> None:
+    add_heading(document, "Annexe : évolution des indicateurs", level=1)
+    if not report["history"]:
+        add_paragraph(document, "Aucun indicateur n'a plusieurs millésimes importés.")
+        return
+    add_paragraph(
+        document,
+        "Tous les millésimes importés des indicateurs qui en ont plusieurs, pour l'EPCI, son département, sa région "
+        "et la France, avec la source de chaque millésime.",
+    )
+    header = ["Millésime", *(t["name"] for t in report["territories"]), "Source"]
+    for indicator in report["history"]:
+        add_caption(document, f"Tableau : évolution, {indicator['label']}")
+        rows = [
+            [str(step["year"]), *(_cell_text(c) for c in step["cells"]), step["source"]]
+            for step in indicator["history"]
+        ]
+        add_table(document, rows, header=header, look=ANNEX)
+
+
 def build_diagnostic_docx(*, convention, report: dict | None = None) -> bytes:
     report = report or diagnostic_report(convention=convention)
     document = Document()
@@ -197,5 +217,6 @@ def build_diagnostic_docx(*, convention, report: dict | None = None) -> bytes:
         _theme_chapter(document, report, theme)
     _enjeux(document, report)
     _annex(document, report)
+    _history_annex(document, report)
     add_page_numbers(document)
     return document_bytes(document)

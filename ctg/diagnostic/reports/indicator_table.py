@@ -1,9 +1,11 @@
-"""The diagnostic's indicator table as XLSX and CSV: one long table, one row per indicator × territory.
+"""The diagnostic's indicator table as XLSX and CSV: one long table, one row per indicator × territory × vintage.
 
-Figures are the cells of the diagnostic pages (ctg.indicators.selectors.comparison, latest year of each
-indicator); the stored numerator and denominator of each value are read alongside in one query. Secret and
-missing values leave the value cell empty and say so in the status column, never 0. Every text cell goes
-through ctg.reports.cells.neutralise so that no cell can start a formula nor hold a control character.
+Figures are the cells of the diagnostic pages (ctg.indicators.selectors.comparison); the stored numerator and
+denominator of each value are read alongside in one query. The XLSX's first sheet holds the latest vintage of each
+indicator, its sheet "Historique" every vintage; the CSV holds every vintage, the column "Dernier millésime"
+telling the latest. A share on a small denominator says "oui" in the column "Effectif faible" (and its note says
+so). Secret and missing values leave the value cell empty and say so in the status column, never 0. Every text
+cell goes through ctg.reports.cells.neutralise so that no cell can start a formula nor hold a control character.
 """
 
 import csv
@@ -43,10 +45,13 @@ HEADER = [
     "Dénominateur",
     "Méthode",
     "Source",
+    "Effectif faible",
+    "Dernier millésime",
 ]
 LEVEL_LABELS = dict(Level.choices)
 # An incomplete aggregate is not the territory's figure: no value, numerator or denominator; its note says why.
 KNOWN_STATUSES = {ValueStatus.OK.value}
+LATEST_COLUMN = HEADER.index("Dernier millésime")
 
 
 def _parts(codes: list[str], territories: list[dict], communes: Sequence[Mapping[str, Any]]) -> dict:
@@ -66,52 +71,80 @@ def _parts(codes: list[str], territories: list[dict], communes: Sequence[Mapping
     }
 
 
-def indicator_rows(*, convention) -> list[list]:
-    """Rows of the long table (without its header), territories first then communes, for every indicator."""
+def _vintages(indicator: dict, communes: Sequence[Mapping[str, Any]]) -> list[tuple]:
+    """(year, period, source, cells of the places, is latest) of every vintage of an indicator, oldest first; one
+    vintage without a year when the indicator has no figure."""
+    if not indicator["years"]:
+        cells = indicator["territory_cells"] + [indicator["commune_cells"][c["code"]] for c in communes]
+        return [(None, "", indicator["source"], cells, True)]
+    return [
+        (
+            year,
+            indicator["period"] if year == indicator["year"] else str(year),
+            indicator["year_sources"][year],
+            indicator["territory_history"][year] + [indicator["commune_history"][year][c["code"]] for c in communes],
+            year == indicator["year"],
+        )
+        for year in indicator["years"]
+    ]
+
+
+def indicator_table(*, convention) -> list[list]:
+    """Rows of the long table (without its header) for every vintage: per indicator, per vintage (oldest first),
+    the territories then the communes."""
     territories = epci_territories(convention.epci)
     communes = list(Commune.objects.filter(epci_id=convention.epci_id).order_by("name").values("code", "name"))
     engaged = set(convention.communes.values_list("code", flat=True))
-    data = comparison(indicators=catalogue.CATALOGUE, territories=territories, communes=communes)
+    data = comparison(indicators=catalogue.CATALOGUE, territories=territories, communes=communes, commune_history=True)
     parts = _parts([i.code for i in catalogue.CATALOGUE], territories, communes)
     places = [(t["level"], t["code"], t["name"], "") for t in territories] + [
         (Level.COMMUNE.value, c["code"], c["name"], "oui" if c["code"] in engaged else "non") for c in communes
     ]
     rows = []
     for indicator in data["indicators"]:
-        cells = indicator["territory_cells"] + [indicator["commune_cells"][c["code"]] for c in communes]
         method = indicator["method"] if indicator["is_estimate"] else ""
-        for (level, code, name, is_engaged), cell in zip(places, cells, strict=True):
-            numerator, denominator = parts.get((indicator["code"], level, code, indicator["year"]), (None, None))
-            known = cell["status"] in KNOWN_STATUSES
-            rows.append(
-                [
-                    indicator["code"],
-                    indicator["label"],
-                    catalogue.THEME_LABELS[indicator["theme"]],
-                    indicator["unit"],
-                    LEVEL_LABELS[level],
-                    code,
-                    name,
-                    is_engaged,
-                    indicator["period"] if indicator["available"] else "",
-                    cell["value"] if known else None,
-                    cell["display"],
-                    cell["status_label"],
-                    cell["note"],
-                    numerator if known else None,
-                    denominator if known else None,
-                    method,
-                    indicator["source"],
-                ]
-            )
+        for year, period, source, cells, is_latest in _vintages(indicator, communes):
+            for (level, code, name, is_engaged), cell in zip(places, cells, strict=True):
+                numerator, denominator = parts.get((indicator["code"], level, code, year), (None, None))
+                known = cell["status"] in KNOWN_STATUSES
+                rows.append(
+                    [
+                        indicator["code"],
+                        indicator["label"],
+                        catalogue.THEME_LABELS[indicator["theme"]],
+                        indicator["unit"],
+                        LEVEL_LABELS[level],
+                        code,
+                        name,
+                        is_engaged,
+                        period,
+                        cell["value"] if known else None,
+                        cell["display"],
+                        cell["status_label"],
+                        cell["note"],
+                        numerator if known else None,
+                        denominator if known else None,
+                        method,
+                        source,
+                        "oui" if cell["small_number"] else "",
+                        "oui" if is_latest else "non",
+                    ]
+                )
     return rows
 
 
-def build_indicator_xlsx(*, convention, rows: list[list] | None = None) -> bytes:
-    rows = rows if rows is not None else indicator_rows(convention=convention)
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "Indicateurs"
+def latest_rows(rows: list[list]) -> list[list]:
+    """The rows of the latest vintage of each indicator."""
+    return [row for row in rows if row[LATEST_COLUMN] == "oui"]
+
+
+def indicator_rows(*, convention) -> list[list]:
+    """Rows of the long table (without its header), latest vintage of each indicator, territories first then
+    communes."""
+    return latest_rows(indicator_table(convention=convention))
+
+
+def _sheet(sheet, rows: list[list]) -> None:
     sheet.append(HEADER)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
@@ -119,9 +152,20 @@ def build_indicator_xlsx(*, convention, rows: list[list] | None = None) -> bytes
         sheet.append([neutralise(value) for value in row])
     sheet.freeze_panes = "A2"
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(HEADER))}{len(rows) + 1}"
-    widths = {"B": 45, "C": 28, "G": 30, "K": 18, "L": 18, "M": 30, "P": 40, "Q": 60}
+    widths = {"B": 45, "C": 28, "G": 30, "K": 18, "L": 18, "M": 30, "P": 40, "Q": 60, "R": 15, "S": 17}
     for column, width in widths.items():
         sheet.column_dimensions[column].width = width
+
+
+def build_indicator_xlsx(*, convention, rows: list[list] | None = None) -> bytes:
+    """Sheet "Indicateurs": the latest vintage of each indicator; sheet "Historique": every vintage. `rows` are
+    those of `indicator_table` (every vintage)."""
+    rows = rows if rows is not None else indicator_table(convention=convention)
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Indicateurs"
+    _sheet(sheet, latest_rows(rows))
+    _sheet(workbook.create_sheet("Historique"), rows)
     workbook.properties.title = printable(f"Indicateurs du diagnostic : {convention.epci.name}")
     output = io.BytesIO()
     workbook.save(output)
@@ -138,7 +182,8 @@ def _csv_number(value) -> str:
 
 
 def build_indicator_csv(*, convention, rows: list[list] | None = None) -> bytes:
-    rows = rows if rows is not None else indicator_rows(convention=convention)
+    """Every vintage (rows of `indicator_table`), the column "Dernier millésime" telling the latest."""
+    rows = rows if rows is not None else indicator_table(convention=convention)
     output = io.StringIO()
     writer = csv.writer(output, delimiter=";", lineterminator="\r\n")
     writer.writerow(HEADER)

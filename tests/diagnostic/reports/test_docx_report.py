@@ -27,7 +27,13 @@ def test_structure_title_method_themes_enjeux_annex(docx_bytes):
     chapters = headings(document, 1)
     theme_labels = [label for _, label in catalogue.THEMES]
     # Territory chapter plus the CAF's seven themes, between the method and the enjeux, then the annex.
-    assert chapters == ["Méthode et sources", *theme_labels, "Enjeux", "Annexe : indicateurs par commune"]
+    assert chapters == [
+        "Méthode et sources",
+        *theme_labels,
+        "Enjeux",
+        "Annexe : indicateurs par commune",
+        "Annexe : évolution des indicateurs",
+    ]
     assert len([label for code, label in catalogue.THEMES if code != "territoire"]) == 7
     assert "Chiffres clés" in headings(document, 2)
     # A page break closes every chapter before the annex (title page, contents, method, 8 themes, enjeux).
