@@ -11,8 +11,8 @@ from typing import TypedDict
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models.functions import Coalesce, Mod
-from django.db.models.lookups import Exact, GreaterThan
+from django.db.models.functions import Coalesce
+from django.db.models.lookups import GreaterThanOrEqual
 from simple_history.models import HistoricalRecords
 
 from ctg.conventions.models import Convention, Theme
@@ -103,14 +103,13 @@ def late_condition(today: datetime.date) -> models.Q:
 
 
 def whole_percent(part, whole):
-    """`round(100 * part / whole)` as Python rounds it (a half goes to the even neighbour), in integers only: the
-    database divides without any float, so SQLite and PostgreSQL agree to the unit."""
+    """`100 * part / whole` rounded half up (12.5 % reads 13 %, like every figure of the product), in integers only:
+    the database divides without any float, so SQLite and PostgreSQL agree to the unit."""
     scaled = part * 100
     quotient = scaled / whole  # integers: the division truncates, and nothing here is negative
     twice_rest = (scaled - quotient * whole) * 2
     return models.Case(
-        models.When(GreaterThan(twice_rest, whole), then=quotient + 1),
-        models.When(Exact(twice_rest, whole) & Exact(Mod(quotient, 2), 1), then=quotient + 1),
+        models.When(GreaterThanOrEqual(twice_rest, whole), then=quotient + 1),
         default=quotient,
         output_field=models.IntegerField(),
     )

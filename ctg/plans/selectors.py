@@ -153,8 +153,10 @@ class NodeStats:
 
     @property
     def progress(self) -> int | None:
-        """Mean progress of the actions whose progress is known (milestones or manual figure)."""
-        return round(self.progress_sum / self.progress_count) if self.progress_count else None
+        """Mean progress of the actions whose progress is known (milestones or manual figure), rounded half up."""
+        if not self.progress_count:
+            return None
+        return int((2 * self.progress_sum + self.progress_count) // (2 * self.progress_count))
 
     @property
     def status_list(self) -> list[tuple[str, str, int]]:

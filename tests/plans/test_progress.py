@@ -45,8 +45,8 @@ def test_all_done_is_100():
     assert progress_of(action) == (100, "jalons")
 
 
-def test_whole_percent_rounds_like_python_for_every_share_up_to_a_weight_of_60():
-    # Every (done, total) pair: ties such as 1/8 = 12.5 % go to the even neighbour (12), 3/8 = 37.5 % to 38.
+def test_whole_percent_rounds_half_up_for_every_share_up_to_a_weight_of_60():
+    # Every (done, total) pair, with exact integer arithmetic: ties such as 1/8 = 12.5 % read 13, 3/8 = 37.5 % 38.
     convention = ConventionFactory()
     pairs = [(done, total) for total in range(1, 61) for done in range(total + 1)]
     actions = Action.objects.bulk_create(
@@ -60,5 +60,8 @@ def test_whole_percent_rounds_like_python_for_every_share_up_to_a_weight_of_60()
             milestones.append(Milestone(action=action, title="À faire", weight=total - done))
     Milestone.objects.bulk_create(milestones)
     computed = dict(Action.objects.with_progress().values_list("pk", "progress"))
-    expected = {action.pk: round(100 * done / total) for action, (done, total) in zip(actions, pairs, strict=True)}
+    expected = {
+        action.pk: (200 * done + total) // (2 * total) for action, (done, total) in zip(actions, pairs, strict=True)
+    }
+    assert expected[actions[pairs.index((1, 8))].pk] == 13
     assert computed == expected
