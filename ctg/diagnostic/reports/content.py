@@ -3,7 +3,8 @@
 Figures come from ctg.indicators.selectors.comparison (the same cells as the diagnostic pages: display text,
 status, note, source and vintage), enjeux from ctg.diagnostic.selectors, the offer of young children from
 ctg.offer.selectors. Maps are the pages' Vega-Lite specs (ctg.indicators.maps) rendered to PNG: one per theme,
-for its headline indicator (the first of the theme with commune values), to keep generation within seconds.
+for its headline indicator (the first of the theme whose map is drawn: values for at least half of the communes),
+to keep generation within seconds; the caption is the page's (classes, EPCI value, why communes have no value).
 """
 
 import dataclasses
@@ -17,7 +18,7 @@ from ctg.core.formatting import format_long_date
 from ctg.diagnostic.selectors import enjeux_by_theme
 from ctg.indicators import catalogue
 from ctg.indicators.formatting import format_number
-from ctg.indicators.maps import BOUNDARY_SOURCE, indicator_map_spec
+from ctg.indicators.maps import BOUNDARY_SOURCE, indicator_map
 from ctg.indicators.selectors import comparison, epci_territories
 from ctg.offer.selectors import childcare_capacity, relais_coverage
 from ctg.territories.models import Commune
@@ -54,13 +55,19 @@ class ReportMap:
     caption: str
 
 
-def _theme_map(*, convention, indicators: list[dict], communes: Sequence[Mapping[str, Any]]) -> ReportMap | None:
-    headline = next((i for i in indicators if i["available"] and i["has_commune_values"]), None)
-    if headline is None:
-        return None
-    data = {"indicator": headline, "communes": [{**c, "cell": headline["commune_cells"][c["code"]]} for c in communes]}
-    spec = indicator_map_spec(epci=convention.epci, data=data)
-    if spec is None:
+def _theme_map(
+    *, convention, indicators: list[dict], communes: Sequence[Mapping[str, Any]], territories: list[dict]
+) -> ReportMap | None:
+    for headline in (i for i in indicators if i["available"] and i["has_commune_values"]):
+        data = {
+            "indicator": headline,
+            "territories": territories,
+            "communes": [{**c, "cell": headline["commune_cells"][c["code"]]} for c in communes],
+        }
+        summary, spec = indicator_map(epci=convention.epci, data=data)
+        if spec is not None:
+            break
+    else:
         return None
     return ReportMap(
         indicator=headline,
@@ -68,7 +75,7 @@ def _theme_map(*, convention, indicators: list[dict], communes: Sequence[Mapping
         title=f"{headline['label']} par commune ({headline['period']})",
         caption=(
             f"Carte : {headline['label']} par commune, {headline['period']}. Source : {headline['source']} ; "
-            f"{BOUNDARY_SOURCE}. Communes en gris : secret statistique ou donnée non disponible."
+            f"{BOUNDARY_SOURCE}. {summary.caption}"
         ),
     )
 
@@ -101,7 +108,9 @@ def diagnostic_report(*, convention, with_maps: bool = True) -> dict:
                 "code": code,
                 "label": label,
                 "indicators": indicators,
-                "map": _theme_map(convention=convention, indicators=indicators, communes=communes)
+                "map": _theme_map(
+                    convention=convention, indicators=indicators, communes=communes, territories=territories
+                )
                 if with_maps
                 else None,
                 "annex_indicators": annex,

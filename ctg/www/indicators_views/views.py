@@ -7,8 +7,8 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 
 from ctg.indicators import catalogue
-from ctg.indicators.maps import indicator_map_spec
-from ctg.indicators.selectors import commune_profile, convention_diagnostic, indicator_commune_values
+from ctg.indicators.maps import indicator_map_data, indicator_map_spec, map_summaries
+from ctg.indicators.selectors import commune_profile, convention_diagnostic
 from ctg.territories.models import Commune
 from ctg.www.downloads import chart_response
 from ctg.www.utils import get_convention_for
@@ -29,6 +29,8 @@ def index(request, convention_pk):
         "themes": catalogue.THEMES,
         "sort": sort,
         "descending": descending,
+        # What each map shows, or why it is replaced by its table.
+        "maps": map_summaries(indicators=data["indicators"], territories=data["territories"], communes=data["rows"]),
         **data,
     }
     return render(request, "indicators_views/index.html", context)
@@ -53,7 +55,7 @@ def indicator_map(request, convention_pk, indicator, fmt):
     if definition is None:
         raise Http404("Indicateur inconnu.")
     spec = indicator_map_spec(
-        epci=convention.epci, data=indicator_commune_values(epci=convention.epci, indicator=definition)
+        epci=convention.epci, data=indicator_map_data(epci=convention.epci, indicator=definition)
     )
     return chart_response(
         spec,
