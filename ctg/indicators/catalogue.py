@@ -165,6 +165,25 @@ def _filosofi_files(year: int, commune_file: str = "") -> tuple[tuple[str, str],
 COMPARATEUR = "INSEE, base comparateur de territoires (base_cc_comparateur.csv)"
 
 
+def _cnaf_files(dataset: str, *, all_communes_file: str = "") -> tuple[tuple[str, str], ...]:
+    """Where the Cnaf publishes a childcare statistic: its data.caf.fr dataset `<dataset>_<scale>` at each level."""
+    scales = {
+        Level.COMMUNE: ("com", "communes de plus de 10 000 habitants"),
+        Level.EPCI: ("epci", "EPCI"),
+        Level.DEPARTEMENT: ("dep", "départements"),
+        Level.FRANCE: ("nat", "France"),
+    }
+    files = {}
+    for level, (suffix, scale) in scales.items():
+        if dataset.startswith("nbpla") and suffix == "nat":
+            continue  # the places are not published for France
+        name = f"Cnaf, data.caf.fr, {scale} ({dataset}_{suffix}"
+        if suffix == "com" and all_communes_file:
+            name += f" ou {all_communes_file}"
+        files[level] = name + ")"
+    return tuple(files.items())
+
+
 def _published(*args, **fields) -> Indicator:
     """A statistic the producer computes itself (a median, a rate), shown where the producer publishes it
     (arguments of `_indicator`)."""
@@ -393,6 +412,7 @@ CATALOGUE: list[Indicator] = [
         _t("txcouv"),
         CNAF_COVERAGE,
         levels=CNAF_LEVELS,
+        published_files=_cnaf_files("txcouv_pe", all_communes_file="TAUXCOUV<année>.csv"),
         direction=Direction.HIGHER_IS_BETTER,
     ),
     _published(
@@ -405,6 +425,7 @@ CATALOGUE: list[Indicator] = [
         _t("txcouv_eaje"),
         CNAF_COVERAGE,
         levels=CNAF_LEVELS,
+        published_files=_cnaf_files("txcouv_pe", all_communes_file="TAUXCOUV<année>.csv"),
     ),
     _published(
         "childcare_coverage_cnaf_am",
@@ -416,6 +437,7 @@ CATALOGUE: list[Indicator] = [
         _t("txcouv_am_ind"),
         CNAF_COVERAGE,
         levels=CNAF_LEVELS,
+        published_files=_cnaf_files("txcouv_pe", all_communes_file="TAUXCOUV<année>.csv"),
     ),
     _published(
         "childcare_coverage_cnaf_home",
@@ -427,6 +449,7 @@ CATALOGUE: list[Indicator] = [
         _t("txcouv_gad_ind"),
         CNAF_COVERAGE,
         levels=CNAF_LEVELS,
+        published_files=_cnaf_files("txcouv_pe", all_communes_file="TAUXCOUV<année>.csv"),
     ),
     _published(
         "childcare_coverage_cnaf_preschool",
@@ -438,6 +461,7 @@ CATALOGUE: list[Indicator] = [
         _t("txcouv_prescol"),
         CNAF_COVERAGE,
         levels=CNAF_LEVELS,
+        published_files=_cnaf_files("txcouv_pe", all_communes_file="TAUXCOUV<année>.csv"),
     ),
     _published(
         "childcare_places_cnaf",
@@ -449,6 +473,7 @@ CATALOGUE: list[Indicator] = [
         _t("tot_offre"),
         CNAF_PLACES,
         levels=(Level.COMMUNE, Level.EPCI, Level.DEPARTEMENT),
+        published_files=_cnaf_files("nbpla_pe"),
         decimals=0,
     ),
     _count(
