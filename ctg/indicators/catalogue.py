@@ -287,12 +287,15 @@ CATALOGUE: list[Indicator] = [
     ),
     _published(
         "median_income_2019",
-        "Revenu disponible médian par unité de consommation, série 2019",
-        "Médiane du revenu disponible par unité de consommation en 2019, publiée par l'INSEE pour "
-        "les communes, EPCI, départements, régions et la France métropolitaine.",
+        "Revenu disponible médian par unité de consommation, Filosofi 2014 à 2019",
+        "Médiane du revenu disponible par unité de consommation, publiée par l'INSEE pour les communes, EPCI, "
+        "départements, régions et la France métropolitaine, éditions 2014, 2015, 2016, 2018 et 2019 (chacune "
+        "sur la géographie de son année : un EPCI ou une commune dont le périmètre a changé depuis ne se compare "
+        "pas d'une édition à l'autre).",
         "acces-aux-droits",
         "€",
-        _t("Q219"),
+        # The latest vintage first (the series' anchor), then the earlier editions of the same statistic.
+        _t("Q219", "Q218", "Q216", "Q215", "Q214"),
         FILOSOFI19,
         direction=Direction.HIGHER_IS_BETTER,
         decimals=0,
@@ -334,6 +337,28 @@ CATALOGUE: list[Indicator] = [
         _t("APPA"),
         _t("A"),
         CAF_IRIS,
+    ),
+    _share(
+        "caf_income_dependent_50_share",
+        "Part des allocataires dont le revenu dépend pour au moins 50 % des prestations CAF",
+        "Allocataires dont les prestations versées par la CAF font au moins la moitié des ressources, rapportés "
+        "aux allocataires (données CAF à l'IRIS, éditions 2016 et 2017).",
+        "acces-aux-droits",
+        _t("APRES50"),
+        _t("A"),
+        CAF_IRIS,
+        direction=Direction.HIGHER_IS_WORSE,
+    ),
+    _share(
+        "caf_income_dependent_100_share",
+        "Part des allocataires dont le revenu dépend à 100 % des prestations CAF",
+        "Allocataires dont les ressources sont entièrement constituées des prestations versées par la CAF, "
+        "rapportés aux allocataires (données CAF à l'IRIS, éditions 2016 et 2017).",
+        "acces-aux-droits",
+        _t("APRES100"),
+        _t("A"),
+        CAF_IRIS,
+        direction=Direction.HIGHER_IS_WORSE,
     ),
     _count(
         "caf_rsa_households",

@@ -4,7 +4,10 @@ Observations are read in bulk into polars; commune parts (numerator, denominator
 joins, then summed by EPCI, département, région and France with one group-by per level. An aggregate is "ok"
 only when every commune of the territory has an ok part; otherwise it is "incomplete" (with the count of parts
 present) or, with no part at all, "secret" / "missing". Published statistics are taken as published, at their
-own levels only. Missing values are not kept (absent = "non disponible"). Nothing here writes to the
+own levels only. Missing values are not kept (absent = "non disponible"), except, for the CAF data per IRIS,
+at communes split into IRIS: there a commune row carries IRIS counts in `parts_present` (IRIS with a figure) and
+`parts_expected` (IRIS of the commune), so that a secret reads "secret statistique (3 IRIS sur 4)" and a commune
+left out of the file says so; a commune with no row at all is not split into IRIS. Nothing here writes to the
 database: see ctg.indicators.services.
 """
 
@@ -15,9 +18,10 @@ from django.db import connection
 from polars._typing import ColumnNameOrSelector, PolarsDataType
 
 from ctg.indicators import hooks
-from ctg.indicators.catalogue import Indicator
+from ctg.indicators.catalogue import CAF_IRIS, CATALOGUE, Indicator
 from ctg.indicators.enums import Kind, ValueStatus
-from ctg.opendata.models import Observation
+from ctg.opendata.enums import GeoLevel, ObservationStatus
+from ctg.opendata.models import IrisZone, Observation
 from ctg.territories.enums import Level
 from ctg.territories.models import FRANCE_CODE, Commune, Departement
 
@@ -113,6 +117,27 @@ def load_observations(variables: set[str]) -> pl.DataFrame:
     return pl.read_csv(buffer, has_header=False, schema=OBSERVATION_SCHEMA)
 
 
+def load_iris_gaps(variables: set[str]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(IRIS of each commune split into IRIS: code, iris, expected), (secret IRIS cells of the variables: iris,
+    variable, year). Two queries; the secret cells of a national CAF file are a few tens of thousands."""
+    zones = pl.DataFrame(
+        list(IrisZone.objects.exclude(kind="Z").values_list("commune_code", "code")),
+        schema={"code": pl.Utf8, "iris": pl.Utf8},
+        orient="row",
+    )
+    zones = zones.with_columns(pl.len().over("code").cast(pl.Int64).alias("expected"))
+    secret = pl.DataFrame(
+        list(
+            Observation.objects.filter(
+                level=GeoLevel.IRIS, status=ObservationStatus.SECRET, variable__in=sorted(variables)
+            ).values_list("code", "variable", "year")
+        ),
+        schema={"iris": pl.Utf8, "variable": pl.Utf8, "year": pl.Int32},
+        orient="row",
+    )
+    return zones, secret
+
+
 class Computation:
     """One run of the engine over a set of observations and the commune referential."""
 
@@ -123,6 +148,8 @@ class Computation:
         self.latest_years = dict(self.commune_observations.group_by("variable").agg(pl.col("year").max()).iter_rows())
         # (indicator code, year) -> dataset ids whose observations entered the series
         self.datasets: dict[tuple[str, int], set[int]] = {}
+        # IRIS of the communes split into IRIS and secret IRIS cells, read once for the CAF data per IRIS.
+        self.iris_gaps: tuple[pl.DataFrame, pl.DataFrame] | None = None
 
     def compute(self, indicator: Indicator) -> pl.DataFrame:
         if indicator.kind == Kind.PUBLISHED:
@@ -209,6 +236,34 @@ class Computation:
             .alias("status"),
         )
 
+    def _iris_counts(self, indicator: Indicator, year: int) -> pl.DataFrame:
+        """Per commune split into IRIS: its IRIS (expected) and those with a figure for every term of the indicator
+        in `year` (present), for CAF data per IRIS only; empty otherwise."""
+        schema = {"code": pl.Utf8, "iris_present": pl.Int64, "iris_expected": pl.Int64}
+        if indicator.source != CAF_IRIS or indicator.kind != Kind.ADDITIVE:
+            return pl.DataFrame(schema=schema)
+        if self.iris_gaps is None:
+            self.iris_gaps = load_iris_gaps({v for i in CATALOGUE if i.source == CAF_IRIS for v in i.variables})
+        zones, secret = self.iris_gaps
+        secret_iris = (
+            secret.filter(pl.col("variable").is_in(list(indicator.variables)) & (pl.col("year") == year))
+            .select("iris")
+            .unique()
+            .join(zones.select("iris", "code"), on="iris", how="inner")
+            .group_by("code")
+            .agg(pl.len().cast(pl.Int64).alias("secret"))
+        )
+        return (
+            zones.select("code", "expected")
+            .unique()
+            .join(secret_iris, on="code", how="left")
+            .select(
+                "code",
+                (pl.col("expected") - pl.col("secret").fill_null(0)).alias("iris_present"),
+                pl.col("expected").alias("iris_expected"),
+            )
+        )
+
     def _value_expr(self, indicator: Indicator) -> pl.Expr:
         if not indicator.denominator:
             return pl.col("numerator") * indicator.scale
@@ -219,7 +274,8 @@ class Computation:
         parts = self.communes.join(parts.select("code", "numerator", "denominator", "status"), on="code", how="left")
         parts = parts.with_columns(pl.col("status").fill_null(ValueStatus.MISSING.value))
         value = self._value_expr(indicator)
-        commune_rows = parts.select(
+        iris = parts.select("code").join(self._iris_counts(indicator, year), on="code", how="left")
+        commune_rows = parts.with_columns(iris.get_column("iris_present"), iris.get_column("iris_expected")).select(
             pl.lit(indicator.code).alias("indicator"),
             pl.lit(Level.COMMUNE.value).alias("level"),
             "code",
@@ -232,8 +288,9 @@ class Computation:
             .then(pl.lit(ValueStatus.MISSING.value))
             .otherwise(pl.col("status"))
             .alias("status"),
-            pl.lit(None, pl.Int64).alias("parts_present"),
-            pl.lit(None, pl.Int64).alias("parts_expected"),
+            # At a commune split into IRIS without a figure (CAF data per IRIS): its IRIS, and those not secret.
+            pl.when(pl.col("status") == ValueStatus.SECRET.value).then(pl.col("iris_present")).alias("parts_present"),
+            pl.when(pl.col("status") != ValueStatus.OK.value).then(pl.col("iris_expected")).alias("parts_expected"),
         )
         frames = [commune_rows]
         is_ok = pl.col("status") == ValueStatus.OK.value
@@ -285,8 +342,10 @@ class Computation:
 
     def _published(self, indicator: Indicator) -> pl.DataFrame:
         """A producer's statistic at the levels where it is published; nothing is derived from it."""
+        # Each numerator term is the same statistic of another vintage (Q219, Q218…), each with its own year.
         frame = self.observations.filter(
-            (pl.col("variable") == indicator.anchor) & pl.col("level").is_in([str(v) for v in indicator.levels])
+            pl.col("variable").is_in([term.variable for term in indicator.numerator])
+            & pl.col("level").is_in([str(v) for v in indicator.levels])
         )
         for (year,), part in frame.group_by(["year"]):
             self.datasets.setdefault((indicator.code, year), set()).update(
@@ -320,4 +379,8 @@ def compute(indicators: list[Indicator]) -> tuple[pl.DataFrame, dict[tuple[str, 
     result = pl.concat(frames, how="vertical") if frames else pl.DataFrame(schema=OUTPUT_SCHEMA)
     # "Missing" is not stored: readers show "non disponible" for any absent value, and a national referential
     # with data for a few communes would otherwise store millions of empty rows.
-    return result.filter(pl.col("status") != ValueStatus.MISSING.value), run.datasets
+    # A commune split into IRIS without a CAF figure is kept with its IRIS count: it is not "not split into IRIS".
+    kept = (pl.col("status") != ValueStatus.MISSING.value) | (
+        (pl.col("level") == Level.COMMUNE.value) & pl.col("parts_expected").is_not_null()
+    )
+    return result.filter(kept), run.datasets

@@ -53,6 +53,18 @@ def parts_note(present: int | None, expected: int | None) -> str:
     return f"{format_number(present, 0)} {noun} sur {format_number(expected, 0)}"
 
 
+def iris_gap_display(status: str, present: int | None, expected: int) -> tuple[str, str]:
+    """(display, note) of a commune split into IRIS without a CAF figure: "secret statistique (3 IRIS sur 4)"
+    when some of its IRIS are secret; otherwise the file leaves it out, or leaves out part of its IRIS."""
+    if status == ValueStatus.SECRET:
+        secret = expected - (present or 0)
+        return (
+            f"{STATUS_WORDS[ValueStatus.SECRET]} ({format_number(secret, 0)} IRIS sur {format_number(expected, 0)})",
+            "",
+        )
+    return "non disponible", f"commune de {format_number(expected, 0)} IRIS absente du fichier ou publiée en partie"
+
+
 def incomplete_note(present: int | None, expected: int | None, *, partial: str, is_ratio: bool) -> str:
     """E.g. "agrégat incomplet : 50 communes sur 707 (somme partielle : 77 968)"."""
     note = f"agrégat incomplet : {parts_note(present, expected)}"

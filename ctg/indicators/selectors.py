@@ -22,6 +22,7 @@ from ctg.indicators.enums import Kind, ValueStatus
 from ctg.indicators.formatting import (
     format_value,
     incomplete_note,
+    iris_gap_display,
     rounded_value,
     small_number_note,
     unimported_note,
@@ -34,6 +35,8 @@ MISSING_LABEL = "non disponible"
 UNPUBLISHED_LABEL = "non publié à ce niveau"
 UNIMPORTED_LABEL = "fichier non importé"
 ABSENT_NOTE = "territoire absent du fichier importé"
+# CAF data per IRIS: the file carries only IRIS of communes split into IRIS.
+NOT_SPLIT_LABEL = "absente du fichier (commune non découpée en IRIS)"
 # Producers publish some statistics for France métropolitaine only (Filosofi): the cell says so.
 PUBLISHED_FRANCE_NAMES = {"FRMETRO": "France métropolitaine"}
 
@@ -62,10 +65,13 @@ def _cell(
     With `explain` (key figures, not the commune table), a missing figure carries the catalogue's reason.
     `level` and `imported` (whether any territory of that level has the series' year) say why a published
     statistic is missing."""
+    per_iris = indicator.source == catalogue.CAF_IRIS and level == Level.COMMUNE
     if row is None:
         display, note = MISSING_LABEL, indicator.missing_note if explain else ""
         if indicator.kind == Kind.PUBLISHED:
             display, note = _missing_published(indicator, level, imported)
+        elif per_iris and imported:
+            display = NOT_SPLIT_LABEL
         return {
             "value": None,
             "display": display,
@@ -79,6 +85,20 @@ def _cell(
             "rounded_value": None,
         }
     status = ValueStatus(row["status"])
+    if per_iris and status != ValueStatus.OK and row.get("parts_expected"):
+        display, note = iris_gap_display(status, row.get("parts_present"), row["parts_expected"])
+        return {
+            "value": None,
+            "display": display,
+            "status": status.value,
+            "status_label": status.label,
+            "note": note,
+            "partial_value": None,
+            "year": row["year"],
+            "denominator": None,
+            "small_number": False,
+            "rounded_value": None,
+        }
     if status == ValueStatus.INCOMPLETE:
         partial = format_value(row["value"], unit=indicator.unit, decimals=indicator.decimals)
         return {
@@ -221,7 +241,8 @@ def comparison(
                 values.get((indicator.code, level, code), {}).get(year),
                 explain=explain,
                 level=level,
-                imported=None
+                # At a commune, "imported" is whether the series has that year (a commune absent from a CAF file).
+                imported=(year is not None)
                 if level == Level.COMMUNE
                 else level in sources.get((indicator.code, year), {}).get("levels", ()),
             )

@@ -148,6 +148,12 @@ EDITIONS = [
     ),
     Edition(
         "caf_iris",
+        "CAF, données à l'IRIS (éditions 2016-2017 : libellés, APRES50 et APRES100)",
+        ("CODGEO", "LIBGEO", "DEPCOM", "LIBCOM", "EPCI", "REG", "A", "PERCOU", "ENF", "ARSAS", "APRES50", "APRES100"),
+        {"*": 10_000},
+    ),
+    Edition(
+        "caf_iris",
         "CAF, données à l'IRIS",
         ("CODGEO", "A", "PERCOU", "AI", "AM", "ENF", "ENF_2", "AAL", "AAAH", "ARSAS"),
         {"*": 10_000},

@@ -8,11 +8,32 @@ from django.db import transaction
 
 from ctg.opendata.services import DatasetImportReport, dataset_import
 
-# The IRIS reference comes first: the CAF files are rolled up from IRIS to communes with it.
+# The IRIS reference comes first: the CAF files are rolled up from IRIS to communes with it. Filosofi editions
+# 2014-2018 are imported on the codes of their own geography (see data/README.md), before the 2019 edition.
 SHIPPED_FILES = [
     "insee/iris_2021.csv",
     "insee/base_cc_comparateur_2025_extrait_cauxseine50.csv",
     "insee/dossier_complet_2025_extrait_cauxseine50.csv",
+    "insee/filosofi-2014-2018/FILO2014_DISP_COM.csv",
+    "insee/filosofi-2014-2018/FILO2014_DISP_EPCI.csv",
+    "insee/filosofi-2014-2018/FILO2014_DISP_DEP.csv",
+    "insee/filosofi-2014-2018/FILO2014_DISP_REG.csv",
+    "insee/filosofi-2014-2018/FILO2014_DISP_METROPOLE.csv",
+    "insee/filosofi-2014-2018/FILO2015_DISP_COM.csv",
+    "insee/filosofi-2014-2018/FILO2015_DISP_EPCI.csv",
+    "insee/filosofi-2014-2018/FILO2015_DISP_DEP.csv",
+    "insee/filosofi-2014-2018/FILO2015_DISP_REG.csv",
+    "insee/filosofi-2014-2018/FILO2015_DISP_METROPOLE.csv",
+    "insee/filosofi-2014-2018/FILO2016_DISP_COM.csv",
+    "insee/filosofi-2014-2018/FILO2016_DISP_EPCI.csv",
+    "insee/filosofi-2014-2018/FILO2016_DISP_DEP.csv",
+    "insee/filosofi-2014-2018/FILO2016_DISP_REG.csv",
+    "insee/filosofi-2014-2018/FILO2016_DISP_METROPOLE.csv",
+    "insee/filosofi-2014-2018/FILO2018_DISP_COM.csv",
+    "insee/filosofi-2014-2018/FILO2018_DISP_EPCI.csv",
+    "insee/filosofi-2014-2018/FILO2018_DISP_DEP.csv",
+    "insee/filosofi-2014-2018/FILO2018_DISP_REG.csv",
+    "insee/filosofi-2014-2018/FILO2018_DISP_METROPOLE.csv",
     "insee/filosofi-2019/FILO2019_DISP_COM.csv",
     "insee/filosofi-2019/FILO2019_DISP_EPCI.csv",
     "insee/filosofi-2019/FILO2019_DISP_DEP.csv",

@@ -61,6 +61,10 @@ VARIABLES: dict[str, tuple[str, str, tuple[int, int | None] | None]] = {
     "MED21": ("personnes", "", ALL_AGES),
     "TP6021": ("personnes", "", ALL_AGES),
     "Q219": ("personnes", "", ALL_AGES),
+    "Q218": ("personnes", "", ALL_AGES),
+    "Q216": ("personnes", "", ALL_AGES),
+    "Q215": ("personnes", "", ALL_AGES),
+    "Q214": ("personnes", "", ALL_AGES),
     # CAF data per IRIS: allocataires (households receiving a benefit), persons covered, children by age band.
     "A": ("allocataires", "", ALL_AGES),
     "ARSAS": ("allocataires", "RSA", ALL_AGES),
@@ -72,6 +76,8 @@ VARIABLES: dict[str, tuple[str, str, tuple[int, int | None] | None]] = {
     "AAL": ("allocataires", "aide au logement", ALL_AGES),
     "AAPL": ("allocataires", "APL", ALL_AGES),
     "AAAH": ("allocataires", "AAH", ALL_AGES),
+    "APRES50": ("allocataires", "revenu dépendant pour au moins 50 % des prestations", ALL_AGES),
+    "APRES100": ("allocataires", "revenu dépendant à 100 % des prestations", ALL_AGES),
     "PERCOU": ("personnes couvertes", "", ALL_AGES),
     "ENF": ("enfants", "", band(0, 24)),  # ENF_2 + ENF_3_5 + ENF_6_10 + ENF_11_14 + ENF_15_17 + ENF_18_24
     "ENF_2": ("enfants", "", band(0, 2)),

@@ -221,9 +221,10 @@ class TestCafIris:
         assert (bolbec.value, bolbec.status, bolbec.incomplete) == (decimal.Decimal("3165"), "ok", False)
         # Children under 3: 91 + 120 + 105 + 125 = 441.
         assert cell("76114", "ENF_2", 2019).value == decimal.Decimal("441")
-        # Students are secret in three of Bolbec's IRIS: the commune total is missing and flagged incomplete.
+        # Students are secret in three of Bolbec's IRIS: the commune total is secret (never a partial sum) and
+        # flagged incomplete.
         students = cell("76114", "A_ETUD", 2019)
-        assert (students.value, students.status, students.incomplete) == (None, "missing", True)
+        assert (students.value, students.status, students.incomplete) == (None, "secret", True)
         assert cell("761140101", "A_ETUD", 2019, GeoLevel.IRIS).status == ObservationStatus.SECRET
 
     def test_commune_with_an_iris_absent_is_incomplete(self, tmp_path, iris_reference_76):

@@ -1,4 +1,14 @@
-"""CAF data per IRIS (Cnaf), rolled up to communes where every IRIS is present and published."""
+"""CAF data per IRIS (Cnaf), rolled up to communes where every IRIS is present and published.
+
+Editions read: 2016 and 2017 (labels LIBGEO, DEPCOM, LIBCOM, EPCI, REG, and UU in 2017; two more variables,
+APRES50 and APRES100, allocataires whose income depends for at least 50 % / for 100 % on CAF benefits), 2018
+(labels and NOTE), 2019 and later (CODGEO and NOTE only). Counts may carry a thousands separator (a space or a
+no-break space: `2 256`), removed by `base.melt_values`. A column that no edition publishes is refused.
+
+A commune's cell is the sum of its IRIS only when every IRIS of the commune (IRIS reference) is in the file and
+published. Otherwise it has no value and is flagged incomplete: "secret" when one of its IRIS is secret (the
+secret stays secret through the roll-up), "missing" when an IRIS is absent or unknown to the reference.
+"""
 
 import re
 from collections.abc import Callable
@@ -41,6 +51,9 @@ CAF_VARIABLES = [
     "AAAH",
     "APPA",
     "ARSAS",
+    # 2016 and 2017 editions only: allocataires whose income depends for >= 50 % / 100 % on CAF benefits.
+    "APRES50",
+    "APRES100",
 ]
 CAF_MARKERS = {"A", "PERCOU", "ENF"}
 
@@ -100,8 +113,9 @@ def read_caf_iris(table: Table, *, iris_to_commune: Callable[[], dict[str, str]]
 def roll_up_to_communes(iris: pl.DataFrame, reference: dict[str, str]) -> pl.DataFrame:
     """Commune sums of IRIS counts, only where every IRIS of the commune is present and none is secret.
 
-    Otherwise the commune cell is stored with status missing and `incomplete` set: an aggregate that would
-    silently leave out part of the commune is never shown as a figure.
+    Otherwise the commune cell has no value and `incomplete` set: an aggregate that would silently leave out part
+    of the commune is never shown as a figure. Its status is secret when one of its IRIS is secret (never
+    "missing": the secret survives the roll-up), missing when an IRIS is absent or unknown to the reference.
     """
     ref = pl.DataFrame(
         {"code": list(reference), "commune": list(reference.values())},
@@ -116,6 +130,7 @@ def roll_up_to_communes(iris: pl.DataFrame, reference: dict[str, str]) -> pl.Dat
         pl.len().alias("present"),
         pl.col("unknown_iris").any().alias("unknown_iris"),
         (pl.col("status") != ObservationStatus.OK.value).any().alias("has_gap"),
+        (pl.col("status") == ObservationStatus.SECRET.value).any().alias("has_secret"),
         pl.col("value").cast(VALUE_DTYPE).sum().alias("total"),
         pl.col("_line").min().alias("_line"),
     )
@@ -131,6 +146,8 @@ def roll_up_to_communes(iris: pl.DataFrame, reference: dict[str, str]) -> pl.Dat
         pl.when(complete).then(pl.col("total").cast(VALUE_DTYPE).cast(pl.String)).alias("value"),
         pl.when(complete)
         .then(pl.lit(ObservationStatus.OK.value))
+        .when(pl.col("has_secret"))
+        .then(pl.lit(ObservationStatus.SECRET.value))
         .otherwise(pl.lit(ObservationStatus.MISSING.value))
         .alias("status"),
         (~complete).alias("incomplete"),

@@ -1,4 +1,11 @@
-"""INSEE Filosofi, disposable income (DISP) files at every level, IRIS included."""
+"""INSEE Filosofi, disposable income (DISP) files at every level, IRIS included.
+
+Editions read: 2014 to 2019 (communes, EPCI, départements, régions, France métropolitaine) and the IRIS file.
+Variables carry the year's two digits (Q214, NBMEN18…) except Q3_Q1 and RD; the 2014 edition has fewer columns
+(no PACT / PCHO) and names wages and salaries PTSAC14 where later editions have PTSA. A quoted name with doubled
+quotes inside (an EPCI of the 2016 edition) and a last line without its CRLF are read as published. Every
+edition is on the geography of its own vintage: codes are imported as published.
+"""
 
 import dataclasses
 import re
@@ -32,7 +39,7 @@ FILOSOFI_TEXT_COLUMNS = {"LIBGEO", "LIBIRIS", "COM", "LIBCOM"}
 FILOSOFI_SKIPPED = re.compile(r"^(?:DISP_)?NOTE\d\d$")
 # Variables of the DISP files; the IRIS file prefixes them with DISP_; most end with the two-digit year.
 FILOSOFI_VARIABLE_RE = re.compile(
-    r"^(?:DISP_)?(?:NBMEN|NBPERS|NBUC|TP60|Q1|Q2|Q3|Q3_Q1|MED|EQ|D[1-9]|RD|S80S20|GI|PACT|PTSA|PCHO|PBEN|PPEN|PPAT"
+    r"^(?:DISP_)?(?:NBMEN|NBPERS|NBUC|TP60|Q1|Q2|Q3|Q3_Q1|MED|EQ|D[1-9]|RD|S80S20|GI|PACT|PTSAC|PTSA|PCHO|PBEN|PPEN|PPAT"
     r"|PPSOC|PPFAM|PPMINI|PPLOGT|PIMPOT)(?:\d\d)?$"
 )
 FILOSOFI_LEVEL_LABELS: dict[str, str] = {
