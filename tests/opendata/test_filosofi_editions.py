@@ -95,7 +95,7 @@ def test_shipped_with_their_checksums_and_in_the_import_order():
 def test_epci_imported_on_the_perimeter_of_its_year(caux_seine):
     for year in (2014, 2016):
         report = dataset_import(path=path_of(year, "EPCI"))
-        assert report.edition == "fichier livré avec Pilote CTG (insee/filosofi-2014-2018/FILO%d_DISP_EPCI.csv)" % year
+        assert report.edition == f"fichier livré avec Pilote CTG ({FOLDER}/FILO{year}_DISP_EPCI.csv)"
     assert Dataset.objects.get(file_name="FILO2014_DISP_EPCI.csv").vintage == "2014"
 
     def households(year):
