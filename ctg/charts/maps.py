@@ -312,8 +312,6 @@ class _Legend:
             return []
         if entries:
             self.title(x, y, "Sans valeur")
-        else:
-            y -= LEGEND_ROW
         hatches = []
         for reason, label in entries:
             y += LEGEND_ROW
@@ -324,8 +322,7 @@ class _Legend:
             else:
                 self.row(x, y, label, symbol="carre", couleur=fill.colour)
         if flagged:
-            if entries:
-                y += LEGEND_ROW * 1.5
+            y += LEGEND_ROW * 1.5 if entries else 0
             self.title(x, y, "À lire avec prudence")
             y += LEGEND_ROW
             self.row(x, y, f"{SMALL_NUMBER_LABEL} : {_commune_noun(flagged)}", symbol="effectif_faible")

@@ -55,8 +55,18 @@ def is_count(indicator: Mapping[str, Any]) -> bool:
     return not is_ratio and indicator["kind"] != Kind.PUBLISHED and indicator["unit"] not in NOT_COUNT_UNITS
 
 
+# A missing figure whose display says the commune is absent from the file (a commune not divided into IRIS).
+ABSENT_DISPLAY = "absente du fichier"
+
+
 def _reason(cell: Mapping[str, Any]) -> str:
-    return "" if cell["status"] == ValueStatus.OK and cell["value"] is not None else cell["status"]
+    """Why the commune has no value: the status of its figure ("absent" for a missing one absent from the file);
+    empty when it has one."""
+    if cell["status"] == ValueStatus.OK and cell["value"] is not None:
+        return ""
+    if cell["status"] == ValueStatus.MISSING and str(cell.get("display", "")).startswith(ABSENT_DISPLAY):
+        return "absent"
+    return cell["status"] if cell["status"] != ValueStatus.OK else ValueStatus.MISSING.value
 
 
 def _reason_label(reason: str, cell: Mapping[str, Any]) -> str:

@@ -153,11 +153,27 @@ def test_a_status_added_later_is_named_by_its_own_label():
     assert {"Absente du fichier : 1 commune", "Non publié pour ce périmètre : 1 commune"} <= set(legend_texts(spec))
 
 
+def test_a_missing_figure_absent_from_the_file_reads_absent():
+    absent = without("missing", "Non disponible", "absente du fichier (commune non découpée en IRIS)")
+    cells = [ok(10.0 + i, f"{10 + i}") for i in range(6)] + [absent, MISSING]
+    summary, spec = indicator_map(epci=EPCI, data=data_for("share_0_14", cells, MISSING))
+    assert spec is not None
+    assert [(r[0], r[1], r[2]) for r in summary.reasons] == [
+        ("absent", "Absente du fichier", 1),
+        ("missing", "Non disponible", 1),
+    ]
+    assert "absente du fichier pour 1 commune (hachures horizontales)" in summary.caption
+
+
 def test_small_numbers_are_outlined_and_named():
     cells = [ok(10.0 + i, f"{10 + i}", small_number=i == 0) for i in range(6)]
     summary, spec = indicator_map(epci=EPCI, data=data_for("share_0_14", cells, MISSING))
     assert spec is not None and summary.small_numbers == 1
     assert "Effectif faible (contour en tirets) : 1 commune" in legend_texts(spec)
+    # Without a commune lacking a value, the column starts at the top of the legend with its own title.
+    items = spec["vconcat"][1]["data"]["values"]
+    title = next(i for i in items if i.get("texte") == "À lire avec prudence")
+    assert title["y"] == min(i["y"] for i in items)
     assert any(layer["mark"].get("strokeDash") for layer in spec["vconcat"][0]["layer"])
     assert "Effectif faible (contour en tirets) : 1 commune." in summary.caption
 
