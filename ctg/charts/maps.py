@@ -156,6 +156,19 @@ def _base(title: str, description: str, width: int, height: int) -> dict:
     }
 
 
+# The areas' GeoJSON features travel as a named dataset added to the spec after Altair has built it: Altair walks
+# and validates every inline value when it writes a spec, which cost most of a map page's time (a few thousand
+# coordinates per commune).
+AREAS = "communes"
+
+
+def _spec(chart: alt.TopLevelMixin, features: list[dict]) -> dict:
+    spec = chart.to_dict()
+    spec.setdefault("datasets", {})[AREAS] = features
+    spec["config"] = {"view": {"stroke": None}, "font": FONT}
+    return spec
+
+
 def categorical_map(
     *,
     areas: list[MapArea],
@@ -168,9 +181,8 @@ def categorical_map(
     height: int = 460,
 ) -> dict:
     """Areas coloured by a category (e.g. engaged / not engaged). `categories` is [(label, colour)]."""
-    data = alt.Data(values=_feature_collection(areas))
     chart = (
-        alt.Chart(data, **_base(title, description, width, height))
+        alt.Chart(alt.Data(name=AREAS), **_base(title, description, width, height))
         .mark_geoshape(stroke=STROKE_COLOUR, strokeWidth=0.7)
         .encode(
             color=alt.Color(
@@ -192,9 +204,7 @@ def categorical_map(
             )
         )
     )
-    spec = chart.to_dict()
-    spec["config"] = {"view": {"stroke": None}, "font": FONT}
-    return spec
+    return _spec(chart, _feature_collection(areas))
 
 
 def _commune_noun(count: int) -> str:
@@ -329,11 +339,11 @@ class _Legend:
         return hatches
 
 
-def _with_legend(*, map_chart: LayeredChart, legend: LayeredChart, title: str, source: str, description: str) -> dict:
+def _with_legend(
+    *, map_chart: LayeredChart, legend: LayeredChart, features: list[dict], title: str, source: str, description: str
+) -> dict:
     chart = alt.vconcat(map_chart, legend, spacing=6).properties(title=_title(title, source), description=description)
-    spec = chart.to_dict()
-    spec["config"] = {"view": {"stroke": None}, "font": FONT}
-    return spec
+    return _spec(chart, features)
 
 
 def choropleth_map(
@@ -359,7 +369,7 @@ def choropleth_map(
         value = feature["properties"]["valeur"]
         index = classes.index_of(value) if value is not None and not feature["properties"]["raison"] else None
         feature["properties"]["couleur"] = palette[index] if index is not None else None
-    base = alt.Chart(alt.Data(values=features)).project(type="mercator")
+    base = alt.Chart(alt.Data(name=AREAS)).project(type="mercator")
     valued = (
         _filtered(base, "datum.properties.couleur != null")
         .mark_geoshape(stroke=STROKE_COLOUR, strokeWidth=0.7)
@@ -385,6 +395,7 @@ def choropleth_map(
     hatches = legend.no_value_column(LEGEND_COLUMN, 8, areas, reasons)
     return _with_legend(
         map_chart=map_chart,
+        features=features,
         legend=legend.chart(width, hatches),
         title=title,
         source=source,
@@ -440,7 +451,7 @@ def proportional_circle_map(
     without a value are drawn with the fill of their `reason`, and have no circle."""
     areas = _with_reasons(areas)
     features = _feature_collection(areas)
-    base = alt.Chart(alt.Data(values=features)).project(type="mercator")
+    base = alt.Chart(alt.Data(name=AREAS)).project(type="mercator")
     outlines = (
         _filtered(base, "!datum.properties.raison")
         .mark_geoshape(fill=BASE_FILL, stroke=OUTLINE_COLOUR, strokeWidth=0.6)
@@ -504,6 +515,7 @@ def proportional_circle_map(
     hatches = legend.no_value_column(LEGEND_COLUMN, 8, areas, reasons)
     return _with_legend(
         map_chart=map_chart,
+        features=features,
         legend=legend.chart(width, hatches),
         title=title,
         source=source,

@@ -9,6 +9,7 @@ from shapely.geometry import Point, shape
 
 from ctg.charts.classes import FIXED, QUANTILES, make_classes, quantile_breaks
 from ctg.charts.maps import (
+    AREAS,
     BASE_FILL,
     CLASS_PALETTES,
     NO_VALUE_FILLS,
@@ -147,7 +148,7 @@ def test_choropleth_states_classes_marks_the_reference_and_names_reasons():
     layers = layers_of(spec)
     # Valued areas are filled with their class colour, each reason with its own fill, small numbers outlined.
     assert layers[0]["encoding"]["fill"] == {"field": "properties.couleur", "scale": None, "type": "nominal"}
-    features = spec["vconcat"][0]["data"]["values"]
+    features = spec["datasets"][AREAS]
     colours = {f["properties"]["code"]: f["properties"]["couleur"] for f in features}
     assert colours["76001"] == CLASS_PALETTES[4][0] and colours["76008"] == CLASS_PALETTES[4][3]
     assert colours["76090"] is None

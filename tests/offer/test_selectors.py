@@ -1,5 +1,6 @@
 import pytest
 
+from ctg.charts.maps import AREAS
 from ctg.offer.demo import load_demo_offer
 from ctg.offer.enums import CoverageStatus, OfferKind
 from ctg.offer.maps import relais_coverage_map_spec
@@ -73,7 +74,7 @@ class TestRelaisCoverage:
     def test_map_says_coverage_not_documented(self, caux_seine):
         convention = caux_seine["convention"]
         spec = relais_coverage_map_spec(convention=convention, coverage=relais_coverage(convention=convention))
-        features = spec["data"]["values"]
+        features = spec["datasets"][AREAS]
         assert len(features) == 50
         assert {f["properties"]["categorie"] for f in features} == {"Couverture non renseignée"}
         assert "n'est renseignée pour aucune commune" in spec["description"]
