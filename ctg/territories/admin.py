@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from ctg.territories.models import EPCI, Commune, Departement, Region
+from ctg.territories.models import EPCI, Commune, Departement, FormerCommune, Region
 
 
 @admin.register(Region)
@@ -31,3 +31,11 @@ class CommuneAdmin(admin.ModelAdmin):
     search_fields = ["code", "name", "siren"]
     raw_id_fields = ["departement", "epci"]
     exclude = ["geometry"]
+
+
+@admin.register(FormerCommune)
+class FormerCommuneAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "commune", "kind", "effective"]
+    list_filter = ["kind"]
+    search_fields = ["code", "name", "commune__code", "commune__name"]
+    raw_id_fields = ["commune"]

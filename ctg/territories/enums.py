@@ -16,3 +16,10 @@ class Level(models.TextChoices):
     DEPARTEMENT = "departement", "Département"
     REGION = "region", "Région"
     FRANCE = "france", "France"
+
+
+class CommuneChangeKind(models.TextChoices):
+    """How a former commune became part of today's communes."""
+
+    MERGED = "merged", "Fusion (commune nouvelle, association ou absorption)"
+    SPLIT = "split", "Scission (territoire réparti entre plusieurs communes actuelles)"

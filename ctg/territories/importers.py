@@ -3,6 +3,9 @@
 Contract: each import reads and validates whole files first, then writes in one transaction. A malformed
 file raises ReferentialImportError with a French message naming the file, the entry and the field, and
 nothing is written. Running the same files twice changes nothing (0 created, 0 updated).
+
+The referential's history is imported with it: every former commune (`anciensCodes` of the current communes,
+delegated and associated communes with their `chefLieu`) and the current commune it belongs to (FormerCommune).
 """
 
 import dataclasses
@@ -13,8 +16,8 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection, models, transaction
 
-from ctg.territories.enums import EpciKind
-from ctg.territories.models import EPCI, Commune, Departement, Region
+from ctg.territories.enums import CommuneChangeKind, EpciKind
+from ctg.territories.models import EPCI, Commune, Departement, FormerCommune, Region
 
 REFERENTIAL_DIR = Path(settings.DATA_DIR) / "referentiel" / "decoupage-administratif-6.0.0"
 # The EPCI file lists, for each member, the population municipale of the INSEE census RP2022
@@ -97,6 +100,8 @@ class ParsedReferential:
     departements: dict[str, dict]
     epcis: dict[str, dict]
     communes: dict[str, dict]
+    # (former code, current commune code) → name, kind, effective date.
+    former_communes: dict[tuple[str, str], dict] = dataclasses.field(default_factory=dict)
 
 
 def _parse_regions(raw: list) -> dict[str, dict]:
@@ -194,6 +199,36 @@ def _parse_communes(raw: list, departements: dict, membership: dict) -> dict[str
     return communes
 
 
+FORMER_TYPES = ("commune-deleguee", "commune-associee")
+
+
+def _parse_former_communes(raw: list, communes: dict) -> dict[tuple[str, str], dict]:
+    """Former communes and the current commune each belongs to, from `anciensCodes` and the delegated and
+    associated communes' `chefLieu`. A former code found under several current communes was split between them.
+    Entries pointing to a commune absent from the file (an extract of the referential) are left out."""
+    names: dict[str, str] = {}
+    links: set[tuple[str, str]] = set()
+    for entry in raw:
+        if entry.get("type") == "commune-actuelle":
+            for old in entry.get("anciensCodes") or []:
+                links.add((old, entry["code"]))
+        elif entry.get("type") in FORMER_TYPES and entry.get("chefLieu"):
+            links.add((entry["code"], entry["chefLieu"]))
+            names[entry["code"]] = entry.get("nom") or ""
+    links = {(old, current) for old, current in links if current in communes}
+    owners: dict[str, int] = {}
+    for old, _current in links:
+        owners[old] = owners.get(old, 0) + 1
+    return {
+        (old, current): {
+            "name": names.get(old, ""),
+            "kind": CommuneChangeKind.SPLIT if owners[old] > 1 else CommuneChangeKind.MERGED,
+            "effective": None,
+        }
+        for old, current in sorted(links)
+    }
+
+
 def _check_members(membership: dict, communes: dict) -> None:
     """Every EPCI member must be a current commune: otherwise the two files come from different versions."""
     unknown_members = set(membership) - set(communes)
@@ -219,7 +254,13 @@ def parse_referential(directory: Path = REFERENTIAL_DIR) -> ParsedReferential:
     epcis, membership = _parse_epcis(epcis_raw)
     communes = _parse_communes(communes_raw, departements, membership)
     _check_members(membership, communes)
-    return ParsedReferential(regions=regions, departements=departements, epcis=epcis, communes=communes)
+    return ParsedReferential(
+        regions=regions,
+        departements=departements,
+        epcis=epcis,
+        communes=communes,
+        former_communes=_parse_former_communes(communes_raw, communes),
+    )
 
 
 def _sync(model, key: str, rows: dict[str, dict], counts: ImportCounts) -> None:
@@ -279,12 +320,37 @@ def _insert_rows(model, key: str, rows: list[tuple[str, dict]]) -> None:
             cursor.executemany(sql, params[start : start + BATCH_SIZE])
 
 
+def _sync_former_communes(rows: dict[tuple[str, str], dict], counts: ImportCounts) -> None:
+    """Former communes as in the file: new links created, changed ones updated, links the file no longer has
+    removed (counted as updated)."""
+    existing = {
+        (row["code"], row["commune_id"]): row
+        for row in FormerCommune.objects.values("id", "code", "commune_id", "name", "kind", "effective")
+    }
+    to_create, to_update = [], []
+    for (code, commune_id), values in rows.items():
+        current = existing.pop((code, commune_id), None)
+        if current is None:
+            to_create.append(FormerCommune(code=code, commune_id=commune_id, **values))
+        elif any(current[field] != value for field, value in values.items()):
+            to_update.append(FormerCommune(id=current["id"], code=code, commune_id=commune_id, **values))
+        else:
+            counts.unchanged += 1
+    if existing:
+        FormerCommune.objects.filter(id__in=[row["id"] for row in existing.values()]).delete()
+    FormerCommune.objects.bulk_create(to_create, batch_size=BATCH_SIZE)
+    FormerCommune.objects.bulk_update(to_update, ["name", "kind", "effective"], batch_size=BATCH_SIZE)
+    counts.created += len(to_create)
+    counts.updated += len(to_update) + len(existing)
+
+
 def import_referential(directory: Path = REFERENTIAL_DIR) -> dict[str, ImportCounts]:
     parsed = parse_referential(directory)
-    result = {name: ImportCounts() for name in ("regions", "departements", "epci", "communes")}
+    result = {name: ImportCounts() for name in ("regions", "departements", "epci", "communes", "former_communes")}
     with transaction.atomic():
         _sync(Region, "code", parsed.regions, result["regions"])
         _sync(Departement, "code", parsed.departements, result["departements"])
         _sync(EPCI, "siren", parsed.epcis, result["epci"])
         _sync(Commune, "code", parsed.communes, result["communes"])
+        _sync_former_communes(parsed.former_communes, result["former_communes"])
     return result

@@ -6,7 +6,7 @@ stored as JSON; they are only used to draw maps, never for spatial queries.
 
 from django.db import models
 
-from ctg.territories.enums import EpciKind, Level
+from ctg.territories.enums import CommuneChangeKind, EpciKind, Level
 
 FRANCE_CODE = "FR"
 FRANCE_NAME = "France"
@@ -101,3 +101,42 @@ class Commune(models.Model):
         return f"{self.name} ({self.code})"
 
     level = Level.COMMUNE
+
+
+class FormerCommune(models.Model):
+    """A commune of an earlier geography and the current commune its territory now belongs to.
+
+    Filled from the referential's history: each current commune's `anciensCodes` and the delegated and associated
+    communes (`chefLieu`). A commune nouvelle that kept the code of its chef-lieu also lists that code as a former
+    commune (the old, smaller perimeter under the same code). The découpage administratif gives no date: `effective`
+    stays empty unless a dated source says when the change took effect.
+    """
+
+    code = models.CharField("code INSEE de l'ancienne commune", max_length=5)
+    name = models.CharField("nom de l'ancienne commune", max_length=200, blank=True)
+    commune = models.ForeignKey(
+        Commune, on_delete=models.CASCADE, related_name="former_communes", verbose_name="commune actuelle"
+    )
+    kind = models.CharField("nature du changement", max_length=8, choices=CommuneChangeKind.choices)
+    effective = models.DateField("date d'effet", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "ancienne commune"
+        verbose_name_plural = "anciennes communes"
+        ordering = ["commune", "code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["code", "commune"],
+                name="former_commune_once_per_commune",
+                violation_error_message="Cette ancienne commune est déjà rattachée à cette commune actuelle.",
+            )
+        ]
+        indexes = [models.Index(fields=["code"])]
+
+    def __str__(self):
+        return f"{self.name or self.code} ({self.code}) → {self.commune_id}"
+
+    @property
+    def label(self) -> str:
+        """E.g. "Pierrefitte-sur-Seine (93059)", or the code alone when the referential gives no name."""
+        return f"{self.name} ({self.code})" if self.name else self.code

@@ -63,6 +63,7 @@ class TestNationalImport:
             "departements": (0, 0),
             "epci": (0, 0),
             "communes": (0, 0),
+            "former_communes": (0, 0),
         }
         assert again["communes"].unchanged == 34969
 
