@@ -358,13 +358,3 @@ def commune_profile(*, commune) -> dict:
         for code, label in catalogue.THEMES
     ]
     return {"territories": territories, "themes": themes}
-
-
-def indicator_commune_values(*, epci, indicator: catalogue.Indicator) -> dict:
-    """Latest-year commune values of one indicator over an EPCI's communes, with geometry, for its map."""
-    communes = list(Commune.objects.filter(epci=epci).order_by("name").values("code", "name", "geometry"))
-    data = comparison(indicators=[indicator], territories=[], communes=communes)["indicators"][0]
-    return {
-        "indicator": data,
-        "communes": [{**c, "cell": data["commune_cells"][c["code"]]} for c in communes],
-    }
