@@ -1,4 +1,5 @@
-"""The diagnostic report (DOCX, PDF) is built by the background worker, once per version of its data.
+"""The diagnostic report (DOCX, PDF) and the indicator workbook (XLSX, every vintage) are built by the background
+worker, once per version of their data.
 
 The version covers what the report prints: the convention and its engaged communes, the datasets present (every
 import or withdrawal recomputes the indicators), the enjeux, the offer and its published totals, and the day
@@ -15,6 +16,7 @@ from ctg.conventions.models import Convention
 from ctg.diagnostic.models import Enjeu
 from ctg.diagnostic.reports.content import export_file_name
 from ctg.diagnostic.reports.docx_report import build_diagnostic_docx
+from ctg.diagnostic.reports.indicator_table import build_indicator_xlsx
 from ctg.diagnostic.reports.pdf_report import build_diagnostic_pdf
 from ctg.jobs.models import Job
 from ctg.jobs.registry import JobResult, register_job_kind
@@ -30,6 +32,11 @@ REPORT_FORMATS = {
         "Rapport de diagnostic (DOCX)",
     ),
     "pdf": (build_diagnostic_pdf, "application/pdf", "Rapport de diagnostic (PDF)"),
+    "xlsx": (
+        build_indicator_xlsx,
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "Tableau des indicateurs (XLSX)",
+    ),
 }
 
 

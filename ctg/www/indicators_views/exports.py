@@ -1,8 +1,8 @@
 """Exports of a convention's diagnostic: the report (DOCX, PDF) and the indicator table (XLSX, CSV).
 
-Any reader of the convention may export; each export is written to the security journal. The report takes
-seconds to build: the background worker builds it once per version of its data, and the reader waits on the
-job's page (or downloads at once the file already built).
+Any reader of the convention may export; each export is written to the security journal. The report and the
+workbook (every vintage) take seconds to build: the background worker builds them once per version of their
+data, and the reader waits on the job's page (or downloads at once the file already built).
 """
 
 from django.http import HttpResponse
@@ -14,17 +14,12 @@ from ctg.accounts.enums import SecurityEventKind
 from ctg.accounts.journal import security_event_record
 from ctg.diagnostic.jobs import diagnostic_report_request
 from ctg.diagnostic.reports.content import export_file_name
-from ctg.diagnostic.reports.indicator_table import build_indicator_csv, build_indicator_xlsx
+from ctg.diagnostic.reports.indicator_table import build_indicator_csv
 from ctg.jobs.enums import JobStatus
 from ctg.www.downloads import download_response
 from ctg.www.utils import get_convention_for
 
 FORMATS = {
-    "xlsx": (
-        build_indicator_xlsx,
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        "tableau des indicateurs XLSX",
-    ),
     "csv": (build_indicator_csv, "text/csv; charset=utf-8", "tableau des indicateurs CSV"),
 }
 
@@ -63,7 +58,7 @@ def export_pdf(request, convention_pk):
 
 @require_safe
 def export_xlsx(request, convention_pk):
-    return _export(request, convention_pk, "xlsx")
+    return _report(request, convention_pk, "xlsx")
 
 
 @require_safe
