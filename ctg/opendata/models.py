@@ -27,6 +27,9 @@ class Dataset(models.Model):
     title = models.CharField("titre", max_length=255)
     format = models.CharField("format", max_length=40)
     vintage = models.CharField("millésime", max_length=40)
+    # The year of the communes' geography (COG) the file is published on; empty when each year of the file has its
+    # own (multi-year files) or the file is not territorial. See docs/data.md, « Géographie des fichiers ».
+    geography_year = models.PositiveSmallIntegerField("géographie (année du COG)", null=True, blank=True)
     licence = models.CharField("licence", max_length=120, default="Licence Ouverte / Open Licence 2.0")
     file_name = models.CharField("fichier", max_length=255)
     sha256 = models.CharField("empreinte SHA-256", max_length=64)
@@ -96,6 +99,9 @@ class Observation(models.Model):
     # Set on an aggregate the importer could not build from all its parts (e.g. a commune with an IRIS missing
     # or secret in a CAF file): the cell then has status missing and no value.
     incomplete = models.BooleanField("agrégat incomplet", default=False)
+    # Why a cell has no value when the status alone does not say it: e.g. "non publié pour ce périmètre (fusion au
+    # 1er janvier 2025)", or the parts missing from a commune rebuilt from former communes (ctg.opendata.geography).
+    note = models.CharField("note", max_length=255, blank=True, default="", db_default="")
 
     class Meta:
         verbose_name = "observation"

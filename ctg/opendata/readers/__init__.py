@@ -10,13 +10,16 @@ cells. Readers never touch the database, except the CAF reader which needs the I
 communes.
 
 One module per format (insee, filosofi, iris, caf, cnaf, cnaf_allocataires, tidy); the quirks common to all are in
-`base`. This module detects the format from the header and dispatches.
+`base`. This module detects the format from the header and dispatches, records the geography year of the file
+(`geography_year_of`), and, when given the referential's history, brings commune codes of an earlier geography
+to today's communes (ctg.opendata.geography).
 """
 
 import re
 from collections.abc import Callable
 from pathlib import Path
 
+from ctg.opendata.geography import CommuneHistory, harmonise_communes
 from ctg.opendata.readers.base import (
     FRANCE_METRO_CODE,
     MAX_BYTES,
@@ -98,17 +101,50 @@ def detect_format(header: list[str], file_name: str = "") -> str | None:
     return None
 
 
+def geography_year_of(parsed: ParsedFile) -> int | None:
+    """The COG year a file is published on: the year of its edition (Filosofi 2019 → 2019, CAF IRIS 2020 → 2020,
+    INSEE comparateur or dossier complet 2025 → COG 2025, IRIS reference 2021 → 2021). A file spanning several
+    years (CNAF series) has the geography of each year: None. Local data is on today's geography: None."""
+    if parsed.format == "tidy":
+        return None
+    match = re.fullmatch(r"(?:édition )?(\d{4})", parsed.vintage)
+    return int(match.group(1)) if match else None
+
+
 def read_file(
     path: Path,
     *,
     format: str | None = None,
     file_name: str | None = None,
     iris_to_commune: Callable[[], dict[str, str]] = dict,
+    commune_history: Callable[[], CommuneHistory] | None = None,
     max_bytes: int = MAX_BYTES,
 ) -> ParsedFile:
     """Read and validate a whole file; raise DatasetError on the first structural fault.
 
-    `max_bytes` bounds the size on disk (uploads pass settings.UPLOAD_MAX_SIZE; see the limits in `base`)."""
+    `max_bytes` bounds the size on disk (uploads pass settings.UPLOAD_MAX_SIZE; see the limits in `base`).
+    `commune_history` (ctg.opendata.geography.stored_commune_history for an import) brings the file's communes to
+    today's geography; without it, codes are kept as published."""
+    parsed = _read_format(
+        path, format=format, file_name=file_name, iris_to_commune=iris_to_commune, max_bytes=max_bytes
+    )
+    parsed.geography_year = geography_year_of(parsed)
+    if commune_history is not None and parsed.cells is not None:
+        parsed.cells, report = harmonise_communes(
+            parsed.cells, commune_history(), file_format=parsed.format, geography_year=parsed.geography_year
+        )
+        parsed.geography = report.as_metadata()
+    return parsed
+
+
+def _read_format(
+    path: Path,
+    *,
+    format: str | None,
+    file_name: str | None,
+    iris_to_commune: Callable[[], dict[str, str]],
+    max_bytes: int,
+) -> ParsedFile:
     table = read_table(path, file_name, max_bytes=max_bytes)
     if format is None:
         format = detect_format(table.header, table.file_name)

@@ -108,6 +108,10 @@ class ParsedFile:
     levels: list[str] = dataclasses.field(default_factory=list)
     # Rows of the file that are not areas (placeholders such as "XX", residents abroad), left out by the reader.
     dropped_rows: int = 0
+    # The year of the communes' geography the file is published on (None: each year its own, or not territorial).
+    geography_year: int | None = None
+    # What ctg.opendata.geography did to bring commune codes to today's (GeographyReport.as_metadata()).
+    geography: dict = dataclasses.field(default_factory=dict)
 
     @property
     def value_cells(self) -> pl.DataFrame:

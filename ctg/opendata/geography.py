@@ -1,0 +1,286 @@
+"""Cells of a file published on an earlier geography, brought to today's communes (the 2026 referential).
+
+Contract: `harmonise_communes` takes a file's parsed cells and the referential's history (`CommuneHistory`, from
+FormerCommune) and returns the cells on today's communes, with a `note` column and a `GeographyReport`. Only
+commune cells change; IRIS, EPCI, département, région and France cells are kept as published.
+
+A current commune has changed since the file when the file still publishes one of its former communes under a
+code that is no longer a commune. Its parts are then: its own code (when the file carries it, or when the
+referential lists it as the former commune that kept its code), every delegated or associated commune the
+referential names, and every other former code the file carries. Then, for each variable and year:
+- an additive count is the sum of its parts, "ok" only when every part has a value; otherwise it has no value,
+  is flagged incomplete, keeps the secret when a missing part is secret, and its note names the missing parts;
+- a published statistic (median, rate, share...) has no value: "non publié pour ce périmètre (fusion …)", never
+  the value of one part; a commune whose only part is a former code (renumbered, same territory) keeps it;
+- a former code the referential places under several current communes (a split) gives none of them a value.
+The cells of the former codes are replaced by those of the current commune. A code that is neither a current
+commune nor a former one is kept as published and counted as unknown. Which variables are additive counts is a
+rule per format (`is_additive`): anything not known as a count is treated as a published statistic.
+"""
+
+import dataclasses
+import datetime
+import decimal
+import re
+
+import polars as pl
+
+from ctg.core.formatting import format_count
+from ctg.opendata.enums import GeoLevel, ObservationStatus
+
+# Counts that add up over communes, per format; every other variable is a published statistic.
+ALL_ADDITIVE_FORMATS = {"caf_iris", "caf_allocataires", "cnaf_nbpla"}
+ADDITIVE_PATTERNS: dict[str, re.Pattern] = {
+    "filosofi_disp": re.compile(r"^(?:DISP_)?(?:NBMEN|NBPERS|NBUC)\d\d$"),
+    "insee_comparateur": re.compile(r"^(?:[PC]\d\d_|NAIS\d|DECE\d|NAISD\d|DECESD\d|SUPERF$|NBMENFISC\d)"),
+    "insee_dossier_complet": re.compile(r"^(?:[PC]\d\d_|NAIS\d|DECE\d|NAISD\d|DECESD\d|SUPERF$|NBMENFISC\d)"),
+}
+# Formats whose commune codes are brought to today's geography (local tidy data is on today's by contract).
+HARMONISED_FORMATS = {
+    "caf_iris",
+    "caf_allocataires",
+    "cnaf_txcouv",
+    "cnaf_nbpla",
+    "cnaf_tauxcouv",
+    "filosofi_disp",
+    "insee_comparateur",
+    "insee_dossier_complet",
+}
+MONTHS = [
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+]
+NOTE_MAX = 255
+UNPUBLISHED = "non publié"
+
+
+def is_additive(file_format: str, variable: str) -> bool:
+    if file_format in ALL_ADDITIVE_FORMATS:
+        return True
+    pattern = ADDITIVE_PATTERNS.get(file_format)
+    return bool(pattern and pattern.match(variable))
+
+
+@dataclasses.dataclass(frozen=True)
+class FormerPart:
+    code: str
+    name: str = ""
+    effective: datetime.date | None = None
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} ({self.code})" if self.name else self.code
+
+
+@dataclasses.dataclass(frozen=True)
+class CommuneHistory:
+    """Today's commune codes and, for each commune with a history, its former communes."""
+
+    current: frozenset[str]
+    parts: dict[str, tuple[FormerPart, ...]]
+
+    @property
+    def owners(self) -> dict[str, tuple[str, ...]]:
+        """Former code → the current communes its territory now belongs to (several for a split)."""
+        owners: dict[str, list[str]] = {}
+        for commune, parts in self.parts.items():
+            for part in parts:
+                owners.setdefault(part.code, []).append(commune)
+        return {code: tuple(sorted(communes)) for code, communes in owners.items()}
+
+
+def stored_commune_history() -> CommuneHistory:
+    """The history as imported with the referential (two queries)."""
+    from ctg.territories.models import Commune, FormerCommune
+
+    parts: dict[str, list[FormerPart]] = {}
+    for code, name, commune, effective in FormerCommune.objects.values_list("code", "name", "commune_id", "effective"):
+        parts.setdefault(commune, []).append(FormerPart(code, name, effective))
+    return CommuneHistory(
+        current=frozenset(Commune.objects.values_list("code", flat=True)),
+        parts={commune: tuple(sorted(found, key=lambda p: p.code)) for commune, found in parts.items()},
+    )
+
+
+@dataclasses.dataclass
+class GeographyReport:
+    """What the harmonisation did, counted in commune codes of the file."""
+
+    geography_year: int | None = None
+    converted: int = 0  # former codes renumbered one-to-one: the value is carried to the current code
+    merged: int = 0  # former codes summed into (or withheld from) a current commune
+    split: int = 0  # former codes whose territory is now shared between several communes
+    unknown: int = 0  # codes neither current nor former: kept as published
+    changed_communes: list[str] = dataclasses.field(default_factory=list)
+    unknown_codes: list[str] = dataclasses.field(default_factory=list)
+
+    def as_metadata(self) -> dict:
+        return dataclasses.asdict(self)
+
+    def summary(self) -> str:
+        """E.g. "géographie 2019 : 2 code(s) fusionné(s) dans 1 commune(s) actuelle(s), 0 renuméroté(s)…"."""
+        year = f"géographie {self.geography_year}" if self.geography_year else "géographie du fichier"
+        merged, communes = format_count(self.merged), format_count(len(self.changed_communes))
+        converted, split, unknown = format_count(self.converted), format_count(self.split), format_count(self.unknown)
+        return (
+            f"{year} : {merged} code(s) fusionné(s) dans {communes} commune(s) actuelle(s), {converted} "
+            f"renuméroté(s), {split} scindé(s), {unknown} inconnu(s) du référentiel"
+        )
+
+
+def french_date(day: datetime.date) -> str:
+    first = "1er" if day.day == 1 else str(day.day)
+    return f"{first} {MONTHS[day.month - 1]} {day.year}"
+
+
+def change_note(kind: str, parts: list[FormerPart], geography_year: int | None) -> str:
+    """E.g. "non publié pour ce périmètre (fusion au 1er janvier 2025)"."""
+    dates = sorted({part.effective for part in parts if part.effective is not None})
+    if dates:
+        when = f"au {french_date(dates[-1])}"
+    elif geography_year:
+        when = f"postérieure à la géographie {geography_year} du fichier"
+    else:
+        when = "postérieure au fichier"
+    return f"non publié pour ce périmètre ({kind} {when})"
+
+
+def _parts_of(commune: str, history: CommuneHistory, file_codes: set[str]) -> list[FormerPart]:
+    """The parts a file older than the change publishes separately (see the module docstring)."""
+    parts = []
+    own = [part for part in history.parts.get(commune, ()) if part.code == commune]
+    if commune in file_codes or own:
+        parts.append(own[0] if own else FormerPart(commune))
+    for part in history.parts.get(commune, ()):
+        if part.code != commune and (part.name or part.code in file_codes):
+            parts.append(part)
+    return parts
+
+
+def harmonise_communes(
+    cells: pl.DataFrame, history: CommuneHistory, *, file_format: str, geography_year: int | None = None
+) -> tuple[pl.DataFrame, GeographyReport]:
+    report = GeographyReport(geography_year=geography_year)
+    if "note" not in cells.columns:
+        cells = cells.with_columns(pl.lit("").alias("note"))
+    is_commune = pl.col("level") == GeoLevel.COMMUNE.value
+    if file_format not in HARMONISED_FORMATS or not history.current:
+        return cells, report
+    file_codes = set(cells.filter(is_commune)["code"].unique().to_list())
+    stale = sorted(file_codes - history.current)
+    if not stale:
+        return cells, report
+    owners = history.owners
+    report.unknown_codes = [code for code in stale if code not in owners]
+    report.unknown = len(report.unknown_codes)
+    split_codes = [code for code in stale if len(owners.get(code, ())) > 1]
+    report.split = len(split_codes)
+    merged_codes = [code for code in stale if len(owners.get(code, ())) == 1]
+    targets = sorted({owners[code][0] for code in merged_codes} | {c for code in split_codes for c in owners[code]})
+    split_targets = {c for code in split_codes for c in owners[code]}
+    plan = {commune: _parts_of(commune, history, file_codes) for commune in targets}
+    for commune in targets:
+        if commune in split_targets:
+            continue
+        if len(plan[commune]) == 1 and plan[commune][0].code != commune:
+            report.converted += 1
+        else:
+            report.merged += sum(1 for part in plan[commune] if part.code != commune and part.code in file_codes)
+    report.changed_communes = targets
+    involved = {part.code for parts in plan.values() for part in parts} | set(targets) | set(split_codes)
+    touched = cells.filter(is_commune & pl.col("code").is_in(sorted(involved)))
+    rebuilt = _rebuild(touched, plan, split_targets, file_format=file_format, geography_year=geography_year)
+    kept = cells.filter(~(is_commune & pl.col("code").is_in(sorted(involved))))
+    return pl.concat([kept, rebuilt.select(kept.columns).cast(dict(kept.schema))]), report
+
+
+def _rebuild(
+    touched: pl.DataFrame,
+    plan: dict[str, list[FormerPart]],
+    split_targets: set[str],
+    *,
+    file_format: str,
+    geography_year: int | None,
+) -> pl.DataFrame:
+    """One cell per current commune, variable and year, built from the cells of its parts."""
+    by_key: dict[tuple[str, str, int], dict] = {}
+    for row in touched.iter_rows(named=True):
+        by_key[(row["code"], row["variable"], row["year"])] = row
+    series = sorted({(row["variable"], row["year"]) for row in by_key.values()})
+    rows = []
+    for commune, parts in plan.items():
+        for variable, year in series:
+            found = [(part, by_key.get((part.code, variable, year))) for part in parts]
+            if all(cell is None for _part, cell in found):
+                continue
+            line = min(cell["_line"] for _part, cell in found if cell is not None)
+            value, status, note = _combine(
+                commune, found, split=commune in split_targets, additive=is_additive(file_format, variable)
+            )
+            if note == UNPUBLISHED:
+                kind = "scission" if commune in split_targets else "fusion"
+                note = change_note(kind, parts, geography_year)
+            rows.append(
+                {
+                    "level": GeoLevel.COMMUNE.value,
+                    "code": commune,
+                    "variable": variable,
+                    "year": year,
+                    "value": value,
+                    "status": status,
+                    "incomplete": value is None,
+                    "_line": line,
+                    "note": note[:NOTE_MAX],
+                }
+            )
+    schema = {
+        "level": pl.String,
+        "code": pl.String,
+        "variable": pl.String,
+        "year": touched.schema["year"],
+        "value": pl.String,
+        "status": pl.String,
+        "incomplete": pl.Boolean,
+        "_line": touched.schema["_line"],
+        "note": pl.String,
+    }
+    return pl.DataFrame(rows, schema=schema, orient="row")
+
+
+def _combine(commune: str, found: list, *, split: bool, additive: bool) -> tuple[str | None, str, str]:
+    """(value, status, note) of a current commune from its parts' cells (None where a part has no cell)."""
+    if split:
+        return None, ObservationStatus.MISSING.value, UNPUBLISHED
+    if len(found) == 1 and found[0][0].code != commune and found[0][1] is not None:
+        # A renumbered commune: same territory, the published cell is carried over as it is.
+        cell = found[0][1]
+        return cell["value"], cell["status"], cell.get("note") or ""
+    if not additive:
+        return None, ObservationStatus.MISSING.value, UNPUBLISHED
+    gaps = [(part, cell) for part, cell in found if cell is None or cell["status"] != ObservationStatus.OK.value]
+    if not gaps:
+        total = sum(decimal.Decimal(cell["value"]) for _part, cell in found)
+        return f"{total:.6f}", ObservationStatus.OK.value, ""
+    secret = any(cell is not None and cell["status"] == ObservationStatus.SECRET.value for _part, cell in gaps)
+    described = []
+    for part, cell in gaps:
+        if cell is None:
+            reason = "absente du fichier"
+        elif cell["status"] == ObservationStatus.SECRET.value:
+            reason = "secret statistique"
+        else:
+            reason = "non disponible"
+        described.append(f"{part.label} {reason}")
+    note = "incomplet : somme des anciennes communes impossible, " + ", ".join(described)
+    status = ObservationStatus.SECRET.value if secret else ObservationStatus.MISSING.value
+    return None, status, note
