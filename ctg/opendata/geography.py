@@ -284,3 +284,86 @@ def _combine(commune: str, found: list, *, split: bool, additive: bool) -> tuple
     note = "incomplet : somme des anciennes communes impossible, " + ", ".join(described)
     status = ObservationStatus.SECRET.value if secret else ObservationStatus.MISSING.value
     return None, status, note
+
+
+# EPCI perimeters: a published EPCI value describes the EPCI as it was in the file's year.
+PERIMETER_THRESHOLD = decimal.Decimal("0.02")
+# Household (Filosofi) or population counts of the same edition that measure an EPCI's perimeter.
+PERIMETER_COUNT_RE = re.compile(r"^(?:NBMEN|NBMENFISC|P)\d\d(?:_POP)?$")
+
+
+@dataclasses.dataclass(frozen=True)
+class PerimeterCheck:
+    epci: str
+    variable: str
+    published: decimal.Decimal
+    members_sum: decimal.Decimal
+    members: int
+    members_counted: int
+
+    @property
+    def gap(self) -> decimal.Decimal | None:
+        """Relative gap between the EPCI's published count and the sum over today's members (None: unknown)."""
+        if self.members_counted == self.members and self.members_sum:
+            return abs(self.published - self.members_sum) / self.members_sum
+        if self.members_sum > self.published:
+            # Even the members with a count outnumber the EPCI of the file: the perimeter was smaller.
+            return (self.members_sum - self.published) / self.members_sum
+        return None
+
+
+def epci_perimeter_checks(
+    epci_cells: pl.DataFrame, commune_cells: pl.DataFrame, membership: dict[str, str], variable: str
+) -> dict[str, PerimeterCheck]:
+    """For each EPCI of the file, its published `variable` beside the sum of that variable over today's member
+    communes in the same edition (commune cells already on today's geography)."""
+    members: dict[str, list[str]] = {}
+    for commune, epci in membership.items():
+        members.setdefault(epci, []).append(commune)
+    ok = pl.col("status") == ObservationStatus.OK.value
+    commune_values = dict(
+        commune_cells.filter((pl.col("variable") == variable) & ok).select("code", "value").iter_rows()
+    )
+    checks = {}
+    for code, value in epci_cells.filter((pl.col("variable") == variable) & ok).select("code", "value").iter_rows():
+        codes = members.get(code, [])
+        counted = [decimal.Decimal(commune_values[c]) for c in codes if c in commune_values]
+        checks[code] = PerimeterCheck(
+            code, variable, decimal.Decimal(value), sum(counted, decimal.Decimal(0)), len(codes), len(counted)
+        )
+    return checks
+
+
+def flag_epci_perimeters(
+    cells: pl.DataFrame,
+    checks: dict[str, PerimeterCheck],
+    *,
+    geography_year: int,
+    threshold: decimal.Decimal = PERIMETER_THRESHOLD,
+) -> tuple[pl.DataFrame, list[str]]:
+    """EPCI cells of a perimeter that differs from today's: a small gap (≤ threshold) keeps the value with the note
+    "périmètre de l'année N"; a larger one withholds it. Returns the cells and the EPCI flagged."""
+    if "note" not in cells.columns:
+        cells = cells.with_columns(pl.lit("").alias("note"))
+    small = sorted(code for code, check in checks.items() if check.gap and check.gap <= threshold)
+    large = sorted(code for code, check in checks.items() if check.gap and check.gap > threshold)
+    if not small and not large:
+        return cells, []
+    is_epci = pl.col("level") == GeoLevel.EPCI.value
+    in_small, in_large = is_epci & pl.col("code").is_in(small), is_epci & pl.col("code").is_in(large)
+    note = f"périmètre de l'année {geography_year}"
+    cells = cells.with_columns(
+        pl.when(in_large).then(None).otherwise(pl.col("value")).alias("value"),
+        pl.when(in_large & (pl.col("status") == ObservationStatus.OK.value))
+        .then(pl.lit(ObservationStatus.MISSING.value))
+        .otherwise(pl.col("status"))
+        .alias("status"),
+        (pl.col("incomplete") | in_large).alias("incomplete"),
+        pl.when(in_small)
+        .then(pl.lit(note))
+        .when(in_large)
+        .then(pl.lit(f"non publié pour le périmètre actuel ({note}, différent de plus de {threshold * 100:.0f} %)"))
+        .otherwise(pl.col("note"))
+        .alias("note"),
+    )
+    return cells, small + large
