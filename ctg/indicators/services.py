@@ -57,7 +57,8 @@ def _write_values(frame: pl.DataFrame) -> None:
     """Bulk load without a Python object per value: COPY on PostgreSQL, JSON unpacked by SQLite on SQLite."""
     table = IndicatorValue._meta.db_table
     columns = ", ".join(COLUMNS)
-    frame = frame.select(COLUMNS)
+    # Sorted like the unique index (indicator, level, code, year): the database appends to it.
+    frame = frame.select(COLUMNS).sort(["indicator", "level", "code", "year"])
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT csv)") as copy:

@@ -260,21 +260,42 @@ def _write_cells(cells: pl.DataFrame, report: DatasetImportReport, *, dry_run: b
     report.missing = cells.filter(pl.col("status") == ObservationStatus.MISSING.value).height
     report.incomplete = cells.filter(pl.col("incomplete")).height
     report.variables = sorted(cells["variable"].unique().to_list())
-    cells = cells.select(STAGING_COLUMNS).with_columns(pl.col("year").cast(pl.Int64))
+    # Sorted like the unique index, so that the database appends to it rather than inserting all over it.
+    cells = cells.select(STAGING_COLUMNS).with_columns(pl.col("year").cast(pl.Int64)).sort(KEYS)
     table = connection.ops.quote_name(Observation._meta.db_table)
+    # Series (level, variable, year) nothing is stored for yet are new whole: inserted without comparison.
+    series = ["level", "variable", "year"]
+    stored = pl.DataFrame(
+        list(Observation.objects.filter(variable__in=report.variables).values_list(*series).order_by().distinct()),
+        schema={"level": pl.Utf8, "variable": pl.Utf8, "year": pl.Int64},
+        orient="row",
+    )
+    if stored.is_empty():  # a first import or a new vintage: no copy of the cells
+        fresh, known_series = cells, cells.clear()
+    else:
+        fresh = cells.join(stored, on=series, how="anti", maintain_order="left")
+        known_series = cells.join(stored, on=series, how="semi", maintain_order="left")
+    known = updated = 0
     with connection.cursor() as cursor:
-        _stage(cursor, cells)
-        cursor.execute(
-            f"SELECT COUNT(*), COALESCE(SUM(CASE WHEN {_changed(table)} THEN 1 ELSE 0 END), 0) "  # noqa: S608 (names from the models)
-            f"FROM {STAGING} s JOIN {table} ON {_same_cell(table)}"
-        )
-        known, updated = cursor.fetchone()
-        report.created = cells.height - known
-        report.updated = updated
-        report.unchanged = known - updated
-        if not dry_run:
-            _merge(cursor, table, report.dataset.pk, known=known, updated=updated)
-        cursor.execute(f"DROP TABLE {STAGING}")
+        if known_series.height:
+            _create_staging(cursor)
+            _bulk_load(cursor, STAGING, known_series)
+            if connection.vendor == "postgresql":
+                # Fresh statistics (a sample) so that the comparisons below are hash joins, whatever was just loaded.
+                cursor.execute(f"ANALYZE {table}")
+            cursor.execute(
+                f"SELECT COUNT(*), COALESCE(SUM(CASE WHEN {_changed(table)} THEN 1 ELSE 0 END), 0) "  # noqa: S608 (names from the models)
+                f"FROM {STAGING} s JOIN {table} ON {_same_cell(table)}"
+            )
+            known, updated = cursor.fetchone()
+            if not dry_run:
+                _merge(cursor, table, report.dataset.pk, known=known, updated=updated)
+            cursor.execute(f"DROP TABLE {STAGING}")
+        if not dry_run and fresh.height:
+            _bulk_load(cursor, table, fresh.select(pl.lit(report.dataset.pk).alias("dataset_id"), *STAGING_COLUMNS))
+    report.created = cells.height - known
+    report.updated = updated
+    report.unchanged = known - updated
 
 
 def _same_cell(table: str) -> str:
@@ -306,27 +327,31 @@ def _merge(cursor, table: str, dataset_id: int, *, known: int, updated: int) -> 
     )
 
 
-def _stage(cursor, cells: pl.DataFrame) -> None:
-    """A temporary table of the file's cells, typed like Observation so that values compare as stored."""
+def _create_staging(cursor) -> None:
+    """A temporary table for the file's cells, typed like Observation so that values compare as stored."""
     field = Observation._meta.get_field
-    types = {name: field(name).db_type(connection) for name in STAGING_COLUMNS}
+    columns = ", ".join(f"{name} {field(name).db_type(connection)}" for name in STAGING_COLUMNS)
     cursor.execute(f"DROP TABLE IF EXISTS {STAGING}")
-    cursor.execute(
-        f"CREATE TEMPORARY TABLE {STAGING} ({', '.join(f'{name} {types[name]}' for name in STAGING_COLUMNS)})"
-    )
+    cursor.execute(f"CREATE TEMPORARY TABLE {STAGING} ({columns})")
+    if connection.vendor == "sqlite":
+        cursor.execute(f"CREATE INDEX {STAGING}_cell ON {STAGING} ({', '.join(KEYS)})")
+
+
+def _bulk_load(cursor, table: str, frame: pl.DataFrame) -> None:
+    """Rows of `frame` into `table`, a slice at a time and without a Python object per row: COPY from CSV text
+    written by polars on PostgreSQL (an empty unquoted field is NULL), JSON text unpacked by json_each on SQLite."""
+    columns = ", ".join(frame.columns)
     if connection.vendor == "postgresql":
-        # COPY from CSV text written by polars, a slice at a time; an empty unquoted field is NULL.
-        with cursor.cursor.copy(f"COPY {STAGING} ({', '.join(STAGING_COLUMNS)}) FROM STDIN WITH (FORMAT csv)") as copy:
-            for chunk in cells.iter_slices(STAGING_CHUNK):
+        with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT csv)") as copy:
+            for chunk in frame.iter_slices(STAGING_CHUNK):
                 copy.write(chunk.write_csv(include_header=False))
-        cursor.execute(f"ANALYZE {STAGING}")
+        if table == STAGING:
+            cursor.execute(f"ANALYZE {STAGING}")
         return
-    # SQLite: one JSON text per slice, unpacked by json_each inside the database.
-    extract = ", ".join(f"json_extract(value, '$.{name}')" for name in STAGING_COLUMNS)
-    sql = f"INSERT INTO {STAGING} ({', '.join(STAGING_COLUMNS)}) SELECT {extract} FROM json_each(%s)"  # noqa: S608 (fixed names, values bound)
-    for chunk in cells.iter_slices(STAGING_CHUNK):
+    extract = ", ".join(f"json_extract(value, '$.{name}')" for name in frame.columns)
+    sql = f"INSERT INTO {table} ({columns}) SELECT {extract} FROM json_each(%s)"  # noqa: S608 (names from the models, values bound)
+    for chunk in frame.iter_slices(STAGING_CHUNK):
         cursor.execute(sql, [chunk.write_json()])
-    cursor.execute(f"CREATE INDEX {STAGING}_cell ON {STAGING} ({', '.join(KEYS)})")
 
 
 def _write_iris_zones(parsed: ParsedFile, report: DatasetImportReport, *, dry_run: bool) -> None:
