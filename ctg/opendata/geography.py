@@ -24,6 +24,7 @@ import decimal
 import re
 
 import polars as pl
+from polars._typing import PolarsDataType
 
 from ctg.core.formatting import format_count
 from ctg.opendata.enums import GeoLevel, ObservationStatus
@@ -201,7 +202,7 @@ def harmonise_communes(
     touched = cells.filter(is_commune & pl.col("code").is_in(sorted(involved)))
     rebuilt = _rebuild(touched, plan, split_targets, file_format=file_format, geography_year=geography_year)
     kept = cells.filter(~(is_commune & pl.col("code").is_in(sorted(involved))))
-    return pl.concat([kept, rebuilt.select(kept.columns).cast(dict(kept.schema))]), report
+    return pl.concat([kept, rebuilt.select(kept.columns).cast(kept.schema)]), report
 
 
 def _rebuild(
@@ -243,7 +244,7 @@ def _rebuild(
                     "note": note[:NOTE_MAX],
                 }
             )
-    schema = {
+    schema: dict[str, PolarsDataType] = {
         "level": pl.String,
         "code": pl.String,
         "variable": pl.String,

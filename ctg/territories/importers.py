@@ -323,8 +323,8 @@ def _insert_rows(model, key: str, rows: list[tuple[str, dict]]) -> None:
 def _sync_former_communes(rows: dict[tuple[str, str], dict], counts: ImportCounts) -> None:
     """Former communes as in the file: new links created, changed ones updated, links the file no longer has
     removed (counted as updated)."""
-    existing = {
-        (row["code"], row["commune_id"]): row
+    existing: dict[tuple[str, str], dict] = {
+        (row["code"], row["commune_id"]): dict(row)
         for row in FormerCommune.objects.values("id", "code", "commune_id", "name", "kind", "effective")
     }
     to_create, to_update = [], []
