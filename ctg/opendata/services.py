@@ -29,6 +29,7 @@ from ctg.accounts.journal import security_event_record
 from ctg.core.imports import ImportReport
 from ctg.opendata.editions import edition_check, header_of
 from ctg.opendata.enums import GeoLevel, ObservationStatus
+from ctg.opendata.geography import stored_commune_history
 from ctg.opendata.models import Dataset, IrisZone, LocalObservation, Observation
 from ctg.opendata.readers import FORMATS, DatasetError, ParsedFile, read_file
 from ctg.opendata.readers.base import MAX_BYTES, problem
@@ -136,7 +137,14 @@ def dataset_import(
         return DatasetImportReport(dataset=existing, format=existing.format, dry_run=dry_run, already_imported=True)
     if format == LOCAL_FORMAT:
         raise DatasetError(problem(file_name, _LOCAL_ON_OFFICIAL_PATH))
-    parsed = read_file(path, format=format, file_name=file_name, iris_to_commune=iris_to_commune, max_bytes=max_bytes)
+    parsed = read_file(
+        path,
+        format=format,
+        file_name=file_name,
+        iris_to_commune=iris_to_commune,
+        commune_history=stored_commune_history,
+        max_bytes=max_bytes,
+    )
     if parsed.format == LOCAL_FORMAT:
         raise DatasetError(problem(file_name, _LOCAL_ON_OFFICIAL_PATH))
     edition = ""
@@ -202,6 +210,7 @@ def _provenance(parsed: ParsedFile, file_name: str, by) -> dict:
         "format": parsed.format,
         "vintage": parsed.vintage,
         "licence": parsed.licence,
+        "geography_year": parsed.geography_year,
         "file_name": file_name,
         "row_count": parsed.rows_read,
         "imported_by": by if getattr(by, "is_authenticated", False) else None,
