@@ -8,6 +8,7 @@ import or withdrawal recomputes the indicators), the enjeux, the offer and its p
 
 import hashlib
 import json
+from typing import Protocol
 
 from django.db.models import Count, Max
 from django.utils import timezone
@@ -25,7 +26,13 @@ from ctg.offer.models import OfferItem, OfferTotal
 from ctg.opendata.models import Dataset
 
 KIND = "diagnostic_report"
-REPORT_FORMATS = {
+
+
+class Builder(Protocol):
+    def __call__(self, *, convention: Convention) -> bytes: ...
+
+
+REPORT_FORMATS: dict[str, tuple[Builder, str, str]] = {
     "docx": (
         build_diagnostic_docx,
         "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
