@@ -29,7 +29,7 @@ from ctg.accounts.journal import security_event_record
 from ctg.core.imports import ImportReport
 from ctg.opendata.editions import edition_check, header_of
 from ctg.opendata.enums import GeoLevel, ObservationStatus
-from ctg.opendata.geography import stored_commune_history
+from ctg.opendata.geography import GeographyReport, stored_commune_history
 from ctg.opendata.models import Dataset, IrisZone, LocalObservation, Observation
 from ctg.opendata.readers import FORMATS, DatasetError, ParsedFile, read_file
 from ctg.opendata.readers.base import MAX_BYTES, problem
@@ -64,6 +64,10 @@ class DatasetImportReport(ImportReport):
     edition: str = ""
     # The variables the file carries: the indicators that read them are the ones to recompute.
     variables: list[str] = dataclasses.field(default_factory=list)
+    # Placeholder rows the reader dropped (codes or names made of X: not areas).
+    dropped: int = 0
+    # What bringing the file's commune codes to today's geography did (GeographyReport.summary()).
+    geography: str = ""
 
     @property
     def rows_read(self) -> int:
@@ -89,7 +93,21 @@ class DatasetImportReport(ImportReport):
         )
         if self.incomplete:
             text += f", {self.incomplete} agrégat(s) communal(aux) incomplet(s)"
+        if self.dropped:
+            text += f" ; {self.dropped} ligne(s) sans territoire écartée(s)"
+        if self.geography:
+            text += f" ; {self.geography}"
         return text + "."
+
+
+def _geography_summary(parsed: ParsedFile) -> str:
+    """What bringing the file to today's communes did, when it did anything."""
+    if not parsed.geography:
+        return ""
+    geography = GeographyReport(**parsed.geography)
+    if not (geography.converted or geography.merged or geography.split or geography.unknown):
+        return ""
+    return geography.summary()
 
 
 def file_sha256(path: Path) -> str:
@@ -178,7 +196,13 @@ def _parsed_file_store(
     for field, value in _provenance(parsed, file_name, by).items():
         setattr(dataset, field, value)
     report = DatasetImportReport(
-        dataset=dataset, format=parsed.format, dry_run=dry_run, read=parsed.rows_read, edition=edition
+        dataset=dataset,
+        format=parsed.format,
+        dry_run=dry_run,
+        read=parsed.rows_read,
+        edition=edition,
+        dropped=parsed.dropped_rows,
+        geography=_geography_summary(parsed),
     )
     if not dry_run:
         dataset.save()

@@ -192,3 +192,17 @@ def test_caux_seine_2014_epci_value_is_on_another_perimeter(caux_seine):
     assert (check.published, check.members_sum, check.gap) == (31041, 31041, 0)
     assert listed == []
     assert median["status"] == "ok" and median["note"] == ""
+
+
+def test_the_import_report_says_what_the_geography_did(referential_14_93, tmp_path):
+    """A file still carrying Pierrefitte-sur-Seine (93059), merged into Saint-Denis (93066) on 1 January 2025."""
+    from ctg.opendata.models import Observation
+    from ctg.opendata.services import dataset_import
+
+    path = tmp_path / "base_cc_comparateur_2019.csv"
+    path.write_text("CODGEO;LIBGEO;P16_POP\n93066;Saint-Denis;100\n93059;Pierrefitte-sur-Seine;50\n", "utf-8")
+    report = dataset_import(path=path, known_edition_only=False)
+    assert "1 code(s) fusionné(s) dans 1 commune(s) actuelle(s)" in report.details()
+    # Test figures: 100 + 50 summed into today's Saint-Denis.
+    stored = Observation.objects.get(level="commune", code="93066", variable="P16_POP")
+    assert stored.value == 150
