@@ -12,17 +12,21 @@ from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
 
-def run_queued_tasks() -> int:
-    worker = Worker(
+def _worker(*, interval: float, batch: bool, worker_id: str) -> Worker:
+    return Worker(
         queue_names=["default"],
-        interval=0,
-        batch=True,
+        interval=interval,
+        batch=batch,
         backend_name="default",
         startup_delay=False,
         max_tasks=None,
-        worker_id="test-worker",
+        worker_id=worker_id,
         excluded_queue_names=[],
     )
+
+
+def run_queued_tasks() -> int:
+    worker = _worker(interval=0, batch=True, worker_id="test-worker")
     count = 0
     while (result := DBTaskResult.objects.ready().order_by("enqueued_at").first()) is not None:
         result.claim("test-worker")
@@ -34,16 +38,7 @@ def run_queued_tasks() -> int:
 @contextlib.contextmanager
 def background_worker():
     """A worker polling the queue in a thread, for tests with a live server (transactional database)."""
-    worker = Worker(
-        queue_names=["default"],
-        interval=0.1,
-        batch=False,
-        backend_name="default",
-        startup_delay=False,
-        max_tasks=None,
-        worker_id="test-background-worker",
-        excluded_queue_names=[],
-    )
+    worker = _worker(interval=0.1, batch=False, worker_id="test-background-worker")
 
     def run():
         try:
