@@ -39,7 +39,7 @@ LOCAL_LEVELS = [GeoLevel.IRIS.value, GeoLevel.COMMUNE.value, GeoLevel.EPCI.value
 
 BATCH_SIZE = 5000
 KEYS = ["level", "code", "variable", "year"]
-COLUMNS = ["dataset_id", "level", "code", "variable", "year", "value", "status", "incomplete"]
+COLUMNS = ["dataset_id", "level", "code", "variable", "year", "value", "status", "incomplete", "note"]
 
 __all__ = [
     "FORMATS",
@@ -284,7 +284,7 @@ def dataset_withdraw(*, dataset: Dataset, by, ip_address: str | None = None) -> 
 # The file's cells are loaded into a temporary table, then compared with and merged into the stored ones by SQL:
 # no Python object per cell, whatever the size of the file.
 STAGING = "opendata_import_cells"
-STAGING_COLUMNS = ["level", "code", "variable", "year", "value", "status", "incomplete"]
+STAGING_COLUMNS = ["level", "code", "variable", "year", "value", "status", "incomplete", "note"]
 STAGING_CHUNK = 100_000
 
 
@@ -293,6 +293,10 @@ def _write_cells(cells: pl.DataFrame, report: DatasetImportReport, *, dry_run: b
     report.missing = cells.filter(pl.col("status") == ObservationStatus.MISSING.value).height
     report.incomplete = cells.filter(pl.col("incomplete")).height
     report.variables = sorted(cells["variable"].unique().to_list())
+    # A cell's note (why a merged commune has no value, a different EPCI perimeter…) is empty unless a reader or
+    # the geography set one.
+    note = pl.col("note").fill_null("") if "note" in cells.columns else pl.lit("")
+    cells = cells.with_columns(note.alias("note"))
     # Sorted like the unique index, so that the database appends to it rather than inserting all over it.
     cells = cells.select(STAGING_COLUMNS).with_columns(pl.col("year").cast(pl.Int64)).sort(KEYS)
     table = connection.ops.quote_name(Observation._meta.db_table)
@@ -336,9 +340,12 @@ def _same_cell(table: str) -> str:
 
 
 def _changed(table: str) -> str:
-    """A stored cell differs from the file's: value (NULL-safe), status or completeness."""
+    """A stored cell differs from the file's: value (NULL-safe), status, completeness or note."""
     differs = "IS DISTINCT FROM" if connection.vendor == "postgresql" else "IS NOT"
-    return f"({table}.value {differs} s.value OR {table}.status <> s.status OR {table}.incomplete <> s.incomplete)"
+    return (
+        f"({table}.value {differs} s.value OR {table}.status <> s.status OR {table}.incomplete <> s.incomplete "
+        f"OR {table}.note <> s.note)"
+    )
 
 
 def _merge(cursor, table: str, dataset_id: int, *, known: int, updated: int) -> None:
@@ -346,7 +353,8 @@ def _merge(cursor, table: str, dataset_id: int, *, known: int, updated: int) -> 
     if updated:
         # UPDATE ... FROM (PostgreSQL, SQLite ≥ 3.33): the target table is named in full, without an alias.
         cursor.execute(
-            f"UPDATE {table} SET dataset_id = %s, value = s.value, status = s.status, incomplete = s.incomplete "  # noqa: S608 (names from the models, values bound)
+            f"UPDATE {table} SET dataset_id = %s, value = s.value, status = s.status, incomplete = s.incomplete, "  # noqa: S608 (names from the models, values bound)
+            f"note = s.note "
             f"FROM {STAGING} s WHERE {_same_cell(table)} AND {_changed(table)}",
             [dataset_id],
         )
@@ -372,10 +380,12 @@ def _create_staging(cursor) -> None:
 
 def _bulk_load(cursor, table: str, frame: pl.DataFrame) -> None:
     """Rows of `frame` into `table`, a slice at a time and without a Python object per row: COPY from CSV text
-    written by polars on PostgreSQL (an empty unquoted field is NULL), JSON text unpacked by json_each on SQLite."""
+    written by polars on PostgreSQL (an empty unquoted field is NULL, except in the note, which is never NULL), JSON
+    text unpacked by json_each on SQLite."""
     columns = ", ".join(frame.columns)
     if connection.vendor == "postgresql":
-        with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT csv)") as copy:
+        options = "FORMAT csv, FORCE_NOT_NULL (note)" if "note" in frame.columns else "FORMAT csv"
+        with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN WITH ({options})") as copy:
             for chunk in frame.iter_slices(STAGING_CHUNK):
                 copy.write(chunk.write_csv(include_header=False))
         if table == STAGING:

@@ -206,3 +206,18 @@ def test_the_import_report_says_what_the_geography_did(referential_14_93, tmp_pa
     # Test figures: 100 + 50 summed into today's Saint-Denis.
     stored = Observation.objects.get(level="commune", code="93066", variable="P16_POP")
     assert stored.value == 150
+
+
+def test_the_note_of_an_incomplete_merged_commune_is_stored(referential_14_93, tmp_path):
+    """Only Pierrefitte-sur-Seine's part of today's Saint-Denis in the file: no sum, and the stored cell says why."""
+    from ctg.opendata.models import Observation
+    from ctg.opendata.services import dataset_import
+
+    path = tmp_path / "base_cc_comparateur_2019.csv"
+    path.write_text("CODGEO;LIBGEO;P16_POP\n93059;Pierrefitte-sur-Seine;50\n", "utf-8")
+    dataset_import(path=path, known_edition_only=False)
+    stored = Observation.objects.get(level="commune", code="93066", variable="P16_POP")
+    assert stored.value is None
+    assert stored.note.startswith("incomplet")
+    # Cells without a note store an empty one, never NULL (COPY on PostgreSQL).
+    assert not Observation.objects.filter(note__isnull=True).exists()
