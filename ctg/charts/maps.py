@@ -340,9 +340,21 @@ class _Legend:
 
 
 def _with_legend(
-    *, map_chart: LayeredChart, legend: LayeredChart, features: list[dict], title: str, source: str, description: str
+    *,
+    map_chart: LayeredChart,
+    legend: "_Legend",
+    areas: list[MapArea],
+    reasons: Mapping[str, str],
+    width: int,
+    features: list[dict],
+    title: str,
+    source: str,
+    description: str,
 ) -> dict:
-    chart = alt.vconcat(map_chart, legend, spacing=6).properties(title=_title(title, source), description=description)
+    """The map over its legend panel, whose right column names the reasons communes have no value."""
+    hatches = legend.no_value_column(LEGEND_COLUMN, 8, areas, reasons)
+    panel = legend.chart(width, hatches)
+    chart = alt.vconcat(map_chart, panel, spacing=6).properties(title=_title(title, source), description=description)
     return _spec(chart, features)
 
 
@@ -392,11 +404,13 @@ def choropleth_map(
     if reference is not None and marked is None:
         y += LEGEND_ROW
         legend.row(0, y, f"{reference.name} : {reference.display}")
-    hatches = legend.no_value_column(LEGEND_COLUMN, 8, areas, reasons)
     return _with_legend(
         map_chart=map_chart,
+        legend=legend,
+        areas=areas,
+        reasons=reasons,
+        width=width,
         features=features,
-        legend=legend.chart(width, hatches),
         title=title,
         source=source,
         description=description,
@@ -512,11 +526,13 @@ def proportional_circle_map(
     if zeros:
         y += LEGEND_ROW
         legend.row(0, y, f"Sans cercle, valeur nulle : {_commune_noun(zeros)}")
-    hatches = legend.no_value_column(LEGEND_COLUMN, 8, areas, reasons)
     return _with_legend(
         map_chart=map_chart,
+        legend=legend,
+        areas=areas,
+        reasons=reasons,
+        width=width,
         features=features,
-        legend=legend.chart(width, hatches),
         title=title,
         source=source,
         description=description,

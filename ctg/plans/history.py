@@ -6,6 +6,7 @@ many-to-many field of the fiche, and one per kind of related object whose label 
 
 import dataclasses
 import datetime
+import functools
 from collections import defaultdict
 from decimal import Decimal
 from typing import Any
@@ -19,6 +20,7 @@ KIND_LABELS = {"+": "Création", "~": "Modification", "-": "Suppression"}
 HIDDEN_FIELDS = {"version", "created_at", "updated_at", "convention", "action", "indicator"}
 
 
+@functools.cache
 def _tracked_m2m(model) -> dict[str, type[models.Model]]:
     """The many-to-many fields whose members the model's history keeps (simple-history's `m2m_fields`), by name."""
     history_fields = {f.name for f in model.history.model._meta.get_fields()}
