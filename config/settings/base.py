@@ -31,6 +31,8 @@ INSTALLED_APPS = [
     "ctg.offer",
     "ctg.diagnostic",
     "ctg.plans",
+    "ctg.steering",
+    "ctg.evaluation",
     "ctg.reports",
     "ctg.charts",
     "ctg.demo",

@@ -1,0 +1,1 @@
+"""Evaluation and renewal of a convention: frozen baselines, what changed since the signature, grids, final report."""

@@ -1,0 +1,3 @@
+app_name = "evaluation_views"
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+app_name = "steering_views"
+
+urlpatterns: list = []
