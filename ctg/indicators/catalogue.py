@@ -267,7 +267,9 @@ CATALOGUE: list[Indicator] = [
         "affichée aux seuls niveaux où l'INSEE la publie.",
         "acces-aux-droits",
         "€",
-        _t("MED21"),
+        # MED21 in the comparateur (communes), Q221 in INSEE's Filosofi 2021 files by level (FILO2021_DISP_EPCI…,
+        # like Q219 in the 2019 ones): the same median of the same edition, the comparateur's first at a commune.
+        _t("MED21", "Q221"),
         FILOSOFI21,
         direction=Direction.HIGHER_IS_BETTER,
         decimals=0,

@@ -21,7 +21,7 @@ from ctg.indicators import hooks
 from ctg.indicators.catalogue import CAF_IRIS, CATALOGUE, Indicator
 from ctg.indicators.enums import Kind, ValueStatus
 from ctg.opendata.enums import GeoLevel, ObservationStatus
-from ctg.opendata.models import IrisZone, Observation
+from ctg.opendata.models import Dataset, IrisZone, Observation
 from ctg.territories.enums import Level
 from ctg.territories.models import FRANCE_CODE, Commune, Departement
 
@@ -39,6 +39,7 @@ OBSERVATION_SCHEMA = {
     "value": pl.Float64,
     "status": pl.Utf8,
     "dataset_id": pl.Int64,
+    "note": pl.Utf8,
 }
 OUTPUT_SCHEMA: dict[str, PolarsDataType] = {
     "indicator": pl.Utf8,
@@ -51,6 +52,7 @@ OUTPUT_SCHEMA: dict[str, PolarsDataType] = {
     "status": pl.Utf8,
     "parts_present": pl.Int64,
     "parts_expected": pl.Int64,
+    "note": pl.Utf8,
 }
 # The same schema in the shape `DataFrame.cast` declares (its keys may also be selectors or data types).
 OUTPUT_CASTS: dict[ColumnNameOrSelector | PolarsDataType, PolarsDataType] = {
@@ -91,7 +93,7 @@ def load_observations(variables: set[str]) -> pl.DataFrame:
 
             # COPY takes no bound parameters: the variables are quoted as literals by psycopg.
             query = psycopg_sql.SQL(
-                "COPY (SELECT level, code, variable, year, CAST(value AS DOUBLE PRECISION), status, dataset_id "
+                "COPY (SELECT level, code, variable, year, CAST(value AS DOUBLE PRECISION), status, dataset_id, note "
                 "FROM {table} WHERE level <> 'iris' AND variable IN ({names})) TO STDOUT WITH (FORMAT csv)"
             ).format(
                 table=psycopg_sql.Identifier(table),
@@ -101,9 +103,12 @@ def load_observations(variables: set[str]) -> pl.DataFrame:
                 for block in copy:
                     buffer.write(block)
         else:
-            line = " || ',' || ".join(
-                "IFNULL(CAST(value AS REAL), '')" if name == "value" else name for name in columns
-            )
+            # The note is free text (commas): quoted as CSV.
+            expressions = {
+                "value": "IFNULL(CAST(value AS REAL), '')",
+                "note": "'\"' || REPLACE(note, '\"', '\"\"') || '\"'",
+            }
+            line = " || ',' || ".join(expressions.get(name, name) for name in columns)
             sql = f"SELECT group_concat({line}, char(10)) FROM {table} WHERE level <> 'iris' AND variable = %s"  # noqa: S608 (names from the models, values bound)
             for variable in sorted(variables):
                 cursor.execute(sql, [variable])
@@ -114,7 +119,8 @@ def load_observations(variables: set[str]) -> pl.DataFrame:
     if not buffer.tell():
         return pl.DataFrame(schema=OBSERVATION_SCHEMA)
     buffer.seek(0)
-    return pl.read_csv(buffer, has_header=False, schema=OBSERVATION_SCHEMA)
+    frame = pl.read_csv(buffer, has_header=False, schema=OBSERVATION_SCHEMA)
+    return frame.with_columns(pl.col("note").fill_null(""))
 
 
 def load_iris_gaps(variables: set[str]) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -171,7 +177,9 @@ class Computation:
             .to_list()
         )
         frames = [self._from_parts(indicator, year, self._commune_parts(indicator, year)) for year in years]
-        return pl.concat(frames, how="vertical") if frames else pl.DataFrame(schema=OUTPUT_SCHEMA)
+        if not frames:
+            return pl.DataFrame(schema=OUTPUT_SCHEMA)
+        return self._published_epci_counts(indicator, pl.concat(frames, how="vertical"))
 
     def _term_frame(self, indicator: Indicator, term, year: int, alias: str) -> pl.DataFrame:
         term_year = self.latest_years.get(term.variable, year) if term.latest else year
@@ -183,6 +191,7 @@ class Computation:
             "code",
             (pl.col("value") * term.coefficient).alias(f"{alias}_value"),
             pl.col("status").alias(f"{alias}_status"),
+            pl.col("note").alias(f"{alias}_note"),
         )
 
     def _sum_terms(self, indicator: Indicator, terms, year: int, prefix: str) -> pl.DataFrame:
@@ -194,6 +203,7 @@ class Computation:
             )
         values = [pl.col(f"t{i}_value") for i in range(len(terms))]
         statuses = [pl.col(f"t{i}_status") for i in range(len(terms))]
+        notes = [pl.col(f"t{i}_note") for i in range(len(terms))]
         all_ok = pl.all_horizontal([s.fill_null("missing") == ValueStatus.OK.value for s in statuses])
         any_secret = pl.any_horizontal([s.fill_null("missing") == ValueStatus.SECRET.value for s in statuses])
         return frame.select(
@@ -205,6 +215,7 @@ class Computation:
             .then(pl.lit(ValueStatus.SECRET.value))
             .otherwise(pl.lit(ValueStatus.MISSING.value))
             .alias(f"{prefix}_status"),
+            _joined_notes(notes).alias(f"{prefix}_note"),
         )
 
     def _commune_parts(self, indicator: Indicator, year: int) -> pl.DataFrame:
@@ -215,6 +226,7 @@ class Computation:
                 "numerator",
                 pl.lit(None, pl.Float64).alias("denominator"),
                 pl.col("numerator_status").alias("status"),
+                pl.col("numerator_note").alias("note"),
             )
         denominator = self._sum_terms(indicator, indicator.denominator, year, "denominator")
         frame = numerator.join(denominator, on="code", how="left", coalesce=True)
@@ -234,6 +246,7 @@ class Computation:
             .then(pl.lit(ValueStatus.SECRET.value))
             .otherwise(pl.lit(ValueStatus.MISSING.value))
             .alias("status"),
+            _joined_notes([pl.col("numerator_note"), pl.col("denominator_note")]).alias("note"),
         )
 
     def _iris_counts(self, indicator: Indicator, year: int) -> pl.DataFrame:
@@ -271,8 +284,12 @@ class Computation:
 
     def _from_parts(self, indicator: Indicator, year: int, parts: pl.DataFrame) -> pl.DataFrame:
         """Commune rows from the parts, then one group-by per higher level over the same parts."""
-        parts = self.communes.join(parts.select("code", "numerator", "denominator", "status"), on="code", how="left")
-        parts = parts.with_columns(pl.col("status").fill_null(ValueStatus.MISSING.value))
+        if "note" not in parts.columns:  # a hook's parts carry no note
+            parts = parts.with_columns(pl.lit("").alias("note"))
+        parts = self.communes.join(
+            parts.select("code", "numerator", "denominator", "status", "note"), on="code", how="left"
+        )
+        parts = parts.with_columns(pl.col("status").fill_null(ValueStatus.MISSING.value), pl.col("note").fill_null(""))
         value = self._value_expr(indicator)
         iris = parts.select("code").join(self._iris_counts(indicator, year), on="code", how="left")
         commune_rows = parts.with_columns(iris.get_column("iris_present"), iris.get_column("iris_expected")).select(
@@ -291,6 +308,7 @@ class Computation:
             # At a commune split into IRIS without a figure (CAF data per IRIS): its IRIS, and those not secret.
             pl.when(pl.col("status") == ValueStatus.SECRET.value).then(pl.col("iris_present")).alias("parts_present"),
             pl.when(pl.col("status") != ValueStatus.OK.value).then(pl.col("iris_expected")).alias("parts_expected"),
+            "note",
         )
         frames = [commune_rows]
         is_ok = pl.col("status") == ValueStatus.OK.value
@@ -330,6 +348,7 @@ class Computation:
                     .alias("status"),
                     "parts_present",
                     "parts_expected",
+                    pl.lit("").alias("note"),
                 )
             )
         frame = pl.concat([f.cast(OUTPUT_CASTS) for f in frames], how="vertical")
@@ -342,10 +361,17 @@ class Computation:
 
     def _published(self, indicator: Indicator) -> pl.DataFrame:
         """A producer's statistic at the levels where it is published; nothing is derived from it."""
-        # Each numerator term is the same statistic of another vintage (Q219, Q218…), each with its own year.
-        frame = self.observations.filter(
-            pl.col("variable").is_in([term.variable for term in indicator.numerator])
-            & pl.col("level").is_in([str(v) for v in indicator.levels])
+        # Each numerator term is the same statistic of another vintage (Q219, Q218…), each with its own year, or
+        # the same statistic under another name in another file of the same year (MED21 in the comparateur, Q221 in
+        # the Filosofi files by level): where two terms give one territory and year, the first listed wins.
+        priority = {term.variable: index for index, term in enumerate(indicator.numerator)}
+        frame = (
+            self.observations.filter(
+                pl.col("variable").is_in(list(priority)) & pl.col("level").is_in([str(v) for v in indicator.levels])
+            )
+            .with_columns(pl.col("variable").replace_strict(priority, return_dtype=pl.Int64).alias("_priority"))
+            .sort("_priority")
+            .unique(subset=["level", "code", "year"], keep="first", maintain_order=True)
         )
         for (year,), part in frame.group_by(["year"]):
             self.datasets.setdefault((indicator.code, year), set()).update(
@@ -362,7 +388,112 @@ class Computation:
             "status",
             pl.lit(None, pl.Int64).alias("parts_present"),
             pl.lit(None, pl.Int64).alias("parts_expected"),
+            "note",
         ).cast(OUTPUT_CASTS)
+
+    def _epci_sum(self, terms, year: int, published: pl.DataFrame, prefix: str) -> pl.DataFrame:
+        """(code, `prefix`, `prefix`_datasets) of the EPCI whose published cells of every term are ok."""
+        frame: pl.DataFrame | None = None
+        for index, term in enumerate(terms):
+            cells = published.filter(pl.col("variable") == term.variable)
+            term_year = cells.get_column("year").max() if term.latest and cells.height else year
+            part = cells.filter((pl.col("year") == term_year) & (pl.col("status") == ValueStatus.OK.value)).select(
+                "code",
+                (pl.col("value") * term.coefficient).alias(f"v{index}"),
+                pl.col("dataset_id").alias(f"d{index}"),
+            )
+            frame = part if frame is None else frame.join(part, on="code", how="inner")
+        if frame is None:
+            return pl.DataFrame(schema={"code": pl.Utf8, prefix: pl.Float64, f"{prefix}_datasets": pl.List(pl.Int64)})
+        return frame.select(
+            "code",
+            pl.sum_horizontal([pl.col(f"v{i}") for i in range(len(terms))]).alias(prefix),
+            pl.concat_list([pl.col(f"d{i}") for i in range(len(terms))]).alias(f"{prefix}_datasets"),
+        )
+
+    def _published_epci_counts(self, indicator: Indicator, frame: pl.DataFrame) -> pl.DataFrame:
+        """An EPCI whose sum over communes is incomplete (a commune secret or absent from the file by commune) takes
+        the count its producer publishes for the EPCI itself (the CAF's files by EPCI), when every term of the
+        indicator is published there for the year; its note names that file. Additive indicators only."""
+        if indicator.kind != Kind.ADDITIVE or Level.EPCI not in indicator.levels:
+            return frame
+        published = self.observations.filter(
+            (pl.col("level") == Level.EPCI.value) & pl.col("variable").is_in(list(indicator.variables))
+        )
+        is_gap = (pl.col("level") == Level.EPCI.value) & (pl.col("status") != ValueStatus.OK.value)
+        if not published.height or not frame.filter(is_gap).height:
+            return frame
+        replaced = []
+        for year in sorted(frame.filter(is_gap).get_column("year").unique().to_list()):
+            found = self._epci_sum(indicator.numerator, year, published, "numerator")
+            if indicator.denominator:
+                found = found.join(
+                    self._epci_sum(indicator.denominator, year, published, "denominator"), on="code", how="inner"
+                )
+            else:
+                found = found.with_columns(
+                    pl.lit(None, pl.Float64).alias("denominator"),
+                    pl.lit([], pl.List(pl.Int64)).alias("denominator_datasets"),
+                )
+            gaps = frame.filter(is_gap & (pl.col("year") == year)).select(
+                "indicator", "level", "code", "year", "parts_present", "parts_expected"
+            )
+            rows = gaps.join(found, on="code", how="inner")
+            if not rows.height:
+                continue
+            dataset_ids = set(rows.get_column("numerator_datasets").explode().drop_nulls().to_list()) | set(
+                rows.get_column("denominator_datasets").explode().drop_nulls().to_list()
+            )
+            self.datasets.setdefault((indicator.code, year), set()).update(dataset_ids)
+            files = "; ".join(
+                f"{producer}, {title}, millésime {vintage}"
+                for producer, title, vintage in Dataset.objects.filter(pk__in=sorted(dataset_ids))
+                .order_by("title")
+                .values_list("producer", "title", "vintage")
+            )
+            value = self._value_expr(indicator)
+            replaced.append(
+                rows.select(
+                    "indicator",
+                    "level",
+                    "code",
+                    "year",
+                    value.alias("value"),
+                    "numerator",
+                    pl.col("denominator") if indicator.is_ratio else pl.lit(None, pl.Float64).alias("denominator"),
+                    pl.when(value.is_null())
+                    .then(pl.lit(ValueStatus.MISSING.value))
+                    .otherwise(pl.lit(ValueStatus.OK.value))
+                    .alias("status"),
+                    pl.lit(None, pl.Int64).alias("parts_present"),
+                    pl.lit(None, pl.Int64).alias("parts_expected"),
+                    pl.format(
+                        "{}{} communes sur {}){}",
+                        pl.lit(f"{EPCI_PUBLISHED_NOTE} (somme des communes incomplète : "),
+                        pl.col("parts_present").fill_null(0),
+                        pl.col("parts_expected"),
+                        pl.lit(f" ; {files}" if files else ""),
+                    )
+                    .str.slice(0, NOTE_MAX)
+                    .alias("note"),
+                ).cast(OUTPUT_CASTS)
+            )
+        if not replaced:
+            return frame
+        published_rows = pl.concat(replaced, how="vertical")
+        kept = frame.join(published_rows.select("level", "code", "year"), on=["level", "code", "year"], how="anti")
+        return pl.concat([kept, published_rows], how="vertical")
+
+
+# An EPCI count taken from its producer's file by EPCI rather than summed over its communes (cell note).
+EPCI_PUBLISHED_NOTE = "chiffre publié pour l'EPCI"
+NOTE_MAX = 255
+
+
+def _joined_notes(notes: list[pl.Expr]) -> pl.Expr:
+    """The distinct non-empty notes of the terms of a commune part, joined by " ; "."""
+    joined = pl.concat_list([note.fill_null("") for note in notes]).list.unique(maintain_order=True)
+    return joined.list.eval(pl.element().filter(pl.element() != "")).list.join(" ; ")
 
 
 def variables_read(indicator: Indicator) -> set[str]:
@@ -380,7 +511,11 @@ def compute(indicators: list[Indicator]) -> tuple[pl.DataFrame, dict[tuple[str, 
     # "Missing" is not stored: readers show "non disponible" for any absent value, and a national referential
     # with data for a few communes would otherwise store millions of empty rows.
     # A commune split into IRIS without a CAF figure is kept with its IRIS count: it is not "not split into IRIS".
-    kept = (pl.col("status") != ValueStatus.MISSING.value) | (
-        (pl.col("level") == Level.COMMUNE.value) & pl.col("parts_expected").is_not_null()
+    # A missing figure with a note (a commune merged since the file, an EPCI published on another perimeter) is kept
+    # too: its note says why, where "non disponible" alone would not.
+    kept = (
+        (pl.col("status") != ValueStatus.MISSING.value)
+        | ((pl.col("level") == Level.COMMUNE.value) & pl.col("parts_expected").is_not_null())
+        | (pl.col("note").fill_null("") != "")
     )
-    return result.filter(kept), run.datasets
+    return result.filter(kept).with_columns(pl.col("note").fill_null("")), run.datasets

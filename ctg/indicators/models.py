@@ -21,6 +21,10 @@ class IndicatorValue(models.Model):
     status = models.CharField("statut", max_length=10, choices=ValueStatus.choices)
     parts_present = models.PositiveIntegerField("communes renseignées", null=True, blank=True)
     parts_expected = models.PositiveIntegerField("communes du territoire", null=True, blank=True)
+    # What the figure's source cell said beyond its status (Observation.note): a commune merged since the file
+    # ("non publié pour ce périmètre (fusion …)"), an EPCI published on another perimeter ("périmètre de l'année
+    # N"), or an EPCI count taken from the CAF's file by EPCI where the sum of its communes is incomplete.
+    note = models.CharField("note", max_length=255, blank=True, default="", db_default="")
 
     class Meta:
         verbose_name = "valeur d'indicateur"

@@ -8,6 +8,10 @@ A share computed on a denominator under the indicator's threshold is flagged `sm
 said in its note); `rounded_value` is the number its display writes (half up), for maps and charts to draw.
 A published statistic missing at a level reads "non publié à ce niveau" only where the producer does not publish
 it; where the producer's file of that level was not imported, it reads "fichier non importé" and names the file.
+The note a figure's source cell carries (IndicatorValue.note, from Observation.note) is kept: a statistic not
+published for today's perimeter reads it in place of "non disponible" ("non publié pour ce périmètre (fusion …)"),
+any other (a former commune missing from a sum, "périmètre de l'année N", an EPCI count published by its producer)
+is joined to the cell's note, which pages, maps and exports print.
 Every indicator carries its source (datasets of the computed series, with their vintage), its period, and its
 method when it is an estimate.
 """
@@ -37,8 +41,15 @@ UNIMPORTED_LABEL = "fichier non importé"
 ABSENT_NOTE = "territoire absent du fichier importé"
 # CAF data per IRIS: the file carries only IRIS of communes split into IRIS.
 NOT_SPLIT_LABEL = "absente du fichier (commune non découpée en IRIS)"
+# A source cell's note that replaces "non disponible" (ctg.opendata.geography: "non publié pour ce périmètre
+# (fusion …)", "non publié pour le périmètre actuel (périmètre de l'année N …)").
+UNPUBLISHED_PREFIX = "non publié pour"
 # Producers publish some statistics for France métropolitaine only (Filosofi): the cell says so.
 PUBLISHED_FRANCE_NAMES = {"FRMETRO": "France métropolitaine"}
+
+
+def _joined(*notes: str) -> str:
+    return " ; ".join(note for note in notes if note)
 
 
 def _missing_published(indicator: catalogue.Indicator, level: str | None, imported: bool | None) -> tuple[str, str]:
@@ -85,6 +96,22 @@ def _cell(
             "rounded_value": None,
         }
     status = ValueStatus(row["status"])
+    source_note = row.get("note") or ""
+    if status != ValueStatus.OK and source_note.startswith(UNPUBLISHED_PREFIX):
+        # A statistic not published for today's perimeter (a commune merged since the file, an EPCI whose perimeter
+        # changed): the cell says so instead of "non disponible".
+        return {
+            "value": None,
+            "display": source_note,
+            "status": status.value,
+            "status_label": status.label,
+            "note": "",
+            "partial_value": None,
+            "year": row["year"],
+            "denominator": None,
+            "small_number": False,
+            "rounded_value": None,
+        }
     if per_iris and status != ValueStatus.OK and row.get("parts_expected"):
         display, note = iris_gap_display(status, row.get("parts_present"), row["parts_expected"])
         return {
@@ -92,7 +119,7 @@ def _cell(
             "display": display,
             "status": status.value,
             "status_label": status.label,
-            "note": note,
+            "note": _joined(source_note, note),
             "partial_value": None,
             "year": row["year"],
             "denominator": None,
@@ -106,11 +133,14 @@ def _cell(
             "display": MISSING_LABEL,
             "status": status.value,
             "status_label": status.label,
-            "note": incomplete_note(
-                row["parts_present"],
-                row["parts_expected"],
-                partial=partial if row["value"] is not None else "",
-                is_ratio=indicator.is_ratio,
+            "note": _joined(
+                source_note,
+                incomplete_note(
+                    row["parts_present"],
+                    row["parts_expected"],
+                    partial=partial if row["value"] is not None else "",
+                    is_ratio=indicator.is_ratio,
+                ),
             ),
             "partial_value": row["value"],
             "year": row["year"],
@@ -121,6 +151,7 @@ def _cell(
     denominator = row.get("denominator") if indicator.is_ratio and status == ValueStatus.OK else None
     small_number = denominator is not None and denominator < indicator.small_number_threshold
     notes = [
+        source_note,
         row.get("published_for") or "",
         small_number_note(denominator, indicator.small_number_threshold)
         if denominator is not None and small_number
@@ -175,7 +206,16 @@ def _values(indicators, territories, commune_codes) -> dict:
         elif territory["level"] != Level.COMMUNE:
             condition |= Q(indicator__in=codes, level=territory["level"], code=territory["code"])
     rows = IndicatorValue.objects.filter(condition).values(
-        "indicator", "level", "code", "year", "value", "denominator", "status", "parts_present", "parts_expected"
+        "indicator",
+        "level",
+        "code",
+        "year",
+        "value",
+        "denominator",
+        "status",
+        "parts_present",
+        "parts_expected",
+        "note",
     )
     found: dict = {}
     for values in rows:

@@ -61,7 +61,10 @@ def _write_values(frame: pl.DataFrame) -> None:
     frame = frame.select(COLUMNS).sort(["indicator", "level", "code", "year"])
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT csv)") as copy:
+            # An empty unquoted CSV field is NULL, except in the note, which is never NULL.
+            with cursor.cursor.copy(
+                f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT csv, FORCE_NOT_NULL (note))"
+            ) as copy:
                 for chunk in frame.iter_slices(INSERT_CHUNK):
                     copy.write(chunk.write_csv(include_header=False))
             return

@@ -124,6 +124,12 @@ class GeographyReport:
     unknown: int = 0  # codes neither current nor former: kept as published
     changed_communes: list[str] = dataclasses.field(default_factory=list)
     unknown_codes: list[str] = dataclasses.field(default_factory=list)
+    # EPCI published on a perimeter that differs from today's (PerimeterFlag.summary() of each).
+    epci_perimeters: list[str] = dataclasses.field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.converted or self.merged or self.split or self.unknown or self.epci_perimeters)
 
     def as_metadata(self) -> dict:
         return dataclasses.asdict(self)
@@ -133,10 +139,16 @@ class GeographyReport:
         year = f"géographie {self.geography_year}" if self.geography_year else "géographie du fichier"
         merged, communes = format_count(self.merged), format_count(len(self.changed_communes))
         converted, split, unknown = format_count(self.converted), format_count(self.split), format_count(self.unknown)
-        return (
+        text = (
             f"{year} : {merged} code(s) fusionné(s) dans {communes} commune(s) actuelle(s), {converted} "
             f"renuméroté(s), {split} scindé(s), {unknown} inconnu(s) du référentiel"
         )
+        if self.epci_perimeters:
+            text += (
+                f" ; {format_count(len(self.epci_perimeters))} EPCI publié(s) sur un autre périmètre que "
+                f"l'actuel : {' ; '.join(self.epci_perimeters)}"
+            )
+        return text
 
 
 def french_date(day: datetime.date) -> str:
@@ -287,10 +299,18 @@ def _combine(commune: str, found: list, *, split: bool, additive: bool) -> tuple
     return None, status, note
 
 
-# EPCI perimeters: a published EPCI value describes the EPCI as it was in the file's year.
+# EPCI perimeters: a published EPCI value describes the EPCI as it was in the file's year. On the same perimeter,
+# the EPCI's count of fiscal households equals the sum over its communes in the same edition (Caux Seine 2016:
+# 31,041 = 31,041). Up to this relative gap the published statistic still describes today's population (2 % of
+# Caux Seine's 31,000 households is about 620, one of its small communes): it is shown with "périmètre de l'année
+# N". Beyond it, communes have joined or left (Caux Seine 2014: 9.9 %, before its 2016 extension): a median or a
+# rate of another population is not shown as today's EPCI's figure.
 PERIMETER_THRESHOLD = decimal.Decimal("0.02")
-# Household (Filosofi) or population counts of the same edition that measure an EPCI's perimeter.
+# Household (Filosofi) or population counts of the same edition that measure an EPCI's perimeter, in order of
+# preference; a Filosofi file's NBMENyy is compared with the communes' NBMENyy, or their NBMENFISCyy (the
+# comparateur's name of the same count) when only that one is stored.
 PERIMETER_COUNT_RE = re.compile(r"^(?:NBMEN|NBMENFISC|P)\d\d(?:_POP)?$")
+PERIMETER_COUNT_PREFIXES = ("NBMEN", "NBMENFISC", "P")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -341,9 +361,11 @@ def flag_epci_perimeters(
     *,
     geography_year: int,
     threshold: decimal.Decimal = PERIMETER_THRESHOLD,
+    year: int | None = None,
 ) -> tuple[pl.DataFrame, list[str]]:
     """EPCI cells of a perimeter that differs from today's: a small gap (≤ threshold) keeps the value with the note
-    "périmètre de l'année N"; a larger one withholds it. Returns the cells and the EPCI flagged."""
+    "périmètre de l'année N"; a larger one withholds it. Only the cells of `year` when given (a file of several
+    years). Returns the cells and the EPCI flagged."""
     if "note" not in cells.columns:
         cells = cells.with_columns(pl.lit("").alias("note"))
     small = sorted(code for code, check in checks.items() if check.gap and check.gap <= threshold)
@@ -351,6 +373,8 @@ def flag_epci_perimeters(
     if not small and not large:
         return cells, []
     is_epci = pl.col("level") == GeoLevel.EPCI.value
+    if year is not None:
+        is_epci = is_epci & (pl.col("year") == year)
     in_small, in_large = is_epci & pl.col("code").is_in(small), is_epci & pl.col("code").is_in(large)
     note = f"périmètre de l'année {geography_year}"
     cells = cells.with_columns(
@@ -368,3 +392,128 @@ def flag_epci_perimeters(
         .alias("note"),
     )
     return cells, small + large
+
+
+@dataclasses.dataclass(frozen=True)
+class PerimeterFlag:
+    """An EPCI of a file whose perimeter differs from today's, as the import report lists it."""
+
+    code: str
+    year: int
+    variable: str
+    published: decimal.Decimal
+    members_sum: decimal.Decimal
+    gap: decimal.Decimal
+    withheld: bool
+
+    def summary(self) -> str:
+        """E.g. "200010700 en 2014 : 27 665 (NBMEN14) contre 30 696 sur ses communes actuelles, écart de 9,9 % :
+        valeurs retirées"."""
+        outcome = "valeurs retirées" if self.withheld else f"valeurs notées « périmètre de l'année {self.year} »"
+        gap = f"{self.gap * 100:.1f}".replace(".", ",")
+        return (
+            f"{self.code} en {self.year} : {format_count(int(self.published))} ({self.variable}) contre "
+            f"{format_count(int(self.members_sum))} sur ses communes actuelles, écart de {gap} % : {outcome}"
+        )
+
+
+def _count_variable(variables: list[str]) -> str | None:
+    """The count that measures a perimeter, by preference (households before population)."""
+    for prefix in PERIMETER_COUNT_PREFIXES:
+        found = sorted(v for v in variables if v.startswith(prefix) and PERIMETER_COUNT_RE.match(v))
+        found = [v for v in found if prefix != "NBMEN" or not v.startswith("NBMENFISC")]
+        if found:
+            return found[0]
+    return None
+
+
+def perimeter_series(cells: pl.DataFrame) -> list[tuple[str, int]]:
+    """(count variable, year) of each year whose EPCI cells carry a count that measures their perimeter."""
+    epci = cells.filter(
+        (pl.col("level") == GeoLevel.EPCI.value) & (pl.col("status") == ObservationStatus.OK.value)
+    ).select("variable", "year")
+    series = []
+    for (year,), part in epci.unique().group_by(["year"]):
+        variable = _count_variable(part.get_column("variable").unique().to_list())
+        if variable is not None:
+            series.append((variable, int(year)))
+    return sorted(series, key=lambda item: item[1])
+
+
+def _commune_counts(variable: str) -> list[str]:
+    """The commune variables that count what an EPCI's `variable` counts (NBMEN14; NBMENFISC21 for NBMEN21)."""
+    if variable.startswith("NBMEN") and not variable.startswith("NBMENFISC"):
+        return [variable, "NBMENFISC" + variable.removeprefix("NBMEN")]
+    return [variable]
+
+
+def check_epci_perimeters(
+    cells: pl.DataFrame,
+    *,
+    membership: dict[str, str],
+    stored_communes: pl.DataFrame,
+    geography_year: int | None,
+) -> tuple[pl.DataFrame, list[PerimeterFlag]]:
+    """The EPCI cells of a file checked against today's perimeters, year by year: the file's count (households,
+    else population) beside the sum over today's members, from the file's own commune cells or else from the
+    commune cells already stored (`stored_communes`: code, variable, year, value, status; on today's geography).
+    Returns the cells (flagged by `flag_epci_perimeters`) and the EPCI flagged."""
+    flags: list[PerimeterFlag] = []
+    commune_level = pl.col("level") == GeoLevel.COMMUNE.value
+    for variable, year in perimeter_series(cells):
+        communes = None
+        for candidate in _commune_counts(variable):
+            for source in (cells.filter(commune_level), stored_communes):
+                found = source.filter((pl.col("variable") == candidate) & (pl.col("year") == year))
+                if found.height:
+                    communes = found.with_columns(pl.lit(variable).alias("variable"))
+                    break
+            if communes is not None:
+                break
+        if communes is None:
+            continue
+        epci_cells = cells.filter((pl.col("level") == GeoLevel.EPCI.value) & (pl.col("year") == year))
+        checks = epci_perimeter_checks(epci_cells, communes, membership, variable)
+        cells, listed = flag_epci_perimeters(cells, checks, geography_year=geography_year or year, year=year)
+        for code in listed:
+            check = checks[code]
+            gap = check.gap or decimal.Decimal(0)
+            flags.append(
+                PerimeterFlag(
+                    code, year, variable, check.published, check.members_sum, gap, withheld=gap > PERIMETER_THRESHOLD
+                )
+            )
+    return cells, flags
+
+
+def stored_membership() -> dict[str, str]:
+    """Today's commune → EPCI (one query)."""
+    from ctg.territories.models import Commune
+
+    return dict(Commune.objects.filter(epci__isnull=False).values_list("code", "epci_id"))
+
+
+def stored_commune_counts(series: list[tuple[str, int]]) -> pl.DataFrame:
+    """The commune cells already stored of the counts that measure perimeters (one query per series)."""
+    from ctg.opendata.models import Observation
+
+    schema: dict[str, PolarsDataType] = {
+        "code": pl.String,
+        "variable": pl.String,
+        "year": pl.Int64,
+        "value": pl.String,
+        "status": pl.String,
+    }
+    rows = []
+    for variable, year in series:
+        for candidate in _commune_counts(variable):
+            found = Observation.objects.filter(level=GeoLevel.COMMUNE, variable=candidate, year=year).values_list(
+                "code", "variable", "year", "value", "status"
+            )
+            rows += [(code, name, y, None if v is None else str(v), st) for code, name, y, v, st in found]
+    return pl.DataFrame(rows, schema=schema, orient="row")
+
+
+def stored_perimeter_context(series: list[tuple[str, int]]) -> tuple[dict[str, str], pl.DataFrame]:
+    """What `read_file` needs to check a file's EPCI perimeters at import: today's membership, stored counts."""
+    return stored_membership(), stored_commune_counts(series)

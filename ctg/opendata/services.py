@@ -29,7 +29,7 @@ from ctg.accounts.journal import security_event_record
 from ctg.core.imports import ImportReport
 from ctg.opendata.editions import edition_check, header_of
 from ctg.opendata.enums import GeoLevel, ObservationStatus
-from ctg.opendata.geography import GeographyReport, stored_commune_history
+from ctg.opendata.geography import GeographyReport, stored_commune_history, stored_perimeter_context
 from ctg.opendata.models import Dataset, IrisZone, LocalObservation, Observation
 from ctg.opendata.readers import FORMATS, DatasetError, ParsedFile, read_file
 from ctg.opendata.readers.base import MAX_BYTES, problem
@@ -68,6 +68,8 @@ class DatasetImportReport(ImportReport):
     dropped: int = 0
     # What bringing the file's commune codes to today's geography did (GeographyReport.summary()).
     geography: str = ""
+    # EPCI whose published values are on a perimeter that differs from today's (GeographyReport.epci_perimeters).
+    epci_perimeters: list[str] = dataclasses.field(default_factory=list)
 
     @property
     def rows_read(self) -> int:
@@ -105,9 +107,7 @@ def _geography_summary(parsed: ParsedFile) -> str:
     if not parsed.geography:
         return ""
     geography = GeographyReport(**parsed.geography)
-    if not (geography.converted or geography.merged or geography.split or geography.unknown):
-        return ""
-    return geography.summary()
+    return geography.summary() if geography.changed else ""
 
 
 def file_sha256(path: Path) -> str:
@@ -161,6 +161,7 @@ def dataset_import(
         file_name=file_name,
         iris_to_commune=iris_to_commune,
         commune_history=stored_commune_history,
+        perimeter_context=stored_perimeter_context,
         max_bytes=max_bytes,
     )
     if parsed.format == LOCAL_FORMAT:
@@ -203,6 +204,7 @@ def _parsed_file_store(
         edition=edition,
         dropped=parsed.dropped_rows,
         geography=_geography_summary(parsed),
+        epci_perimeters=list(parsed.geography.get("epci_perimeters", [])),
     )
     if not dry_run:
         dataset.save()

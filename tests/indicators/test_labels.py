@@ -59,6 +59,7 @@ VARIABLES: dict[str, tuple[str, str, tuple[int, int | None] | None]] = {
     "NAISD24": ("naissances", "", band(0, 0)),
     # Filosofi: statistics over the persons of fiscal households.
     "MED21": ("personnes", "", ALL_AGES),
+    "Q221": ("personnes", "", ALL_AGES),
     "TP6021": ("personnes", "", ALL_AGES),
     "Q219": ("personnes", "", ALL_AGES),
     "Q218": ("personnes", "", ALL_AGES),

@@ -19,7 +19,16 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from ctg.opendata.geography import CommuneHistory, harmonise_communes
+import polars as pl
+
+from ctg.opendata.enums import GeoLevel
+from ctg.opendata.geography import (
+    CommuneHistory,
+    GeographyReport,
+    check_epci_perimeters,
+    harmonise_communes,
+    perimeter_series,
+)
 from ctg.opendata.readers.base import (
     FRANCE_METRO_CODE,
     MAX_BYTES,
@@ -118,13 +127,16 @@ def read_file(
     file_name: str | None = None,
     iris_to_commune: Callable[[], dict[str, str]] = dict,
     commune_history: Callable[[], CommuneHistory] | None = None,
+    perimeter_context: Callable[[list[tuple[str, int]]], tuple[dict[str, str], pl.DataFrame]] | None = None,
     max_bytes: int = MAX_BYTES,
 ) -> ParsedFile:
     """Read and validate a whole file; raise DatasetError on the first structural fault.
 
     `max_bytes` bounds the size on disk (uploads pass settings.UPLOAD_MAX_SIZE; see the limits in `base`).
     `commune_history` (ctg.opendata.geography.stored_commune_history for an import) brings the file's communes to
-    today's geography; without it, codes are kept as published."""
+    today's geography; without it, codes are kept as published. `perimeter_context` (ctg.opendata.geography:
+    today's commune → EPCI and the stored commune counts of the given series) checks the EPCI cells of a file that
+    carries a perimeter count (Filosofi NBMENyy) against today's members: see `check_epci_perimeters`."""
     parsed = _read_format(
         path, format=format, file_name=file_name, iris_to_commune=iris_to_commune, max_bytes=max_bytes
     )
@@ -134,6 +146,17 @@ def read_file(
             parsed.cells, commune_history(), file_format=parsed.format, geography_year=parsed.geography_year
         )
         parsed.geography = report.as_metadata()
+    if perimeter_context is not None and parsed.cells is not None and GeoLevel.EPCI.value in parsed.levels:
+        series = perimeter_series(parsed.cells)
+        if series:
+            membership, stored = perimeter_context(series)
+            parsed.cells, flags = check_epci_perimeters(
+                parsed.cells, membership=membership, stored_communes=stored, geography_year=parsed.geography_year
+            )
+            report = GeographyReport(**parsed.geography) if parsed.geography else GeographyReport()
+            report.geography_year = parsed.geography_year
+            report.epci_perimeters = [flag.summary() for flag in flags]
+            parsed.geography = report.as_metadata()
     return parsed
 
 
