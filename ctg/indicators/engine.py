@@ -468,8 +468,8 @@ class Computation:
                     pl.lit(None, pl.Int64).alias("parts_present"),
                     pl.lit(None, pl.Int64).alias("parts_expected"),
                     pl.format(
-                        "{}{} communes sur {}){}",
-                        pl.lit(f"{EPCI_PUBLISHED_NOTE} (somme des communes incomplète : "),
+                        "{} (somme des communes incomplète, communes renseignées : {} sur {}){}",
+                        pl.lit(EPCI_PUBLISHED_NOTE),
                         pl.col("parts_present").fill_null(0),
                         pl.col("parts_expected"),
                         pl.lit(f" ; {files}" if files else ""),
