@@ -113,6 +113,9 @@ PASSWORD_RESET_LIMIT_PER_ADDRESS = env_int("PASSWORD_RESET_LIMIT_PER_ADDRESS", 3
 PASSWORD_RESET_LIMIT_WINDOW = 3600
 # Security journal entries (with IP addresses) are kept one year, then purged by `purge_accounts_data`.
 SECURITY_JOURNAL_RETENTION_DAYS = env_int("SECURITY_JOURNAL_RETENTION_DAYS", 365)
+# Minutes sent to the signatory sides read « approuvé (sans observation) » this many days after they were sent,
+# unless a side made observations (computed from the dates when read: ctg.steering.rules).
+STEERING_TACIT_APPROVAL_DAYS = env_int("STEERING_TACIT_APPROVAL_DAYS", 10)
 
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True

@@ -42,8 +42,12 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from ctg.accounts.enums import Role
+from ctg.conventions.enums import SignatoryRole
+from ctg.conventions.models import Signatory
 from ctg.jobs.enums import JobStatus
 from ctg.jobs.models import Job, WorkerHeartbeat
+from ctg.steering.enums import MeetingState, OutcomeKind
+from ctg.steering.models import FollowUp, Guest, Outcome
 from tests.accounts.factories import DepartementAccessFactory, InvitationFactory, MembershipFactory, UserFactory
 from tests.conventions.factories import ConventionFactory
 from tests.diagnostic.factories import EnjeuFactory
@@ -56,6 +60,7 @@ from tests.plans.factories import (
     MilestoneFactory,
     ObjectiveFactory,
 )
+from tests.steering.factories import AgendaItemFactory, BodyFactory, BodyMemberFactory, MeetingFactory
 from tests.territories.factories import CommuneFactory, DepartementFactory, EpciFactory
 
 OK, LOGIN, FORBIDDEN, NOT_FOUND, NOT_ALLOWED_STATUS = "ok", "login", 403, 404, 405
@@ -401,6 +406,81 @@ PAGES.update(
     }
 )
 
+# --- steering_views: members of A read the governance; only A's administrators manage it ---
+
+
+def _body_of_a(w: World) -> dict:
+    return {"convention_pk": w.a.pk, "pk": BodyFactory(convention=w.a).pk}
+
+
+def _meeting_of_a(w: World) -> dict:
+    meeting = MeetingFactory(body=BodyFactory(convention=w.a))
+    AgendaItemFactory(meeting=meeting)
+    return {"convention_pk": w.a.pk, "pk": meeting.pk}
+
+
+def _held_meeting_of_a(w: World) -> dict:
+    """A held meeting of A whose convention has a signatory side (the CAF), so that its minutes can be answered."""
+    Signatory.objects.get_or_create(convention=w.a, organisation=w.a.caf, defaults={"role": SignatoryRole.CAF})
+    meeting = MeetingFactory(body=BodyFactory(convention=w.a), state=MeetingState.TENUE)
+    return {"convention_pk": w.a.pk, "pk": meeting.pk}
+
+
+def _member_of_a(w: World) -> dict:
+    member = BodyMemberFactory(body=BodyFactory(convention=w.a))
+    return {"convention_pk": w.a.pk, "pk": member.body_id, "member_pk": member.pk}
+
+
+def _agenda_item_of_a(w: World) -> dict:
+    item = AgendaItemFactory(meeting=MeetingFactory(body=BodyFactory(convention=w.a)))
+    return {"convention_pk": w.a.pk, "pk": item.meeting_id, "item_pk": item.pk}
+
+
+def _held_agenda_item_of_a(w: World) -> dict:
+    item = AgendaItemFactory(meeting=MeetingFactory(body=BodyFactory(convention=w.a), state=MeetingState.TENUE))
+    return {"convention_pk": w.a.pk, "pk": item.meeting_id, "item_pk": item.pk}
+
+
+def _guest_of_a(w: World) -> dict:
+    guest = Guest.objects.create(meeting=MeetingFactory(body=BodyFactory(convention=w.a)), name="Invitée fictive")
+    return {"convention_pk": w.a.pk, "pk": guest.meeting_id, "guest_pk": guest.pk}
+
+
+def _follow_up_of_a(w: World) -> dict:
+    item = AgendaItemFactory(meeting=MeetingFactory(body=BodyFactory(convention=w.a), state=MeetingState.TENUE))
+    outcome = Outcome.objects.create(agenda_item=item, kind=OutcomeKind.TASK, text="Tâche")
+    follow_up = FollowUp.objects.create(convention=w.a, outcome=outcome, assignee_name="Personne fictive")
+    return {"convention_pk": w.a.pk, "pk": follow_up.pk}
+
+
+PAGES.update(
+    {
+        "steering_views:index": Page(get=READER, post=READER),
+        "steering_views:body_create": Page(get=ADMIN, post=ADMIN),
+        "steering_views:body_detail": Page(get=READER, post=READER, kwargs=_body_of_a),
+        "steering_views:body_edit": Page(get=ADMIN, post=ADMIN, kwargs=_body_of_a),
+        "steering_views:member_add": Page(get=ADMIN, post=ADMIN, kwargs=_body_of_a),
+        "steering_views:member_remove": Page(get=NOT_ALLOWED, post=ADMIN, kwargs=_member_of_a),
+        "steering_views:meeting_create": Page(get=ADMIN, post=ADMIN, kwargs=_body_of_a),
+        "steering_views:meeting_detail": Page(get=READER, post=READER, kwargs=_meeting_of_a),
+        "steering_views:meeting_edit": Page(get=ADMIN, post=ADMIN, kwargs=_meeting_of_a),
+        "steering_views:meeting_transition": Page(get=NOT_ALLOWED, post=ADMIN, kwargs=_meeting_of_a),
+        "steering_views:agenda_item_add": Page(get=ADMIN, post=ADMIN, kwargs=_meeting_of_a),
+        "steering_views:agenda_item_edit": Page(get=ADMIN, post=ADMIN, kwargs=_agenda_item_of_a),
+        "steering_views:agenda_item_delete": Page(get=NOT_ALLOWED, post=ADMIN, kwargs=_agenda_item_of_a),
+        "steering_views:outcome_add": Page(get=ADMIN, post=ADMIN, kwargs=_held_agenda_item_of_a),
+        "steering_views:attendance": Page(get=ADMIN, post=ADMIN, kwargs=_meeting_of_a),
+        "steering_views:guest_add": Page(get=NOT_ALLOWED, post=ADMIN, kwargs=_meeting_of_a),
+        "steering_views:guest_remove": Page(get=NOT_ALLOWED, post=ADMIN, kwargs=_guest_of_a),
+        # The body's secretary also writes the minutes; no actor of the matrix holds that seat.
+        "steering_views:minutes": Page(get=ADMIN, post=ADMIN, kwargs=_held_meeting_of_a),
+        # A member of the body answers for their own side; no actor of the matrix has a seat.
+        "steering_views:minutes_answer": Page(get=NOT_ALLOWED, post=ADMIN, kwargs=_held_meeting_of_a),
+        "steering_views:follow_up_done": Page(get=NOT_ALLOWED, post=ADMIN, kwargs=_follow_up_of_a),
+    }
+)
+
+
 EXCLUDED_NAMESPACES = {"admin"}
 
 
@@ -553,6 +633,9 @@ def test_another_conventions_object_by_id_is_404(client):
         ("plans_views:objective_edit", {"convention_pk": world.b.pk, "pk": _objective(world)["pk"]}),
         ("diagnostic_views:edit", {"convention_pk": world.b.pk, "pk": _enjeu(world)["pk"]}),
         ("offer_views:edit", {"convention_pk": world.b.pk, "pk": _own_commune_offer(world)["pk"]}),
+        ("steering_views:body_edit", {"convention_pk": world.b.pk, "pk": _body_of_a(world)["pk"]}),
+        ("steering_views:meeting_edit", {"convention_pk": world.b.pk, "pk": _meeting_of_a(world)["pk"]}),
+        ("steering_views:agenda_item_edit", {**_agenda_item_of_a(world), "convention_pk": world.b.pk}),
     ]:
         if name in project_url_names():
             assert client.get(reverse(name, kwargs=kwargs)).status_code == 404, name

@@ -1,3 +1,32 @@
+"""Pages of the steering domain."""
+
+from django.urls import path
+
+from ctg.www.steering_views import views
+
 app_name = "steering_views"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("instances/ajouter/", views.body_create, name="body_create"),
+    path("instances/<int:pk>/", views.body_view, name="body_detail"),
+    path("instances/<int:pk>/modifier/", views.body_edit, name="body_edit"),
+    path("instances/<int:pk>/membres/ajouter/", views.member_add, name="member_add"),
+    path("instances/<int:pk>/membres/<int:member_pk>/retirer/", views.member_remove, name="member_remove"),
+    path("instances/<int:pk>/reunions/ajouter/", views.meeting_create, name="meeting_create"),
+    path("reunions/<int:pk>/", views.meeting_view, name="meeting_detail"),
+    path("reunions/<int:pk>/modifier/", views.meeting_edit, name="meeting_edit"),
+    path("reunions/<int:pk>/etat/", views.meeting_transition, name="meeting_transition"),
+    path("reunions/<int:pk>/ordre-du-jour/ajouter/", views.agenda_item_add, name="agenda_item_add"),
+    path("reunions/<int:pk>/ordre-du-jour/<int:item_pk>/modifier/", views.agenda_item_edit, name="agenda_item_edit"),
+    path(
+        "reunions/<int:pk>/ordre-du-jour/<int:item_pk>/retirer/", views.agenda_item_delete, name="agenda_item_delete"
+    ),
+    path("reunions/<int:pk>/ordre-du-jour/<int:item_pk>/suites/ajouter/", views.outcome_add, name="outcome_add"),
+    path("reunions/<int:pk>/presences/", views.attendance, name="attendance"),
+    path("reunions/<int:pk>/invites/ajouter/", views.guest_add, name="guest_add"),
+    path("reunions/<int:pk>/invites/<int:guest_pk>/retirer/", views.guest_remove, name="guest_remove"),
+    path("reunions/<int:pk>/compte-rendu/", views.minutes, name="minutes"),
+    path("reunions/<int:pk>/compte-rendu/reponse/", views.minutes_answer, name="minutes_answer"),
+    path("taches/<int:pk>/faite/", views.follow_up_done, name="follow_up_done"),
+]

@@ -22,6 +22,11 @@ class Command(BaseCommand):
             f"{offer['changed']} modifié(s)."
         )
         self.stdout.write(f"Plan d'actions : {plan['created']} fiche(s) action créée(s).")
+        steering = result["steering"]
+        self.stdout.write(
+            f"Pilotage : {steering['bodies']} instance(s) créée(s) (COPIL, comité technique), "
+            f"{steering['seats']} siège(s) ; aucune réunion (aucune n'est documentée)."
+        )
         self.stdout.write("")
         self.stdout.write(
             "Comptes de démonstration (personnes fictives) – mot de passe commun : " + result["password"]
