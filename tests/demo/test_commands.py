@@ -26,11 +26,19 @@ def test_load_demo_loads_the_offer_and_the_plan_then_changes_nothing(caux_seine)
     assert lines[2] == f"Plan d'actions : {actions} fiche(s) action créée(s)."
     assert actions > 0
     assert OfferTotal.objects.filter(convention=convention).count() == 6
-    assert lines[4] == f"Comptes de démonstration (personnes fictives) – mot de passe commun : {DEMO_PASSWORD}"
+    # The bodies are created with their members (the agglomeration, the CAF and the 19 communes; two demo
+    # accounts for the agglomeration in the comité technique), and no meeting: none is documented.
+    assert lines[3] == (
+        "Pilotage : 2 instance(s) créée(s) (COPIL, comité technique), 43 siège(s) ; aucune réunion (aucune n'est "
+        "documentée)."
+    )
+    assert lines[5] == f"Comptes de démonstration (personnes fictives) – mot de passe commun : {DEMO_PASSWORD}"
     again = run()
-    assert again[1:3] == [
+    assert again[1:4] == [
         "Offre publiée par l'agglomération (2022) : 6 total(aux) lu(s), 0 modifié(s).",
         "Plan d'actions : 0 fiche(s) action créée(s).",
+        "Pilotage : 0 instance(s) créée(s) (COPIL, comité technique), 0 siège(s) ; aucune réunion (aucune n'est "
+        "documentée).",
     ]
     assert Action.objects.filter(convention=convention).count() == actions
 
