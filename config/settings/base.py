@@ -49,6 +49,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Keeps a form posted after the session expired, before LoginRequiredMiddleware sends the visitor to log in.
+    "ctg.www.form_recovery.FormRecoveryMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "ctg.www.middleware.PrivateCacheMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

@@ -91,7 +91,7 @@ class SecurityEvent(models.Model):
         ordering = ["-created_at"]
 
     def __str__(self):
-        return f"{self.created_at:%d/%m/%Y %H:%M} {self.get_kind_display()} {self.username}"
+        return f"{timezone.localtime(self.created_at):%d/%m/%Y %H:%M} {self.get_kind_display()} {self.username}"
 
 
 class InvitationQuerySet(models.QuerySet):

@@ -16,7 +16,7 @@ import datetime
 import math
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.utils import dateformat, formats, numberformat, translation
+from django.utils import dateformat, formats, numberformat, timezone, translation
 
 LANGUAGE = "fr"
 NARROW_NBSP = "\u202f"
@@ -86,6 +86,16 @@ def format_date(value: datetime.date | None, *, missing: str = "—") -> str:
     if not value:
         return missing
     return dateformat.format(value, formats.get_format("SHORT_DATE_FORMAT", lang=LANGUAGE))
+
+
+def format_datetime(value: datetime.datetime | None, *, missing: str = "—") -> str:
+    """DD/MM/YYYY à HH:MM in the local time zone (Europe/Paris), whatever the zone of the value: a time stored
+    in UTC is never shown as such."""
+    if not value:
+        return missing
+    if timezone.is_aware(value):
+        value = timezone.localtime(value)
+    return f"{format_date(value)} à {value:%H:%M}"
 
 
 def format_long_date(value: datetime.date) -> str:

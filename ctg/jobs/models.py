@@ -79,4 +79,4 @@ class WorkerHeartbeat(models.Model):
         verbose_name = "signal de vie d'un worker"
 
     def __str__(self):
-        return f"{self.worker_id} ({self.seen_at:%Y-%m-%d %H:%M:%S})"
+        return f"{self.worker_id} ({timezone.localtime(self.seen_at):%d/%m/%Y %H:%M:%S})"

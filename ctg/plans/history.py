@@ -17,7 +17,17 @@ from ctg.core.formatting import format_date, format_number
 from ctg.plans import models as plan
 
 KIND_LABELS = {"+": "Création", "~": "Modification", "-": "Suppression"}
-HIDDEN_FIELDS = {"version", "created_at", "updated_at", "convention", "action", "indicator"}
+HIDDEN_FIELDS = {
+    "version",
+    "created_at",
+    "updated_at",
+    "convention",
+    "action",
+    "indicator",
+    "deleted_at",
+    "deleted_by",
+}
+TRASHED, RESTORED = "Mise à la corbeille", "Restauration"
 
 
 @functools.cache
@@ -230,11 +240,21 @@ def _format_change(field, old, new, labels: _Labels) -> Change:
     return Change(label, _format(old), _format(new))
 
 
-def _entry(model, record, changes: list[Change]) -> Entry:
+def _trash_move(model, record, prior) -> str | None:
+    """Whether a record of a fiche put it in the trash or took it out (a modification of `deleted_at`)."""
+    if model is not plan.Action or record.history_type != "~":
+        return None
+    before = prior.deleted_at if prior is not None else None
+    if (before is None) == (record.deleted_at is None):
+        return None
+    return TRASHED if record.deleted_at is not None else RESTORED
+
+
+def _entry(model, record, changes: list[Change], kind: str | None = None) -> Entry:
     return Entry(
         when=record.history_date,
         who=str(record.history_user) if record.history_user else "Système",
-        kind=KIND_LABELS[record.history_type],
+        kind=kind or KIND_LABELS[record.history_type],
         subject=SUBJECTS[model](record),
         action_id=record.id if model is plan.Action else getattr(record, "action_id", None),
         changes=changes,
@@ -261,6 +281,10 @@ def _entries(selected: list[tuple]) -> list[Entry]:
     labels.load()
     entries = []
     for model, record, changes in raw:
+        moved = _trash_move(model, record, previous.get((model, record.history_id)))
+        if moved:
+            entries.append(_entry(model, record, [], kind=moved))
+            continue
         formatted = [_format_change(field, old, new, labels) for field, old, new in changes]
         if record.history_type == "~" and not formatted:
             continue

@@ -13,6 +13,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.db.models.functions import Coalesce
 from django.db.models.lookups import GreaterThanOrEqual
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from ctg.conventions.models import Convention, Theme
@@ -34,6 +35,8 @@ CODE_VALIDATOR = RegexValidator(
     "Le code s'écrit en majuscules, chiffres, points et tirets (20 caractères au plus), par exemple PE-03.",
 )
 FUNDING_YEAR_MIN, FUNDING_YEAR_MAX = 2000, 2100
+# How long a deleted fiche stays restorable.
+TRASH_DAYS = 30
 
 
 class Versioned(models.Model):
@@ -124,6 +127,10 @@ class ActionFigures(TypedDict):
 
 
 class ActionQuerySet(models.QuerySet):
+    def in_trash(self):
+        """The fiches deleted and still restorable (see ctg.plans.services.action_delete)."""
+        return self.filter(deleted_at__isnull=False)
+
     def for_user(self, user):
         return self.filter(convention__in=Convention.objects.for_user(user))
 
@@ -170,9 +177,49 @@ class ActionQuerySet(models.QuerySet):
         )
 
 
+class LiveActionManager(models.Manager.from_queryset(ActionQuerySet)):  # type: ignore[misc]
+    """The fiches that are not in the trash: the default manager, so that every page, export, count and
+    selector leaves a deleted fiche out without having to remember it."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(deleted_at__isnull=True)
+
+
+class OfLiveActionManager(models.Manager):
+    """Objects of a fiche, without those of a fiche in the trash. `path` leads from the object to its fiche;
+    `optional` when an object may belong to an objective instead, with no fiche. (Class attributes, not arguments:
+    Django builds the related managers, `action.milestones`, from this class without arguments.)"""
+
+    path = "action"
+    optional = False
+
+    def get_queryset(self):
+        live = models.Q(**{f"{self.path}__deleted_at__isnull": True})
+        if self.optional:
+            live |= models.Q(**{f"{self.path}__isnull": True})
+        return super().get_queryset().filter(live)
+
+
+class EveryObjectManager(models.Manager):
+    """Every object, those of a fiche in the trash included (the trash, its purge, uniqueness checks)."""
+
+
+class OfLiveOptionalActionManager(OfLiveActionManager):
+    optional = True
+
+
+class OfLiveIndicatorManager(OfLiveActionManager):
+    path = "indicator__action"
+    optional = True
+
+
 class Action(Versioned):
     """A fiche action. `version` grows at every save of the fiche: a form carries it so that a second editor
-    working on a stale copy is refused instead of silently overwriting the first one."""
+    working on a stale copy is refused instead of silently overwriting the first one.
+
+    A deleted fiche goes to the trash (`deleted_at`), with everything it holds: `Action.objects` and the default
+    managers of its objects leave it out; an administrator restores it within TRASH_DAYS, after which
+    `purge_plan_trash` deletes it for good. `Action.all_objects` sees every fiche."""
 
     convention = models.ForeignKey(Convention, on_delete=models.CASCADE, related_name="actions")
     parent = models.ForeignKey(
@@ -228,8 +275,19 @@ class Action(Versioned):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    deleted_at = models.DateTimeField("supprimée le", null=True, blank=True, editable=False)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name="supprimée par",
+    )
 
-    objects = ActionQuerySet.as_manager()
+    objects = LiveActionManager()
+    all_objects = ActionQuerySet.as_manager()
     history = HistoricalRecords(m2m_fields=[themes, objectives, communes, partners], excluded_fields=["updated_at"])
 
     class Meta:
@@ -237,8 +295,10 @@ class Action(Versioned):
         verbose_name_plural = "fiches actions"
         ordering = ["code"]
         constraints = [
+            # A fiche in the trash frees its code; restoring it checks that the code is still free.
             models.UniqueConstraint(
                 fields=["convention", "code"],
+                condition=models.Q(deleted_at__isnull=True),
                 name="action_code_unique_in_convention",
                 violation_error_message="Une fiche action de cette convention porte déjà ce code.",
             ),
@@ -272,6 +332,13 @@ class Action(Versioned):
             return str(self.pilot_user)
         return self.pilot_name
 
+    @property
+    def purge_on(self) -> datetime.date | None:
+        """The day a fiche in the trash is deleted for good."""
+        if self.deleted_at is None:
+            return None
+        return timezone.localdate(self.deleted_at) + datetime.timedelta(days=TRASH_DAYS)
+
 
 class Milestone(Versioned):
     action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="milestones")
@@ -282,6 +349,8 @@ class Milestone(Versioned):
         "poids", default=1, validators=[MinValueValidator(1), MaxValueValidator(100)]
     )
 
+    objects = OfLiveActionManager()
+    all_objects = EveryObjectManager()
     history = HistoricalRecords()
 
     class Meta:
@@ -307,6 +376,8 @@ class FollowUpNote(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
 
+    objects = OfLiveActionManager()
+    all_objects = EveryObjectManager()
     history = HistoricalRecords()
 
     class Meta:
@@ -325,6 +396,8 @@ class ActionLink(models.Model):
     label = models.CharField("libellé", max_length=200)
     url = models.URLField("adresse", max_length=500)
 
+    objects = OfLiveActionManager()
+    all_objects = EveryObjectManager()
     history = HistoricalRecords()
 
     class Meta:
@@ -363,6 +436,8 @@ class FundingLine(Versioned):
     paid_on = models.DateField("versé le", null=True, blank=True)
     comment = models.CharField("commentaire", max_length=500, blank=True)
 
+    objects = OfLiveActionManager()
+    all_objects = EveryObjectManager()
     history = HistoricalRecords()
 
     class Meta:
@@ -441,6 +516,8 @@ class FollowUpIndicator(Versioned):
     baseline_value = models.DecimalField("valeur de référence", max_digits=14, decimal_places=3, null=True, blank=True)
     baseline_date = models.DateField("date de la valeur de référence", null=True, blank=True)
 
+    objects = OfLiveOptionalActionManager()
+    all_objects = EveryObjectManager()
     history = HistoricalRecords()
 
     class Meta:
@@ -492,6 +569,8 @@ class IndicatorTarget(IndicatorValue):
     date = models.DateField("échéance")
     value = models.DecimalField("valeur cible", max_digits=14, decimal_places=3)
 
+    objects = OfLiveIndicatorManager()
+    all_objects = EveryObjectManager()
     history = HistoricalRecords()
 
     class Meta(IndicatorValue.Meta):
@@ -512,6 +591,8 @@ class IndicatorMeasure(IndicatorValue):
     comment = models.CharField("commentaire", max_length=500, blank=True)
     source = models.CharField("source", max_length=300)
 
+    objects = OfLiveIndicatorManager()
+    all_objects = EveryObjectManager()
     history = HistoricalRecords()
 
     class Meta(IndicatorValue.Meta):

@@ -1,7 +1,7 @@
 """Who may change the action plan. Reading follows the convention: whoever reads it reads its plan."""
 
 from ctg.accounts.enums import Role
-from ctg.conventions.perms import EDITOR_ROLES, can_view_convention, role_on
+from ctg.conventions.perms import EDITOR_ROLES, can_edit_convention, can_view_convention, role_on
 
 
 def can_view_plan(user, convention) -> bool:
@@ -21,3 +21,8 @@ def can_edit_action(user, action) -> bool:
     return (
         user.is_authenticated and action.pilot_user_id == user.pk and role_on(user, action.convention) == Role.PILOTE
     )
+
+
+def can_restore_action(user, convention) -> bool:
+    """Only the convention's administrators see the trash of its plan and restore a deleted fiche."""
+    return can_edit_convention(user, convention)

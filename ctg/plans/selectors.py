@@ -419,7 +419,9 @@ def plan_organisations(convention: Convention) -> QuerySet[Organisation]:
         Q(pk__in=Signatory.objects.filter(convention=convention).values("organisation_id"))
         | Q(pk__in=plan.Action.objects.filter(convention=convention).values("lead_organisation_id"))
         | Q(
-            pk__in=plan.Action.partners.through.objects.filter(action__convention=convention).values("organisation_id")
+            pk__in=plan.Action.partners.through.objects.filter(
+                action__convention=convention, action__deleted_at__isnull=True
+            ).values("organisation_id")
         )
         | Q(pk__in=plan.FundingLine.objects.filter(action__convention=convention).values("funder_id"))
     ).order_by("name", "pk")
@@ -430,7 +432,11 @@ def filter_choices(convention: Convention, themes: list[Theme] | None = None) ->
         "themes": themes if themes is not None else plan_themes(convention),
         "statuses": ActionStatus.choices,
         "pilots": list(
-            Membership.objects.filter(convention=convention, user__piloted_actions__convention=convention)
+            Membership.objects.filter(
+                convention=convention,
+                user__piloted_actions__convention=convention,
+                user__piloted_actions__deleted_at__isnull=True,
+            )
             .select_related("user")
             .distinct()
             .values_list("user_id", "user__first_name", "user__last_name", "user__username")
@@ -439,7 +445,9 @@ def filter_choices(convention: Convention, themes: list[Theme] | None = None) ->
             Commune.objects.filter(epci_id=convention.epci_id).order_by("name").values_list("code", "name")
         ),
         "funders": list(
-            Organisation.objects.filter(funding_lines__action__convention=convention)
+            Organisation.objects.filter(
+                funding_lines__action__convention=convention, funding_lines__action__deleted_at__isnull=True
+            )
             .distinct()
             .order_by("name")
             .values_list("pk", "name")

@@ -12,9 +12,11 @@ from typing import Any, Protocol, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.utils import timezone
 
 from ctg.accounts.models import Membership, User
 from ctg.conventions.models import Convention, Theme
+from ctg.core.formatting import format_datetime
 from ctg.core.history import set_history_author
 from ctg.core.saving import model_save
 from ctg.core.services import model_update
@@ -23,6 +25,7 @@ from ctg.plans.enums import BaselineState
 from ctg.plans.funding import AMOUNT_FIELDS, funding_problems
 from ctg.plans.history import Entry, changes_since
 from ctg.plans.models import (
+    TRASH_DAYS,
     Action,
     ActionLink,
     FollowUpIndicator,
@@ -98,11 +101,16 @@ INDICATOR_FIELDS = [
 
 
 class ConcurrentEditError(ValidationError):
-    """The object was saved by someone else since the form was opened; `changes` says what changed."""
+    """The object was saved by someone else since the form was opened; `changes` says what changed, `stored` is
+    the object as stored now, `expected_version` the version the editor started from."""
 
-    def __init__(self, message: str, changes: list[Entry]) -> None:
+    def __init__(
+        self, message: str, changes: list[Entry], *, stored: models.Model | None = None, expected_version: int = 0
+    ) -> None:
         super().__init__(message)
         self.changes = changes
+        self.stored = stored
+        self.expected_version = expected_version
 
 
 # What a concurrent edit message calls each object: (subject, past participle agreeing with it).
@@ -126,12 +134,14 @@ def _locked(obj: Model, expected_version: int) -> Model:
     if current.version != expected_version:
         subject, participle = STALE_SUBJECTS[model]
         changes = changes_since(current, expected_version)
-        lines = "; ".join(f"{c.who} le {c.when:%d/%m/%Y à %H:%M} : {c.summary}" for c in changes) or "—"
+        lines = "; ".join(f"{c.who} le {format_datetime(c.when)} : {c.summary}" for c in changes) or "—"
         raise ConcurrentEditError(
             f"{subject} a été {participle} par quelqu'un d'autre pendant votre saisie (version {current.version}, "
             f"vous étiez parti·e de la version {expected_version}) ; vos modifications n'ont pas été enregistrées. "
             f"Changements intervenus entre-temps : {lines}. Rechargez la page pour repartir de sa version actuelle.",
             changes,
+            stored=current,
+            expected_version=expected_version,
         )
     return current
 
@@ -326,9 +336,76 @@ def action_update(*, action: Action, expected_version: int, by: User | None = No
     return _update(action, expected_version=expected_version, changes=_normalise(fields), by=by)
 
 
+def _trash_set(action: Action, deleted_at: datetime.datetime | None, by: User | None) -> None:
+    """Put a fiche in the trash (a time) or take it out (None): a new version, and one history record."""
+    action.deleted_at = deleted_at
+    action.deleted_by = by if deleted_at is not None else None
+    action.version += 1
+    set_history_author(action, by)
+    action.save(update_fields=["deleted_at", "deleted_by", "version", "updated_at"])
+
+
 @transaction.atomic
-def action_delete(*, action: Action, by: User | None = None) -> None:
-    _delete(action, by=by)
+def action_delete(*, action: Action, by: User | None = None) -> list[Action]:
+    """Put a fiche in the trash with everything it holds, its sub-actions included (same time, so that they are
+    restored together): it disappears from every page, export and count, and stays restorable by an administrator
+    for TRASH_DAYS days (`action_restore`). Returns the fiches put in the trash, the fiche first."""
+    current = Action.objects.select_for_update(of=("self",)).order_by().get(pk=action.pk)
+    now = timezone.now()
+    trashed = [current, *Action.objects.select_for_update(of=("self",)).filter(parent=current).order_by("code")]
+    for fiche in trashed:
+        _trash_set(fiche, now, by)
+    _share(action, current)
+    return trashed
+
+
+def _restore_problems(fiches: list[Action]) -> str | None:
+    codes = [fiche.code for fiche in fiches]
+    taken = sorted(
+        Action.objects.filter(convention_id=fiches[0].convention_id, code__in=codes).values_list("code", flat=True)
+    )
+    if taken:
+        return (
+            f"Une fiche du plan porte aujourd'hui le code {', '.join(taken)} : changez le code de cette fiche-là "
+            "avant de restaurer celle-ci."
+        )
+    parent = fiches[0].parent
+    if parent is not None and parent.deleted_at is not None:
+        return (
+            f"Cette sous-action dépend de la fiche {parent.code}, elle aussi supprimée : restaurez d'abord celle-ci."
+        )
+    return None
+
+
+@transaction.atomic
+def action_restore(*, action: Action, by: User | None = None) -> list[Action]:
+    """Take a fiche out of the trash, with the sub-actions deleted with it. Refused when its code is now used by
+    another fiche, or when it is a sub-action whose parent is still in the trash. Returns the fiches restored."""
+    current = Action.all_objects.select_for_update(of=("self",)).order_by().get(pk=action.pk)
+    if current.deleted_at is None:
+        raise ValidationError("Cette fiche n'est pas dans la corbeille.")
+    with_it = Action.all_objects.select_for_update(of=("self",)).filter(parent=current, deleted_at=current.deleted_at)
+    restored = [current, *with_it.order_by("code")]
+    problem = _restore_problems(restored)
+    if problem:
+        raise ValidationError(problem)
+    for fiche in restored:
+        _trash_set(fiche, None, by)
+    _share(action, current)
+    return restored
+
+
+@transaction.atomic
+def plan_trash_purge(*, now: datetime.datetime | None = None) -> int:
+    """Delete for good the fiches in the trash for more than TRASH_DAYS days, with what they hold (idempotent: a
+    second run finds nothing). Returns how many fiches were deleted."""
+    limit = (now or timezone.now()) - datetime.timedelta(days=TRASH_DAYS)
+    expired = list(Action.all_objects.filter(deleted_at__lt=limit).order_by("parent_id", "pk"))
+    # Sub-actions first: the collector would reach them through their parent anyway, counted once here.
+    expired.sort(key=lambda fiche: fiche.parent_id is None)
+    for fiche in expired:
+        fiche.delete()
+    return len(expired)
 
 
 # Milestones, notes, links
@@ -455,6 +532,21 @@ def _check_indicator(indicator: FollowUpIndicator, changes: dict[str, Any] | Non
             )
     if not indicator.diagnostic_code and not indicator.source.strip():
         raise ValidationError({"source": "Un indicateur défini localement indique sa source."})
+    # The indicators of a fiche in the trash keep their code, which the default manager (and so the model's own
+    # uniqueness check) does not see.
+    clash = (
+        FollowUpIndicator.all_objects.filter(convention_id=indicator.convention_id, code=indicator.code)
+        .exclude(pk=indicator.pk)
+        .select_related("action")
+        .first()
+    )
+    if clash is not None and clash.action is not None and clash.action.deleted_at is not None:
+        raise ValidationError(
+            {
+                "code": f"L'indicateur {clash.code} de la fiche {clash.action.code}, dans la corbeille, porte déjà "
+                "ce code : choisissez-en un autre."
+            }
+        )
 
 
 @transaction.atomic

@@ -38,6 +38,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
@@ -239,6 +240,11 @@ def _own_action(w: World) -> dict:
     return {"convention_pk": w.a.pk, "pk": own_action(w).pk}
 
 
+def _trashed_action(w: World) -> dict:
+    """A fiche of A in the trash."""
+    return {"convention_pk": w.a.pk, "pk": ActionFactory(convention=w.a, deleted_at=timezone.now()).pk}
+
+
 def _action_child(factory_class, kind: str | None = None):
     """kwargs for a child (milestone, funding line, indicator…) of an action piloted by A's pilot."""
 
@@ -346,7 +352,10 @@ PAGES.update(
         "plans_views:action_create": Page(get=EDITOR, post=EDITOR),
         "plans_views:action_detail": Page(get=READER, post=READER, kwargs=_own_action),
         "plans_views:action_edit": Page(get=PILOT_EDITOR, post=PILOT_EDITOR, kwargs=_own_action),
-        "plans_views:action_delete": Page(get=NOT_ALLOWED, post=EDITOR, kwargs=_own_action),
+        "plans_views:action_delete": Page(get=EDITOR, post=EDITOR, kwargs=_own_action),
+        # The trash of the plan, and restoring a fiche from it: the convention's administrators only.
+        "plans_views:trash": Page(get=ADMIN, post=ADMIN),
+        "plans_views:action_restore": Page(get=NOT_ALLOWED, post=ADMIN, kwargs=_trashed_action),
         "plans_views:action_docx": Page(get=READER, post=NOT_ALLOWED, kwargs=_own_action),
         "plans_views:milestone_create": Page(get=PILOT_EDITOR, post=PILOT_EDITOR, kwargs=_own_action),
         "plans_views:milestone_edit": Page(
@@ -367,7 +376,7 @@ PAGES.update(
             get=PILOT_EDITOR, post=PILOT_EDITOR, kwargs=_action_child(IndicatorFactory)
         ),
         "plans_views:child_delete": Page(
-            get=NOT_ALLOWED, post=PILOT_EDITOR, kwargs=_action_child(MilestoneFactory, kind="milestone")
+            get=PILOT_EDITOR, post=PILOT_EDITOR, kwargs=_action_child(MilestoneFactory, kind="milestone")
         ),
     }
 )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ctg.www.plans_views import exports, views
+from ctg.www.plans_views import deletion, exports, views
 
 app_name = "plans_views"
 
@@ -10,6 +10,8 @@ urlpatterns = [
     path("calendrier/", views.timeline, name="timeline"),
     path("calendrier.<str:fmt>", views.timeline_image, name="timeline_image"),
     path("historique/", views.activity, name="activity"),
+    path("corbeille/", deletion.trash_view, name="trash"),
+    path("corbeille/<int:pk>/restaurer/", deletion.action_restore, name="action_restore"),
     path("export.xlsx", exports.export_xlsx, name="export_xlsx"),
     path("export.csv", exports.export_csv, name="export_csv"),
     path("export.docx", exports.export_docx, name="export_docx"),
@@ -28,7 +30,7 @@ urlpatterns = [
     path("actions/nouvelle/", views.action_create, name="action_create"),
     path("actions/<int:pk>/", views.action_detail_view, name="action_detail"),
     path("actions/<int:pk>/modifier/", views.action_edit, name="action_edit"),
-    path("actions/<int:pk>/supprimer/", views.action_delete, name="action_delete"),
+    path("actions/<int:pk>/supprimer/", deletion.action_delete, name="action_delete"),
     path("actions/<int:pk>/fiche.docx", exports.action_docx, name="action_docx"),
     path("actions/<int:pk>/jalons/nouveau/", views.milestone_create, name="milestone_create"),
     path("actions/<int:pk>/jalons/<int:item_pk>/modifier/", views.milestone_edit, name="milestone_edit"),
@@ -40,5 +42,5 @@ urlpatterns = [
     path("actions/<int:pk>/indicateurs/<int:item_pk>/modifier/", views.indicator_edit, name="indicator_edit"),
     path("actions/<int:pk>/indicateurs/<int:item_pk>/cible/", views.target_create, name="target_create"),
     path("actions/<int:pk>/indicateurs/<int:item_pk>/mesure/", views.measure_create, name="measure_create"),
-    path("actions/<int:pk>/<slug:kind>/<int:item_pk>/supprimer/", views.child_delete, name="child_delete"),
+    path("actions/<int:pk>/<slug:kind>/<int:item_pk>/supprimer/", deletion.child_delete, name="child_delete"),
 ]

@@ -1,10 +1,7 @@
 """Pages of the action plan: the tree with filters, "mes actions", the fiche, edit forms, timeline, activity."""
 
-from collections.abc import Callable
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Model
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -28,7 +25,9 @@ from ctg.plans.selectors import (
     timeline_rows,
 )
 from ctg.www.downloads import chart_response
+from ctg.www.form_recovery import form_data
 from ctg.www.plans_views import forms
+from ctg.www.plans_views.conflicts import resolve as resolve_conflict
 from ctg.www.plans_views.presenters import present_plan_rows
 from ctg.www.utils import add_service_errors
 from ctg.www.utils import get_convention_for as get_convention
@@ -158,7 +157,7 @@ def action_detail_view(request, convention_pk, pk):
     return render(request, "plans_views/action_detail.html", context)
 
 
-def _render_form(request, convention, form, *, title, cancel_url, action=None, intro=""):
+def _render_form(request, convention, form, *, title, cancel_url, action=None, intro="", conflict=None):
     context = {
         "convention": convention,
         "form": form,
@@ -166,8 +165,10 @@ def _render_form(request, convention, form, *, title, cancel_url, action=None, i
         "cancel_url": cancel_url,
         "action": action,
         "intro": intro,
+        "conflict": conflict,
     }
-    return render(request, "plans_views/form.html", context, status=400 if form.is_bound else 200)
+    status = 409 if conflict else 400 if form.is_bound and request.method == "POST" else 200
+    return render(request, "plans_views/form.html", context, status=status)
 
 
 def _form_page(request, convention, form, *, write, saved, next_url, title, cancel_url, action=None):
@@ -177,6 +178,12 @@ def _form_page(request, convention, form, *, write, saved, next_url, title, canc
     if request.method == "POST" and form.is_valid():
         try:
             obj = write(dict(form.cleaned_data))
+        except services.ConcurrentEditError as exc:
+            # Saved meanwhile: the form comes back with the editor's changes on top of the stored version.
+            conflict = resolve_conflict(form, exc.stored, expected_version=exc.expected_version, changes=exc.changes)
+            return _render_form(
+                request, convention, form, title=title, cancel_url=cancel_url, action=action, conflict=conflict
+            )
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
@@ -209,7 +216,7 @@ def action_create(request, convention_pk):
     return _form_page(
         request,
         convention,
-        forms.ActionForm(request.POST or None, convention=convention),
+        forms.ActionForm(form_data(request), convention=convention),
         write=write,
         saved=lambda action: f"La fiche {action.code} a été créée.",
         next_url=lambda action: _action_url(convention, action),
@@ -224,7 +231,7 @@ def action_edit(request, convention_pk, pk):
     return _form_page(
         request,
         convention,
-        forms.ActionForm(request.POST or None, instance=action, convention=convention),
+        forms.ActionForm(form_data(request), instance=action, convention=convention),
         write=_updating(services.action_update, request.user, action=action),
         saved=lambda _: f"La fiche {action.code} a été enregistrée.",
         next_url=lambda _: _action_url(convention, action),
@@ -232,17 +239,6 @@ def action_edit(request, convention_pk, pk):
         cancel_url=_action_url(convention, action),
         action=action,
     )
-
-
-@require_POST
-def action_delete(request, convention_pk, pk):
-    convention = get_convention(request, convention_pk)
-    action = get_action(convention, pk)
-    require_plan_editor(request, convention)
-    code = action.code
-    services.action_delete(action=action, by=request.user)
-    messages.success(request, f"La fiche {code} a été supprimée.")
-    return redirect("plans_views:index", convention_pk=convention.pk)
 
 
 # Objectives
@@ -271,7 +267,7 @@ def objective_create(request, convention_pk):
     return _objective_page(
         request,
         convention,
-        forms.ObjectiveForm(request.POST or None, convention=convention),
+        forms.ObjectiveForm(form_data(request), convention=convention),
         write=lambda data: services.objective_create(convention=convention, by=request.user, **data),
         saved=lambda objective: f"L'objectif {objective.code} a été créé.",
         title="Nouvel objectif",
@@ -284,7 +280,7 @@ def objective_edit(request, convention_pk, pk):
     return _objective_page(
         request,
         convention,
-        forms.ObjectiveForm(request.POST or None, instance=objective, convention=convention),
+        forms.ObjectiveForm(form_data(request), instance=objective, convention=convention),
         write=_updating(services.objective_update, request.user, objective=objective),
         saved=lambda _: f"L'objectif {objective.code} a été enregistré.",
         title=f"Modifier l'objectif {objective.code}",
@@ -297,7 +293,7 @@ def objective_indicator_create(request, convention_pk, pk):
     return _objective_page(
         request,
         convention,
-        forms.IndicatorForm(request.POST or None),
+        forms.IndicatorForm(form_data(request)),
         write=lambda data: services.indicator_create(
             convention=convention, objective=objective, by=request.user, **data
         ),
@@ -317,7 +313,7 @@ def objective_measure_create(request, convention_pk, pk, item_pk):
     return _objective_page(
         request,
         convention,
-        (forms.TargetForm if is_target else forms.MeasureForm)(request.POST or None),
+        (forms.TargetForm if is_target else forms.MeasureForm)(form_data(request)),
         write=lambda data: service(indicator=indicator, by=request.user, **data),
         saved=lambda _: "Enregistré.",
         title=f"{'Cible' if is_target else 'Mesure'} de l'indicateur {indicator.code}",
@@ -351,7 +347,7 @@ def _fiche_form(form_class, title: str, write, *, items: str = "", edit: bool = 
         return _form_page(
             request,
             convention,
-            form_class(request.POST or None, instance=item if edit else None),
+            form_class(form_data(request), instance=item if edit else None),
             write=lambda data: write(data, by=request.user, action=action, item=item),
             saved=lambda _: "Enregistré.",
             next_url=lambda _: _action_url(convention, action),
@@ -417,28 +413,3 @@ target_create = _fiche_form(
 measure_create = _fiche_form(
     forms.MeasureForm, "Mesure de l'indicateur {item.code}", _add_to_item(services.measure_create), items="indicators"
 )
-
-
-# kind → (model, lookup from the item to its fiche, delete service, the service's keyword for the item)
-DELETABLE: dict[str, tuple[type[Model], str, Callable[..., None], str]] = {
-    "milestone": (plan.Milestone, "action", services.milestone_delete, "milestone"),
-    "note": (plan.FollowUpNote, "action", services.note_delete, "note"),
-    "link": (plan.ActionLink, "action", services.link_delete, "link"),
-    "funding": (plan.FundingLine, "action", services.funding_line_delete, "line"),
-    "indicator": (plan.FollowUpIndicator, "action", services.indicator_delete, "indicator"),
-    "target": (plan.IndicatorTarget, "indicator__action", services.target_delete, "target"),
-    "measure": (plan.IndicatorMeasure, "indicator__action", services.measure_delete, "measure"),
-}
-
-
-@require_POST
-def child_delete(request, convention_pk, pk, kind, item_pk):
-    """Delete a milestone, note, link, funding line, indicator, target or measure of a fiche."""
-    if kind not in DELETABLE:
-        raise PermissionDenied("Suppression non prévue.")
-    model, path, delete, argument = DELETABLE[kind]
-    action = get_editable_action(request, convention_pk, pk)
-    item = get_object_or_404(model._default_manager.filter(**{path: action}), pk=item_pk)
-    delete(**{argument: item, "by": request.user})
-    messages.success(request, "Supprimé.")
-    return redirect("plans_views:action_detail", convention_pk=action.convention.pk, pk=action.pk)

@@ -65,16 +65,18 @@ def opened_version(editor, address) -> str:
 
 
 def race(plan, address, first: dict, second: dict):
-    """Both editors open the form; the first saves; the second's save is refused and the page says why."""
+    """Both editors open the form; the first saves; the second's save is refused (409) and the page shows what
+    changed meanwhile, with the form carrying the new version."""
     editor_a, editor_b = plan["editors"]
     version_a, version_b = opened_version(editor_a, address), opened_version(editor_b, address)
     assert version_a == version_b
     assert editor_a.post(address, first | {"version": version_a}).status_code == 302
     response = editor_b.post(address, second | {"version": version_b})
-    assert response.status_code == 400
+    assert response.status_code == 409
     html = response.content.decode()
-    assert "par quelqu&#x27;un d&#x27;autre pendant votre saisie" in html
-    assert "vos modifications n&#x27;ont pas été enregistrées" in html
+    assert "Modifié par quelqu'un d'autre pendant votre saisie" in html
+    assert f"Vous étiez parti·e de la version {version_b}" in html
+    assert f'name="version" value="{int(version_b) + 1}"' in html
     return html
 
 
@@ -99,9 +101,7 @@ class TestFundingLine:
     def test_second_save_of_a_stale_form_is_refused(self, plan):
         address = url(plan, "funding_edit", plan["action"].pk, plan["line"].pk)
         html = race(plan, address, funding_data(plan, "1500"), funding_data(plan, "1200"))
-        assert "Cette ligne de financement a été modifiée" in html
-        assert "(version 2, vous étiez parti·e de la version 1)" in html
-        assert "montant prévu (€) : 1000,00 → 1500,00" in html
+        assert re.search(r"Montant prévu \(€\).*?<td>1000,00</td>\s*<td>1500,00</td>\s*<td>1200,00</td>", html, re.S)
         line = FundingLine.objects.get()
         assert (line.amount_planned, line.version) == (Decimal("1500.00"), 2)
 
@@ -122,7 +122,9 @@ class TestMilestone:
         address = url(plan, "milestone_edit", plan["action"].pk, plan["milestone"].pk)
         first = {"title": "Ouverture du relais", "due_date": "2022-06-30", "weight": 1}
         html = race(plan, address, first, first | {"title": "Autre intitulé"})
-        assert "Ce jalon a été modifié" in html
+        assert re.search(
+            r"Intitulé.*?<td>Ouverture</td>\s*<td>Ouverture du relais</td>\s*<td>Autre intitulé</td>", html, re.S
+        )
         assert Milestone.objects.get().title == "Ouverture du relais"
 
     def test_post_without_version_is_a_form_error(self, plan):
@@ -136,7 +138,7 @@ class TestObjective:
         address = url(plan, "objective_edit", plan["objective"].pk)
         first = {"theme": plan["theme"].pk, "code": "OS1", "title": "Accueillir mieux", "order": 100}
         html = race(plan, address, first, first | {"title": "Accueillir autrement"})
-        assert "Cet objectif a été modifié" in html
+        assert "<td>Accueillir mieux</td>" in html
         assert Objective.objects.get().title == "Accueillir mieux"
 
     def test_post_without_version_is_a_form_error(self, plan):
@@ -156,7 +158,7 @@ class TestIndicator:
             "baseline_date": "2022-01-01",
         }
         html = race(plan, address, first, first | {"label": "Places créées"})
-        assert "Cet indicateur a été modifié" in html
+        assert "<td>Places ouvertes</td>" in html
         assert FollowUpIndicator.objects.get().label == "Places ouvertes"
 
     def test_post_without_version_is_a_form_error(self, plan):
@@ -178,8 +180,7 @@ class TestAction:
 
     def test_second_save_of_a_stale_form_is_refused(self, plan):
         html = race(plan, url(plan, "action_edit", plan["action"].pk), self.data("Relais"), self.data("Autre"))
-        assert "Cette fiche a été modifiée" in html
-        assert "intitulé : Relais petite enfance → Relais" in html
+        assert re.search(r"Intitulé.*?<td>Relais petite enfance</td>\s*<td>Relais</td>\s*<td>Autre</td>", html, re.S)
         assert Action.objects.get().title == "Relais"
 
     def test_post_without_version_is_a_form_error(self, plan):
@@ -228,5 +229,5 @@ def test_a_change_in_the_admin_makes_open_forms_stale(admin_client, plan):
     assert response.status_code == 302
     assert FundingLine.objects.get().version == 2
     response = plan["editors"][0].post(address, funding_data(plan, "1500") | {"version": opened})
-    assert response.status_code == 400
+    assert response.status_code == 409
     assert FundingLine.objects.get().amount_planned == Decimal("2000.00")

@@ -239,10 +239,10 @@ class TestActionPages:
         response = self._post_edit(client, plan, version, "Relais étendu")
         assert response.status_code == 302
         response = self._post_edit(client, plan, version, "Autre titre")
-        assert response.status_code == 400
+        assert response.status_code == 409
         html = response.content.decode()
-        assert "modifiée par quelqu&#x27;un d&#x27;autre" in html
-        assert "Relais petite enfance → Relais étendu" in html
+        assert "Modifié par quelqu'un d'autre" in html
+        assert re.search(r"<td>Relais petite enfance</td>\s*<td>Relais étendu</td>\s*<td>Autre titre</td>", html)
         assert Action.objects.get(pk=plan["action"].pk).title == "Relais étendu"
         html = client.get(url("action_detail", plan, plan["action"].pk)).content.decode()
         assert "Relais étendu" in html and "<del>Relais petite enfance</del>" in html
