@@ -4,12 +4,14 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from ctg.accounts.enums import SecurityEventKind
 from ctg.accounts.journal import security_event_record
 from ctg.accounts.models import User
 from ctg.conventions.enums import ALLOWED_TRANSITIONS, Phase
 from ctg.conventions.models import Convention, Signatory, Theme
+from ctg.conventions.signals import convention_signed
 from ctg.core.history import set_history_author
 from ctg.core.saving import model_save
 from ctg.core.services import model_update
@@ -90,6 +92,21 @@ def convention_change_phase(*, convention: Convention, phase: str, by=None) -> C
     convention.phase = target
     set_history_author(convention, by)
     convention.save(update_fields=["phase", "updated_at"])
+    return convention
+
+
+@transaction.atomic
+def convention_sign(*, convention: Convention, signed_on: datetime.date, by=None) -> Convention:
+    """Record the convention's signature date, once; sends `convention_signed` in the same transaction."""
+    convention = Convention.objects.select_for_update().get(pk=convention.pk)
+    if convention.signed_on is not None:
+        raise ValidationError({"signed_on": f"La convention est déjà signée (le {convention.signed_on:%d/%m/%Y})."})
+    if signed_on > timezone.localdate():
+        raise ValidationError({"signed_on": "La date de signature ne peut pas être dans le futur."})
+    convention.signed_on = signed_on
+    set_history_author(convention, by)
+    convention.save(update_fields=["signed_on", "updated_at"])
+    convention_signed.send(sender=Convention, convention=convention, by=by)
     return convention
 
 

@@ -5,3 +5,11 @@ class EvaluationConfig(AppConfig):
     name = "ctg.evaluation"
     verbose_name = "évaluation et renouvellement"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        # The conventions app announces a signature; the snapshot of the diagnostic is taken here, since a lower
+        # layer never imports the evaluation.
+        from ctg.conventions.signals import convention_signed
+        from ctg.evaluation.receivers import take_signature_snapshot
+
+        convention_signed.connect(take_signature_snapshot, dispatch_uid="evaluation_signature_snapshot")

@@ -1,1 +1,119 @@
-from django.db import models  # noqa: F401
+"""Frozen baselines of a convention's diagnostic (snapshots).
+
+A snapshot copies, at a reference date (the signature, or a decision of the steering committee), every indicator
+value of the convention's territories (its EPCI's communes, the EPCI, its département, région and France) with
+its status, vintage and the datasets it was computed from (id and SHA-256 of each file, copied: withdrawing a
+dataset later leaves the snapshot whole). Nothing ever updates a snapshot's values: importing newer data adds
+indicator values elsewhere, the snapshot keeps what was known.
+
+A snapshot taken after the fact (a convention signed before this feature) is rebuilt from the data present when it
+is taken, limited to the vintages up to `vintage_limit`; it says so (`reconstructed`).
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from ctg.conventions.models import Convention
+from ctg.evaluation.enums import SnapshotKind
+from ctg.indicators.enums import ValueStatus
+from ctg.territories.enums import Level
+
+
+class DiagnosticSnapshot(models.Model):
+    convention = models.ForeignKey(Convention, on_delete=models.CASCADE, related_name="snapshots")
+    kind = models.CharField("motif", max_length=20, choices=SnapshotKind.choices)
+    reference_date = models.DateField("date de référence")
+    # What the snapshot stands for beyond its kind, e.g. "COPIL du 12 mars 2023, révision des cibles"; empty for
+    # the signature.
+    label = models.CharField("libellé", max_length=255, blank=True, default="")
+    reconstructed = models.BooleanField("reconstituée après coup", default=False)
+    # The newest vintage (year) kept in a reconstructed snapshot; empty when every vintage present was kept.
+    vintage_limit = models.PositiveSmallIntegerField("millésimes retenus jusqu'à", null=True, blank=True)
+    taken_at = models.DateTimeField("prise le", default=timezone.now)
+    taken_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="prise par",
+    )
+    value_count = models.PositiveIntegerField("valeurs figées", default=0)
+
+    class Meta:
+        verbose_name = "photographie du diagnostic"
+        verbose_name_plural = "photographies du diagnostic"
+        ordering = ["-reference_date", "-taken_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["convention"],
+                condition=models.Q(kind="signature"),
+                name="snapshot_one_signature_per_convention",
+                violation_error_message="La convention a déjà une photographie du diagnostic à la signature.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.convention} – {self.get_kind_display()} ({self.reference_date:%d/%m/%Y})"
+
+
+class SnapshotSeries(models.Model):
+    """One indicator × vintage of a snapshot: its source line and the datasets behind it, as they were."""
+
+    snapshot = models.ForeignKey(DiagnosticSnapshot, on_delete=models.CASCADE, related_name="series")
+    indicator = models.CharField("indicateur", max_length=60)
+    year = models.PositiveSmallIntegerField("millésime")
+    source = models.CharField("source", max_length=500)
+    # [{"id", "sha256", "producer", "title", "vintage", "file_name", "geography_year"}], copied from the datasets.
+    datasets = models.JSONField("jeux de données", default=list)
+
+    class Meta:
+        verbose_name = "série figée"
+        verbose_name_plural = "séries figées"
+        ordering = ["indicator", "year"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["snapshot", "indicator", "year"],
+                name="snapshot_series_unique",
+                violation_error_message="Cette série figure déjà dans la photographie.",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.indicator} {self.year}"
+
+
+class SnapshotValue(models.Model):
+    """An indicator value as the snapshot froze it (same fields as ctg.indicators.IndicatorValue)."""
+
+    snapshot = models.ForeignKey(DiagnosticSnapshot, on_delete=models.CASCADE, related_name="values")
+    indicator = models.CharField("indicateur", max_length=60)
+    level = models.CharField("niveau", max_length=12, choices=Level.choices)
+    code = models.CharField("code géographique", max_length=12)
+    year = models.PositiveSmallIntegerField("millésime")
+    value = models.FloatField("valeur", null=True, blank=True)
+    numerator = models.FloatField("numérateur", null=True, blank=True)
+    denominator = models.FloatField("dénominateur", null=True, blank=True)
+    status = models.CharField("statut", max_length=10, choices=ValueStatus.choices)
+    parts_present = models.PositiveIntegerField("communes renseignées", null=True, blank=True)
+    parts_expected = models.PositiveIntegerField("communes du territoire", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "valeur figée"
+        verbose_name_plural = "valeurs figées"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["snapshot", "indicator", "level", "code", "year"],
+                name="snapshot_value_unique",
+                violation_error_message="Cette valeur figure déjà dans la photographie.",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status__in=["secret", "missing"]) | models.Q(value__isnull=True),
+                name="snapshot_value_unknown_has_no_value",
+                violation_error_message="Une valeur secrète ou non disponible ne porte aucun nombre.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.indicator} {self.year} {self.level}:{self.code} = {self.value} ({self.status})"

@@ -92,6 +92,9 @@ class Indicator:
     small_number_threshold: int = 0
     # A published statistic: (level, the producer's file that carries it at that level), for each level.
     published_files: tuple[tuple[str, str], ...] = ()
+    # The indicator that measured the same thing on an earlier vintage under another code (the 2016 population for
+    # the 2022 one): what changed since a snapshot compares the two when the snapshot holds only the earlier one.
+    follows: str = ""
 
     @property
     def variables(self) -> set[str]:
@@ -200,6 +203,7 @@ CATALOGUE: list[Indicator] = [
         "habitants",
         _t("P22_POP"),
         RP22,
+        follows="population_2016",
     ),
     _count(
         "population_2016",
@@ -274,6 +278,7 @@ CATALOGUE: list[Indicator] = [
         direction=Direction.HIGHER_IS_BETTER,
         decimals=0,
         published_files=_filosofi_files(2021, commune_file=COMPARATEUR),
+        follows="median_income_2019",
     ),
     _published(
         "poverty_rate_2021",
@@ -401,6 +406,7 @@ CATALOGUE: list[Indicator] = [
         "naissances",
         _t("NAISD24"),
         ETAT_CIVIL,
+        follows="births_per_year",
     ),
     Indicator(
         code="children_under_3_estimate",
@@ -502,6 +508,8 @@ CATALOGUE: list[Indicator] = [
         levels=(Level.COMMUNE, Level.EPCI, Level.DEPARTEMENT),
         published_files=_cnaf_files("nbpla_pe"),
         decimals=0,
+        # More places of formal childcare is what the CTG's early-childhood theme aims at (DESIGN.md).
+        direction=Direction.HIGHER_IS_BETTER,
     ),
     _count(
         "caf_paje",

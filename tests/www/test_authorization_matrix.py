@@ -45,6 +45,8 @@ from django.utils.http import urlsafe_base64_encode
 from ctg.accounts.enums import Role
 from ctg.conventions.enums import SignatoryRole
 from ctg.conventions.models import Signatory
+from ctg.evaluation.enums import SnapshotKind
+from ctg.evaluation.models import DiagnosticSnapshot
 from ctg.jobs.enums import JobStatus
 from ctg.jobs.models import Job, WorkerHeartbeat
 from ctg.steering.enums import MeetingState, OutcomeKind
@@ -462,6 +464,12 @@ def _follow_up_of_a(w: World) -> dict:
     return {"convention_pk": w.a.pk, "pk": follow_up.pk}
 
 
+def _snapshot_of_a(w: World) -> dict:
+    """Convention A with a signature snapshot (empty: the matrix checks access, not figures)."""
+    DiagnosticSnapshot.objects.create(convention=w.a, kind=SnapshotKind.SIGNATURE, reference_date=w.a.signed_on)
+    return {"convention_pk": w.a.pk}
+
+
 PAGES.update(
     {
         "steering_views:index": Page(get=READER, post=READER),
@@ -486,6 +494,14 @@ PAGES.update(
         # A member of the body answers for their own side; no actor of the matrix has a seat.
         "steering_views:minutes_answer": Page(get=NOT_ALLOWED, post=ADMIN, kwargs=_held_meeting_of_a),
         "steering_views:follow_up_done": Page(get=NOT_ALLOWED, post=ADMIN, kwargs=_follow_up_of_a),
+        # --- evaluation_views: readers see the evaluation; only administrators freeze the diagnostic ---
+        "evaluation_views:index": Page(get=READER, post=NOT_ALLOWED, kwargs=_snapshot_of_a),
+        "evaluation_views:snapshot_create": Page(
+            get=ADMIN, post=ADMIN, kwargs=lambda w: {"convention_pk": w.a.pk, "kind": "decision"}
+        ),
+        "evaluation_views:changes": Page(get=READER, post=NOT_ALLOWED, kwargs=_snapshot_of_a),
+        "evaluation_views:changes_xlsx": Page(get=READER, post=NOT_ALLOWED, kwargs=_snapshot_of_a),
+        "evaluation_views:changes_csv": Page(get=READER, post=NOT_ALLOWED, kwargs=_snapshot_of_a),
     }
 )
 

@@ -1,3 +1,15 @@
+"""Pages of the evaluation domain."""
+
+from django.urls import path
+
+from ctg.www.evaluation_views import views
+
 app_name = "evaluation_views"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("photographies/<slug:kind>/nouvelle/", views.snapshot_create, name="snapshot_create"),
+    path("ce-qui-a-change/", views.changes, name="changes"),
+    path("ce-qui-a-change.xlsx", views.changes_xlsx, name="changes_xlsx"),
+    path("ce-qui-a-change.csv", views.changes_csv, name="changes_csv"),
+]

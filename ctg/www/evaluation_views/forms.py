@@ -1,0 +1,42 @@
+from django import forms
+
+from ctg.evaluation.enums import SnapshotKind
+from ctg.www.forms import ControlCharactersForm
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+class SignatureSnapshotForm(ControlCharactersForm):
+    """The signature's snapshot of a convention signed before the platform froze it: rebuilt from the data present,
+    up to the vintages the coordinator judges published at the signature."""
+
+    vintage_limit = forms.IntegerField(
+        label="Dernier millésime connu à la signature",
+        min_value=2006,
+        help_text=(
+            "Les valeurs des millésimes postérieurs sont écartées de la photographie. Par défaut, l'année de "
+            "signature moins trois : les résultats du recensement d'une année N paraissent en juin de l'année N+3."
+        ),
+    )
+
+
+class DecisionSnapshotForm(ControlCharactersForm):
+    """A snapshot at a decision of the steering committee (a revised baseline), from the data present."""
+
+    reference_date = forms.DateField(label="Date de la décision", widget=DateInput())
+    label = forms.CharField(
+        label="Décision",
+        max_length=255,
+        help_text="Instance, date et objet, par exemple « COPIL du 14 mars 2023 : révision des cibles ».",
+    )
+
+
+SNAPSHOT_FORMS = {
+    SnapshotKind.SIGNATURE.value: SignatureSnapshotForm,
+    SnapshotKind.DECISION.value: DecisionSnapshotForm,
+}

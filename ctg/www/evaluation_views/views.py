@@ -1,0 +1,168 @@
+"""Pages of a convention's evaluation: its snapshots of the diagnostic, the follow-up indicators' baselines, and
+what changed since the signature (page, XLSX, CSV).
+
+Any reader of the convention sees them; only its administrators take a snapshot. Lookups outside the user's
+conventions answer 404.
+"""
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_safe
+
+from ctg.accounts.client_ip import client_ip
+from ctg.accounts.enums import SecurityEventKind
+from ctg.accounts.journal import security_event_record
+from ctg.evaluation.enums import SnapshotKind
+from ctg.evaluation.exports import build_changes_csv, build_changes_xlsx, snapshot_description
+from ctg.evaluation.models import DiagnosticSnapshot
+from ctg.evaluation.perms import can_take_snapshot
+from ctg.evaluation.selectors import (
+    convention_snapshots,
+    convention_territories,
+    follow_up_baselines,
+    reference_snapshot,
+    what_changed,
+)
+from ctg.evaluation.services import snapshot_take
+from ctg.www.downloads import download_response
+from ctg.www.evaluation_views.forms import SNAPSHOT_FORMS, DecisionSnapshotForm, SignatureSnapshotForm
+from ctg.www.utils import add_service_errors, get_convention_for
+
+# The census of year N is published in June of N+3: the default newest vintage known at a past signature.
+PUBLICATION_LAG_YEARS = 3
+
+
+def _signature_form(convention, data=None) -> SignatureSnapshotForm | None:
+    if convention.signed_on is None:
+        return None
+    return SignatureSnapshotForm(data, initial={"vintage_limit": convention.signed_on.year - PUBLICATION_LAG_YEARS})
+
+
+@require_safe
+def index(request, convention_pk):
+    convention = get_convention_for(request, convention_pk)
+    snapshots = convention_snapshots(convention=convention)
+    reference = reference_snapshot(convention=convention, snapshots=snapshots)
+    has_signature = any(s.kind == SnapshotKind.SIGNATURE for s in snapshots)
+    can_take = can_take_snapshot(request.user, convention)
+    context = {
+        "convention": convention,
+        "snapshots": [(s, snapshot_description(s)) for s in snapshots],
+        "reference": reference,
+        "can_take": can_take,
+        "signature_form": _signature_form(convention) if can_take and not has_signature else None,
+        "decision_form": DecisionSnapshotForm() if can_take else None,
+        "follow_ups": follow_up_baselines(convention=convention, snapshot=reference),
+    }
+    return render(request, "evaluation_views/index.html", context)
+
+
+def snapshot_create(request, convention_pk, kind):
+    convention = get_convention_for(request, convention_pk)
+    if not can_take_snapshot(request.user, convention):
+        raise PermissionDenied("Seuls les administrateurs de la convention photographient le diagnostic.")
+    form_class = SNAPSHOT_FORMS.get(kind)
+    if form_class is None:
+        raise Http404("Motif de photographie inconnu.")
+    form: forms.Form | None = (
+        _signature_form(convention, request.POST or None)
+        if kind == SnapshotKind.SIGNATURE
+        else form_class(request.POST or None)
+    )
+    if form is None:
+        messages.error(request, "La convention n'a pas de date de signature : renseignez-la d'abord.")
+        return redirect("evaluation_views:index", convention_pk=convention.pk)
+    if request.method == "POST" and form.is_valid():
+        if kind == SnapshotKind.SIGNATURE:
+            arguments = {
+                "reference_date": convention.signed_on,
+                "reconstructed": True,
+                "vintage_limit": form.cleaned_data["vintage_limit"],
+            }
+        else:
+            arguments = {
+                "reference_date": form.cleaned_data["reference_date"],
+                "label": form.cleaned_data["label"],
+                # Taken later than the decision's day: rebuilt from the data present now.
+                "reconstructed": form.cleaned_data["reference_date"] < timezone.localdate(),
+            }
+        try:
+            snapshot = snapshot_take(convention=convention, kind=kind, by=request.user, **arguments)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(
+                request, f"Photographie du diagnostic enregistrée : {snapshot.value_count} valeurs figées."
+            )
+            return redirect("evaluation_views:index", convention_pk=convention.pk)
+    context = {"convention": convention, "form": form, "kind": kind, "kind_label": SnapshotKind(kind).label}
+    return render(request, "evaluation_views/snapshot_form.html", context)
+
+
+def _chosen_snapshot(request, convention) -> DiagnosticSnapshot | None:
+    pk = request.GET.get("photographie", "")
+    if pk.isdigit():
+        return get_object_or_404(DiagnosticSnapshot.objects.filter(convention=convention), pk=int(pk))
+    return reference_snapshot(convention=convention)
+
+
+@require_safe
+def changes(request, convention_pk):
+    convention = get_convention_for(request, convention_pk)
+    snapshot = _chosen_snapshot(request, convention)
+    _, communes = convention_territories(convention)
+    commune_code = request.GET.get("commune", "")
+    if commune_code and commune_code not in {c["code"] for c in communes}:
+        commune_code = ""
+    context = {
+        "convention": convention,
+        "snapshot": snapshot,
+        "snapshots": convention_snapshots(convention=convention),
+        "communes_all": communes,
+        "commune_code": commune_code,
+    }
+    if snapshot is not None:
+        context["description"] = snapshot_description(snapshot)
+        context.update(
+            what_changed(
+                snapshot=snapshot, convention=convention, commune_codes=[commune_code] if commune_code else []
+            )
+        )
+    return render(request, "evaluation_views/changes.html", context)
+
+
+def _export(request, convention_pk, fmt: str) -> HttpResponse:
+    convention = get_convention_for(request, convention_pk)
+    snapshot = _chosen_snapshot(request, convention)
+    if snapshot is None:
+        raise Http404("Aucune photographie du diagnostic n'est enregistrée pour cette convention.")
+    if fmt == "xlsx":
+        content = build_changes_xlsx(snapshot=snapshot, convention=convention)
+        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    else:
+        content = build_changes_csv(snapshot=snapshot, convention=convention)
+        content_type = "text/csv; charset=utf-8"
+    security_event_record(
+        kind=SecurityEventKind.EXPORT,
+        user=request.user,
+        convention=convention,
+        detail=f"Évaluation : ce qui a changé depuis la photographie ({fmt.upper()}, {convention.title})",
+        ip_address=client_ip(request),
+    )
+    return download_response(
+        content, content_type=content_type, filename=f"ce-qui-a-change-convention-{convention.pk}.{fmt}"
+    )
+
+
+@require_safe
+def changes_xlsx(request, convention_pk):
+    return _export(request, convention_pk, "xlsx")
+
+
+@require_safe
+def changes_csv(request, convention_pk):
+    return _export(request, convention_pk, "csv")
