@@ -44,6 +44,8 @@ class Figure:
     parts_expected: int | None = None
     source: str = ""
     datasets: tuple[dict, ...] = ()
+    # The source cell's note (a commune merged since the file, an EPCI of another perimeter).
+    note: str = ""
 
     @classmethod
     def from_row(cls, row: dict | None, *, indicator: Indicator, source: str = "", datasets=()) -> "Figure":
@@ -60,6 +62,7 @@ class Figure:
             parts_expected=row.get("parts_expected"),
             source=source,
             datasets=tuple(datasets),
+            note=row.get("note") or "",
         )
 
     @property
@@ -152,6 +155,8 @@ def compare(*, indicator: Indicator, then: Figure, now: Figure, level: str = "")
     if then.indicator.code != now.indicator.code and then.year is not None:
         notes.append(f"valeur de référence : « {then.indicator.label} »")
     for side, figure in (("photographie", then), ("actuel", now)):
+        if figure.note:
+            notes.append(f"{side} : {figure.note}")
         if figure.small_number and figure.denominator is not None:
             notes.append(f"{side} : {small_number_note(figure.denominator, figure.indicator.small_number_threshold)}")
     then_geo, now_geo = then.geography_years, now.geography_years

@@ -98,6 +98,8 @@ class SnapshotValue(models.Model):
     status = models.CharField("statut", max_length=10, choices=ValueStatus.choices)
     parts_present = models.PositiveIntegerField("communes renseignées", null=True, blank=True)
     parts_expected = models.PositiveIntegerField("communes du territoire", null=True, blank=True)
+    # The source cell's note as it was (a commune merged since the file, an EPCI of another perimeter).
+    note = models.CharField("note", max_length=255, blank=True, default="")
 
     class Meta:
         verbose_name = "valeur figée"

@@ -32,6 +32,7 @@ VALUE_FIELDS = (
     "status",
     "parts_present",
     "parts_expected",
+    "note",
 )
 DATASET_FIELDS = ("id", "sha256", "producer", "title", "vintage", "file_name", "geography_year")
 LEVEL_LABELS = dict(Level.choices)
