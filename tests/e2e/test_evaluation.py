@@ -1,0 +1,57 @@
+import openpyxl
+import pytest
+
+from ctg.evaluation.models import DiagnosticSnapshot
+from ctg.indicators.services import indicators_compute
+from tests.indicators.shipped import load_insee_extracts
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def test_coordinator_sees_what_changed_since_the_signature_and_downloads_it(
+    live_server, caux_seine, browser, tmp_path
+):
+    convention = caux_seine["convention"]
+    load_insee_extracts()
+    indicators_compute(codes=["population", "population_2016", "population_change", "share_0_14"])
+    page = browser.new_page(locale="fr-FR", accept_downloads=True)
+    console_errors = []
+    page.on("console", lambda message: message.type == "error" and console_errors.append(message.text))
+
+    page.goto(f"{live_server.url}/conventions/{convention.pk}/")
+    page.fill("#id_username", "coordination")
+    page.fill("#id_password", caux_seine["password"])
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/conventions/{convention.pk}/")
+
+    page.get_by_role("navigation", name="Sections de la convention").get_by_role("link", name="Évaluation").click()
+    assert page.locator("h1").inner_text() == "Évaluation de la convention"
+    # Signed on 6 September 2021, before the platform froze anything: the snapshot is rebuilt, and says so.
+    page.get_by_role("link", name="Reconstituer la photographie à la signature").click()
+    assert page.locator("#id_vintage_limit").input_value() == "2018"
+    page.get_by_role("button", name="Enregistrer").click()
+    assert "Reconstituée après coup à partir des données présentes" in page.locator("main").inner_text()
+    assert DiagnosticSnapshot.objects.get(convention=convention).vintage_limit == 2018
+
+    page.get_by_role("link", name="Ce qui a changé depuis la signature").click()
+    assert page.locator("h1").inner_text() == "Ce qui a changé depuis la signature"
+    table = page.locator("#theme-territoire + .table-scroll table")
+    population = table.locator("tr", has_text="CA Caux Seine Agglo").first
+    text = population.inner_text()
+    # 2016 census → 2022 census (77 968 inhabitants, data/README.md), with both vintages named.
+    assert "77\u00a0968" in text and "millésime 2016" in text and "millésime 2022" in text
+
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Tableau XLSX").click()
+    download = download_info.value
+    assert download.suggested_filename == f"ce-qui-a-change-convention-{convention.pk}.xlsx"
+    saved = tmp_path / download.suggested_filename
+    download.save_as(saved)
+    workbook = openpyxl.load_workbook(saved)
+    sheet = workbook["Ce qui a changé"]
+    header = [cell.value for cell in sheet[1]]
+    rows = [dict(zip(header, row, strict=True)) for row in sheet.iter_rows(min_row=2, values_only=True)]
+    epci = next(r for r in rows if r["Code indicateur"] == "population" and r["Niveau territorial"] == "EPCI")
+    assert (epci["Millésime (photographie)"], epci["Millésime (actuel)"]) == ("2016", "2022")
+    assert console_errors == [], "\n".join(console_errors)
+    page.close()
