@@ -7,7 +7,7 @@ class Phase(models.TextChoices):
     PLAN = "plan", "Plan d'actions"
     MISE_EN_OEUVRE = "mise_en_oeuvre", "Mise en œuvre et pilotage"
     EVALUATION = "evaluation", "Évaluation"
-    CLOSE = "close", "Close"
+    CLOSE = "close", "Clôturée"
 
 
 PHASE_ORDER = list(Phase)
@@ -29,3 +29,21 @@ class SignatoryRole(models.TextChoices):
     EPCI = "epci", "EPCI signataire"
     COMMUNE = "commune", "Commune engagée"
     PARTENAIRE = "partenaire", "Partenaire signataire"
+
+
+class DocumentKind(models.TextChoices):
+    SIGNED = "signee", "Convention signée"
+    AVENANT = "avenant", "Avenant"
+
+
+def next_phase(phase: str) -> "Phase | None":
+    """The phase that follows `phase` in the lifecycle, None after the last one."""
+    index = PHASE_ORDER.index(Phase(phase))
+    return PHASE_ORDER[index + 1] if index + 1 < len(PHASE_ORDER) else None
+
+
+def previous_phase(phase: str) -> "Phase | None":
+    """The phase a premature move returns to, None when going back is not allowed (first phase, closed)."""
+    current = Phase(phase)
+    backwards = [p for p in ALLOWED_TRANSITIONS[current] if PHASE_ORDER.index(Phase(p)) < PHASE_ORDER.index(current)]
+    return Phase(backwards[0]) if backwards else None

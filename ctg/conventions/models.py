@@ -1,9 +1,13 @@
 """The convention itself: parties, signatories, engaged communes, themes and lifecycle phase."""
 
+import datetime
+import uuid
+
+from django.conf import settings
 from django.db import models
 from simple_history.models import HistoricalRecords
 
-from ctg.conventions.enums import Phase, SignatoryRole
+from ctg.conventions.enums import DocumentKind, Phase, SignatoryRole
 from ctg.organisations.models import Organisation
 from ctg.territories.models import EPCI, Commune
 
@@ -123,6 +127,93 @@ class Convention(models.Model):
     @property
     def period_label(self):
         return f"{self.start_date.year}-{self.end_date.year}"
+
+    def is_over(self, today: datetime.date) -> bool:
+        """The convention's period has ended (its last day is before `today`)."""
+        return self.end_date < today
+
+    def period_overrun(self, *, start: datetime.date | None, end: datetime.date | None) -> str | None:
+        """What a period planned inside this convention does past its end, in French; None when it stays inside."""
+        last_day = self.end_date.strftime("%d/%m/%Y")
+        if start and start > self.end_date:
+            return f"Prévue à partir du {start:%d/%m/%Y}, après la fin de la convention ({last_day})."
+        if end and end > self.end_date:
+            return f"Prévue jusqu'au {end:%d/%m/%Y}, au-delà de la fin de la convention ({last_day})."
+        return None
+
+
+class PhaseChange(models.Model):
+    """One move of a convention from a phase to another: who, when, and why when it went backwards."""
+
+    convention = models.ForeignKey(Convention, on_delete=models.CASCADE, related_name="phase_changes")
+    from_phase = models.CharField("phase quittée", max_length=20, choices=Phase.choices)
+    to_phase = models.CharField("nouvelle phase", max_length=20, choices=Phase.choices)
+    reason = models.TextField("motif", blank=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    changed_at = models.DateTimeField("date", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "changement de phase"
+        verbose_name_plural = "changements de phase"
+        ordering = ["-changed_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.convention} : {self.get_from_phase_display()} → {self.get_to_phase_display()}"
+
+    @property
+    def is_backwards(self):
+        return list(Phase).index(Phase(self.to_phase)) < list(Phase).index(Phase(self.from_phase))
+
+
+def document_upload_to(document, filename) -> str:
+    # A random name: the stored path reveals nothing and never collides; the user's file name is kept in a field.
+    return f"conventions/{document.convention_id}/{uuid.uuid4().hex}.pdf"
+
+
+class ConventionDocument(models.Model):
+    """The signed convention (one per convention) or one of its amendments (avenants), as a PDF."""
+
+    convention = models.ForeignKey(Convention, on_delete=models.CASCADE, related_name="documents")
+    kind = models.CharField("type", max_length=20, choices=DocumentKind.choices)
+    dated = models.DateField("date")
+    summary = models.TextField("ce qu'il change", blank=True)
+    file = models.FileField("fichier PDF", upload_to=document_upload_to, max_length=200)
+    original_name = models.CharField("nom du fichier déposé", max_length=255)
+    size = models.PositiveIntegerField("taille (octets)")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    uploaded_at = models.DateTimeField("déposé le", auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "document de la convention"
+        verbose_name_plural = "documents de la convention"
+        ordering = ["kind", "dated", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["convention"],
+                condition=models.Q(kind="signee"),
+                name="convention_one_signed_document",
+                violation_error_message="La convention a déjà son exemplaire signé.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind="signee") | ~models.Q(summary=""),
+                name="avenant_says_what_it_changes",
+                violation_error_message="Un avenant dit ce qu'il change.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} du {self.dated:%d/%m/%Y}"
+
+    @property
+    def download_name(self) -> str:
+        prefix = "convention-signee" if self.kind == DocumentKind.SIGNED else f"avenant-{self.dated:%Y-%m-%d}"
+        return f"{prefix}-{self.convention_id}.pdf"
 
 
 class Signatory(models.Model):

@@ -8,6 +8,8 @@ depend on accounts (users, roles, memberships), never the reverse.
 from ctg.accounts.enums import Role
 from ctg.accounts.models import Membership
 from ctg.conventions.models import Convention
+from ctg.organisations.enums import OrganisationKind
+from ctg.territories.models import EPCI, Commune, Departement
 
 EDITOR_ROLES = {Role.ADMINISTRATEUR, Role.CONTRIBUTEUR}
 
@@ -71,3 +73,30 @@ def can_edit_piloted(user, convention, *, pilot_ids) -> bool:
     if can_edit_content(user, convention):
         return True
     return role_on(user, convention) == Role.PILOTE and user.pk in set(pilot_ids)
+
+
+def creation_departements(user):
+    """The départements in which the user may open conventions (a queryset, empty for most users)."""
+    if not user.is_authenticated or not user.is_active:
+        return Departement.objects.none()
+    if user.is_superuser:
+        return Departement.objects.all()
+    organisation = user.organisation
+    if organisation is None or organisation.kind != OrganisationKind.CAF:
+        return Departement.objects.none()
+    return Departement.objects.filter(pk__in=user.departement_accesses.values("departement"))
+
+
+def can_create_convention(user, epci: EPCI | None = None) -> bool:
+    """A CAF user with a département's access opens conventions for the EPCI of that département (superusers too).
+
+    Without `epci`: whether the user may open a convention at all (the link on the home page)."""
+    departements = creation_departements(user)
+    if epci is None:
+        return departements.exists()
+    return Commune.objects.filter(epci=epci, departement__in=departements).exists()
+
+
+def can_download_documents(user, convention) -> bool:
+    """Whoever may read the convention reads its signed copy and its amendments."""
+    return can_view_convention(user, convention)

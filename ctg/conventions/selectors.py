@@ -1,10 +1,13 @@
 """Reads for convention pages: plain data, a bounded number of queries."""
 
-from django.db.models import Count, Sum
+from django.db.models import Count, Q, Sum
 
-from ctg.conventions.enums import PHASE_ORDER, Phase
-from ctg.conventions.models import Convention, Signatory
-from ctg.territories.models import Commune
+from ctg.conventions.enums import PHASE_ORDER, DocumentKind, Phase
+from ctg.conventions.models import Convention, ConventionDocument, PhaseChange, Signatory
+from ctg.organisations.models import Organisation
+from ctg.territories.models import EPCI, Commune, Departement
+
+PHASE_HISTORY_SIZE = 20
 
 
 def conventions_for_home(user):
@@ -32,8 +35,14 @@ def convention_detail(convention: Convention) -> dict:
     totals = Commune.objects.filter(epci_id=convention.epci_id).aggregate(population=Sum("population"))
     engaged_population = sum(c.population or 0 for c in communes if c.code in engaged_codes)
     phase_index = PHASE_ORDER.index(Phase(convention.phase))
+    documents = list(ConventionDocument.objects.filter(convention=convention).select_related("uploaded_by"))
     return {
         "signatories": signatories,
+        "signed_document": next((d for d in documents if d.kind == DocumentKind.SIGNED), None),
+        "avenants": [d for d in documents if d.kind == DocumentKind.AVENANT],
+        "phase_changes": list(
+            PhaseChange.objects.filter(convention=convention).select_related("changed_by")[:PHASE_HISTORY_SIZE]
+        ),
         "themes": themes,
         "communes": communes,
         "engaged": [c for c in communes if c.code in engaged_codes],
@@ -49,3 +58,36 @@ def convention_detail(convention: Convention) -> dict:
             for i, p in enumerate(PHASE_ORDER)
         ],
     }
+
+
+def epcis_for_creation(departements):
+    """EPCI with at least one commune in the given départements, for the creation form's list."""
+    return EPCI.objects.filter(pk__in=Commune.objects.filter(departement__in=departements).values("epci_id")).order_by(
+        "name"
+    )
+
+
+def cafs_for_creation(departements):
+    """The CAF organisations of the given départements."""
+    return Organisation.objects.filter(kind="caf", departement__in=departements).order_by("name")
+
+
+def epci_departements(epci: EPCI):
+    return Departement.objects.filter(pk__in=Commune.objects.filter(epci=epci).values("departement_id"))
+
+
+def signatory_organisations(convention: Convention):
+    """Organisations that may sign a convention: those of its territory (its EPCI, its communes, its départements)
+    and the partners attached to no territory (MSA, associations…), plus its current signatories."""
+    departements = epci_departements(convention.epci)
+    return (
+        Organisation.objects.filter(
+            Q(epci=convention.epci)
+            | Q(commune__epci=convention.epci)
+            | Q(departement__in=departements)
+            | Q(commune__isnull=True, epci__isnull=True, departement__isnull=True)
+            | Q(signatures__convention=convention)
+        )
+        .distinct()
+        .order_by("kind", "name")
+    )

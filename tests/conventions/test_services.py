@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from ctg.accounts.enums import Role, SecurityEventKind
 from ctg.accounts.models import SecurityEvent
 from ctg.conventions.enums import Phase
+from ctg.conventions.models import PhaseChange
 from ctg.conventions.services import (
     convention_change_phase,
     convention_create,
@@ -38,7 +39,7 @@ class TestPhaseTransitions:
 
     def test_closed_convention_stays_closed(self):
         convention = ConventionFactory(phase=Phase.CLOSE)
-        with pytest.raises(ValidationError, match="close ne change plus"):
+        with pytest.raises(ValidationError, match="clôturée ne change plus"):
             convention_change_phase(convention=convention, phase=Phase.EVALUATION)
 
     def test_unknown_phase(self):
@@ -51,11 +52,42 @@ class TestPhaseTransitions:
         with pytest.raises(ValidationError, match="déjà en phase"):
             convention_change_phase(convention=convention, phase=Phase.PLAN)
 
-    def test_step_back_for_correction(self):
+    def test_step_back_for_correction_needs_a_reason_kept_in_the_history(self):
         convention = ConventionFactory(phase=Phase.PLAN)
-        convention_change_phase(convention=convention, phase=Phase.DIAGNOSTIC)
+        admin = MembershipFactory(convention=convention, role=Role.ADMINISTRATEUR).user
+        with pytest.raises(ValidationError) as exc:
+            convention_change_phase(convention=convention, phase=Phase.DIAGNOSTIC, reason="  ", by=admin)
+        assert "Indiquez pourquoi la convention revient en phase « Diagnostic partagé »" in exc.value.messages[0]
+        convention.refresh_from_db()
+        assert convention.phase == Phase.PLAN
+        assert not PhaseChange.objects.exists()
+
+        reason = "Le diagnostic de la petite enfance n'était pas validé par le comité de pilotage du 12 mars."
+        convention_change_phase(convention=convention, phase=Phase.DIAGNOSTIC, reason=reason, by=admin)
         convention.refresh_from_db()
         assert convention.phase == Phase.DIAGNOSTIC
+        change = PhaseChange.objects.get()
+        assert (change.from_phase, change.to_phase, change.reason, change.changed_by) == (
+            Phase.PLAN,
+            Phase.DIAGNOSTIC,
+            reason,
+            admin,
+        )
+        assert change.is_backwards
+        record = convention.history.first()
+        assert record.history_user == admin
+        assert record.history_change_reason == reason[:100]
+
+    def test_forward_move_is_recorded_without_reason(self):
+        convention = ConventionFactory(phase=Phase.PREPARATION)
+        convention_change_phase(convention=convention, phase=Phase.DIAGNOSTIC)
+        change = PhaseChange.objects.get()
+        assert (change.from_phase, change.to_phase, change.reason, change.is_backwards) == (
+            Phase.PREPARATION,
+            Phase.DIAGNOSTIC,
+            "",
+            False,
+        )
 
 
 class TestScopeCommunes:

@@ -30,6 +30,8 @@ see test_admin_refuses_non_staff).
 """
 
 import dataclasses
+import datetime
+import io
 from collections.abc import Callable
 
 import pytest
@@ -43,8 +45,8 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from ctg.accounts.enums import Role
-from ctg.conventions.enums import SignatoryRole
-from ctg.conventions.models import Signatory
+from ctg.conventions.enums import DocumentKind, Phase, SignatoryRole
+from ctg.conventions.models import ConventionDocument, Signatory
 from ctg.evaluation.enums import SnapshotKind
 from ctg.evaluation.models import DiagnosticSnapshot
 from ctg.jobs.enums import JobStatus
@@ -52,10 +54,11 @@ from ctg.jobs.models import Job, WorkerHeartbeat
 from ctg.steering.enums import MeetingState, OutcomeKind
 from ctg.steering.models import FollowUp, Guest, Outcome
 from tests.accounts.factories import DepartementAccessFactory, InvitationFactory, MembershipFactory, UserFactory
-from tests.conventions.factories import ConventionFactory
+from tests.conventions.factories import ConventionFactory, minimal_pdf
 from tests.diagnostic.factories import EnjeuFactory
 from tests.offer.factories import OfferItemFactory
 from tests.opendata.factories import DatasetFactory, data_administrator
+from tests.organisations.factories import OrganisationFactory
 from tests.plans.factories import (
     ActionFactory,
     FundingLineFactory,
@@ -470,6 +473,43 @@ def _snapshot_of_a(w: World) -> dict:
     return {"convention_pk": w.a.pk}
 
 
+def _caf_agent(w: World) -> dict:
+    """A's département reader becomes an agent of a CAF: the only visitor who may open a convention."""
+    reader = w.user("departement_reader")
+    reader.organisation = OrganisationFactory(caf=True)
+    reader.save(update_fields=["organisation"])
+    return {}
+
+
+def _phase_plan(w: World) -> dict:
+    w.a.phase = Phase.PLAN
+    w.a.save(update_fields=["phase"])
+    return {"pk": w.a.pk}
+
+
+def _signatory_of_a(w: World) -> dict:
+    signatory = Signatory.objects.create(convention=w.a, organisation=w.a.caf, role=SignatoryRole.CAF)
+    return {"pk": w.a.pk, "signatory_pk": signatory.pk}
+
+
+class _RewindingFile(io.BytesIO):
+    """An upload the test client reads whole for every visitor of the matrix."""
+
+    name = "convention.pdf"
+
+    def read(self, *args):
+        self.seek(0)
+        return super().read(*args)
+
+
+def _document_of_a(w: World) -> dict:
+    document = ConventionDocument(
+        convention=w.a, kind=DocumentKind.SIGNED, dated=datetime.date(2022, 3, 1), original_name="c.pdf", size=10
+    )
+    document.file.save("c.pdf", ContentFile(minimal_pdf()), save=True)
+    return {"pk": w.a.pk, "document_pk": document.pk}
+
+
 PAGES.update(
     {
         "steering_views:index": Page(get=READER, post=READER),
@@ -502,6 +542,35 @@ PAGES.update(
         "evaluation_views:changes": Page(get=READER, post=NOT_ALLOWED, kwargs=_snapshot_of_a),
         "evaluation_views:changes_xlsx": Page(get=READER, post=NOT_ALLOWED, kwargs=_snapshot_of_a),
         "evaluation_views:changes_csv": Page(get=READER, post=NOT_ALLOWED, kwargs=_snapshot_of_a),
+        # --- conventions_views: the convention's own life (opening, phase back, parties, signed copy) ---
+        "conventions_views:create": Page(
+            get=Level({**dict.fromkeys(ACTORS, FORBIDDEN), "anonymous": LOGIN, "departement_reader": OK}),
+            post=Level({**dict.fromkeys(ACTORS, FORBIDDEN), "anonymous": LOGIN, "departement_reader": OK}),
+            kwargs=_caf_agent,
+        ),
+        "conventions_views:phase_back": Page(
+            get=ADMIN, post=ADMIN, kwargs=_phase_plan, data=lambda w: {"reason": "Diagnostic à reprendre."}
+        ),
+        "conventions_views:signatory_create": Page(
+            get=ADMIN,
+            post=ADMIN,
+            kwargs=lambda w: {"pk": w.a.pk},
+            data=lambda w: {"organisation": w.a.caf.pk, "role": SignatoryRole.CAF},
+        ),
+        "conventions_views:signatory_edit": Page(
+            get=ADMIN,
+            post=ADMIN,
+            kwargs=_signatory_of_a,
+            data=lambda w: {"organisation": w.a.caf.pk, "role": SignatoryRole.CAF, "represented_by": "la Directrice"},
+        ),
+        "conventions_views:signatory_delete": Page(get=ADMIN, post=ADMIN, kwargs=_signatory_of_a),
+        "conventions_views:document_create": Page(
+            get=ADMIN,
+            post=ADMIN,
+            kwargs=lambda w: {"pk": w.a.pk},
+            data=lambda w: {"kind": DocumentKind.SIGNED, "dated": "2022-03-01", "file": _RewindingFile(minimal_pdf())},
+        ),
+        "conventions_views:document_download": Page(get=READER, post=NOT_ALLOWED, kwargs=_document_of_a),
     }
 )
 

@@ -4,9 +4,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from ctg.charts.render import render_svg_markup
-from ctg.conventions.enums import ALLOWED_TRANSITIONS, Phase
+from ctg.conventions.enums import next_phase, previous_phase
 from ctg.conventions.maps import engaged_communes_map_spec
-from ctg.conventions.perms import can_edit_convention, role_on
+from ctg.conventions.perms import can_create_convention, can_edit_convention, role_on
 from ctg.conventions.selectors import convention_detail, conventions_for_home
 from ctg.conventions.services import convention_change_phase
 from ctg.www.downloads import chart_response
@@ -14,7 +14,8 @@ from ctg.www.utils import get_convention_for, run_service
 
 
 def home(request):
-    return render(request, "conventions_views/home.html", {"conventions": conventions_for_home(request.user)})
+    context = {"conventions": conventions_for_home(request.user), "can_create": can_create_convention(request.user)}
+    return render(request, "conventions_views/home.html", context)
 
 
 def detail(request, pk):
@@ -29,9 +30,8 @@ def detail(request, pk):
         "map_description": spec["description"] if spec else "",
         "role": role_on(request.user, convention),
         "can_edit": can_edit_convention(request.user, convention),
-        "next_phases": [
-            Phase(p) for p in sorted(ALLOWED_TRANSITIONS[Phase(convention.phase)], key=Phase.values.index)
-        ],
+        "next_phase": next_phase(convention.phase),
+        "previous_phase": previous_phase(convention.phase),
         **data,
     }
     return render(request, "conventions_views/detail.html", context)
@@ -56,7 +56,14 @@ def change_phase(request, pk):
     convention = get_convention_for(request, pk)
     if not can_edit_convention(request.user, convention):
         raise PermissionDenied("Seuls les administrateurs de la convention changent sa phase.")
-    if run_service(request, convention_change_phase, convention=convention, phase=request.POST.get("phase", "")):
+    # The form names its target phase: a page opened before someone else moved the convention cannot skip a phase.
+    if run_service(
+        request,
+        convention_change_phase,
+        convention=convention,
+        phase=request.POST.get("phase", ""),
+        reason=request.POST.get("reason", ""),
+    ):
         convention.refresh_from_db()
         messages.success(request, f"La convention est passée en phase « {convention.get_phase_display()} ».")
     return redirect("conventions_views:detail", pk=convention.pk)

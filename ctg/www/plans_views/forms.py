@@ -142,6 +142,19 @@ class ActionForm(PlanForm):
         self.fields["parent"].help_text = "Pour une sous-action (un seul niveau)."
         form_field(self, "lead_organisation", forms.ModelChoiceField).queryset = Organisation.objects.order_by("name")
         form_field(self, "partners", forms.ModelChoiceField).queryset = Organisation.objects.order_by("name")
+        self._warn_beyond_convention(self.instance.planned_start, self.instance.planned_end)
+
+    def clean(self):
+        cleaned = super().clean()
+        self._warn_beyond_convention(cleaned.get("planned_start"), cleaned.get("planned_end"))
+        return cleaned
+
+    def _warn_beyond_convention(self, start, end):
+        """The convention's last day next to the planned end; a warning there (never a refusal) when the action is
+        planned past it."""
+        warning = self.convention.period_overrun(start=start, end=end)
+        ending = f"La convention se termine le {self.convention.end_date:%d/%m/%Y}."
+        self.fields["planned_end"].help_text = f"Attention : {warning}" if warning else ending
 
 
 class ObjectiveForm(PlanForm):

@@ -85,7 +85,8 @@ class TestDetail:
     def test_every_role_reads_the_demo_convention(self, client, caux_seine, role, django_assert_max_num_queries):
         convention = caux_seine["convention"]
         client.force_login(user_with_role(convention, role))
-        with django_assert_max_num_queries(12):
+        # Two more blocks than before: the signed copy and amendments, the phase history.
+        with django_assert_max_num_queries(14):
             response = client.get(reverse("conventions_views:detail", args=[convention.pk]))
         assert response.status_code == 200
         html = response.content.decode()
@@ -158,6 +159,6 @@ class TestChangePhase:
         response = client.post(
             reverse("conventions_views:change_phase", args=[convention.pk]), {"phase": "close"}, follow=True
         )
-        assert "Passage de « Préparation » à « Close » impossible" in response.content.decode()
+        assert "Passage de « Préparation » à « Clôturée » impossible" in response.content.decode()
         convention.refresh_from_db()
         assert convention.phase == Phase.PREPARATION
