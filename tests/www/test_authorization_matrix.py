@@ -513,6 +513,7 @@ def _document_of_a(w: World) -> dict:
 PAGES.update(
     {
         "steering_views:index": Page(get=READER, post=READER),
+        "steering_views:dashboard": Page(get=READER, post=READER),
         "steering_views:body_create": Page(get=ADMIN, post=ADMIN),
         "steering_views:body_detail": Page(get=READER, post=READER, kwargs=_body_of_a),
         "steering_views:body_edit": Page(get=ADMIN, post=ADMIN, kwargs=_body_of_a),

@@ -8,6 +8,7 @@ app_name = "steering_views"
 
 urlpatterns = [
     path("", views.index, name="index"),
+    path("tableau-de-bord/", views.dashboard, name="dashboard"),
     path("instances/ajouter/", views.body_create, name="body_create"),
     path("instances/<int:pk>/", views.body_view, name="body_detail"),
     path("instances/<int:pk>/modifier/", views.body_edit, name="body_edit"),

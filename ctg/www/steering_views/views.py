@@ -11,6 +11,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from ctg.steering import services
+from ctg.steering.dashboard import dashboard as dashboard_blocks
+from ctg.steering.dashboard import dashboard_commune
 from ctg.steering.enums import MeetingState
 from ctg.steering.models import AgendaItem, Body, BodyMember, FollowUp, Guest, Meeting
 from ctg.steering.perms import answerable_sides, can_manage_steering, can_send_minutes
@@ -54,6 +56,22 @@ def _item(meeting, item_pk) -> AgendaItem:
 
 def _to_meeting(meeting):
     return redirect("steering_views:meeting_detail", convention_pk=meeting.body.convention_id, pk=meeting.pk)
+
+
+# Dashboard
+
+
+def dashboard(request, convention_pk):
+    """« Where are we? » for every reader; a commune member sees it restricted to their commune."""
+    convention = get_convention_for(request, convention_pk)
+    today = timezone.localdate()
+    commune = dashboard_commune(request.user, convention)
+    context = {
+        "convention": convention,
+        "today": today,
+        **dashboard_blocks(convention=convention, today=today, commune=commune),
+    }
+    return render(request, "steering_views/dashboard.html", context)
 
 
 # Bodies

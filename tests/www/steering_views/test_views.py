@@ -198,3 +198,33 @@ def test_a_reader_neither_sees_nor_reaches_the_management(client, caux_seine, co
     assertNotContains(response, "Noter la réunion tenue")
     assert client.post(reverse("steering_views:meeting_transition", kwargs=kw), {"state": "tenue"}).status_code == 403
     assert Meeting.objects.get(pk=meeting.pk).state == MeetingState.PREPAREE
+
+
+class TestDashboard:
+    def test_anonymous_access(self, client, convention):
+        url = reverse("steering_views:dashboard", kwargs={"convention_pk": convention.pk})
+        assertRedirects(client.get(url), login_url(url), fetch_redirect_response=False)
+
+    def test_unauthorized_access(self, client, convention):
+        client.force_login(UserFactory())
+        url = reverse("steering_views:dashboard", kwargs={"convention_pk": convention.pk})
+        assert client.get(url).status_code == 404
+
+    def test_commune_member_sees_their_commune_only(
+        self, client, caux_seine, convention, django_assert_max_num_queries
+    ):
+        bolbec = convention.communes.get(code="76114")
+        other = convention.communes.exclude(code="76114").first()
+        ActionFactory(convention=convention, code="BOL-01").communes.set([bolbec])
+        ActionFactory(convention=convention, code="AUT-01").communes.set([other])
+        url = reverse("steering_views:dashboard", kwargs={"convention_pk": convention.pk})
+        client.force_login(demo_user(caux_seine, "bolbec"))
+        with django_assert_max_num_queries(30):
+            response = client.get(url)
+        assertContains(response, "Vue restreinte à la commune de Bolbec")
+        assertContains(response, '<th scope="row">Bolbec</th>', html=False)
+        assertNotContains(response, f'<th scope="row">{other.name}</th>')
+        client.force_login(demo_user(caux_seine, "coordination"))
+        response = client.get(url)
+        assertNotContains(response, "Vue restreinte")
+        assertContains(response, f'<th scope="row">{other.name}</th>')
