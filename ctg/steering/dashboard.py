@@ -75,7 +75,7 @@ def dashboard(*, convention: Convention, today: datetime.date, commune: Commune 
         "attention": attention,
         "late_count": tree["late_count"],
         "blocked_count": sum(1 for r in rows if r["status"] == ActionStatus.BLOQUEE),
-        "milestones": [{"milestone": m, "overdue": m.due_date < today} for m in milestones],
+        "milestones": [{"milestone": m, "overdue": m.due_date is not None and m.due_date < today} for m in milestones],
         "horizon": horizon,
         "totals": tree["totals"],
         "indicators": indicators,
@@ -88,20 +88,13 @@ def dashboard(*, convention: Convention, today: datetime.date, commune: Commune 
 
 def _actions_per_commune(convention: Convention, commune: Commune | None) -> list[dict[str, Any]]:
     """For each engaged commune (or the member's own), the actions that name it and those covering every commune.
-    Two queries."""
+    Two queries; sub-actions are counted with their parent."""
     engaged = convention.communes.order_by("name")
     if commune is not None:
         engaged = engaged.filter(pk=commune.pk)
     everywhere = plan.Action.objects.filter(convention=convention, all_communes=True, parent__isnull=True).count()
-    named = dict(
-        plan.Action.communes.through.objects.filter(
-            action__convention=convention, action__parent__isnull=True, action__all_communes=False
-        )
-        .values("commune_id")
-        .annotate(n=Count("action_id", distinct=True))
-        .values_list("commune_id", "n")
+    naming = Q(
+        plan_actions__convention=convention, plan_actions__parent__isnull=True, plan_actions__all_communes=False
     )
-    return [
-        {"commune": c, "named": named.get(c.pk, 0), "everywhere": everywhere, "total": named.get(c.pk, 0) + everywhere}
-        for c in engaged.only("code", "name")
-    ]
+    rows = engaged.only("code", "name").annotate(named=Count("plan_actions", filter=naming, distinct=True))
+    return [{"commune": c, "named": c.named, "everywhere": everywhere, "total": c.named + everywhere} for c in rows]
