@@ -785,6 +785,13 @@ CATALOGUE: list[Indicator] = [
 
 BY_CODE: dict[str, Indicator] = {indicator.code: indicator for indicator in CATALOGUE}
 
+# (published, computed) indicators shown as one line (ctg.indicators.selectors): the producer's figure wherever it
+# is imported, the computed one only where the published one is missing and the computation has every component.
+# One coverage rate, not two competing ones.
+MERGED_LINES: tuple[tuple[str, str], ...] = (("childcare_coverage_cnaf", "childcare_coverage"),)
+# Lines of the diagnostic and of its exports when every indicator is shown.
+LINE_COUNT = len(CATALOGUE) - len(MERGED_LINES)
+
 
 def get(code: str) -> Indicator:
     return BY_CODE[code]

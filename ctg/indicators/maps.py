@@ -26,7 +26,7 @@ from ctg.charts.maps import (
 from ctg.indicators import catalogue
 from ctg.indicators.enums import Kind, ValueStatus
 from ctg.indicators.formatting import format_number, format_value
-from ctg.indicators.selectors import comparison
+from ctg.indicators.selectors import comparison, line_indicators
 from ctg.territories.enums import Level
 from ctg.territories.models import Commune
 
@@ -221,7 +221,9 @@ def indicator_map_data(*, epci, indicator: catalogue.Indicator) -> dict:
     (marked on the legend): what `indicator_map_spec` draws. Three queries."""
     communes = list(Commune.objects.filter(epci=epci).order_by("name").values("code", "name", "geometry"))
     territories = [{"level": Level.EPCI.value, "code": epci.siren, "name": epci.name}]
-    data = comparison(indicators=[indicator], territories=territories, communes=communes)["indicators"][0]
+    # A line merged from a published and a computed indicator is mapped as the page shows it.
+    data = comparison(indicators=line_indicators(indicator), territories=territories, communes=communes)
+    data = data["indicators"][0]
     return {
         "indicator": data,
         "territories": territories,

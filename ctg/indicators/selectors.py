@@ -337,7 +337,123 @@ def comparison(
             result[-1]["territory_history"] = {
                 year: [cells_for(t["level"], t["code"], year) for t in territories] for year in years
             }
-    return {"territories": territories, "indicators": result}
+    return {"territories": territories, "indicators": _merged_lines(result)}
+
+
+# A cell of a line's computed indicator shown where its published one has no figure (see `_merged_lines`).
+COMPUTED_NOTE = "taux calculé d'après le registre de l'offre, faute de taux publié par la Cnaf"
+
+
+def _pick(published: dict, computed: dict) -> tuple[dict, bool]:
+    """(the cell a merged line shows, whether it is the computed one): the published figure where there is one
+    or where its absence says more than "non disponible" (secret, not published for this perimeter); otherwise the
+    computed figure, named; otherwise the published cell's reason followed by the computed one's."""
+    if published["value"] is not None or published["status"] == ValueStatus.SECRET.value:
+        return published, False
+    if published["display"].startswith(UNPUBLISHED_PREFIX):
+        return published, False
+    if computed["value"] is not None:
+        return {**computed, "note": _joined(COMPUTED_NOTE, computed["note"])}, True
+    # Neither: the published figure's reason (its file not imported, the area absent from it), then the computed's.
+    return {**published, "note": _joined(published["note"], computed["note"])}, False
+
+
+def _merged_lines(result: list[dict]) -> list[dict]:
+    """One line per `catalogue.MERGED_LINES` pair present: at the published indicator's place, under the computed
+    indicator's code and label, each cell the published figure or, where it has none, the computed one (named as
+    such); the computed line is not listed apart. Other lines are returned as they are."""
+    by_code = {line["code"]: line for line in result}
+    merged: dict[str, dict] = {}
+    for published_code, computed_code in catalogue.MERGED_LINES:
+        published, computed = by_code.get(published_code), by_code.get(computed_code)
+        if published is None or computed is None:
+            continue
+        used = False
+
+        def pick(first: dict, second: dict) -> dict:
+            nonlocal used
+            cell, from_computed = _pick(first, second)
+            used = used or from_computed
+            return cell
+
+        line = {
+            **published,
+            "code": computed["code"],
+            "label": computed["label"],
+            "definition": computed["definition"],
+            "territory_cells": [
+                pick(first, second)
+                for first, second in zip(published["territory_cells"], computed["territory_cells"], strict=True)
+            ],
+            "commune_cells": {
+                code: pick(cell, computed["commune_cells"][code]) for code, cell in published["commune_cells"].items()
+            },
+            "history": _merged_history(published["history"], computed["history"], pick),
+            "has_commune_values": published["has_commune_values"] or computed["has_commune_values"],
+            "available": published["available"] or computed["available"],
+        }
+        if "years" in published:
+            years = sorted(set(published["years"]) | set(computed["years"]))
+            line["years"] = years
+            line["year_sources"] = {
+                year: _joined(published["year_sources"].get(year, ""), computed["year_sources"].get(year, ""))
+                for year in years
+            }
+            line["territory_history"] = {
+                year: [
+                    pick(first, second)
+                    for first, second in zip(
+                        published["territory_history"].get(year) or computed["territory_history"][year],
+                        computed["territory_history"].get(year) or published["territory_history"][year],
+                        strict=True,
+                    )
+                ]
+                for year in years
+            }
+            line["commune_history"] = {
+                year: {
+                    code: pick(
+                        (published["commune_history"].get(year) or computed["commune_history"][year])[code],
+                        (computed["commune_history"].get(year) or published["commune_history"][year])[code],
+                    )
+                    for code in (published["commune_history"].get(year) or computed["commune_history"][year])
+                }
+                for year in years
+            }
+        if not published["available"]:
+            for key in ("kind", "is_published", "is_estimate", "method", "year", "period", "computed_at"):
+                line[key] = computed[key]
+        if used or not line["available"]:
+            # The computed figures are shown, or nothing is: both sources are named.
+            first = published["source"] if published["available"] else published["producer_source"]
+            line["source"] = _joined(first, computed["source"])
+        merged[published_code] = line
+        merged[computed_code] = {}
+    return [merged.get(line["code"], line) for line in result if merged.get(line["code"], line)]
+
+
+def line_indicators(indicator: catalogue.Indicator) -> list[catalogue.Indicator]:
+    """The indicators `comparison` needs to show `indicator`'s line: both of a merged pair, else itself alone."""
+    for published, computed in catalogue.MERGED_LINES:
+        if indicator.code in (published, computed):
+            return [catalogue.get(published), catalogue.get(computed)]
+    return [indicator]
+
+
+def _merged_history(published: list[dict], computed: list[dict], pick) -> list[dict]:
+    """The history steps of a merged line, by year; a year only one side has keeps that side's cells."""
+    steps = {step["year"]: step for step in computed}
+    steps.update({step["year"]: step for step in published})
+    merged = []
+    for year in sorted(steps):
+        first = next((step for step in published if step["year"] == year), None)
+        second = next((step for step in computed if step["year"] == year), None)
+        if first is None or second is None:
+            merged.append(steps[year])
+            continue
+        cells = [pick(a, b) for a, b in zip(first["cells"], second["cells"], strict=True)]
+        merged.append({"year": year, "cells": cells, "source": _joined(first["source"], second["source"])})
+    return merged
 
 
 def convention_diagnostic(*, convention, theme: str, sort: str = "", descending: bool = False) -> dict:
@@ -347,18 +463,20 @@ def convention_diagnostic(*, convention, theme: str, sort: str = "", descending:
     engaged = set(convention.communes.values_list("code", flat=True))
     territories = epci_territories(convention.epci)
     data = comparison(indicators=indicators, territories=territories, communes=communes)
-    by_code = {i["code"]: i for i in data["indicators"]}
+    # The lines, after merging (catalogue.MERGED_LINES): the commune table has one column per line.
+    lines = data["indicators"]
     rows: list[dict[str, Any]] = [
         {
             "code": c["code"],
             "name": c["name"],
             "engaged": c["code"] in engaged,
-            "cells": [by_code[i.code]["commune_cells"][c["code"]] for i in indicators],
+            "cells": [line["commune_cells"][c["code"]] for line in lines],
         }
         for c in communes
     ]
-    if sort in by_code:
-        position = [i.code for i in indicators].index(sort)
+    codes = [line["code"] for line in lines]
+    if sort in codes:
+        position = codes.index(sort)
         known = [r for r in rows if r["cells"][position]["value"] is not None]
         unknown = [r for r in rows if r["cells"][position]["value"] is None]
         known.sort(key=lambda r: r["cells"][position]["value"], reverse=descending)

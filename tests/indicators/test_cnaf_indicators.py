@@ -71,7 +71,15 @@ def test_published_rate_of_caux_seine_at_epci_level(caux_seine):
     # The computed rate stays unavailable: the register cannot have every component.
     assert not IndicatorValue.objects.filter(indicator="childcare_coverage").exists()
 
-    coverage = line(caux_seine["convention"], "childcare_coverage_cnaf")
+    # One coverage line, the published figure's: the computed rate is not listed apart.
+    codes = [
+        i["code"]
+        for i in convention_diagnostic(convention=caux_seine["convention"], theme="petite-enfance")["indicators"]
+    ]
+    assert "childcare_coverage_cnaf" not in codes
+    assert codes.index("childcare_coverage") < codes.index("childcare_coverage_cnaf_eaje")
+    coverage = line(caux_seine["convention"], "childcare_coverage")
+    assert coverage["label"] == "Taux de couverture en accueil du jeune enfant"
     assert coverage["is_published"] and coverage["year"] == 2022
     epci, departement, region, france = coverage["territory_cells"]
     assert (epci["display"], departement["display"], france["display"]) == ("57,3", "63,5", "59,8")
@@ -84,10 +92,9 @@ def test_published_rate_of_caux_seine_at_epci_level(caux_seine):
     # Communes of more than 10,000 inhabitants only: Bolbec is published, Alvimare is not.
     assert coverage["commune_cells"]["76114"]["display"] == "61,2"
     assert coverage["commune_cells"]["76002"]["value"] is None
-    # The computed line names its missing parts; the published one is the figure of reference.
-    computed = line(caux_seine["convention"], "childcare_coverage")
-    assert computed["territory_cells"][0]["value"] is None
-    assert "préscolarisation des enfants de 2 ans" in computed["territory_cells"][0]["note"]
+    # Alvimare has no published rate and the register cannot compute one: the line names why, both ways.
+    assert coverage["commune_cells"]["76002"]["display"] == "non disponible"
+    assert coverage["commune_cells"]["76002"]["note"] == "territoire absent du fichier importé"
 
 
 def test_tauxcouv_gives_the_rate_of_every_commune(caux_seine):
@@ -99,7 +106,7 @@ def test_tauxcouv_gives_the_rate_of_every_commune(caux_seine):
     assert not IndicatorValue.objects.filter(indicator="childcare_coverage_cnaf", code="76710").exists()
     profile = commune_profile(commune=Commune.objects.get(code="76002"))
     early = next(t for t in profile["themes"] if t["code"] == "petite-enfance")
-    coverage = next(i for i in early["indicators"] if i["code"] == "childcare_coverage_cnaf")
+    coverage = next(i for i in early["indicators"] if i["code"] == "childcare_coverage")
     assert [cell["display"] for cell in coverage["territory_cells"][:3]] == ["71,4", "54,6", "61,9"]
 
 

@@ -96,4 +96,6 @@ def test_key_figures_for_reports(computed, django_assert_max_num_queries):
     indicators = {i["code"]: i for theme in data["themes"] for i in theme["indicators"]}
     assert indicators["population"]["territory_cells"][0]["display"] == "77\u00a0968"
     assert indicators["childcare_coverage"]["available"] is False
-    assert indicators["childcare_coverage"]["territory_cells"][0]["display"] == "non disponible"
+    # One coverage line: the Cnaf's file is not imported, and the register cannot compute the rate.
+    assert indicators["childcare_coverage"]["territory_cells"][0]["display"] == "fichier non importé"
+    assert "childcare_coverage_cnaf" not in indicators

@@ -116,3 +116,46 @@ def test_the_2021_median_is_read_from_q221_where_the_comparateur_has_no_med21(te
     # One commune value (the comparateur's, listed first), not two.
     assert IndicatorValue.objects.filter(indicator="median_income_2021", level="commune", code="A0001").count() == 1
     assert cell("median_income_2021", "epci", "900000001")["display"] == "22\u00a0540\u00a0€"
+
+
+def test_one_coverage_line_published_first_computed_only_where_it_is_missing(territory):
+    """Stored values written for the test: the Cnaf's rate for EPCI A (57.3), the register's rate for commune A0001
+    only (40 places for 100 children: 12 / 30 × 100)."""
+    from django.utils import timezone
+
+    now = timezone.now()
+    IndicatorValue.objects.create(
+        indicator="childcare_coverage_cnaf", level="epci", code="900000001", year=2022, value=57.3, status="ok"
+    )
+    IndicatorSeries.objects.create(
+        indicator="childcare_coverage_cnaf", year=2022, source="CAF (Cnaf), Taux de couverture (EPCI)", computed_at=now
+    )
+    IndicatorValue.objects.create(
+        indicator="childcare_coverage",
+        level="commune",
+        code="A0001",
+        year=2022,
+        value=40.0,
+        numerator=12,
+        denominator=30,
+        status="ok",
+    )
+    IndicatorSeries.objects.create(
+        indicator="childcare_coverage", year=2022, source="Registre de l'offre de services", computed_at=now
+    )
+    data = comparison(
+        indicators=[catalogue.get("childcare_coverage_cnaf"), catalogue.get("childcare_coverage")],
+        territories=[{"level": "epci", "code": "900000001", "name": "A"}],
+        communes=[{"code": "A0001", "name": "A1"}, {"code": "A0002", "name": "A2"}],
+    )
+    [line] = data["indicators"]
+    assert (line["code"], line["label"]) == ("childcare_coverage", "Taux de couverture en accueil du jeune enfant")
+    assert line["territory_cells"][0]["display"] == "57,3"
+    assert line["territory_cells"][0]["note"] == ""
+    computed = line["commune_cells"]["A0001"]
+    assert (computed["display"], computed["note"]) == (
+        "40,0\u00a0%",
+        "taux calculé d'après le registre de l'offre, faute de taux publié par la Cnaf",
+    )
+    assert line["commune_cells"]["A0002"]["value"] is None
+    assert line["source"] == "CAF (Cnaf), Taux de couverture (EPCI) ; Registre de l'offre de services"

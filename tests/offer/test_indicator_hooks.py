@@ -130,14 +130,17 @@ def test_childcare_coverage_stays_unavailable_and_names_the_missing_parts(territ
     OfferItemFactory(convention=territory, kind=OfferKind.EAJE, commune=Commune.objects.get(code="76114"))
     indicators_compute(codes=HOOKS)
     assert not IndicatorValue.objects.filter(indicator="childcare_coverage").exists()
+    # One coverage line: the Cnaf's published rate first (its file is not imported), then why the register cannot
+    # compute one.
     cell = key_cells(territory, "childcare_coverage")["territory_cells"][0]
-    assert (cell["display"], cell["value"]) == ("non disponible", None)
+    assert (cell["display"], cell["value"]) == ("fichier non importé", None)
+    assert cell["note"].startswith("publié par le producteur dans : Cnaf, data.caf.fr, EPCI (txcouv_pe_epci)")
     for part in ("préscolarisation des enfants de 2 ans", "garde à domicile", "places offertes par les assistants"):
         assert part in cell["note"]
-    # Given once: neither the other levels nor the commune table repeat the reason.
-    assert key_cells(territory, "childcare_coverage")["territory_cells"][1]["note"] == ""
+    # The register's reason is given once: neither the other levels nor the commune table repeat it.
+    assert "préscolarisation" not in key_cells(territory, "childcare_coverage")["territory_cells"][1]["note"]
     commune_cells = key_cells(territory, "childcare_coverage")["commune_cells"]
-    assert {c["note"] for c in commune_cells.values()} == {""}
+    assert not any("préscolarisation" in c["note"] for c in commune_cells.values())
 
 
 def test_the_offer_app_registers_every_hook_of_the_catalogue():

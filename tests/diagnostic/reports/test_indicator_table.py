@@ -11,7 +11,7 @@ from tests.diagnostic.reports.conftest import MALICIOUS_NAME, convert_with_libre
 pytestmark = pytest.mark.django_db
 
 # EPCI, département, région, France, then the 50 communes, for every indicator of the catalogue.
-ROW_COUNT = len(catalogue.CATALOGUE) * (4 + 50)
+ROW_COUNT = catalogue.LINE_COUNT * (4 + 50)
 
 
 def by_key(rows):

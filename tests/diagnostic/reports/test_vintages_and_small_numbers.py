@@ -46,7 +46,7 @@ def two_vintages(report_demo):
 def test_the_table_holds_every_vintage_and_the_first_sheet_the_latest(two_vintages):
     rows = indicator_table(convention=two_vintages["convention"])
     # One more vintage of one indicator: 54 more rows than the latest table.
-    assert len(rows) == len(catalogue.CATALOGUE) * PLACES + PLACES
+    assert len(rows) == catalogue.LINE_COUNT * PLACES + PLACES
     allocataires = [r for r in rows if r[0] == "caf_allocataires" and r[4] == "EPCI"]
     # 50 communes × 100 in 2019, × 110 in 2020.
     assert [(r[YEAR], r[9], r[10], r[16], r[LATEST]) for r in allocataires] == [
@@ -54,7 +54,7 @@ def test_the_table_holds_every_vintage_and_the_first_sheet_the_latest(two_vintag
         ("2020", 5500, "5\u00a0500", "Cnaf, CAF 2020, millésime 2020", "oui"),
     ]
     latest = indicator_rows(convention=two_vintages["convention"])
-    assert len(latest) == len(catalogue.CATALOGUE) * PLACES
+    assert len(latest) == catalogue.LINE_COUNT * PLACES
     assert all(r[LATEST] == "oui" for r in latest)
 
 
@@ -65,8 +65,8 @@ def test_xlsx_has_a_history_sheet(two_vintages):
     history = list(workbook["Historique"].iter_rows(values_only=True))
     workbook.close()
     assert list(latest[0]) == list(history[0]) == HEADER
-    assert len(latest) - 1 == len(catalogue.CATALOGUE) * PLACES
-    assert len(history) - 1 == len(catalogue.CATALOGUE) * PLACES + PLACES
+    assert len(latest) - 1 == catalogue.LINE_COUNT * PLACES
+    assert len(history) - 1 == catalogue.LINE_COUNT * PLACES + PLACES
     years = [(r[YEAR], r[9]) for r in history[1:] if r[0] == "caf_allocataires" and r[5] == "76114"]
     assert years == [("2019", 100), ("2020", 110)]
 
