@@ -441,13 +441,13 @@ def minutes_answer(
 # Outcomes
 
 
-def _move_phase(convention: Convention, target: Phase, *, by: User | None, already_ok: bool) -> None:
+def _move_phase(convention: Convention, target: Phase, *, reason: str, by: User | None, already_ok: bool) -> None:
     """Move the convention to `target` through the lifecycle service (which refuses invalid transitions).
     `already_ok`: a convention already at or past the target (and not closed) stays where it is."""
     current = Phase(convention.phase)
     if already_ok and current != Phase.CLOSE and PHASE_ORDER.index(current) >= PHASE_ORDER.index(target):
         return
-    convention_change_phase(convention=convention, phase=target, by=by)
+    convention_change_phase(convention=convention, phase=target, reason=reason, by=by)
 
 
 def _apply_decision(outcome: Outcome, meeting: Meeting, enjeux: list[Enjeu], *, by: User | None) -> None:
@@ -456,9 +456,9 @@ def _apply_decision(outcome: Outcome, meeting: Meeting, enjeux: list[Enjeu], *, 
     if subject == DecisionSubject.VALIDATE_ENJEUX:
         for enjeu in enjeux:
             enjeu_validate(enjeu=enjeu, validated_on=meeting.local_date, by=by)
-        _move_phase(convention, Phase.PLAN, by=by, already_ok=True)
+        _move_phase(convention, Phase.PLAN, reason=decision_reason(meeting), by=by, already_ok=True)
     elif subject == DecisionSubject.ADOPT_PLAN:
-        _move_phase(convention, Phase.MISE_EN_OEUVRE, by=by, already_ok=False)
+        _move_phase(convention, Phase.MISE_EN_OEUVRE, reason=decision_reason(meeting), by=by, already_ok=False)
     elif subject == DecisionSubject.ACTION_STATUS and outcome.action is not None:
         action = Action.objects.get(pk=outcome.action.pk)
         if action.status == outcome.new_status:

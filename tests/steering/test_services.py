@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from ctg.accounts.enums import Role
 from ctg.conventions.enums import Phase, SignatoryRole
-from ctg.conventions.models import Convention, Signatory
+from ctg.conventions.models import Convention, PhaseChange, Signatory
 from ctg.diagnostic.enums import EnjeuStatus
 from ctg.diagnostic.models import Enjeu
 from ctg.plans.enums import ActionStatus
@@ -135,6 +135,13 @@ class TestDecisions:
         assert record.history_change_reason == "décision du COPIL du 12/03/2024"
         assert record.history_user == coordinator
         assert outcome.subject == DecisionSubject.ADOPT_PLAN
+        change = PhaseChange.objects.get(convention=convention)
+        assert (change.from_phase, change.to_phase, change.reason, change.changed_by) == (
+            Phase.PLAN,
+            Phase.MISE_EN_OEUVRE,
+            "décision du COPIL du 12/03/2024",
+            coordinator,
+        )
 
     def test_an_invalid_adoption_is_refused_and_changes_nothing(self, held, convention, coordinator):
         Convention.objects.filter(pk=convention.pk).update(phase=Phase.DIAGNOSTIC)
@@ -149,6 +156,7 @@ class TestDecisions:
         convention.refresh_from_db()
         assert convention.phase == Phase.DIAGNOSTIC
         assert convention.history.count() == history_before
+        assert not PhaseChange.objects.exists()
         assert not Outcome.objects.exists()
 
     def test_validating_the_enjeux_validates_them_and_moves_diagnostic_to_plan(self, held, convention, coordinator):
