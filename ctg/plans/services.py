@@ -130,9 +130,15 @@ def _locked(obj: Model, expected_version: int) -> Model:
     `expected_version`. Only the row itself is locked (`of=self`): the default ordering of some models joins
     another table, which PostgreSQL would otherwise lock too."""
     model = type(obj)
-    current = model._default_manager.select_for_update(of=("self",)).order_by().get(pk=obj.pk)
+    subject, participle = STALE_SUBJECTS[model]
+    current = model._default_manager.select_for_update(of=("self",)).order_by().filter(pk=obj.pk).first()
+    if current is None:
+        # Deleted meanwhile, or its fiche put in the trash.
+        raise ValidationError(
+            f"{subject} a été {participle.replace('modifi', 'supprim')} pendant votre saisie : vos modifications "
+            "n'ont pas été enregistrées."
+        )
     if current.version != expected_version:
-        subject, participle = STALE_SUBJECTS[model]
         changes = changes_since(current, expected_version)
         lines = "; ".join(f"{c.who} le {format_datetime(c.when)} : {c.summary}" for c in changes) or "—"
         raise ConcurrentEditError(

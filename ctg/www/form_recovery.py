@@ -69,11 +69,15 @@ def form_data(request: HttpRequest) -> QueryDict | None:
     """What a form of the page is bound to: the POST, or on a GET the fields recovered after a login, or None."""
     if request.method == "POST":
         return request.POST or None  # an empty POST shows the blank form, as a GET does
-    return getattr(request, "recovered_form", None)
-
-
-def is_recovered(request: HttpRequest) -> bool:
-    return request.method != "POST" and getattr(request, "recovered_form", None) is not None
+    recovered = getattr(request, "recovered_form", None)
+    if recovered is not None and not getattr(request, "recovery_announced", False):
+        setattr(request, "recovery_announced", True)  # noqa: B010 (an attribute of this request only)
+        messages.info(
+            request,
+            "Votre session avait expiré pendant votre saisie : le formulaire a été rempli avec ce que vous aviez "
+            "tapé. Rien n'est enregistré tant que vous ne l'envoyez pas : vérifiez-le, puis enregistrez.",
+        )
+    return recovered
 
 
 class FormRecoveryMiddleware:
@@ -95,12 +99,6 @@ class FormRecoveryMiddleware:
                 recovered = take(request)
                 if recovered is not None:
                     request.recovered_form = recovered
-                    messages.info(
-                        request,
-                        "Votre session avait expiré pendant votre saisie : le formulaire a été rempli avec ce que "
-                        "vous aviez tapé. Rien n'est enregistré tant que vous ne l'envoyez pas : vérifiez-le, puis "
-                        "enregistrez.",
-                    )
             return None
         if request.method == "POST" and keep(request):
             messages.warning(

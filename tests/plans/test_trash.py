@@ -134,3 +134,10 @@ def test_the_purge_command_reports_what_it_deleted(fiche, capsys):
     with time_machine.travel(DELETED_AT + datetime.timedelta(days=31), tick=False):
         call_command("purge_plan_trash")
     assert "1 fiche supprimée définitivement" in capsys.readouterr().out
+
+
+def test_an_update_of_an_object_of_a_fiche_in_the_trash_is_refused_with_a_message(fiche):
+    line = FundingLine.objects.get(action=fiche)
+    services.action_delete(action=fiche, by=None)
+    with pytest.raises(ValidationError, match="Cette ligne de financement a été supprimée pendant votre saisie"):
+        services.funding_line_update(line=line, expected_version=line.version, amount_planned=Decimal("5"))

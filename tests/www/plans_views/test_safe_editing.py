@@ -15,6 +15,7 @@ from django.urls import reverse
 from ctg.accounts.enums import Role
 from ctg.plans import services
 from ctg.plans.models import Action, FundingLine, IndicatorTarget, Milestone
+from ctg.plans.selectors import public_summary
 from tests.accounts.factories import MembershipFactory
 from tests.conventions.factories import ConventionFactory
 from tests.plans.factories import (
@@ -62,7 +63,9 @@ class TestDeleteButtons:
         client = logged(member(fiche["convention"], Role.CONTRIBUTEUR))
         html = client.get(url("action_detail", fiche, fiche["action"].pk)).content.decode()
         delete = url("child_delete", fiche, fiche["action"].pk, "funding", fiche["line"].pk)
-        assert f'<a class="button-delete"\n   href="{delete}">Supprimer</a>' in html
+        funder = fiche["line"].funder
+        hidden_name = f'<span class="visually-hidden"> : {funder} 2023</span>'
+        assert f'<a class="button-delete"\n   href="{delete}">Supprimer{hidden_name}</a>' in html
         assert "button-link" not in html.split('<main id="contenu"')[1]
 
     def test_delete_style_has_enough_contrast(self):
@@ -142,6 +145,10 @@ class TestFicheTrash:
         assert "Relais petite enfance" not in client.get(url("index", fiche)).content.decode()
         assert client.get(url("action_detail", fiche, fiche["action"].pk)).status_code == 404
         assert "PE-01" not in client.get(url("export_csv", fiche)).content.decode()
+        # Nor on the public page: no action, no funding counted.
+        summary = public_summary(fiche["convention"])
+        assert (summary["action_count"], summary["actions"]) == (0, [])
+        assert summary["funding"]["per_funder"] == []
 
     def test_only_administrators_see_the_trash_and_restore(self, fiche):
         services.action_delete(action=fiche["action"], by=None)
