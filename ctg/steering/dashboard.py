@@ -93,8 +93,12 @@ def _actions_per_commune(convention: Convention, commune: Commune | None) -> lis
     if commune is not None:
         engaged = engaged.filter(pk=commune.pk)
     everywhere = plan.Action.objects.filter(convention=convention, all_communes=True, parent__isnull=True).count()
+    # A lookup through the relation does not go through the default manager: the trash is left out here.
     naming = Q(
-        plan_actions__convention=convention, plan_actions__parent__isnull=True, plan_actions__all_communes=False
+        plan_actions__convention=convention,
+        plan_actions__parent__isnull=True,
+        plan_actions__all_communes=False,
+        plan_actions__deleted_at__isnull=True,
     )
     rows = engaged.only("code", "name").annotate(named=Count("plan_actions", filter=naming, distinct=True))
     return [{"commune": c, "named": c.named, "everywhere": everywhere, "total": c.named + everywhere} for c in rows]

@@ -4,6 +4,8 @@ from decimal import Decimal
 import pytest
 
 from ctg.plans.enums import ActionStatus
+from ctg.plans.models import Action
+from ctg.plans.services import action_delete
 from ctg.steering.dashboard import dashboard
 from tests.conventions.factories import ConventionFactory
 from tests.organisations.factories import OrganisationFactory
@@ -114,3 +116,15 @@ def test_the_commune_view_shows_only_its_communes_actions(plan):
     assert [row["theme"].label for row in blocks["themes"]] == ["Petite enfance"]
     assert [r["commune"].name for r in blocks["per_commune"]] == ["Bolbec"]
     assert [r["funder__name"] for r in blocks["totals"]["per_funder"]] == ["CAF"]
+
+
+def test_a_fiche_in_the_trash_counts_nowhere(plan):
+    before = dashboard(convention=plan["convention"], today=TODAY)
+    action_delete(action=Action.objects.get(convention=plan["convention"], code="A3"), by=None)
+    blocks = dashboard(convention=plan["convention"], today=TODAY)
+    assert blocks["count"] == before["count"] - 1
+    # Lillebonne: A4 names it, A2 covers every commune → 2 (A3 is in the trash).
+    assert [(r["commune"].name, r["named"], r["total"]) for r in blocks["per_commune"]] == [
+        ("Bolbec", 1, 2),
+        ("Lillebonne", 1, 2),
+    ]
