@@ -92,6 +92,8 @@ AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # Logs in the accounts that ProConnect identified (never authenticates credentials itself).
+    "ctg.accounts.proconnect.ProConnectBackend",
 ]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -118,6 +120,17 @@ SECURITY_JOURNAL_RETENTION_DAYS = env_int("SECURITY_JOURNAL_RETENTION_DAYS", 365
 # Minutes sent to the signatory sides read « approuvé (sans observation) » this many days after they were sent,
 # unless a side made observations (computed from the dates when read: ctg.steering.rules).
 STEERING_TACIT_APPROVAL_DAYS = env_int("STEERING_TACIT_APPROVAL_DAYS", 10)
+
+# ProConnect (OpenID Connect federation of public agents): sign-in is offered only when all three are set.
+# PROCONNECT_BASE_URL is the provider's issuer, whose /.well-known/openid-configuration describes its endpoints.
+PROCONNECT_CLIENT_ID = env_str("PROCONNECT_CLIENT_ID")
+PROCONNECT_CLIENT_SECRET = env_str("PROCONNECT_CLIENT_SECRET")
+PROCONNECT_BASE_URL = env_str("PROCONNECT_BASE_URL").rstrip("/")
+PROCONNECT_SCOPES = env_str("PROCONNECT_SCOPES", "openid email given_name usual_name siret uid idp_id")
+# A sign-in must come back from the provider within this many seconds; calls to the provider time out after
+# PROCONNECT_TIMEOUT seconds (the page then says the provider does not answer).
+PROCONNECT_STATE_MAX_AGE = env_int("PROCONNECT_STATE_MAX_AGE", 600)
+PROCONNECT_TIMEOUT = env_int("PROCONNECT_TIMEOUT", 10)
 
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from ctg.accounts.models import DepartementAccess, Invitation, Membership, SecurityEvent, User
+from ctg.accounts.models import DepartementAccess, Invitation, Membership, ProConnectIdentity, SecurityEvent, User
 
 
 class MembershipInline(admin.TabularInline):
@@ -61,4 +61,17 @@ class SecurityEventAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ProConnectIdentity)
+class ProConnectIdentityAdmin(admin.ModelAdmin):
+    """Links are made by signing in; an administrator reads them and may delete one (the person links again)."""
+
+    list_display = ["user", "email", "siret", "siret_mismatch", "linked_at", "last_login_at"]
+    list_filter = ["siret_mismatch"]
+    search_fields = ["user__username", "email", "siret", "subject"]
+    readonly_fields = [f.name for f in ProConnectIdentity._meta.get_fields() if f.concrete]
+
+    def has_add_permission(self, request):
         return False

@@ -141,3 +141,35 @@ class Invitation(models.Model):
     @property
     def is_usable(self):
         return self.accepted_at is None and not self.is_expired
+
+
+class ProConnectIdentity(models.Model):
+    """A ProConnect identity linked to an account, found again by the provider's stable subject (never the e-mail).
+
+    The SIRET is the one ProConnect declared at the last sign-in; `siret_mismatch` says it differs from the
+    account's organisation (flagged to the conventions' administrators, never blocking).
+    """
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="proconnect_identity")
+    issuer = models.CharField("émetteur", max_length=300)
+    subject = models.CharField("identifiant ProConnect (sub)", max_length=255)
+    email = models.EmailField("adresse déclarée par ProConnect", blank=True)
+    siret = models.CharField("SIRET déclaré par ProConnect", max_length=14, blank=True)
+    siret_mismatch = models.BooleanField("SIRET différent de l'organisation du compte", default=False)
+    idp_id = models.CharField("fournisseur d'identité", max_length=255, blank=True)
+    linked_at = models.DateTimeField("liée le", auto_now_add=True)
+    last_login_at = models.DateTimeField("dernière connexion", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "identité ProConnect"
+        verbose_name_plural = "identités ProConnect"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["issuer", "subject"],
+                name="proconnect_identity_unique_subject",
+                violation_error_message="Cette identité ProConnect est déjà liée à un autre compte.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} – {self.subject}"

@@ -11,7 +11,7 @@ LOGIN_KINDS = [SecurityEventKind.LOGIN, SecurityEventKind.LOGIN_FAILED, Security
 def convention_members(convention) -> list[Membership]:
     return list(
         Membership.objects.filter(convention=convention)
-        .select_related("user", "user__organisation", "commune")
+        .select_related("user", "user__organisation", "user__proconnect_identity", "commune")
         .order_by("user__last_name", "user__first_name", "user__username")
     )
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from ctg.accounts.enums import Role, SecurityEventKind
 from ctg.accounts.journal import security_event_record
-from ctg.accounts.models import DepartementAccess, Invitation, Membership, SecurityEvent, User
+from ctg.accounts.models import DepartementAccess, Invitation, Membership, ProConnectIdentity, SecurityEvent, User
 from ctg.accounts.selectors import accounts_holding_address
 from ctg.core.services import model_update
 from ctg.core.text import control_character_message
@@ -259,6 +259,10 @@ def user_personal_data(user: User) -> dict:
             }
             for m in memberships
         ],
+        "identite_proconnect": [
+            {"adresse": link.email, "siret": link.siret, "liee_le": link.linked_at.isoformat()}
+            for link in ProConnectIdentity.objects.filter(user=user)
+        ],
         "acces_departementaux": list(
             DepartementAccess.objects.filter(user=user).values_list("departement__name", flat=True)
         ),
@@ -298,6 +302,7 @@ def user_delete(*, user: User, by: User) -> None:
         model.objects.filter(username=old_username).delete()
     Membership.objects.filter(user=user).delete()
     DepartementAccess.objects.filter(user=user).delete()
+    ProConnectIdentity.objects.filter(user=user).delete()
     Invitation.objects.filter(email__iexact=user.email, accepted_at__isnull=True).delete()
     SecurityEvent.objects.filter(user=user).update(username="", ip_address=None)
     SecurityEvent.objects.filter(user__isnull=True, username=old_username).update(username="", ip_address=None)

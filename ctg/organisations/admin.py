@@ -6,7 +6,7 @@ from ctg.organisations.models import Organisation
 
 @admin.register(Organisation)
 class OrganisationAdmin(SimpleHistoryAdmin):
-    list_display = ["name", "kind", "siren"]
-    list_filter = ["kind"]
-    search_fields = ["name", "siren"]
+    list_display = ["name", "kind", "siren", "siret", "proconnect_required"]
+    list_filter = ["kind", "proconnect_required"]
+    search_fields = ["name", "siren", "siret"]
     raw_id_fields = ["commune", "epci", "departement"]

@@ -115,6 +115,7 @@ COMMUNE_EDITOR = _level({"administrateur", "contributeur", "commune"})
 PILOT_EDITOR = _level({"administrateur", "contributeur", "pilote"})
 NOT_ALLOWED = Level({**dict.fromkeys(ACTORS, NOT_ALLOWED_STATUS), "anonymous": LOGIN})
 NOT_ALLOWED_PUBLIC = Level(dict.fromkeys(ACTORS, NOT_ALLOWED_STATUS))
+NOT_FOUND_PUBLIC = Level(dict.fromkeys(ACTORS, NOT_FOUND))
 
 
 class World:
@@ -206,6 +207,12 @@ PAGES: dict[str, Page] = {
     ),
     "accounts_views:publication": Page(get=NOT_ALLOWED, post=ADMIN),
     "accounts_views:journal": Page(get=ADMIN, post=ADMIN),
+    # ProConnect is not configured here: its pages do not exist. Configured, their access is checked by
+    # tests/www/accounts_views/test_proconnect.py::TestAccess.
+    "accounts_views:proconnect_login": Page(get=NOT_FOUND_PUBLIC, post=NOT_ALLOWED_PUBLIC),
+    "accounts_views:proconnect_callback": Page(get=NOT_FOUND_PUBLIC, post=NOT_ALLOWED_PUBLIC),
+    "accounts_views:proconnect_link": Page(get=NOT_FOUND_PUBLIC, post=NOT_FOUND_PUBLIC),
+    "accounts_views:proconnect_logout_return": Page(get=PUBLIC, post=NOT_ALLOWED_PUBLIC),
     # --- public_views ---
     "public_views:convention": Page(get=PUBLIC, post=NOT_ALLOWED_PUBLIC, kwargs=_public_a),
     # --- conventions_views ---

@@ -3,8 +3,13 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import password_validation
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
 
-from ctg.accounts.enums import Role
+from ctg.accounts.client_ip import client_ip
+from ctg.accounts.enums import Role, SecurityEventKind
+from ctg.accounts.journal import security_event_record
+from ctg.accounts.proconnect import proconnect_required_for
 from ctg.territories.models import Commune
 from ctg.www.forms import ControlCharactersFormMixin, FormMixinBase, form_field
 
@@ -86,3 +91,29 @@ class AccountDeleteForm(ControlCharactersFormMixin, forms.Form):
         if not self.user.check_password(password):
             raise forms.ValidationError("Mot de passe incorrect.")
         return password
+
+
+class LoginForm(AuthenticationForm):
+    """The password login, refused to the members of an organisation that requires ProConnect."""
+
+    def confirm_login_allowed(self, user):
+        super().confirm_login_allowed(user)
+        if proconnect_required_for(user):
+            security_event_record(
+                kind=SecurityEventKind.LOGIN_FAILED,
+                user=user,
+                detail="mot de passe refusé : l'organisation impose ProConnect",
+                ip_address=client_ip(self.request) if self.request is not None else None,
+            )
+            raise ValidationError(
+                "Votre organisation impose la connexion par ProConnect : utilisez le bouton ProConnect.",
+                code="proconnect_required",
+            )
+
+
+class ProConnectLinkForm(ControlCharactersFormMixin, forms.Form):
+    password = forms.CharField(
+        label="Mot de passe de votre compte Pilote CTG",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ctg.www.accounts_views import views
+from ctg.www.accounts_views import proconnect, views
 
 app_name = "accounts_views"
 
@@ -16,6 +16,10 @@ urlpatterns = [
     ),
     path("mot-de-passe/nouveau/termine/", views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("mot-de-passe/modifier/", views.PasswordChangeView.as_view(), name="password_change"),
+    path("proconnect/connexion/", proconnect.proconnect_login, name="proconnect_login"),
+    path("proconnect/retour/", proconnect.proconnect_callback, name="proconnect_callback"),
+    path("proconnect/liaison/", proconnect.proconnect_link, name="proconnect_link"),
+    path("proconnect/deconnexion/", proconnect.proconnect_logout_return, name="proconnect_logout_return"),
     path("invitation/<str:token>/", views.invitation_accept_view, name="invitation_accept"),
     path("mon-compte/", views.profile, name="profile"),
     path("mon-compte/mes-donnees.json", views.profile_export, name="profile_export"),

@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.core.paginator import Paginator
 from django.http import Http404
@@ -21,6 +21,7 @@ from ctg.accounts.client_ip import client_ip
 from ctg.accounts.enums import SecurityEventKind
 from ctg.accounts.journal import security_event_record
 from ctg.accounts.models import Invitation, Membership
+from ctg.accounts.oidc import is_configured
 from ctg.accounts.selectors import (
     accounts_holding_address,
     convention_journal,
@@ -42,10 +43,12 @@ from ctg.accounts.throttle import password_reset_allowed
 from ctg.conventions.models import Convention
 from ctg.conventions.perms import can_manage_members, can_view_journal
 from ctg.conventions.services import convention_set_public
+from ctg.www.accounts_views import proconnect
 from ctg.www.accounts_views.forms import (
     AccountDeleteForm,
     InvitationAcceptForm,
     InvitationForm,
+    LoginForm,
     ProfileForm,
     PublicationForm,
     RoleForm,
@@ -60,10 +63,21 @@ JOURNAL_PAGE_SIZE = 100
 class LoginView(auth_views.LoginView):
     template_name = "accounts_views/login.html"
     redirect_authenticated_user = True
+    authentication_form = LoginForm
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["proconnect_enabled"] = is_configured()
+        context["proconnect_required"] = context["form"].has_error(NON_FIELD_ERRORS, "proconnect_required")
+        return context
 
 
 class LogoutView(auth_views.LogoutView):
-    pass
+    def post(self, request, *args, **kwargs):
+        # Read before Django's logout empties the session.
+        id_token = request.session.get(proconnect.ID_TOKEN_KEY, "")
+        response = super().post(request, *args, **kwargs)
+        return proconnect.proconnect_logout_response(request, id_token) or response
 
 
 @method_decorator(login_not_required, name="dispatch")
@@ -165,7 +179,14 @@ def invitation_accept_view(request, token):
     return render(
         request,
         "accounts_views/invitation_accept.html",
-        {"invitation": invitation, "form": form, "problem": problem, "existing_account": existing_account},
+        {
+            "invitation": invitation,
+            "form": form,
+            "problem": problem,
+            "existing_account": existing_account,
+            "proconnect_enabled": is_configured(),
+            "token": token,
+        },
         status=200 if invitation.is_usable else 410,
     )
 
