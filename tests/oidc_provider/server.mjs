@@ -17,7 +17,7 @@ const users = config.users;
 const escape = (value) => String(value).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 const page = (title, body) => `<!DOCTYPE html>
-<html lang="fr"><head><meta charset="utf-8"><title>${escape(title)}</title></head>
+<html lang="fr"><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>${escape(title)}</title></head>
 <body><main><h1>${escape(title)}</h1>${body}</main></body></html>`;
 
 function loginPage(uid, error = '') {

@@ -419,3 +419,22 @@ class TestLogout:
         client.force_login(UserFactory())
         response = client.post(reverse("accounts_views:logout"))
         assert response.status_code == 302 and response["Location"] == reverse("accounts_views:login")
+
+    def test_members_page_reads_the_links_in_bounded_queries(self, client, django_assert_max_num_queries):
+        admin = MembershipFactory(role=Role.ADMINISTRATEUR)
+        organisation = OrganisationFactory(siret="21760001900013")
+        for index in range(12):
+            member = MembershipFactory(convention=admin.convention, user__organisation=organisation).user
+            ProConnectIdentity.objects.create(
+                user=member,
+                issuer="https://fournisseur.invalid",
+                subject=f"s{index}",
+                siret="20004414200011",
+                siret_mismatch=index % 2 == 0,
+            )
+        client.force_login(admin.user)
+        with django_assert_max_num_queries(12):
+            response = client.get(reverse("accounts_views:members", kwargs={"convention_pk": admin.convention_id}))
+        page = response.content.decode()
+        assert page.count("SIRET déclaré : 20004414200011") == 12
+        assert page.count("SIRET différent de l'organisation") == 6

@@ -1,1 +1,0 @@
-from tests.oidc_provider.fixtures import oidc_provider, proconnect  # noqa: F401
