@@ -88,29 +88,32 @@ def start_provider(*, redirect_uris: list[str], post_logout_redirect_uris: list[
             "post_logout_redirect_uris": post_logout_redirect_uris,
         }
         config.write_text(json.dumps({"client": client, "users": USERS}))
-        process = subprocess.Popen(
-            [node, str(HERE / "server.mjs"), str(config)],
-            cwd=HERE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        try:
-            assert process.stdout is not None
-            line = process.stdout.readline()
-            if not line:
-                raise RuntimeError(f"Le fournisseur OpenID Connect de test n'a pas démarré : {process.stderr.read()}")
-            yield Provider(issuer=json.loads(line)["issuer"], process=process)
-        finally:
-            process.terminate()
+        # Its warnings go to a file: a pipe nobody reads would block the provider once full.
+        with (Path(directory) / "stderr.log").open("w+") as errors:
+            process = subprocess.Popen(
+                [node, str(HERE / "server.mjs"), str(config)],
+                cwd=HERE,
+                stdout=subprocess.PIPE,
+                stderr=errors,
+                text=True,
+            )
             try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-            for stream in (process.stdout, process.stderr):
-                if stream is not None:
-                    stream.close()
+                assert process.stdout is not None
+                line = process.stdout.readline()
+                if not line:
+                    process.wait(timeout=10)
+                    errors.seek(0)
+                    raise RuntimeError(f"Le fournisseur OpenID Connect de test n'a pas démarré : {errors.read()}")
+                yield Provider(issuer=json.loads(line)["issuer"], process=process)
+            finally:
+                process.terminate()
+                try:
+                    process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
+                if process.stdout is not None:
+                    process.stdout.close()
 
 
 def _form_action(html: str, button: str) -> str:

@@ -324,7 +324,12 @@ def profile(request):
     return render(
         request,
         "accounts_views/profile.html",
-        {"form": form, "memberships": memberships, "delete_form": AccountDeleteForm(user=request.user)},
+        {
+            "form": form,
+            "memberships": memberships,
+            "delete_form": AccountDeleteForm(user=request.user),
+            "proconnect_enabled": is_configured(),
+        },
     )
 
 

@@ -168,6 +168,8 @@ class TestSignIn:
         client.logout()
         response, _ = sign_in(client)
         assert response.status_code == 302 and logged_in_user_id(client) == str(user.pk)
+        profile = client.get(reverse("accounts_views:profile")).content.decode()
+        assert f"à l'identité {CAMILLE['claims']['email']}" in profile
 
     def test_same_email_as_another_account_takes_nothing_over(self, client, proconnect):
         # Someone else's account holds the address ProConnect declares: without its password, nothing happens.
