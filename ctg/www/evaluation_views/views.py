@@ -17,7 +17,8 @@ from ctg.accounts.client_ip import client_ip
 from ctg.accounts.enums import SecurityEventKind
 from ctg.accounts.journal import security_event_record
 from ctg.evaluation.enums import SnapshotKind
-from ctg.evaluation.exports import build_changes_csv, build_changes_xlsx, snapshot_description
+from ctg.evaluation.exports import snapshot_description
+from ctg.evaluation.jobs import changes_export_request
 from ctg.evaluation.models import DiagnosticSnapshot
 from ctg.evaluation.perms import can_take_snapshot
 from ctg.evaluation.selectors import (
@@ -28,7 +29,7 @@ from ctg.evaluation.selectors import (
     what_changed,
 )
 from ctg.evaluation.services import snapshot_take
-from ctg.www.downloads import download_response
+from ctg.jobs.enums import JobStatus
 from ctg.www.evaluation_views.forms import SNAPSHOT_FORMS, DecisionSnapshotForm, SignatureSnapshotForm
 from ctg.www.utils import add_service_errors, get_convention_for
 
@@ -140,12 +141,7 @@ def _export(request, convention_pk, fmt: str) -> HttpResponse:
     snapshot = _chosen_snapshot(request, convention)
     if snapshot is None:
         raise Http404("Aucune photographie du diagnostic n'est enregistrée pour cette convention.")
-    if fmt == "xlsx":
-        content = build_changes_xlsx(snapshot=snapshot, convention=convention)
-        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    else:
-        content = build_changes_csv(snapshot=snapshot, convention=convention)
-        content_type = "text/csv; charset=utf-8"
+    job = changes_export_request(convention=convention, snapshot=snapshot, fmt=fmt, by=request.user)
     security_event_record(
         kind=SecurityEventKind.EXPORT,
         user=request.user,
@@ -153,9 +149,9 @@ def _export(request, convention_pk, fmt: str) -> HttpResponse:
         detail=f"Évaluation : ce qui a changé depuis la photographie ({fmt.upper()}, {convention.title})",
         ip_address=client_ip(request),
     )
-    return download_response(
-        content, content_type=content_type, filename=f"ce-qui-a-change-convention-{convention.pk}.{fmt}"
-    )
+    if job.status == JobStatus.DONE:
+        return redirect("jobs_views:file", pk=job.pk)
+    return redirect("jobs_views:detail", pk=job.pk)
 
 
 @require_safe

@@ -12,9 +12,11 @@ from ctg.evaluation.enums import SnapshotKind
 from ctg.evaluation.models import DiagnosticSnapshot
 from ctg.evaluation.services import snapshot_take
 from ctg.indicators.services import indicators_compute
+from ctg.jobs.models import Job
 from tests.accounts.factories import MembershipFactory
 from tests.conventions.factories import ConventionFactory
 from tests.indicators.shipped import load_insee_extracts
+from tests.jobs.helpers import run_queued_tasks
 from tests.plans.factories import IndicatorFactory
 
 pytestmark = pytest.mark.django_db
@@ -116,12 +118,20 @@ class TestEvaluationPages:
             response = client.get(url(demo, "changes") + "?commune=76114")
         assert "Bolbec" in response.content.decode()
 
-    def test_the_xlsx_and_csv_hold_every_commune_and_are_journaled(self, client, demo):
+    def test_the_xlsx_and_csv_are_built_by_the_worker_hold_every_commune_and_are_journaled(self, client, demo):
         reconstruct(demo)
         client.force_login(account(demo, "bolbec"))
         response = client.get(url(demo, "changes_xlsx"))
-        assert response["Content-Type"] == XLSX
-        workbook = openpyxl.load_workbook(io.BytesIO(response.content))
+        job = Job.objects.get(kind="evaluation_changes")
+        assert response["Location"] == reverse("jobs_views:detail", kwargs={"pk": job.pk})
+        assert run_queued_tasks() == 1
+        # Once built, the same request downloads the file at once.
+        response = client.get(url(demo, "changes_xlsx"))
+        assert response["Location"] == reverse("jobs_views:file", kwargs={"pk": job.pk})
+        download = client.get(response["Location"])
+        assert download["Content-Type"] == XLSX
+        content = b"".join(download.streaming_content) if download.streaming else download.content
+        workbook = openpyxl.load_workbook(io.BytesIO(content))
         sheet = workbook["Ce qui a changé"]
         header = [cell.value for cell in sheet[1]]
         rows = [dict(zip(header, row, strict=True)) for row in sheet.iter_rows(min_row=2, values_only=True)]
@@ -139,10 +149,16 @@ class TestEvaluationPages:
         assert workbook["Photographie"]["B2"].value.startswith(
             "Signature de la convention, date de référence 06/09/2021"
         )
-        csv_response = client.get(url(demo, "changes_csv"))
-        lines = list(csv.reader(io.StringIO(csv_response.content.decode("utf-8-sig")), delimiter=";"))
+        client.get(url(demo, "changes_csv"))
+        assert run_queued_tasks() == 1
+        csv_job = Job.objects.get(kind="evaluation_changes", params__format="csv")
+        csv_response = client.get(reverse("jobs_views:file", kwargs={"pk": csv_job.pk}))
+        csv_content = b"".join(csv_response.streaming_content) if csv_response.streaming else csv_response.content
+        lines = list(csv.reader(io.StringIO(csv_content.decode("utf-8-sig")), delimiter=";"))
         assert lines[0][0] == "Code indicateur" and len(lines) == len(rows) + 1
-        assert SecurityEvent.objects.filter(kind=SecurityEventKind.EXPORT, user=account(demo, "bolbec")).count() == 2
+        # Each request is journaled (the downloads of the built file are journaled by the jobs' pages too).
+        events = SecurityEvent.objects.filter(kind=SecurityEventKind.EXPORT, user=account(demo, "bolbec"))
+        assert events.filter(detail__startswith="Évaluation : ce qui a changé").count() == 3
 
     def test_the_exports_without_a_snapshot_answer_404(self, client, demo):
         client.force_login(account(demo, "coordination"))
