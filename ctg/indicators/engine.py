@@ -152,6 +152,8 @@ class Computation:
         self.observations = observations
         self.commune_observations = observations.filter(pl.col("level") == Level.COMMUNE.value)
         self.latest_years = dict(self.commune_observations.group_by("variable").agg(pl.col("year").max()).iter_rows())
+        # Notes are rare (merged communes, other perimeters): without any, no list is built per commune.
+        self.has_notes = bool(observations.height) and bool((observations.get_column("note") != "").any())
         # (indicator code, year) -> dataset ids whose observations entered the series
         self.datasets: dict[tuple[str, int], set[int]] = {}
         # IRIS of the communes split into IRIS and secret IRIS cells, read once for the CAF data per IRIS.
@@ -215,7 +217,7 @@ class Computation:
             .then(pl.lit(ValueStatus.SECRET.value))
             .otherwise(pl.lit(ValueStatus.MISSING.value))
             .alias(f"{prefix}_status"),
-            _joined_notes(notes).alias(f"{prefix}_note"),
+            (_joined_notes(notes) if self.has_notes else pl.lit("")).alias(f"{prefix}_note"),
         )
 
     def _commune_parts(self, indicator: Indicator, year: int) -> pl.DataFrame:
@@ -246,7 +248,9 @@ class Computation:
             .then(pl.lit(ValueStatus.SECRET.value))
             .otherwise(pl.lit(ValueStatus.MISSING.value))
             .alias("status"),
-            _joined_notes([pl.col("numerator_note"), pl.col("denominator_note")]).alias("note"),
+            (
+                _joined_notes([pl.col("numerator_note"), pl.col("denominator_note")]) if self.has_notes else pl.lit("")
+            ).alias("note"),
         )
 
     def _iris_counts(self, indicator: Indicator, year: int) -> pl.DataFrame:
