@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from ctg.accounts.enums import Role, SecurityEventKind
 from ctg.accounts.journal import security_event_record
-from ctg.accounts.models import Invitation, User
+from ctg.accounts.models import Invitation, Membership, User
 from ctg.accounts.services import invitation_create
 from ctg.accounts.uploads import validate_upload
 from ctg.conventions.enums import ALLOWED_TRANSITIONS, PHASE_ORDER, DocumentKind, Phase, SignatoryRole
@@ -232,6 +232,69 @@ def convention_sign(*, convention: Convention, signed_on: datetime.date, by=None
 
 
 @transaction.atomic
+def convention_update(
+    *,
+    convention: Convention,
+    title: str,
+    start_date: datetime.date,
+    end_date: datetime.date,
+    themes: list[Theme],
+    communes: list[Commune],
+    signed_on: datetime.date | None = None,
+    by=None,
+) -> Convention:
+    """Change a convention's title, period, themes and engaged communes; record its signature date once (which
+    sends `convention_signed`). Every refusal is named by field; nothing is written on a refusal."""
+    convention = Convention.objects.select_for_update().select_related("epci").get(pk=convention.pk)
+    errors = _check_period(start_date, end_date)
+    title = (title or "").strip()
+    if not title:
+        errors["title"] = "Donnez un intitulé à la convention."
+    foreign = [t.label for t in themes if t.convention_id not in (None, convention.pk)]
+    if foreign:
+        errors["themes"] = f"Ces thématiques appartiennent à une autre convention : {', '.join(foreign)}."
+    outside = sorted((c for c in communes if c.epci_id != convention.epci_id), key=lambda c: c.code)
+    if outside:
+        names = ", ".join(f"{c.name} ({c.code})" for c in outside)
+        errors["communes"] = f"Ces communes n'appartiennent pas à l'EPCI {convention.epci.name} : {names}."
+    if "start_date" not in errors and "end_date" not in errors:
+        overlapping = (
+            Convention.objects.filter(epci_id=convention.epci_id, start_date__lte=end_date, end_date__gte=start_date)
+            .exclude(pk=convention.pk)
+            .first()
+        )
+        if overlapping:
+            errors["start_date"] = (
+                f"La convention « {overlapping.title} » couvre déjà une partie de cette période pour cet EPCI "
+                f"({overlapping.start_date:%d/%m/%Y} – {overlapping.end_date:%d/%m/%Y})."
+            )
+    kept = {c.pk for c in communes}
+    staffed = sorted(
+        set(
+            Membership.objects.filter(convention=convention, role=Role.COMMUNE)
+            .exclude(commune__in=kept)
+            .values_list("commune__name", flat=True)
+        )
+    )
+    if staffed:
+        errors["communes"] = (
+            f"Des membres de la convention représentent ces communes : {', '.join(staffed)}. Changez d'abord leur "
+            "rôle (page Membres), puis retirez la commune."
+        )
+    if convention.signed_on and signed_on and signed_on != convention.signed_on:
+        errors["signed_on"] = (
+            f"La signature est déjà enregistrée (le {convention.signed_on:%d/%m/%Y}) : elle ne change plus."
+        )
+    if errors:
+        raise ValidationError(errors)
+    data = {"title": title, "start_date": start_date, "end_date": end_date, "themes": themes, "communes": communes}
+    convention, _ = model_update(instance=convention, fields=list(data), data=data, by=by)
+    if signed_on and convention.signed_on is None:
+        convention = convention_sign(convention=convention, signed_on=signed_on, by=by)
+    return convention
+
+
+@transaction.atomic
 def convention_set_public(*, convention: Convention, is_public: bool, by: User) -> Convention:
     """Publish or withdraw the convention's public read-only page."""
     # The history of the convention records who published it.
@@ -399,6 +462,10 @@ def document_attach(
     replaced = None
     if kind == DocumentKind.SIGNED:
         replaced = ConventionDocument.objects.select_for_update().filter(convention=convention, kind=kind).first()
+        convention.refresh_from_db(fields=["signed_on"])
+        if convention.signed_on is None:
+            # The signed copy is the signature: recorded once, it freezes what depends on it (the evaluation).
+            convention_sign(convention=convention, signed_on=dated, by=by)
     document = ConventionDocument(
         convention=convention,
         kind=kind,

@@ -15,6 +15,7 @@ from ctg.conventions.models import Convention, ConventionDocument, Signatory, Th
 from ctg.conventions.perms import can_create_convention
 from ctg.conventions.services import (
     convention_open,
+    convention_update,
     document_attach,
     signatory_add,
     signatory_remove,
@@ -358,3 +359,99 @@ class TestConventionPeriod:
         )
         assert convention.period_overrun(start=datetime.date(2022, 1, 1), end=datetime.date(2024, 12, 31)) is None
         assert convention.period_overrun(start=None, end=None) is None
+
+
+class TestConventionUpdate:
+    @pytest.fixture
+    def convention(self, territory):
+        convention, _, _ = open_convention(territory)
+        return convention
+
+    def test_changes_period_themes_communes_in_one_history_record(self, convention, territory):
+        admin = MembershipFactory(convention=convention, role=Role.ADMINISTRATEUR).user
+        records = convention.history.count()
+        convention_update(
+            convention=convention,
+            title="CTG synthétique renouvelée",
+            start_date=datetime.date(2025, 1, 1),
+            end_date=datetime.date(2029, 6, 30),
+            themes=list(Theme.objects.reference()),
+            communes=territory["communes"],
+            by=admin,
+        )
+        convention.refresh_from_db()
+        assert convention.end_date == datetime.date(2029, 6, 30)
+        assert convention.communes.count() == 3 and convention.themes.count() == 7
+        assert convention.history.count() == records + 1
+        assert convention.history.first().history_user == admin
+
+    def test_signature_recorded_once_sends_the_signal(self, convention, territory):
+        from ctg.conventions.signals import convention_signed
+
+        received = []
+
+        def receiver(**kwargs):
+            received.append(kwargs["convention"].signed_on)
+
+        convention_signed.connect(receiver, dispatch_uid="test-lifecycle")
+        try:
+            arguments = {
+                "convention": convention,
+                "title": convention.title,
+                "start_date": convention.start_date,
+                "end_date": convention.end_date,
+                "themes": [],
+                "communes": [],
+            }
+            convention_update(**arguments, signed_on=datetime.date(2025, 2, 3))
+            assert received == [datetime.date(2025, 2, 3)]
+            with pytest.raises(ValidationError) as exc:
+                convention_update(**arguments, signed_on=datetime.date(2025, 2, 4))
+            assert "La signature est déjà enregistrée (le 03/02/2025)" in exc.value.message_dict["signed_on"][0]
+        finally:
+            convention_signed.disconnect(dispatch_uid="test-lifecycle")
+
+    def test_commune_with_members_cannot_be_dropped(self, convention, territory):
+        commune = territory["communes"][0]
+        MembershipFactory(convention=convention, role=Role.COMMUNE, commune=commune)
+        with pytest.raises(ValidationError) as exc:
+            convention_update(
+                convention=convention,
+                title=convention.title,
+                start_date=convention.start_date,
+                end_date=convention.end_date,
+                themes=[],
+                communes=[],
+            )
+        assert f"représentent ces communes : {commune.name}" in exc.value.message_dict["communes"][0]
+        assert convention.communes.count() == 2
+
+    def test_overlap_with_another_convention_but_not_itself(self, convention, territory):
+        ConventionFactory(
+            epci=territory["epci"], start_date=datetime.date(2029, 1, 1), end_date=datetime.date(2032, 12, 31)
+        )
+        with pytest.raises(ValidationError) as exc:
+            convention_update(
+                convention=convention,
+                title=convention.title,
+                start_date=convention.start_date,
+                end_date=datetime.date(2029, 6, 30),
+                themes=[],
+                communes=territory["communes"][:2],
+            )
+        assert "couvre déjà une partie de cette période" in exc.value.message_dict["start_date"][0]
+
+
+def test_signed_copy_records_the_signature_once():
+    convention = ConventionFactory(signed_on=None, end_date=datetime.date(2024, 12, 31))
+    admin = MembershipFactory(convention=convention, role=Role.ADMINISTRATEUR).user
+    document_attach(
+        convention=convention, kind=DocumentKind.SIGNED, dated=datetime.date(2022, 3, 4), file=pdf_upload(), by=admin
+    )
+    convention.refresh_from_db()
+    assert convention.signed_on == datetime.date(2022, 3, 4)
+    document_attach(
+        convention=convention, kind=DocumentKind.SIGNED, dated=datetime.date(2022, 3, 5), file=pdf_upload(), by=admin
+    )
+    convention.refresh_from_db()
+    assert convention.signed_on == datetime.date(2022, 3, 4)

@@ -556,6 +556,17 @@ PAGES.update(
             post=Level({**dict.fromkeys(ACTORS, FORBIDDEN), "anonymous": LOGIN, "departement_reader": OK}),
             kwargs=_caf_agent,
         ),
+        "conventions_views:edit": Page(
+            get=ADMIN,
+            post=ADMIN,
+            kwargs=lambda w: {"pk": w.a.pk},
+            data=lambda w: {
+                "title": "A",
+                "start_date": "2022-01-01",
+                "end_date": "2025-12-31",
+                "communes": [w.own_commune.pk, w.other_commune.pk],
+            },
+        ),
         "conventions_views:phase_back": Page(
             get=ADMIN, post=ADMIN, kwargs=_phase_plan, data=lambda w: {"reason": "Diagnostic à reprendre."}
         ),

@@ -84,6 +84,42 @@ class ConventionCreateForm(ControlCharactersForm):
         return f"CTG {self.epci.name} – {caf.name} {start.year}-{end.year}"
 
 
+class ConventionEditForm(ControlCharactersForm):
+    title = forms.CharField(label="Intitulé", max_length=255)
+    start_date = forms.DateField(label="Début de la période", widget=DateInput())
+    end_date = forms.DateField(label="Fin de la période", widget=DateInput())
+    signed_on = forms.DateField(
+        label="Date de signature",
+        required=False,
+        widget=DateInput(),
+        help_text="Enregistrée une seule fois : elle fige le diagnostic de départ de l'évaluation.",
+    )
+    themes = forms.ModelMultipleChoiceField(
+        label="Thématiques",
+        queryset=Theme.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    communes = forms.ModelMultipleChoiceField(
+        label="Communes engagées",
+        queryset=Commune.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="Parmi les communes membres de l'EPCI.",
+    )
+
+    def __init__(self, *args, convention, **kwargs):
+        super().__init__(*args, **kwargs)
+        form_field(self, "themes", forms.ModelMultipleChoiceField).queryset = Theme.objects.for_convention(convention)
+        form_field(self, "communes", forms.ModelMultipleChoiceField).queryset = Commune.objects.filter(
+            epci_id=convention.epci_id
+        ).order_by("name")
+        if convention.signed_on:
+            signed = self.fields["signed_on"]
+            signed.disabled = True
+            signed.help_text = "Enregistrée : elle ne change plus."
+
+
 class PhaseBackForm(ControlCharactersForm):
     reason = forms.CharField(
         label="Motif du retour en arrière",

@@ -26,6 +26,7 @@ from ctg.conventions.perms import (
 from ctg.conventions.services import (
     convention_change_phase,
     convention_open,
+    convention_update,
     document_attach,
     signatory_add,
     signatory_remove,
@@ -33,6 +34,7 @@ from ctg.conventions.services import (
 )
 from ctg.www.conventions_views.forms import (
     ConventionCreateForm,
+    ConventionEditForm,
     DocumentForm,
     EpciChoiceForm,
     PhaseBackForm,
@@ -108,6 +110,43 @@ def create(request):
         {"epci_form": epci_form, "epci": epci, "form": form},
         status=400 if form.is_bound else 200,
     )
+
+
+# The convention's own fields
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def edit(request, pk):
+    convention = _editable_convention(request, pk)
+    initial = {
+        "title": convention.title,
+        "start_date": convention.start_date,
+        "end_date": convention.end_date,
+        "signed_on": convention.signed_on,
+        "themes": list(convention.themes.values_list("pk", flat=True)),
+        "communes": list(convention.communes.values_list("pk", flat=True)),
+    }
+    form = ConventionEditForm(request.POST or None, initial=initial, convention=convention)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            convention_update(
+                convention=convention,
+                title=data["title"],
+                start_date=data["start_date"],
+                end_date=data["end_date"],
+                signed_on=data["signed_on"],
+                themes=list(data["themes"]),
+                communes=list(data["communes"]),
+                by=request.user,
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "La convention est enregistrée.")
+            return redirect(_detail_url(convention))
+    context = {"convention": convention, "form": form, "cancel_url": _detail_url(convention)}
+    return render(request, "conventions_views/edit.html", context, status=400 if form.is_bound else 200)
 
 
 # Phase going backwards

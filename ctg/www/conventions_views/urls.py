@@ -9,6 +9,7 @@ urlpatterns = [
     path("conventions/<int:pk>/", views.detail, name="detail"),
     re_path(r"^conventions/(?P<pk>[0-9]+)/carte\.(?P<fmt>svg|png)$", views.territory_map, name="territory_map"),
     path("conventions/nouvelle/", lifecycle.create, name="create"),
+    path("conventions/<int:pk>/modifier/", lifecycle.edit, name="edit"),
     path("conventions/<int:pk>/phase/", views.change_phase, name="change_phase"),
     path("conventions/<int:pk>/phase/retour/", lifecycle.phase_back, name="phase_back"),
     path("conventions/<int:pk>/signataires/ajout/", lifecycle.signatory_create, name="signatory_create"),

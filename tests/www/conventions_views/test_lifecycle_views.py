@@ -135,6 +135,38 @@ class TestCreate:
         assert "Choisissez un EPCI d&#x27;un département auquel vous avez accès." in response.content.decode()
 
 
+class TestEdit:
+    def test_unauthorized_access(self, client):
+        convention = ConventionFactory()
+        client.force_login(MembershipFactory(convention=convention, role=Role.CONTRIBUTEUR).user)
+        url = reverse("conventions_views:edit", args=[convention.pk])
+        assert client.get(url).status_code == 403
+        assert client.post(url).status_code == 403
+
+    def test_administrator_changes_the_communes(self, client, territory):
+        convention = ConventionFactory(epci=territory["epci"], signed_on=None)
+        client.force_login(admin_of(convention))
+        url = reverse("conventions_views:edit", args=[convention.pk])
+        assert "Commune B" in client.get(url).content.decode()
+        response = client.post(
+            url,
+            {
+                "title": "CTG révisée",
+                "start_date": "2022-01-01",
+                "end_date": "2025-12-31",
+                "signed_on": "2022-03-01",
+                "themes": [Theme.objects.reference().first().pk],
+                "communes": [territory["communes"][1].code],
+            },
+        )
+        assert response.status_code == 302
+        convention.refresh_from_db()
+        assert convention.title == "CTG révisée" and convention.signed_on == datetime.date(2022, 3, 1)
+        assert [c.name for c in convention.communes.all()] == ["Commune B"]
+        page = client.get(url).content.decode()
+        assert "Enregistrée : elle ne change plus." in page
+
+
 class TestPhase:
     def test_forward_button_names_the_next_phase(self, client):
         convention = ConventionFactory(phase=Phase.DIAGNOSTIC)
