@@ -6,7 +6,7 @@ import datetime
 from django.db.models import Count, Prefetch, Q
 
 from ctg.conventions.models import Convention
-from ctg.steering.enums import Side, Verdict
+from ctg.steering.enums import MeetingState, Side, Verdict
 from ctg.steering.models import (
     AgendaItem,
     Body,
@@ -97,6 +97,16 @@ def meeting_detail(*, meeting: Meeting, today: datetime.date) -> dict:
         meeting, current.version if current else None, has_observation=has_observation, today=today
     )
     sides = signatory_sides(meeting.body.convention)
+    state_labels = dict(MeetingState.choices)
+    history = [
+        {
+            "when": record.history_date,
+            "who": record.history_user,
+            "state": state_labels.get(record.state, record.state),
+            "reason": record.history_change_reason or "",
+        }
+        for record in meeting.history.select_related("history_user").order_by("history_date", "history_id")
+    ]
     answered = {a.side for a in current.approvals} if current else set()
     return {
         "items": [
@@ -115,6 +125,7 @@ def meeting_detail(*, meeting: Meeting, today: datetime.date) -> dict:
         "sides": [(s, Side(s).label, s in answered) for s in sides],
         "pending_sides": [Side(s).label for s in sides if s not in answered],
         "total_minutes": sum(item.duration_minutes or 0 for item in items),
+        "history": history,
     }
 
 

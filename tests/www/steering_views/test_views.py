@@ -8,9 +8,10 @@ from pytest_django.asserts import assertContains, assertNotContains, assertRedir
 from ctg.accounts.models import Membership
 from ctg.plans.enums import ActionStatus
 from ctg.plans.models import Action
+from ctg.steering import services
 from ctg.steering.demo import FICTITIOUS, load_demo_steering
 from ctg.steering.enums import BodyKind, MeetingState, MemberRole, OutcomeKind, Side
-from ctg.steering.models import Body, BodyMember, Meeting, MinutesVersion, Outcome
+from ctg.steering.models import Body, BodyMember, Meeting, MinutesApproval, MinutesVersion, Outcome
 from ctg.steering.services import outcome_create
 from tests.accounts.factories import UserFactory
 from tests.plans.factories import ActionFactory
@@ -228,3 +229,30 @@ class TestDashboard:
         response = client.get(url)
         assertNotContains(response, "Vue restreinte")
         assertContains(response, f'<th scope="row">{other.name}</th>')
+
+
+@pytest.mark.usefixtures("on_20_march_2024")
+def test_a_seated_member_answers_the_minutes_for_their_own_side_only(client, caux_seine, convention):
+    meeting = MeetingFactory(body=BodyFactory(convention=convention), state=MeetingState.TENUE)
+    item = AgendaItemFactory(meeting=meeting)
+    advisor = demo_user(caux_seine, "caf")  # a contributor of the convention, seated for the CAF
+    BodyMemberFactory(body=meeting.body, user=advisor, person_name="", side=Side.CAF, organisation=convention.caf)
+    coordinator = demo_user(caux_seine, "coordination")
+    services.minutes_save(meeting=meeting, texts={item.pk: "Texte du compte rendu."}, by=coordinator)
+    services.meeting_transition(meeting=meeting, state=MeetingState.CR_ENVOYE, by=coordinator)
+    client.force_login(advisor)
+    kw = {"convention_pk": convention.pk, "pk": meeting.pk}
+    response = client.get(reverse("steering_views:meeting_detail", kwargs=kw))
+    assertContains(response, "Répondre au compte rendu")
+    assertContains(response, "En attente de réponse : CAF, EPCI, Commune.")
+    url = reverse("steering_views:minutes_answer", kwargs=kw)
+    client.post(url, {"side": "epci", "verdict": "approuve"})
+    assert not MinutesApproval.objects.exists()
+    client.post(url, {"side": "caf", "verdict": "observation", "comment": "Préciser le calendrier du point 1."})
+    approval = MinutesApproval.objects.get()
+    assert (approval.side, approval.verdict, approval.answered_by) == ("caf", "observation", advisor)
+    response = client.get(reverse("steering_views:meeting_detail", kwargs=kw))
+    assertContains(response, "Compte rendu envoyé le 20/03/2024 : observations reçues")
+    assertContains(response, "« Préciser le calendrier du point 1. »")
+    # The meeting's history lists each state with who moved it.
+    assertContains(response, "<td>Compte rendu envoyé</td>", html=False)
