@@ -16,3 +16,29 @@ class Trend(models.TextChoices):
     DOWN = "down", "baisse"
     SAME_VINTAGE = "same_vintage", "même millésime"
     UNKNOWN = "unknown", "non comparable"
+
+
+class Criterion(models.TextChoices):
+    """The CNAF's four evaluation questions, plus the coherence with the rest of the plan."""
+
+    PERTINENCE = "pertinence", "Pertinence"
+    EFFICACITE = "efficacite", "Efficacité"
+    EFFICIENCE = "efficience", "Efficience"
+    DURABILITE = "durabilite", "Durabilité"
+    COHERENCE = "coherence", "Cohérence"
+
+
+CRITERION_QUESTIONS = {
+    Criterion.PERTINENCE: "L'action répondait-elle aux besoins constatés dans le diagnostic ?",
+    Criterion.EFFICACITE: "Ses objectifs ont-ils été atteints ?",
+    Criterion.EFFICIENCE: "Les moyens ont-ils été bien employés au regard des résultats ?",
+    Criterion.DURABILITE: "Ses effets se prolongent-ils au-delà de la convention ?",
+    Criterion.COHERENCE: "S'articule-t-elle avec les autres actions et les politiques des partenaires ?",
+}
+
+
+class Achievement(models.TextChoices):
+    ATTEINT = "atteint", "Atteint"
+    PARTIEL = "partiel", "Partiellement atteint"
+    NON_ATTEINT = "non_atteint", "Non atteint"
+    NON_EVALUABLE = "non_evaluable", "Non évaluable"

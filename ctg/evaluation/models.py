@@ -1,4 +1,4 @@
-"""Frozen baselines of a convention's diagnostic (snapshots).
+"""Frozen baselines of a convention's diagnostic (snapshots), and the evaluation grid of each action.
 
 A snapshot copies, at a reference date (the signature, or a decision of the steering committee), every indicator
 value of the convention's territories (its EPCI's communes, the EPCI, its département, région and France) with
@@ -13,9 +13,10 @@ is taken, limited to the vintages up to `vintage_limit`; it says so (`reconstruc
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 from ctg.conventions.models import Convention
-from ctg.evaluation.enums import SnapshotKind
+from ctg.evaluation.enums import Achievement, Criterion, SnapshotKind
 from ctg.indicators.enums import ValueStatus
 from ctg.territories.enums import Level
 
@@ -119,3 +120,63 @@ class SnapshotValue(models.Model):
 
     def __str__(self):
         return f"{self.indicator} {self.year} {self.level}:{self.code} = {self.value} ({self.status})"
+
+
+class ActionEvaluation(models.Model):
+    """The evaluation grid of one action: a level and a justification for each criterion (ctg.evaluation.enums.
+    Criterion), filled by the action's pilot (or an editor), then validated by an administrator of the convention.
+    Any change after the validation withdraws it: what was validated is what is shown."""
+
+    action = models.OneToOneField("plans.Action", on_delete=models.CASCADE, related_name="evaluation")
+    pertinence_level = models.CharField("pertinence : niveau", max_length=20, choices=Achievement.choices, blank=True)
+    pertinence_justification = models.TextField("pertinence : justification", blank=True)
+    efficacite_level = models.CharField("efficacité : niveau", max_length=20, choices=Achievement.choices, blank=True)
+    efficacite_justification = models.TextField("efficacité : justification", blank=True)
+    efficience_level = models.CharField("efficience : niveau", max_length=20, choices=Achievement.choices, blank=True)
+    efficience_justification = models.TextField("efficience : justification", blank=True)
+    durabilite_level = models.CharField("durabilité : niveau", max_length=20, choices=Achievement.choices, blank=True)
+    durabilite_justification = models.TextField("durabilité : justification", blank=True)
+    coherence_level = models.CharField("cohérence : niveau", max_length=20, choices=Achievement.choices, blank=True)
+    coherence_justification = models.TextField("cohérence : justification", blank=True)
+    updated_at = models.DateTimeField("modifiée le", auto_now=True)
+    validated_at = models.DateTimeField("validée le", null=True, blank=True)
+    validated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="validée par",
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "grille d'évaluation d'une action"
+        verbose_name_plural = "grilles d'évaluation des actions"
+
+    def __str__(self):
+        return f"Évaluation de {self.action}"
+
+    def criteria(self) -> list[dict]:
+        """Each criterion with its level and justification, in the grid's order."""
+        return [
+            {
+                "code": criterion.value,
+                "label": criterion.label,
+                "level": getattr(self, f"{criterion.value}_level"),
+                "level_label": Achievement(getattr(self, f"{criterion.value}_level")).label
+                if getattr(self, f"{criterion.value}_level")
+                else "",
+                "justification": getattr(self, f"{criterion.value}_justification"),
+            }
+            for criterion in Criterion
+        ]
+
+    @property
+    def is_complete(self) -> bool:
+        return all(getattr(self, f"{criterion.value}_level") for criterion in Criterion)
+
+    @property
+    def is_validated(self) -> bool:
+        return self.validated_at is not None

@@ -17,7 +17,7 @@ from ctg.indicators.enums import Direction, Kind
 from ctg.indicators.models import IndicatorSeries, IndicatorValue
 from ctg.indicators.selectors import epci_territories
 from ctg.opendata.models import Dataset, Observation
-from ctg.plans.models import FollowUpIndicator
+from ctg.plans.models import Action, FollowUpIndicator
 from ctg.territories.enums import Level
 from ctg.territories.models import Commune
 
@@ -340,3 +340,21 @@ def snapshot_epci_baselines(*, convention) -> dict:
                 row, indicator=catalogue.BY_CODE[code], source=sources.get((code, row["year"]), "")
             )
     return {"snapshot": snapshot, "figures": figures}
+
+
+def action_grids(*, convention) -> list[dict]:
+    """Every live action of the plan with its evaluation grid's state (one query)."""
+    actions = Action.objects.filter(convention=convention).select_related("evaluation").order_by("code")
+    rows = []
+    for action in actions:
+        evaluation = getattr(action, "evaluation", None)
+        if evaluation is None:
+            state = "à remplir"
+        elif evaluation.is_validated:
+            state = "validée"
+        elif evaluation.is_complete:
+            state = "à valider"
+        else:
+            state = "en cours"
+        rows.append({"action": action, "evaluation": evaluation, "state": state})
+    return rows

@@ -1,4 +1,5 @@
-"""Writes of the evaluation: taking a snapshot of the diagnostic. A snapshot is written once and never updated."""
+"""Writes of the evaluation: taking a snapshot of the diagnostic (written once, never updated); filling and
+validating the evaluation grid of an action."""
 
 import datetime
 
@@ -7,8 +8,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from ctg.conventions.models import Convention
-from ctg.evaluation.enums import SnapshotKind
-from ctg.evaluation.models import DiagnosticSnapshot, SnapshotSeries, SnapshotValue
+from ctg.core.history import set_history_author
+from ctg.evaluation.enums import Achievement, Criterion, SnapshotKind
+from ctg.evaluation.models import ActionEvaluation, DiagnosticSnapshot, SnapshotSeries, SnapshotValue
 from ctg.evaluation.selectors import (
     VALUE_FIELDS,
     convention_territories,
@@ -17,7 +19,9 @@ from ctg.evaluation.selectors import (
     territory_values,
 )
 from ctg.indicators import catalogue
+from ctg.plans.models import Action
 
+GRID_FIELDS = [f"{c.value}_{part}" for c in Criterion for part in ("level", "justification")]
 BATCH = 2000
 # The earliest vintage a reconstructed snapshot may stop at: the oldest files the platform reads (census 2006).
 EARLIEST_VINTAGE = 2006
@@ -125,3 +129,55 @@ def snapshot_take(
     snapshot.value_count = count
     snapshot.save(update_fields=["value_count"])
     return snapshot
+
+
+def _grid_errors(data: dict) -> dict[str, str]:
+    errors = {}
+    for criterion in Criterion:
+        level = data.get(f"{criterion.value}_level", "")
+        if level and level not in Achievement.values:
+            errors[f"{criterion.value}_level"] = f"Niveau inconnu pour « {criterion.label} » : « {level} »."
+        elif level and not data.get(f"{criterion.value}_justification", "").strip():
+            errors[f"{criterion.value}_justification"] = (
+                f"Justifiez le niveau retenu pour « {criterion.label} » (constats, indicateurs, sources)."
+            )
+    return errors
+
+
+@transaction.atomic
+def action_evaluation_save(*, action: Action, data: dict, by=None) -> ActionEvaluation:
+    """Record the grid of an action (a level and a justification per criterion; a level needs its justification).
+    A change withdraws a previous validation; an unchanged grid is left as it is (no history record)."""
+    errors = _grid_errors(data)
+    if errors:
+        raise ValidationError(errors)
+    evaluation, _ = ActionEvaluation.objects.select_for_update().get_or_create(action=action)
+    changed = False
+    for name in GRID_FIELDS:
+        value = (data.get(name) or "").strip()
+        if getattr(evaluation, name) != value:
+            setattr(evaluation, name, value)
+            changed = True
+    if not changed:
+        return evaluation
+    evaluation.validated_at = None
+    evaluation.validated_by = None
+    set_history_author(evaluation, by)
+    evaluation.save()
+    return evaluation
+
+
+@transaction.atomic
+def action_evaluation_validate(*, evaluation: ActionEvaluation, by) -> ActionEvaluation:
+    """An administrator validates a complete grid (every criterion has its level)."""
+    evaluation = ActionEvaluation.objects.select_for_update().get(pk=evaluation.pk)
+    if evaluation.is_validated:
+        raise ValidationError("Cette grille est déjà validée.")
+    if not evaluation.is_complete:
+        missing = ", ".join(f"« {c.label} »" for c in Criterion if not getattr(evaluation, f"{c.value}_level"))
+        raise ValidationError(f"Chaque critère doit avoir un niveau avant la validation ; il manque : {missing}.")
+    evaluation.validated_at = timezone.now()
+    evaluation.validated_by = by
+    set_history_author(evaluation, by)
+    evaluation.save(update_fields=["validated_at", "validated_by", "updated_at"])
+    return evaluation

@@ -47,8 +47,8 @@ from django.utils.http import urlsafe_base64_encode
 from ctg.accounts.enums import Role
 from ctg.conventions.enums import DocumentKind, Phase, SignatoryRole
 from ctg.conventions.models import ConventionDocument, Signatory
-from ctg.evaluation.enums import SnapshotKind
-from ctg.evaluation.models import DiagnosticSnapshot
+from ctg.evaluation.enums import Criterion, SnapshotKind
+from ctg.evaluation.models import ActionEvaluation, DiagnosticSnapshot
 from ctg.jobs.enums import JobStatus
 from ctg.jobs.models import Job, WorkerHeartbeat
 from ctg.steering.enums import MeetingState, OutcomeKind
@@ -474,6 +474,14 @@ def _follow_up_of_a(w: World) -> dict:
     return {"convention_pk": w.a.pk, "pk": follow_up.pk}
 
 
+def _complete_grid_of_a(w: World) -> dict:
+    """An action of A piloted by A's pilot, its grid complete and not validated."""
+    action = own_action(w)
+    levels = {f"{criterion.value}_level": "atteint" for criterion in Criterion}
+    ActionEvaluation.objects.create(action=action, **levels)
+    return {"convention_pk": w.a.pk, "pk": action.pk}
+
+
 def _snapshot_of_a(w: World) -> dict:
     """Convention A with a signature snapshot (empty: the matrix checks access, not figures)."""
     DiagnosticSnapshot.objects.create(convention=w.a, kind=SnapshotKind.SIGNATURE, reference_date=w.a.signed_on)
@@ -550,6 +558,9 @@ PAGES.update(
         "evaluation_views:changes": Page(get=READER, post=NOT_ALLOWED, kwargs=_snapshot_of_a),
         "evaluation_views:changes_xlsx": Page(get=READER, post=NOT_ALLOWED, kwargs=_snapshot_of_a),
         "evaluation_views:changes_csv": Page(get=READER, post=NOT_ALLOWED, kwargs=_snapshot_of_a),
+        # The pilot fills the grids of the actions they pilot (editors any); administrators validate them.
+        "evaluation_views:action_grid": Page(get=READER, post=PILOT_EDITOR, kwargs=_own_action),
+        "evaluation_views:action_grid_validate": Page(get=NOT_ALLOWED, post=ADMIN, kwargs=_complete_grid_of_a),
         # --- conventions_views: the convention's own life (opening, phase back, parties, signed copy) ---
         "conventions_views:create": Page(
             get=Level({**dict.fromkeys(ACTORS, FORBIDDEN), "anonymous": LOGIN, "departement_reader": OK}),

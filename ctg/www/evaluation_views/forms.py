@@ -1,6 +1,6 @@
 from django import forms
 
-from ctg.evaluation.enums import SnapshotKind
+from ctg.evaluation.enums import CRITERION_QUESTIONS, Achievement, Criterion, SnapshotKind
 from ctg.www.forms import ControlCharactersForm
 
 
@@ -40,3 +40,23 @@ SNAPSHOT_FORMS = {
     SnapshotKind.SIGNATURE.value: SignatureSnapshotForm,
     SnapshotKind.DECISION.value: DecisionSnapshotForm,
 }
+
+
+class ActionEvaluationForm(ControlCharactersForm):
+    """A level and a justification for each criterion of the grid."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for criterion in Criterion:
+            self.fields[f"{criterion.value}_level"] = forms.ChoiceField(
+                label=f"{criterion.label} : niveau",
+                choices=[("", "— à évaluer —"), *Achievement.choices],
+                required=False,
+                help_text=CRITERION_QUESTIONS[criterion],
+            )
+            self.fields[f"{criterion.value}_justification"] = forms.CharField(
+                label=f"{criterion.label} : justification",
+                widget=forms.Textarea(attrs={"rows": 3}),
+                required=False,
+                max_length=5000,
+            )

@@ -12,4 +12,6 @@ urlpatterns = [
     path("ce-qui-a-change/", views.changes, name="changes"),
     path("ce-qui-a-change.xlsx", views.changes_xlsx, name="changes_xlsx"),
     path("ce-qui-a-change.csv", views.changes_csv, name="changes_csv"),
+    path("actions/<int:pk>/grille/", views.action_grid, name="action_grid"),
+    path("actions/<int:pk>/grille/valider/", views.action_grid_validate, name="action_grid_validate"),
 ]

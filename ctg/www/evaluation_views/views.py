@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_POST, require_safe
 
 from ctg.accounts.client_ip import client_ip
 from ctg.accounts.enums import SecurityEventKind
@@ -19,19 +19,31 @@ from ctg.accounts.journal import security_event_record
 from ctg.evaluation.enums import SnapshotKind
 from ctg.evaluation.exports import snapshot_description
 from ctg.evaluation.jobs import changes_export_request
-from ctg.evaluation.models import DiagnosticSnapshot
-from ctg.evaluation.perms import can_take_snapshot
+from ctg.evaluation.models import ActionEvaluation, DiagnosticSnapshot
+from ctg.evaluation.perms import can_fill_action_evaluation, can_take_snapshot, can_validate_action_evaluation
 from ctg.evaluation.selectors import (
+    action_grids,
     convention_snapshots,
     convention_territories,
     follow_up_baselines,
     reference_snapshot,
     what_changed,
 )
-from ctg.evaluation.services import snapshot_take
+from ctg.evaluation.services import (
+    GRID_FIELDS,
+    action_evaluation_save,
+    action_evaluation_validate,
+    snapshot_take,
+)
 from ctg.jobs.enums import JobStatus
-from ctg.www.evaluation_views.forms import SNAPSHOT_FORMS, DecisionSnapshotForm, SignatureSnapshotForm
-from ctg.www.utils import add_service_errors, get_convention_for
+from ctg.plans.models import Action
+from ctg.www.evaluation_views.forms import (
+    SNAPSHOT_FORMS,
+    ActionEvaluationForm,
+    DecisionSnapshotForm,
+    SignatureSnapshotForm,
+)
+from ctg.www.utils import add_service_errors, get_convention_for, run_service
 
 # The census of year N is published in June of N+3: the default newest vintage known at a past signature.
 PUBLICATION_LAG_YEARS = 3
@@ -58,6 +70,7 @@ def index(request, convention_pk):
         "signature_form": _signature_form(convention) if can_take and not has_signature else None,
         "decision_form": DecisionSnapshotForm() if can_take else None,
         "follow_ups": follow_up_baselines(convention=convention, snapshot=reference),
+        "grids": action_grids(convention=convention),
     }
     return render(request, "evaluation_views/index.html", context)
 
@@ -162,3 +175,51 @@ def changes_xlsx(request, convention_pk):
 @require_safe
 def changes_csv(request, convention_pk):
     return _export(request, convention_pk, "csv")
+
+
+def _action_for(request, convention, pk) -> Action:
+    return get_object_or_404(
+        Action.objects.filter(convention=convention).select_related("convention", "pilot_user"), pk=pk
+    )
+
+
+def action_grid(request, convention_pk, pk):
+    """The action's evaluation grid: read by every reader, filled by its pilot (or an editor)."""
+    convention = get_convention_for(request, convention_pk)
+    action = _action_for(request, convention, pk)
+    evaluation = ActionEvaluation.objects.filter(action=action).select_related("validated_by").first()
+    can_fill = can_fill_action_evaluation(request.user, action)
+    if request.method == "POST" and not can_fill:
+        raise PermissionDenied("Seuls le pilote de l'action et les éditeurs du plan remplissent sa grille.")
+    initial = {name: getattr(evaluation, name) for name in GRID_FIELDS} if evaluation else {}
+    form = ActionEvaluationForm(request.POST or None, initial=initial) if can_fill else None
+    if form is not None and request.method == "POST" and form.is_valid():
+        try:
+            action_evaluation_save(action=action, data=form.cleaned_data, by=request.user)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"Grille d'évaluation de « {action.title} » enregistrée.")
+            return redirect("evaluation_views:action_grid", convention_pk=convention.pk, pk=action.pk)
+    context = {
+        "convention": convention,
+        "action": action,
+        "evaluation": evaluation,
+        "form": form,
+        "can_validate": evaluation is not None
+        and not evaluation.is_validated
+        and can_validate_action_evaluation(request.user, convention),
+    }
+    return render(request, "evaluation_views/action_grid.html", context)
+
+
+@require_POST
+def action_grid_validate(request, convention_pk, pk):
+    convention = get_convention_for(request, convention_pk)
+    action = _action_for(request, convention, pk)
+    if not can_validate_action_evaluation(request.user, convention):
+        raise PermissionDenied("Seuls les administrateurs de la convention valident une grille d'évaluation.")
+    evaluation = get_object_or_404(ActionEvaluation, action=action)
+    if run_service(request, action_evaluation_validate, evaluation=evaluation):
+        messages.success(request, f"Grille d'évaluation de « {action.title} » validée.")
+    return redirect("evaluation_views:action_grid", convention_pk=convention.pk, pk=action.pk)
