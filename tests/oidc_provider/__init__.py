@@ -1,13 +1,15 @@
 """A real OpenID Connect provider for the tests: Node's `oidc-provider`, configured like ProConnect (server.mjs).
 
 `start_provider()` runs it on a free port of 127.0.0.1 with one client and the test users below, and stops it at
-the end. Its packages are installed by `npm ci --prefix tests/oidc_provider` (done by .ci/run).
+the end. Its packages are installed by `npm ci --prefix tests/oidc_provider` (done by .ci/run, or by the first
+test that needs them).
 `sign_in_at_provider()` plays the person on the provider's pages with an HTTP session (the tests that do not
 need a browser): it follows the authorization request, types the e-mail and password, consents or refuses, and
 returns the address the provider sends the browser back to.
 """
 
 import contextlib
+import fcntl
 import json
 import re
 import shutil
@@ -71,14 +73,34 @@ class Provider:
         return {"sub": sub, **USERS[sub]}
 
 
+def _packages_installed() -> bool:
+    # npm writes node_modules/.package-lock.json once an install is complete.
+    return (HERE / "node_modules" / ".package-lock.json").is_file()
+
+
+def _install_packages() -> None:
+    """`npm ci` once, when the packages are missing (.ci/run installs them first); test processes take turns."""
+    if _packages_installed():
+        return
+    npm = shutil.which("npm")
+    if npm is None:
+        raise RuntimeError("Le fournisseur OpenID Connect de test demande npm : apt-get install npm")
+    with (HERE / ".npm-install.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not _packages_installed():
+            subprocess.run(
+                [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=HERE, check=True, timeout=600
+            )
+
+
 @contextlib.contextmanager
-def start_provider(*, redirect_uris: list[str], post_logout_redirect_uris: list[str]) -> Iterator[Provider]:
+def start_provider(
+    *, redirect_uris: list[str], post_logout_redirect_uris: list[str], signed_userinfo: bool = True
+) -> Iterator[Provider]:
     node = shutil.which("node")
-    if node is None or not (HERE / "node_modules" / "oidc-provider").is_dir():
-        raise RuntimeError(
-            "Le fournisseur OpenID Connect de test demande Node.js et ses paquets : "
-            "apt-get install nodejs npm && npm ci --prefix tests/oidc_provider"
-        )
+    if node is None:
+        raise RuntimeError("Le fournisseur OpenID Connect de test demande Node.js : apt-get install nodejs npm")
+    _install_packages()
     with tempfile.TemporaryDirectory() as directory:
         config = Path(directory) / "config.json"
         client = {
@@ -86,6 +108,8 @@ def start_provider(*, redirect_uris: list[str], post_logout_redirect_uris: list[
             "client_secret": CLIENT_SECRET,
             "redirect_uris": redirect_uris,
             "post_logout_redirect_uris": post_logout_redirect_uris,
+            # ProConnect signs userinfo; other OpenID Connect providers answer JSON.
+            "userinfo_signed_response_alg": "RS256" if signed_userinfo else None,
         }
         config.write_text(json.dumps({"client": client, "users": USERS}))
         # Its warnings go to a file: a pipe nobody reads would block the provider once full.

@@ -51,15 +51,15 @@ server.listen(0, '127.0.0.1', () => {
   const signingKey = { ...privateKey.export({ format: 'jwk' }), kid: randomBytes(8).toString('hex'), use: 'sig', alg: 'RS256' };
 
   const provider = new Provider(issuer, {
-    clients: [{
-      ...config.client,
+    clients: [Object.fromEntries(Object.entries({
       response_types: ['code'],
       grant_types: ['authorization_code'],
       token_endpoint_auth_method: 'client_secret_post',
       id_token_signed_response_alg: 'RS256',
-      // ProConnect answers userinfo as a signed JWT.
+      // ProConnect answers userinfo as a signed JWT; a client configured with null gets plain JSON.
       userinfo_signed_response_alg: 'RS256',
-    }],
+      ...config.client,
+    }).filter(([, value]) => value !== null))],
     jwks: { keys: [signingKey] },
     cookies: { keys: [randomBytes(32).toString('hex')] },
     scopes: ['openid', 'email', 'given_name', 'usual_name', 'siret', 'uid', 'idp_id'],

@@ -11,10 +11,19 @@ import requests
 import time_machine
 from django.urls import reverse
 
+from ctg.accounts import oidc
 from ctg.accounts.enums import Role, SecurityEventKind
 from ctg.accounts.models import Membership, ProConnectIdentity, SecurityEvent, User
 from tests.accounts.factories import InvitationFactory, MembershipFactory, UserFactory
-from tests.oidc_provider import USERS, logout_at_provider, sign_in_at_provider
+from tests.oidc_provider import (
+    CLIENT_ID,
+    CLIENT_SECRET,
+    USERS,
+    logout_at_provider,
+    sign_in_at_provider,
+    start_provider,
+)
+from tests.oidc_provider.fixtures import TEST_CLIENT_ORIGIN
 from tests.organisations.factories import OrganisationFactory
 
 pytestmark = pytest.mark.django_db
@@ -440,3 +449,50 @@ class TestLogout:
         page = response.content.decode()
         assert page.count("SIRET déclaré : 20004414200011") == 12
         assert page.count("SIRET différent de l'organisation") == 6
+
+
+@pytest.fixture(scope="module")
+def json_userinfo_provider():
+    """A provider that answers userinfo in plain JSON, as OpenID Connect providers other than ProConnect do."""
+    with start_provider(
+        redirect_uris=[f"{TEST_CLIENT_ORIGIN}/compte/proconnect/retour/"],
+        post_logout_redirect_uris=[f"{TEST_CLIENT_ORIGIN}/compte/proconnect/deconnexion/"],
+        signed_userinfo=False,
+    ) as provider:
+        yield provider
+
+
+class TestUserinfoFormats:
+    @staticmethod
+    def verified_jwts(monkeypatch) -> list[str]:
+        """What the sign-in verified as a JWT, in order."""
+        seen: list[str] = []
+        original = oidc._decode
+
+        def spy(raw, keys, registry, what):
+            seen.append(what)
+            return original(raw, keys, registry, what)
+
+        monkeypatch.setattr(oidc, "_decode", spy)
+        return seen
+
+    def test_signed_jwt_userinfo(self, client, proconnect, monkeypatch):
+        seen = self.verified_jwts(monkeypatch)
+        user = UserFactory()
+        link_identity(proconnect, user)
+        sign_in(client)
+        assert logged_in_user_id(client) == str(user.pk)
+        assert seen == ["jeton d'identité", "informations utilisateur"]
+
+    def test_json_userinfo(self, client, settings, json_userinfo_provider, monkeypatch):
+        settings.PROCONNECT_CLIENT_ID = CLIENT_ID
+        settings.PROCONNECT_CLIENT_SECRET = CLIENT_SECRET
+        settings.PROCONNECT_BASE_URL = json_userinfo_provider.issuer
+        seen = self.verified_jwts(monkeypatch)
+        user = UserFactory()
+        link_identity(json_userinfo_provider, user)
+        sign_in(client)
+        assert logged_in_user_id(client) == str(user.pk)
+        assert seen == ["jeton d'identité"]
+        # The claims came from the JSON answer.
+        assert ProConnectIdentity.objects.get(user=user).siret == CAMILLE["claims"]["siret"]
