@@ -7,7 +7,7 @@ missing figure is shown as such and never as 0.
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any, TypedDict, cast
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 
 from ctg.conventions.models import Convention
 from ctg.core.formatting import rounded
@@ -235,3 +235,20 @@ def relais_coverage(*, convention: Convention) -> dict[str, Any]:
         "source": "; ".join(sorted({_item_source(i) for i in relais_with_communes})) or None,
         "aim": COVERAGE_AIM,
     }
+
+
+def offer_for_commune(*, conventions: list[Convention], commune: Commune) -> dict[int, list[OfferItem]]:
+    """Per convention (of those given, already scoped to the reader), the equipment located in the commune and the
+    relais covering it. One query."""
+    items = (
+        OfferItem.objects.filter(convention__in=conventions)
+        .filter(Q(commune=commune) | Q(covered_communes=commune))
+        .select_related("commune")
+        .distinct()
+        .order_by("kind", "name", "pk")
+    )
+    found: dict[int, list[OfferItem]] = defaultdict(list)
+    for item in items:
+        item.covers_only = item.commune_id != commune.pk  # type: ignore[attr-defined]  # shown as "couvre"
+        found[item.convention_id].append(item)
+    return found

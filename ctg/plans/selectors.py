@@ -11,6 +11,7 @@ from django.db.models import (
     Aggregate,
     Count,
     DecimalField,
+    F,
     OuterRef,
     Prefetch,
     Q,
@@ -388,7 +389,8 @@ def plan_tree(
             "own_stats": stats["theme"].get(theme.pk, NodeStats()),
             "stats": theme_stats,
         }
-        if theme_stats.count or not filters.active:
+        # A theme filter shows that theme's section only, even for its actions that also have other themes.
+        if (theme_stats.count or not filters.active) and filters.theme in (None, theme.pk):
             tree.append(node)
     return {
         "rows": placed["rows"],
@@ -564,6 +566,36 @@ def action_detail(action: plan.Action, today: datetime.date) -> dict[str, Any]:
         "ledger": ledger_totals(action=action),
         "indicators": indicators,
     }
+
+
+def next_milestones(action_ids: Iterable[int]) -> dict[int, plan.Milestone]:
+    """Each action's next milestone: the first not yet done, by due date (undated ones last). One query."""
+    found: dict[int, plan.Milestone] = {}
+    for milestone in plan.Milestone.objects.filter(action_id__in=list(action_ids), done_date__isnull=True).order_by(
+        "action_id", F("due_date").asc(nulls_last=True), "pk"
+    ):
+        found.setdefault(milestone.action_id, milestone)
+    return found
+
+
+def actions_for_commune(
+    conventions: list[Convention], commune: Commune, today: datetime.date
+) -> dict[int, "list[PlannedAction]"]:
+    """Per convention (of those given, already scoped to the reader), the actions concerning the commune: those
+    naming it and those concerning every commune of the territory. One query."""
+    found: dict[int, list[PlannedAction]] = defaultdict(list)
+    selected = plan.Action.objects.filter(convention__in=conventions).filter(
+        Q(all_communes=True) | Q(communes=commune)
+    )
+    for action in (
+        plan.Action.objects.filter(pk__in=selected.values("pk"))
+        .select_related("pilot_user")
+        .with_progress()
+        .with_lateness(today)
+        .order_by("convention_id", "code")
+    ):
+        found[action.convention_id].append(action)
+    return found
 
 
 def actions_for_pilot(convention: Convention, user: User, today: datetime.date) -> "list[PlannedAction]":

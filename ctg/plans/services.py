@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any, Protocol, TypeVar
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 
@@ -37,6 +37,7 @@ from ctg.plans.models import (
     Objective,
     Versioned,
 )
+from ctg.plans.perms import can_edit_action, can_edit_plan
 from ctg.territories.models import Commune
 
 Model = TypeVar("Model", bound=Versioned)
@@ -70,6 +71,8 @@ ACTION_FIELDS = [
     "parent",
 ]
 ACTION_M2M = ["themes", "objectives", "communes", "partners"]
+# What the pilot of an action changes on it (its follow-up); the rest of the fiche is the plan editors'.
+FOLLOW_UP_FIELDS = ["status", "progress_manual", "actual_start", "actual_end"]
 FUNDING_FIELDS = [
     "funder",
     "year",
@@ -336,9 +339,31 @@ def action_create(*, convention: Convention, code: str, title: str, by: User | N
     return action
 
 
+def _require_may_change(action: Action, fields: Iterable[str], by: User | None) -> None:
+    """A plan editor (or the system, `by` None) changes anything on a fiche; its pilot only its follow-up."""
+    if by is None or can_edit_plan(by, action.convention):
+        return
+    if not can_edit_action(by, action):
+        raise PermissionDenied("Vous ne pouvez pas modifier cette fiche action.")
+    refused = [name for name in fields if name not in FOLLOW_UP_FIELDS]
+    if refused:
+        labels = ", ".join(f"« {_field_label(name)} »" for name in refused)
+        raise PermissionDenied(
+            f"Le pilote d'une action en met à jour le suivi ; seuls les administrateurs et contributeurs de la "
+            f"convention modifient {labels}."
+        )
+
+
+def _field_label(name: str) -> str:
+    field = Action._meta.get_field(name)
+    return str(getattr(field, "verbose_name", name))
+
+
 @transaction.atomic
 def action_update(*, action: Action, expected_version: int, by: User | None = None, **fields: object) -> Action:
-    """Update a fiche action from the version the editor started from (see the module docstring)."""
+    """Update a fiche action from the version the editor started from (see the module docstring). Its pilot may
+    only change FOLLOW_UP_FIELDS (PermissionDenied otherwise)."""
+    _require_may_change(action, fields, by)
     return _update(action, expected_version=expected_version, changes=_normalise(fields), by=by)
 
 
@@ -349,6 +374,41 @@ def _trash_set(action: Action, deleted_at: datetime.datetime | None, by: User | 
     action.version += 1
     set_history_author(action, by)
     action.save(update_fields=["deleted_at", "deleted_by", "version", "updated_at"])
+
+
+@transaction.atomic
+def action_follow_up_update(
+    *,
+    action: Action,
+    expected_version: int,
+    status: str,
+    progress_manual: int | None = None,
+    milestone: Milestone | None = None,
+    milestone_version: int | None = None,
+    milestone_due_date: datetime.date | None = None,
+    milestone_done_date: datetime.date | None = None,
+    by: User | None = None,
+) -> Action:
+    """Update an action's follow-up in one step, as its pilot or a plan editor would from the fiche or "mes
+    actions": its status, its progress (only read without milestones) and its next milestone's due and done dates.
+    Each object is checked against the version the editor started from; nothing is written if one is refused."""
+    changes: dict[str, object] = {"status": status}
+    if not action.milestones.exists():
+        changes["progress_manual"] = progress_manual
+    action = action_update(action=action, expected_version=expected_version, by=by, **changes)
+    if milestone is not None:
+        if milestone.action_id != action.pk:
+            raise ValidationError("Ce jalon n'appartient pas à cette action.")
+        if milestone_version is None:
+            raise ValidationError("La version du jalon manque : rechargez la page.")
+        milestone_update(
+            milestone=milestone,
+            expected_version=milestone_version,
+            due_date=milestone_due_date,
+            done_date=milestone_done_date,
+            by=by,
+        )
+    return action
 
 
 @transaction.atomic

@@ -364,6 +364,7 @@ PAGES.update(
         "plans_views:action_create": Page(get=EDITOR, post=EDITOR),
         "plans_views:action_detail": Page(get=READER, post=READER, kwargs=_own_action),
         "plans_views:action_edit": Page(get=PILOT_EDITOR, post=PILOT_EDITOR, kwargs=_own_action),
+        "plans_views:action_follow_up": Page(get=PILOT_EDITOR, post=PILOT_EDITOR, kwargs=_own_action),
         "plans_views:action_delete": Page(get=EDITOR, post=EDITOR, kwargs=_own_action),
         # The trash of the plan, and restoring a fiche from it: the convention's administrators only.
         "plans_views:trash": Page(get=ADMIN, post=ADMIN),

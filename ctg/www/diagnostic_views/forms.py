@@ -6,6 +6,7 @@ from ctg.conventions.models import Theme
 from ctg.diagnostic.enums import EnjeuPriority
 from ctg.www.edit_forms import lift_version_error, version_field
 from ctg.www.forms import ControlCharactersForm, form_field
+from ctg.www.pick_lists import IndicatorsField
 
 
 class EnjeuForm(ControlCharactersForm):
@@ -13,15 +14,22 @@ class EnjeuForm(ControlCharactersForm):
     title = forms.CharField(label="Intitulé", max_length=200)
     text = forms.CharField(label="Constat et enjeu", widget=forms.Textarea)
     priority = forms.ChoiceField(label="Priorité", choices=EnjeuPriority.choices, initial=EnjeuPriority.MOYENNE)
-    indicator_codes = forms.CharField(
+    indicator_codes = IndicatorsField(
         label="Indicateurs liés",
         required=False,
-        help_text="Codes des indicateurs du catalogue, séparés par des virgules.",
+        help_text="Indicateurs du diagnostic qui fondent ce constat, par thématique ; filtrez la liste par leur nom.",
     )
 
-    def __init__(self, *args, themes, version=None, **kwargs):
-        """`version`: the version of the enjeu being edited (None for a new one), a required hidden field."""
+    def __init__(self, *args, themes, version=None, kept_codes=(), **kwargs):
+        """`version`: the version of the enjeu being edited (None for a new one), a required hidden field.
+        `kept_codes`: the indicators the enjeu already cites, choosable even if they left the catalogue."""
         super().__init__(*args, **kwargs)
+        self.fields["indicator_codes"] = IndicatorsField(
+            label=self.fields["indicator_codes"].label,
+            required=False,
+            help_text=self.fields["indicator_codes"].help_text,
+            kept=kept_codes,
+        )
         form_field(self, "theme", forms.ModelChoiceField).queryset = Theme.objects.filter(
             pk__in=[t.pk for t in themes]
         )
@@ -32,10 +40,6 @@ class EnjeuForm(ControlCharactersForm):
         cleaned = super().clean()
         lift_version_error(self)
         return cleaned
-
-    def clean_indicator_codes(self):
-        raw = self.cleaned_data["indicator_codes"]
-        return [code.strip() for code in raw.replace(";", ",").split(",") if code.strip()]
 
 
 class EnjeuValidateForm(forms.Form):

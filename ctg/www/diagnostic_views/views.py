@@ -72,10 +72,14 @@ def edit(request, convention_pk, pk):
         "title": enjeu.title,
         "text": enjeu.text,
         "priority": enjeu.priority,
-        "indicator_codes": ", ".join(enjeu.indicator_codes),
+        "indicator_codes": list(enjeu.indicator_codes),
     }
     form = EnjeuForm(
-        request.POST or None, initial=initial, themes=themes_for(convention) + [enjeu.theme], version=enjeu.version
+        request.POST or None,
+        initial=initial,
+        themes=themes_for(convention) + [enjeu.theme],
+        version=enjeu.version,
+        kept_codes=enjeu.indicator_codes,
     )
     if request.method == "POST" and form.is_valid():
         was_validated = enjeu.is_validated

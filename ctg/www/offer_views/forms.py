@@ -8,6 +8,7 @@ from ctg.conventions.models import Convention
 from ctg.offer.enums import OfferKind, OfferTotalIndicator
 from ctg.territories.models import Commune
 from ctg.www.forms import ControlCharactersForm, form_field
+from ctg.www.pick_lists import Checklist, ChecklistField
 
 VERSION_MISSING = (
     "La version de l'équipement manque au formulaire : rechargez la page, reprenez votre saisie puis "
@@ -33,11 +34,11 @@ class OfferItemForm(ControlCharactersForm):
         max_length=300,
         help_text="Par exemple : « fichier des EAJE de la CAF, 2024 » ou « saisie de la commune, mars 2025 ».",
     )
-    covered_communes = forms.ModelMultipleChoiceField(
-        label="Communes couvertes (relais petite enfance uniquement)",
+    covered_communes = ChecklistField(
+        label="Communes couvertes par le relais",
         queryset=Commune.objects.none(),
         required=False,
-        widget=forms.CheckboxSelectMultiple,
+        widget=Checklist(all_label="Toutes les communes de l'EPCI", noun="communes"),
         template_name="offer_views/includes/communes_field.html",
     )
 
@@ -65,6 +66,7 @@ class OfferItemForm(ControlCharactersForm):
             # A commune member ticks its own commune only; the others covered keep their coverage.
             listed = list(communes.filter(code__in=self.covered_before | {commune_code}))
             covered.widget.choices = [(c.code, c.name) for c in listed if c.code == commune_code]
+            covered.widget.all_label = ""  # a commune member answers for its own commune only
             others = [c.name for c in listed if c.code != commune_code]
             covered.help_text = (
                 f"Couvre aussi : {', '.join(others)} (seule la coordination de la convention modifie ces communes)."

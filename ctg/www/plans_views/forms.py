@@ -8,11 +8,13 @@ from ctg.accounts.models import User
 from ctg.conventions.models import Theme
 from ctg.organisations.models import Organisation
 from ctg.plans import models as plan
+from ctg.plans.enums import ActionStatus
 from ctg.plans.selectors import plan_themes
-from ctg.plans.services import ACTION_FIELDS, ACTION_M2M, FUNDING_FIELDS
+from ctg.plans.services import ACTION_FIELDS, ACTION_M2M, FOLLOW_UP_FIELDS, FUNDING_FIELDS
 from ctg.territories.models import Commune
 from ctg.www.edit_forms import lift_version_error, version_field
 from ctg.www.forms import ControlCharactersFormMixin, form_field
+from ctg.www.pick_lists import Checklist, ChecklistField, IndicatorChoiceField
 
 
 class DateInput(forms.DateInput):
@@ -100,7 +102,55 @@ class PlanForm(ControlCharactersFormMixin, forms.ModelForm):
         pass
 
 
+PILOT_OTHER, PILOT_NONE = "autre", "aucun"
+
+
+def _action_form_order() -> list[str]:
+    """The fields in the model's order, the communes last (their list is long) right after "toutes les communes"."""
+    order = [name for name in [*ACTION_FIELDS, *ACTION_M2M] if name not in {"all_communes", "communes"}]
+    return [*order, "all_communes", "communes"]
+
+
+ACTION_FORM_ORDER = _action_form_order()
+
+
+def pilot_choices(convention) -> list[tuple[str, str]]:
+    """The pilot pick list: nobody yet, the convention's members (their account), or another person without one."""
+    members = User.objects.filter(memberships__convention=convention).distinct().order_by("last_name", "first_name")
+    return [
+        (PILOT_NONE, "— Pas encore de pilote —"),
+        *((str(u.pk), f"{u} (membre de la convention)") for u in members),
+        (PILOT_OTHER, "Une autre personne, sans compte (nommez-la ci-dessous)"),
+    ]
+
+
 class ActionForm(PlanForm):
+    """The whole fiche, for the plan's editors. The pilot is one choice (`pilot_user`): a member's account, nobody,
+    or another person named in `pilot_name` (shown with that choice only); the form turns it into the model's
+    `pilot_user` and `pilot_name`, one of them at most. A blank choice with a name (a form given back after an
+    edit conflict) means that name."""
+
+    pilot_user = forms.ChoiceField(
+        label="Pilote",
+        required=False,
+        help_text="Un membre de la convention pourra mettre à jour le suivi de la fiche ; "
+        "une autre personne est seulement nommée.",
+    )
+    pilot_name = forms.CharField(label="Nom de l'autre personne pilote", max_length=200, required=False)
+    communes = ChecklistField(
+        label="Communes concernées",
+        queryset=Commune.objects.none(),
+        required=False,
+        widget=Checklist(noun="communes"),
+        help_text="Inutile de les cocher toutes : cochez plutôt « toutes les communes du territoire » ci-dessus.",
+    )
+    partners = ChecklistField(
+        label="Partenaires",
+        queryset=Organisation.objects.none(),
+        required=False,
+        widget=Checklist(noun="partenaires"),
+    )
+
     class Meta:
         model = plan.Action
         fields = [*ACTION_FIELDS, *ACTION_M2M]
@@ -108,8 +158,6 @@ class ActionForm(PlanForm):
             **DATE_WIDGETS,
             "themes": forms.CheckboxSelectMultiple,
             "objectives": forms.CheckboxSelectMultiple,
-            "communes": forms.SelectMultiple(attrs={"size": 10}),
-            "partners": forms.SelectMultiple(attrs={"size": 6}),
             "description": forms.Textarea(attrs={"rows": 4}),
             "expected_results": forms.Textarea(attrs={"rows": 3}),
             "target_public": forms.Textarea(attrs={"rows": 2}),
@@ -119,34 +167,45 @@ class ActionForm(PlanForm):
         super().__init__(*args, **kwargs)
         self.convention = convention
         self.instance.convention = convention
+        self.order_fields(ACTION_FORM_ORDER)
         form_field(self, "themes", forms.ModelChoiceField).queryset = Theme.objects.filter(
             pk__in=[t.pk for t in plan_themes(convention)]
         )
         form_field(self, "objectives", forms.ModelChoiceField).queryset = plan.Objective.objects.filter(
             convention=convention
         )
-        form_field(self, "communes", forms.ModelChoiceField).queryset = Commune.objects.filter(
+        form_field(self, "communes", ChecklistField).queryset = Commune.objects.filter(
             epci_id=convention.epci_id
         ).order_by("name")
-        self.fields[
-            "communes"
-        ].help_text = "Laissez vide et cochez « toutes les communes » si l'action les concerne toutes."
-        form_field(self, "pilot_user", forms.ModelChoiceField).queryset = User.objects.filter(
-            memberships__convention=convention
-        ).distinct()
-        self.fields["pilot_user"].help_text = "Un compte membre de la convention : il pourra alors modifier la fiche."
+        form_field(self, "pilot_user", forms.ChoiceField).choices = pilot_choices(convention)
+        if not self.is_bound:
+            if self.instance.pilot_user_id:
+                self.initial["pilot_user"] = str(self.instance.pilot_user_id)
+            else:
+                self.initial["pilot_user"] = PILOT_OTHER if self.instance.pilot_name else PILOT_NONE
         parents = plan.Action.objects.filter(convention=convention, parent__isnull=True)
         if self.instance.pk:
             parents = parents.exclude(pk=self.instance.pk)
         form_field(self, "parent", forms.ModelChoiceField).queryset = parents
         self.fields["parent"].help_text = "Pour une sous-action (un seul niveau)."
         form_field(self, "lead_organisation", forms.ModelChoiceField).queryset = Organisation.objects.order_by("name")
-        form_field(self, "partners", forms.ModelChoiceField).queryset = Organisation.objects.order_by("name")
+        form_field(self, "partners", ChecklistField).queryset = Organisation.objects.order_by("name")
         self._warn_beyond_convention(self.instance.planned_start, self.instance.planned_end)
 
     def clean(self):
         cleaned = super().clean()
         self._warn_beyond_convention(cleaned.get("planned_start"), cleaned.get("planned_end"))
+        choice = cleaned.get("pilot_user") or ""
+        name = (cleaned.get("pilot_name") or "").strip()
+        cleaned["pilot_user"], cleaned["pilot_name"] = None, ""
+        if choice == PILOT_OTHER or (choice == "" and name):
+            if name:
+                cleaned["pilot_name"] = name
+            else:
+                self.add_error("pilot_name", "Indiquez le nom de la personne qui pilote l'action.")
+        elif choice and choice != PILOT_NONE:
+            # The choices are the members' accounts: Django already refused any other value.
+            cleaned["pilot_user"] = User.objects.get(pk=int(choice))
         return cleaned
 
     def _warn_beyond_convention(self, start, end):
@@ -155,6 +214,50 @@ class ActionForm(PlanForm):
         warning = self.convention.period_overrun(start=start, end=end)
         ending = f"La convention se termine le {self.convention.end_date:%d/%m/%Y}."
         self.fields["planned_end"].help_text = f"Attention : {warning}" if warning else ending
+
+
+class ActionFollowUpForm(PlanForm):
+    """What the pilot of an action updates on its fiche: its follow-up, never its code, title, pilot or themes
+    (ctg.plans.services.action_update refuses those from a pilot whatever the form posts)."""
+
+    class Meta:
+        model = plan.Action
+        fields = list(FOLLOW_UP_FIELDS)
+        widgets = DATE_WIDGETS
+
+
+class FollowUpForm(ControlCharactersFormMixin, forms.Form):
+    """The follow-up of an action changed in place: its status, its progress when it has no milestones (they
+    make it otherwise) and its next milestone's due and done dates, each with the version read with the page."""
+
+    status = forms.ChoiceField(label="Statut", choices=ActionStatus.choices)
+    progress_manual = forms.IntegerField(
+        label="Avancement (%)", required=False, min_value=0, max_value=100, widget=forms.NumberInput(attrs={"step": 5})
+    )
+    milestone_due_date = forms.DateField(label="Échéance du prochain jalon", required=False, widget=DateInput())
+    milestone_done_date = forms.DateField(label="Prochain jalon réalisé le", required=False, widget=DateInput())
+
+    def __init__(self, *args, follow_up, **kwargs):
+        super().__init__(*args, **kwargs)
+        action, milestone = follow_up.action, follow_up.next_milestone
+        self.fields["status"].widget.attrs["autofocus"] = True  # htmx focuses it once swapped in
+        self.fields["version"] = version_field(initial=action.version)
+        self.initial.update(status=action.status, progress_manual=action.progress_manual)
+        if follow_up.has_milestones:
+            del self.fields["progress_manual"]  # the milestones make the progress
+        if milestone is None:
+            del self.fields["milestone_due_date"], self.fields["milestone_done_date"]
+        else:
+            self.fields["milestone_version"] = version_field(initial=milestone.version)
+            self.fields["milestone_due_date"].label = f"Échéance du jalon « {milestone.title} »"
+            self.fields["milestone_done_date"].label = f"Jalon « {milestone.title} » réalisé le"
+            self.fields["milestone_done_date"].help_text = "Laissez vide tant qu'il n'est pas réalisé."
+            self.initial.update(milestone_due_date=milestone.due_date, milestone_done_date=milestone.done_date)
+
+    def clean(self):
+        cleaned = super().clean()
+        lift_version_error(self)
+        return cleaned
 
 
 class ObjectiveForm(PlanForm):
@@ -221,6 +324,15 @@ class IndicatorForm(PlanForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["diagnostic_code"] = IndicatorChoiceField(
+            label="Indicateur du diagnostic suivi",
+            required=False,
+            empty_label="— Aucun : indicateur défini localement (indiquez sa source) —",
+            kept=[self.instance.diagnostic_code] if self.instance.diagnostic_code else [],
+            help_text="Choisissez-le par thématique et par nom (filtrez la liste) : ses valeurs issues des données "
+            "ouvertes s'afficheront sur la fiche.",
+        )
+        self.order_fields(["code", "label", "unit", "diagnostic_code", "source"])
         self.fields["baseline_value"].required = True
         self.fields["baseline_date"].required = True
 

@@ -4,7 +4,9 @@ page lists every action of the convention, and its cost must stay flat with the 
 Each function takes the plain rows of ctg.plans.selectors.plan_tree and adds what the template prints: the URL
 of the fiche, the status badges, the progress bar and the amounts."""
 
+import dataclasses
 import functools
+from typing import Any
 
 from django.urls import reverse
 from django.utils.html import format_html
@@ -58,3 +60,17 @@ def present_plan_rows(rows: list[dict], convention_pk: int) -> None:
         row["progress_html"] = progress_html(row["progress"], row["progress_source"])
         row["planned_html"] = amount_html(row["planned"])
         row["granted_html"] = amount_html(row["granted"])
+
+
+@dataclasses.dataclass
+class FollowUp:
+    """What the follow-up fragment of an action shows (plans_views/includes/follow_up.html): the action with its
+    status, lateness and progress, its next milestone, and whether the user may change them."""
+
+    action: Any
+    next_milestone: Any = None
+    can_edit: bool = False
+
+    @property
+    def has_milestones(self) -> bool:
+        return self.action.progress_source == "jalons"

@@ -30,6 +30,7 @@ urlpatterns = [
     path("actions/nouvelle/", views.action_create, name="action_create"),
     path("actions/<int:pk>/", views.action_detail_view, name="action_detail"),
     path("actions/<int:pk>/modifier/", views.action_edit, name="action_edit"),
+    path("actions/<int:pk>/suivi/", views.action_follow_up, name="action_follow_up"),
     path("actions/<int:pk>/supprimer/", deletion.action_delete, name="action_delete"),
     path("actions/<int:pk>/fiche.docx", exports.action_docx, name="action_docx"),
     path("actions/<int:pk>/jalons/nouveau/", views.milestone_create, name="milestone_create"),

@@ -6,9 +6,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from ctg.charts.render import render_svg_markup
+from ctg.core.formatting import format_date, format_number
 from ctg.plans import models as plan
 from ctg.plans import services
 from ctg.plans.charts import timeline_spec
@@ -19,7 +21,9 @@ from ctg.plans.selectors import (
     PlanFilters,
     action_detail,
     actions_for_pilot,
+    actions_queryset,
     filter_choices,
+    next_milestones,
     plan_themes,
     plan_tree,
     timeline_rows,
@@ -28,7 +32,7 @@ from ctg.www.downloads import chart_response
 from ctg.www.form_recovery import form_data
 from ctg.www.plans_views import forms
 from ctg.www.plans_views.conflicts import resolve as resolve_conflict
-from ctg.www.plans_views.presenters import present_plan_rows
+from ctg.www.plans_views.presenters import FollowUp, present_plan_rows
 from ctg.www.utils import add_service_errors
 from ctg.www.utils import get_convention_for as get_convention
 
@@ -95,8 +99,9 @@ def index(request, convention_pk):
         "can_edit": can_edit_plan(request.user, convention),
         **data,
     }
-    template = "plans_views/includes/tree.html" if request.headers.get("HX-Request") else "plans_views/index.html"
-    response = render(request, template, context)
+    partial = request.headers.get("HX-Request") and not request.headers.get("HX-History-Restore-Request")
+    template = "plans_views/includes/tree.html" if partial else "plans_views/index.html"
+    response = render(request, template, {**context, "swap_count": bool(partial)})
     patch_vary_headers(response, ["HX-Request"])  # the same URL answers a partial to htmx, a full page otherwise
     return response
 
@@ -104,7 +109,12 @@ def index(request, convention_pk):
 def mine(request, convention_pk):
     convention = get_convention(request, convention_pk)
     actions = actions_for_pilot(convention, request.user, today())
-    return render(request, "plans_views/mine.html", {"convention": convention, "actions": actions})
+    milestones = next_milestones(action.pk for action in actions)
+    follow_ups = []
+    for action in actions:
+        action.convention = convention
+        follow_ups.append(FollowUp(action, milestones.get(action.pk), can_edit=can_edit_action(request.user, action)))
+    return render(request, "plans_views/mine.html", {"convention": convention, "follow_ups": follow_ups})
 
 
 def _timeline(convention):
@@ -146,7 +156,10 @@ def action_detail_view(request, convention_pk, pk):
     convention = get_convention(request, convention_pk)
     action = get_action(convention, pk)
     data = action_detail(action, today())
+    # The milestones come ordered by due date, undated last (as next_milestones orders them).
+    upcoming = next((m for m in data["milestones"] if m.done_date is None), None)
     context = {
+        "follow_up": FollowUp(data["action"], upcoming, can_edit=can_edit_action(request.user, action)),
         "convention": convention,
         "can_edit": can_edit_action(request.user, action),
         "can_edit_plan": can_edit_plan(request.user, convention),
@@ -226,19 +239,87 @@ def action_create(request, convention_pk):
 
 
 def action_edit(request, convention_pk, pk):
+    """The whole fiche for the plan's editors; its follow-up only for its pilot (the service refuses the rest)."""
     action = get_editable_action(request, convention_pk, pk)
     convention = action.convention
+    whole = can_edit_plan(request.user, convention)
+    form: forms.PlanForm
+    if whole:
+        form = forms.ActionForm(form_data(request), instance=action, convention=convention)
+    else:
+        form = forms.ActionFollowUpForm(form_data(request), instance=action)
     return _form_page(
         request,
         convention,
-        forms.ActionForm(form_data(request), instance=action, convention=convention),
+        form,
         write=_updating(services.action_update, request.user, action=action),
         saved=lambda _: f"La fiche {action.code} a été enregistrée.",
         next_url=lambda _: _action_url(convention, action),
-        title=f"Modifier la fiche {action.code}",
+        title=f"Modifier la fiche {action.code}" if whole else f"Mettre à jour le suivi de la fiche {action.code}",
         cancel_url=_action_url(convention, action),
         action=action,
     )
+
+
+def _follow_up_of(action) -> FollowUp:
+    """What the follow-up fragment of an action its user may edit shows, read again from the database."""
+    shown = actions_queryset(action.convention, today()).get(pk=action.pk)
+    shown.convention = action.convention
+    return FollowUp(shown, next_milestones([action.pk]).get(action.pk), can_edit=True)
+
+
+def _safe_next(request, default: str) -> str:
+    """Where to go back after a follow-up posted without JavaScript: the page it came from, on this site only."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return default
+
+
+def action_follow_up(request, convention_pk, pk):
+    """Change an action's status, progress and next milestone in place (htmx), or on a small page without
+    JavaScript. Its pilot and the plan's editors may; the service checks both again, and every version."""
+    action = get_editable_action(request, convention_pk, pk)
+    convention = action.convention
+    follow_up = _follow_up_of(action)
+    milestone = follow_up.next_milestone
+    is_htmx = bool(request.headers.get("HX-Request"))
+    back = _safe_next(request, _action_url(convention, action))
+    form = forms.FollowUpForm(request.POST or None, follow_up=follow_up)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.action_follow_up_update(
+                action=action,
+                expected_version=data["version"],
+                status=data["status"],
+                progress_manual=data.get("progress_manual"),
+                milestone=milestone,
+                milestone_version=data.get("milestone_version"),
+                milestone_due_date=data.get("milestone_due_date"),
+                milestone_done_date=data.get("milestone_done_date"),
+                by=request.user,
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            saved = f"Suivi de la fiche {action.code} enregistré."
+            if not is_htmx:
+                messages.success(request, saved)
+                return redirect(back)
+            context = {
+                "convention": convention,
+                "follow_up": _follow_up_of(action),
+                "follow_up_saved": saved,
+                "next": back,
+            }
+            return render(request, "plans_views/includes/follow_up.html", context)
+    context = {"convention": convention, "follow_up": follow_up, "form": form, "next": back}
+    if is_htmx:
+        # htmx swaps only successful answers: a refused form comes back as 200 with its errors.
+        return render(request, "plans_views/includes/follow_up_form.html", context)
+    status = 400 if form.is_bound else 200
+    return render(request, "plans_views/follow_up.html", context, status=status)
 
 
 # Objectives
@@ -332,12 +413,14 @@ def objective_delete(request, convention_pk, pk):
 # Objects of a fiche: milestones, notes, links, funding lines, indicators, targets, measures
 
 
-def _fiche_form(form_class, title: str, write, *, items: str = "", edit: bool = False):
+def _fiche_form(form_class, title: str, write, *, items: str = "", edit: bool = False, anchor: str = "", saved=None):
     """The view of a form creating or editing an object of the fiche `pk`, for whoever may edit that fiche.
 
     With `items` (a related name of the fiche), the page concerns the object `item_pk` among them, looked up
     through the fiche: the object edited when `edit`, otherwise the one the new object belongs to (an indicator's
-    target or measure). `title` may name it as `{item}`. `write(data, by=, action=, item=)` calls the service."""
+    target or measure). `title` may name it as `{item}`. `write(data, by=, action=, item=)` calls the service.
+    Once saved, the user goes back to the fiche's section `anchor` (`{item}` and `{obj}`, what the service
+    returned, may be named in it), with the message `saved(obj, item)` naming what was added."""
 
     def view(request, convention_pk, pk, item_pk=None):
         convention = get_convention(request, convention_pk)
@@ -349,14 +432,46 @@ def _fiche_form(form_class, title: str, write, *, items: str = "", edit: bool = 
             convention,
             form_class(form_data(request), instance=item if edit else None),
             write=lambda data: write(data, by=request.user, action=action, item=item),
-            saved=lambda _: "Enregistré.",
-            next_url=lambda _: _action_url(convention, action),
+            saved=lambda obj: saved(obj, item) if saved else "Enregistré.",
+            next_url=lambda obj: _action_url(convention, action) + _anchor(anchor, obj=obj, item=item),
             title=f"{title.format(item=item)} – fiche {action.code}",
             cancel_url=_action_url(convention, action),
             action=action,
         )
 
     return view
+
+
+def _anchor(anchor: str, **objects) -> str:
+    return "#" + anchor.format(**objects) if anchor else ""
+
+
+def _value(value) -> str:
+    """A decimal as typed: 12,5 rather than 12,500."""
+    text = format_number(value)
+    return text.rstrip("0").rstrip(",") if "," in text else text
+
+
+def _added_funding(line, _item) -> str:
+    return f"Ligne de financement ajoutée : {line.funder}, {line.year}, {line.get_scheme_display()}."
+
+
+def _added_note(note, _item) -> str:
+    return f"Note de suivi du {format_date(note.date)} ajoutée."
+
+
+def _added_target(target, indicator) -> str:
+    return (
+        f"Cible de l'indicateur « {indicator.label} » enregistrée : {_value(target.value)} au "
+        f"{format_date(target.date)}."
+    )
+
+
+def _added_measure(measure, indicator) -> str:
+    return (
+        f"Mesure de l'indicateur « {indicator.label} » ajoutée : {_value(measure.value)} au "
+        f"{format_date(measure.date)}."
+    )
 
 
 def _add_to_fiche(service):
@@ -381,13 +496,37 @@ def _add_indicator(data, *, by, action, item):
     return services.indicator_create(convention=action.convention, action=action, by=by, **data)
 
 
-milestone_create = _fiche_form(forms.MilestoneForm, "Nouveau jalon", _add_to_fiche(services.milestone_create))
-note_create = _fiche_form(forms.NoteForm, "Nouvelle note de suivi", _add_to_fiche(services.note_create))
-link_create = _fiche_form(forms.LinkForm, "Nouveau lien ou document", _add_to_fiche(services.link_create))
-funding_create = _fiche_form(
-    forms.FundingLineForm, "Nouvelle ligne de financement", _add_to_fiche(services.funding_line_create)
+milestone_create = _fiche_form(
+    forms.MilestoneForm,
+    "Nouveau jalon",
+    _add_to_fiche(services.milestone_create),
+    anchor="jalons",
+    saved=lambda milestone, _: f"Jalon « {milestone.title} » ajouté.",
 )
-indicator_create = _fiche_form(forms.IndicatorForm, "Nouvel indicateur de suivi", _add_indicator)
+note_create = _fiche_form(
+    forms.NoteForm, "Nouvelle note de suivi", _add_to_fiche(services.note_create), anchor="notes", saved=_added_note
+)
+link_create = _fiche_form(
+    forms.LinkForm,
+    "Nouveau lien ou document",
+    _add_to_fiche(services.link_create),
+    anchor="liens",
+    saved=lambda link, _: f"Lien « {link.label} » ajouté.",
+)
+funding_create = _fiche_form(
+    forms.FundingLineForm,
+    "Nouvelle ligne de financement",
+    _add_to_fiche(services.funding_line_create),
+    anchor="financements",
+    saved=_added_funding,
+)
+indicator_create = _fiche_form(
+    forms.IndicatorForm,
+    "Nouvel indicateur de suivi",
+    _add_indicator,
+    anchor="indicateur-{obj.pk}",
+    saved=lambda indicator, _: f"Indicateur « {indicator.label} » ajouté.",
+)
 milestone_edit = _fiche_edit(
     forms.MilestoneForm, "Modifier le jalon", services.milestone_update, argument="milestone", items="milestones"
 )
@@ -408,8 +547,18 @@ indicator_edit = _fiche_edit(
     baseline_state="renseignee",
 )
 target_create = _fiche_form(
-    forms.TargetForm, "Cible de l'indicateur {item.code}", _add_to_item(services.target_set), items="indicators"
+    forms.TargetForm,
+    "Cible de l'indicateur {item.code}",
+    _add_to_item(services.target_set),
+    items="indicators",
+    anchor="indicateur-{item.pk}",
+    saved=_added_target,
 )
 measure_create = _fiche_form(
-    forms.MeasureForm, "Mesure de l'indicateur {item.code}", _add_to_item(services.measure_create), items="indicators"
+    forms.MeasureForm,
+    "Mesure de l'indicateur {item.code}",
+    _add_to_item(services.measure_create),
+    items="indicators",
+    anchor="indicateur-{item.pk}",
+    saved=_added_measure,
 )

@@ -44,7 +44,8 @@ def enjeu_data(**overrides):
         "title": "Soutenir la parentalité contre le décrochage scolaire",
         "text": "Constat partagé par les partenaires.",
         "priority": "haute",
-        "indicator_codes": "part_familles_monoparentales, taux_pauvrete",
+        # Chosen from the pick list of the catalogue: its codes are the options' values.
+        "indicator_codes": ["births_per_year", "poverty_rate_2021"],
     }
     return data | overrides
 
@@ -103,7 +104,7 @@ class TestCreate:
         assertRedirects(
             response, reverse("diagnostic_views:detail", kwargs={"convention_pk": convention.pk, "pk": enjeu.pk})
         )
-        assert enjeu.indicator_codes == ["part_familles_monoparentales", "taux_pauvrete"]
+        assert enjeu.indicator_codes == ["births_per_year", "poverty_rate_2021"]
         assert enjeu.status == EnjeuStatus.PROPOSE
 
     def test_errors_in_french(self, client, caux_seine, convention):
@@ -112,7 +113,9 @@ class TestCreate:
         response = client.post(url, enjeu_data(text="", indicator_codes="Taux de pauvreté"))
         assertContains(response, "Ce champ est obligatoire.")
         response = client.post(url, enjeu_data(indicator_codes="Taux de pauvreté"))
-        assertContains(response, "n&#x27;est pas un code d&#x27;indicateur valide")
+        assertContains(
+            response, "Sélectionnez un choix valide. Taux de pauvreté n’en fait pas partie.", status_code=200
+        )
         assert not Enjeu.objects.exists()
 
 

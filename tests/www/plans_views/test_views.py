@@ -160,8 +160,9 @@ class TestIndex:
         with django_assert_max_num_queries(25):
             html = client.get(reverse("plans_views:index", args=[convention.pk])).content.decode()
         detail = reverse("plans_views:action_detail", args=[convention.pk, Action.objects.get(code="A-137").pk])
-        assert [code for code in Action.objects.values_list("code", flat=True) if f">{code}</a>" not in html] == []
-        assert f'<a href="{detail}">A-137</a>' in html
+        # Every row's title links to its fiche.
+        assert [title for title in Action.objects.values_list("title", flat=True) if f">{title}</a>" not in html] == []
+        assert f'<a href="{detail}">Action 137</a>' in html
         assert html.count("<details open") == 4  # one per theme
         assert "Lister les actions de cette thématique" not in html
 
@@ -181,10 +182,14 @@ class TestIndex:
         html = client.get(url("index", plan)).content.decode()
         assert "&lt;b&gt;Sous-action&lt;/b&gt;" in html and "<b>Sous-action" not in html
         child_url = reverse("plans_views:action_detail", args=[plan["convention"].pk, child.pk])
-        assert re.search(rf'PE-01</a>.*↳</span>\s*<a href="{child_url}">PE-01-a</a>', html, re.S)
+        assert re.search(
+            rf'PE-01\s*</td>.*↳</span>\s*PE-01-a\s*</td>\s*<td>\s*<a href="{child_url}">&lt;b&gt;Sous-action',
+            html,
+            re.S,
+        )
         assert "Mme Durand" in html and str(plan["pilot"]) in html
         assert '<span class="badge status-bloquee">Bloquée</span>' in html
-        row = html[html.index(">PE-02</a>") : html.index("</tr>", html.index(">PE-02</a>"))]
+        row = html[html.index(">Crèche</a>") : html.index("</tr>", html.index(">Crèche</a>"))]
         assert row.count('<span class="status-missing">non renseigné</span>') == 2  # no funding line: not zero
         assert "0 €" not in row
 
@@ -393,7 +398,8 @@ class TestDiagnosticLinkedIndicator:
             },
         )
         assert response.status_code == 400
-        assert "n&#x27;est pas un indicateur du diagnostic" in response.content.decode()
+        # The pick list only offers the catalogue: anything else is refused by the form.
+        assert "Sélectionnez un choix valide" in response.content.decode()
 
 
 class TestObjectiveIndicators:

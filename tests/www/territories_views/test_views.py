@@ -39,8 +39,9 @@ class TestTerritoryPages:
 
     def test_commune_page(self, client, caux_seine, django_assert_max_num_queries):
         client.force_login(UserFactory())
-        # session, user, savepoint, commune with its EPCI and département, neighbours, release
-        with django_assert_max_num_queries(6):
+        # session, user, savepoint, commune with its EPCI and département, neighbours, the conventions of its EPCI
+        # the user may read (none: no action nor offer query), release
+        with django_assert_max_num_queries(7):
             response = client.get(reverse("territories_views:commune", args=["76114"]))
         html = response.content.decode()
         assert "<h1>Bolbec</h1>" in html
