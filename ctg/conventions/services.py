@@ -489,3 +489,14 @@ def document_attach(
         default_storage.delete(stored)
         raise
     return document
+
+
+@transaction.atomic
+def document_remove(*, document: ConventionDocument, by: User) -> None:
+    """Remove a document deposited by mistake: its history keeps what it was and who removed it; the stored file
+    goes once the removal is committed. The convention's signature date stays (it is recorded once)."""
+    name = document.file.name or ""
+    set_history_author(document, by)
+    document.delete()
+    if name:
+        transaction.on_commit(lambda: default_storage.delete(name))

@@ -37,7 +37,7 @@ def territory():
     departement = DepartementFactory(code="76", name="Seine-Maritime")
     epci = EpciFactory(name="CA synthétique de Seine-Maritime")
     communes = [CommuneFactory(epci=epci, departement=departement) for _ in range(3)]
-    caf = OrganisationFactory(caf=True, name="CAF synthétique 76", departement=departement)
+    caf = OrganisationFactory(caf=True, name="CAF fictive de Seine-Maritime", departement=departement)
     caf_user = UserFactory(organisation=caf)
     DepartementAccessFactory(user=caf_user, departement=departement)
     return {"departement": departement, "epci": epci, "communes": communes, "caf": caf, "caf_user": caf_user}

@@ -602,6 +602,7 @@ PAGES.update(
             data=lambda w: {"kind": DocumentKind.SIGNED, "dated": "2022-03-01", "file": _RewindingFile(minimal_pdf())},
         ),
         "conventions_views:document_download": Page(get=READER, post=NOT_ALLOWED, kwargs=_document_of_a),
+        "conventions_views:document_delete": Page(get=ADMIN, post=ADMIN, kwargs=_document_of_a),
     }
 )
 

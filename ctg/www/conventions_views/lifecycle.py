@@ -28,6 +28,7 @@ from ctg.conventions.services import (
     convention_open,
     convention_update,
     document_attach,
+    document_remove,
     signatory_add,
     signatory_remove,
     signatory_update,
@@ -277,6 +278,24 @@ def document_create(request, pk):
             return redirect(_detail_url(convention, "titre-documents"))
     context = {"convention": convention, "form": form, "cancel_url": _detail_url(convention, "titre-documents")}
     return render(request, "conventions_views/document_form.html", context, status=400 if form.is_bound else 200)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def document_delete(request, pk, document_pk):
+    """A confirmation page naming the document, then its removal."""
+    convention = _editable_convention(request, pk)
+    document = get_object_or_404(ConventionDocument.objects.filter(convention=convention), pk=document_pk)
+    if request.method == "POST":
+        label = str(document)
+        document_remove(document=document, by=request.user)
+        messages.success(request, f"{label} est retiré de la convention.")
+        return redirect(_detail_url(convention, "titre-documents"))
+    context = {
+        "convention": convention,
+        "document": document,
+        "cancel_url": _detail_url(convention, "titre-documents"),
+    }
+    return render(request, "conventions_views/document_delete.html", context)
 
 
 @require_safe

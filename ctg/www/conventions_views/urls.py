@@ -25,6 +25,11 @@ urlpatterns = [
     ),
     path("conventions/<int:pk>/documents/depot/", lifecycle.document_create, name="document_create"),
     path(
+        "conventions/<int:pk>/documents/<int:document_pk>/retrait/",
+        lifecycle.document_delete,
+        name="document_delete",
+    ),
+    path(
         "conventions/<int:pk>/documents/<int:document_pk>/telecharger/",
         lifecycle.document_download,
         name="document_download",

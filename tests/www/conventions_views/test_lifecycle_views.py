@@ -31,7 +31,7 @@ def territory():
     departement = DepartementFactory(code="76", name="Seine-Maritime")
     epci = EpciFactory(name="CA synthétique", siren="900000999")
     communes = [CommuneFactory(epci=epci, departement=departement, name=f"Commune {n}") for n in "ABC"]
-    caf = OrganisationFactory(caf=True, name="CAF synthétique 76", departement=departement)
+    caf = OrganisationFactory(caf=True, name="CAF fictive de Seine-Maritime", departement=departement)
     caf_user = UserFactory(organisation=caf)
     DepartementAccessFactory(user=caf_user, departement=departement)
     return {"departement": departement, "epci": epci, "communes": communes, "caf": caf, "caf_user": caf_user}
@@ -86,7 +86,7 @@ class TestCreate:
         convention = Convention.objects.get()
         assert response.status_code == 302
         assert response["Location"] == reverse("conventions_views:detail", kwargs={"pk": convention.pk})
-        assert convention.title == "CTG CA synthétique – CAF synthétique 76 2025-2028"
+        assert convention.title == "CTG CA synthétique – CAF fictive de Seine-Maritime 2025-2028"
         assert {c.name for c in convention.communes.all()} == {"Commune A", "Commune C"}
         invitation = Invitation.objects.get(convention=convention)
         assert invitation.role == Role.ADMINISTRATEUR
@@ -375,6 +375,36 @@ class TestDocuments:
         )
         assert (
             client.get(reverse("conventions_views:document_download", args=[other.pk, document.pk])).status_code == 404
+        )
+
+    def test_remove_an_avenant_after_confirmation(self, client, django_capture_on_commit_callbacks):
+        convention = ConventionFactory()
+        admin = admin_of(convention)
+        avenant = document_attach(
+            convention=convention,
+            kind=DocumentKind.AVENANT,
+            dated=datetime.date(2023, 5, 2),
+            summary="Ajoute la commune de Bolbec.",
+            file=pdf_upload("avenant-1.pdf"),
+            by=admin,
+        )
+        stored = avenant.file.name
+        client.force_login(admin)
+        url = reverse("conventions_views:document_delete", args=[convention.pk, avenant.pk])
+        page = client.get(url).content.decode()
+        assert "Retirer Avenant du 02/05/2023 ?" in page and "avenant-1.pdf" in page
+        assert "Ajoute la commune de Bolbec." in page
+        assert ConventionDocument.objects.exists()
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(url)
+        assert response.status_code == 302
+        assert not ConventionDocument.objects.exists()
+        assert not default_storage.exists(stored)
+        record = ConventionDocument.history.first()
+        assert (record.history_type, record.history_user, record.summary) == (
+            "-",
+            admin,
+            "Ajoute la commune de Bolbec.",
         )
 
     def test_missing_file_is_404_in_french(self, client):
