@@ -115,3 +115,24 @@ def test_changing_a_status_in_place(live_server, caux_seine, browser):
     assert page.locator(f"#suivi-{action.pk} .badge.status-bloquee").inner_text() == "Bloquée"
     assert errors == [], "\n".join(errors)
     page.close()
+
+
+def test_relais_communes_checklist(live_server, caux_seine, browser):
+    convention = caux_seine["convention"]
+    page, errors = signed_in(browser, live_server, caux_seine, f"/conventions/{convention.pk}/offre/ajouter/")
+    communes = page.locator(".offer-communes")
+    # Only a relais covers communes: the list shows once that type is chosen (no script needed, CSS :has()).
+    page.select_option("#id_kind", value="eaje")
+    expect(communes).to_be_hidden()
+    page.select_option("#id_kind", value="rpe")
+    expect(communes).to_be_visible()
+    page.get_by_label("Filtrer la liste").fill("bolbec")
+    expect(communes.locator("[data-pick-item]:visible")).to_have_count(1)
+    communes.get_by_label("Bolbec").check()
+    assert "Sélection (1 sur 50) : Bolbec (76114)." in communes.locator(".checklist-summary").inner_text()
+    page.get_by_label("Filtrer la liste").fill("")
+    communes.get_by_label("Toutes les communes de l'EPCI").check()
+    assert communes.locator("[data-pick-item] input:checked").count() == 50
+    assert communes.locator(".checklist-summary").inner_text() == "Sélection : Toutes les communes de l'EPCI."
+    assert errors == [], "\n".join(errors)
+    page.close()

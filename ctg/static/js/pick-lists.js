@@ -45,7 +45,7 @@
       return box.checked;
     });
     if (all && all.checked) {
-      summary.textContent = "Sélection : " + all.parentElement.textContent.trim().toLowerCase() + ".";
+      summary.textContent = "Sélection : " + all.parentElement.textContent.trim() + ".";
     } else if (ticked.length) {
       var names = ticked.map(function (box) {
         return box.parentElement.textContent.trim();
