@@ -91,3 +91,17 @@ def signatory_organisations(convention: Convention):
         .distinct()
         .order_by("kind", "name")
     )
+
+
+def convention_lineage(convention: Convention, user) -> dict:
+    """The convention before and after this one (`Convention.previous`), each with whether `user` may read it:
+    a convention the user may not read is mentioned without its title."""
+    visible = Convention.objects.for_user(user)
+    predecessor = Convention.objects.filter(pk=convention.previous_id).first() if convention.previous_id else None
+    successor = Convention.objects.filter(previous=convention).first()
+    return {
+        "predecessor": predecessor,
+        "predecessor_visible": predecessor is not None and visible.filter(pk=predecessor.pk).exists(),
+        "successor": successor,
+        "successor_visible": successor is not None and visible.filter(pk=successor.pk).exists(),
+    }

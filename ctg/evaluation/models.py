@@ -180,3 +180,87 @@ class ActionEvaluation(models.Model):
     @property
     def is_validated(self) -> bool:
         return self.validated_at is not None
+
+
+class Renewal(models.Model):
+    """The preparation of a convention's successor: who prepared it, when, and what was carried over.
+
+    The two conventions are linked by `Convention.previous`; this record keeps the list of what was copied (parties,
+    members, communes, themes) as it was at the time, and the rows below link each copied enjeu, action and
+    indicator to its origin."""
+
+    predecessor = models.ForeignKey(Convention, on_delete=models.CASCADE, related_name="renewals_prepared")
+    successor = models.OneToOneField(Convention, on_delete=models.CASCADE, related_name="renewal_record")
+    # {"signataires": [...], "membres": [...], "communes_reprises": [...], "communes_retirees": [...],
+    #  "communes_ajoutees": [...], "thematiques": [...]}: labels as they were when the successor was prepared.
+    carried = models.JSONField("repris", default=dict)
+    prepared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    prepared_at = models.DateTimeField("préparée le", default=timezone.now)
+
+    class Meta:
+        verbose_name = "préparation de la convention suivante"
+        verbose_name_plural = "préparations de la convention suivante"
+
+    def __str__(self):
+        return f"{self.predecessor} → {self.successor}"
+
+
+class CarriedEnjeu(models.Model):
+    """An enjeu of the predecessor copied into the successor as a proposal to review."""
+
+    renewal = models.ForeignKey(Renewal, on_delete=models.CASCADE, related_name="enjeux")
+    origin = models.ForeignKey("diagnostic.Enjeu", on_delete=models.CASCADE, related_name="carried_into")
+    copy = models.OneToOneField("diagnostic.Enjeu", on_delete=models.CASCADE, related_name="carried_from")
+
+    class Meta:
+        verbose_name = "enjeu repris"
+        verbose_name_plural = "enjeux repris"
+        ordering = ["copy__title"]
+
+    def __str__(self):
+        return f"{self.origin} → {self.copy}"
+
+
+class CarriedAction(models.Model):
+    """An action of the predecessor carried over into the successor; an action is carried over once only."""
+
+    renewal = models.ForeignKey(Renewal, on_delete=models.CASCADE, related_name="actions")
+    origin = models.ForeignKey("plans.Action", on_delete=models.CASCADE, related_name="carried_into")
+    copy = models.OneToOneField("plans.Action", on_delete=models.CASCADE, related_name="carried_from")
+
+    class Meta:
+        verbose_name = "action reprise"
+        verbose_name_plural = "actions reprises"
+        ordering = ["copy__code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["origin"],
+                name="action_carried_over_once",
+                violation_error_message="Cette action a déjà été reprise dans une convention suivante.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.origin} → {self.copy}"
+
+
+class CarriedIndicator(models.Model):
+    """A follow-up indicator copied with its action; the latest measure of the origin is the copy's baseline."""
+
+    action = models.ForeignKey(CarriedAction, on_delete=models.CASCADE, related_name="indicators")
+    origin = models.ForeignKey("plans.FollowUpIndicator", on_delete=models.CASCADE, related_name="carried_into")
+    copy = models.OneToOneField("plans.FollowUpIndicator", on_delete=models.CASCADE, related_name="carried_from")
+    # The origin's measure that became the baseline; empty when the origin had no measure (baseline to fill).
+    baseline_measure = models.ForeignKey(
+        "plans.IndicatorMeasure", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "indicateur repris"
+        verbose_name_plural = "indicateurs repris"
+        ordering = ["copy__code"]
+
+    def __str__(self):
+        return f"{self.origin} → {self.copy}"

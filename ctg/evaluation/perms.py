@@ -17,3 +17,8 @@ def can_fill_action_evaluation(user, action) -> bool:
 def can_validate_action_evaluation(user, convention) -> bool:
     """Only the convention's administrators validate an action's evaluation grid."""
     return can_edit_convention(user, convention)
+
+
+def can_prepare_renewal(user, convention) -> bool:
+    """Only the convention's administrators prepare the convention that follows it."""
+    return can_edit_convention(user, convention)

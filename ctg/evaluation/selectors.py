@@ -7,16 +7,25 @@ values of the convention's territories in one query, the datasets behind the ser
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from django.db import models
 from django.db.models import Q
 
 from ctg.evaluation.changes import Figure, compare
 from ctg.evaluation.enums import SnapshotKind
-from ctg.evaluation.models import DiagnosticSnapshot, SnapshotSeries, SnapshotValue
+from ctg.evaluation.models import (
+    CarriedAction,
+    CarriedEnjeu,
+    CarriedIndicator,
+    DiagnosticSnapshot,
+    SnapshotSeries,
+    SnapshotValue,
+)
 from ctg.indicators import catalogue, engine
 from ctg.indicators.enums import Direction, Kind
 from ctg.indicators.models import IndicatorSeries, IndicatorValue
 from ctg.indicators.selectors import epci_territories
 from ctg.opendata.models import Dataset, Observation
+from ctg.plans.enums import CLOSED_STATUSES
 from ctg.plans.models import Action, FollowUpIndicator
 from ctg.territories.enums import Level
 from ctg.territories.models import Commune
@@ -358,3 +367,39 @@ def action_grids(*, convention) -> list[dict]:
             state = "en cours"
         rows.append({"action": action, "evaluation": evaluation, "state": state})
     return rows
+
+
+def renewable_actions(*, convention):
+    """The convention's actions that may still be carried over into its successor: the unfinished ones first."""
+    return (
+        Action.objects.filter(convention=convention)
+        .exclude(carried_into__isnull=False)
+        .annotate(
+            finished=models.Case(
+                models.When(status__in=CLOSED_STATUSES, then=models.Value(1)),
+                default=models.Value(0),
+                output_field=models.IntegerField(),
+            )
+        )
+        .order_by("finished", "code")
+    )
+
+
+def renewal_contents(*, renewal) -> dict[str, Any]:
+    """What a renewal carried over: enjeux copied as proposals, actions with their indicators and new baselines."""
+    enjeux = CarriedEnjeu.objects.filter(renewal=renewal).select_related("origin", "copy__theme")
+    actions = list(
+        CarriedAction.objects.filter(renewal=renewal).select_related("origin", "copy").order_by("copy__code")
+    )
+    indicators = (
+        CarriedIndicator.objects.filter(action__in=actions)
+        .select_related("origin", "copy", "baseline_measure")
+        .order_by("copy__code")
+    )
+    by_action: dict[int, list] = {}
+    for indicator in indicators:
+        by_action.setdefault(indicator.action_id, []).append(indicator)
+    return {
+        "carried_enjeux": list(enjeux),
+        "carried_actions": [(carried, by_action.get(carried.pk, [])) for carried in actions],
+    }

@@ -7,10 +7,24 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from ctg.conventions.models import Convention
+from ctg.accounts.models import Membership
+from ctg.conventions.enums import Phase
+from ctg.conventions.models import Convention, Signatory, Theme
+from ctg.conventions.services import convention_create
 from ctg.core.history import set_history_author
+from ctg.diagnostic.enums import EnjeuStatus
+from ctg.diagnostic.models import Enjeu
 from ctg.evaluation.enums import Achievement, Criterion, SnapshotKind
-from ctg.evaluation.models import ActionEvaluation, DiagnosticSnapshot, SnapshotSeries, SnapshotValue
+from ctg.evaluation.models import (
+    ActionEvaluation,
+    CarriedAction,
+    CarriedEnjeu,
+    CarriedIndicator,
+    DiagnosticSnapshot,
+    Renewal,
+    SnapshotSeries,
+    SnapshotValue,
+)
 from ctg.evaluation.selectors import (
     VALUE_FIELDS,
     convention_territories,
@@ -19,7 +33,9 @@ from ctg.evaluation.selectors import (
     territory_values,
 )
 from ctg.indicators import catalogue
-from ctg.plans.models import Action
+from ctg.plans.enums import ActionStatus, BaselineState
+from ctg.plans.models import Action, FollowUpIndicator, IndicatorMeasure
+from ctg.territories.models import Commune
 
 GRID_FIELDS = [f"{c.value}_{part}" for c in Criterion for part in ("level", "justification")]
 BATCH = 2000
@@ -181,3 +197,210 @@ def action_evaluation_validate(*, evaluation: ActionEvaluation, by) -> ActionEva
     set_history_author(evaluation, by)
     evaluation.save(update_fields=["validated_at", "validated_by", "updated_at"])
     return evaluation
+
+
+# A convention may be renewed from its evaluation phase on, or once its last year has begun.
+RENEWAL_WINDOW_DAYS = 366
+
+
+def renewal_refusal(*, convention: Convention, today: datetime.date) -> str | None:
+    """Why the successor of `convention` cannot be prepared now, in French; None when it can."""
+    if Convention.objects.filter(previous=convention).exists():
+        return "La convention suivante de cette convention a déjà été préparée."
+    ending = convention.phase in (Phase.EVALUATION, Phase.CLOSE) or (
+        convention.end_date - today
+    ) <= datetime.timedelta(days=RENEWAL_WINDOW_DAYS)
+    if not ending:
+        return (
+            "La convention suivante se prépare pendant la dernière année de la convention "
+            f"(à partir du {convention.end_date - datetime.timedelta(days=RENEWAL_WINDOW_DAYS):%d/%m/%Y}) "
+            "ou en phase d'évaluation."
+        )
+    return None
+
+
+def renewal_default_period(convention: Convention) -> tuple[datetime.date, datetime.date]:
+    """The four years that follow the convention's end."""
+    start = convention.end_date + datetime.timedelta(days=1)
+    try:
+        end = start.replace(year=start.year + 4) - datetime.timedelta(days=1)
+    except ValueError:  # 29 February
+        end = start.replace(year=start.year + 4, day=28)
+    return start, end
+
+
+def _save(instance, by):
+    instance.full_clean()
+    set_history_author(instance, by)
+    instance.save()
+    return instance
+
+
+@transaction.atomic
+def convention_renew(
+    *,
+    predecessor: Convention,
+    title: str,
+    start_date: datetime.date,
+    end_date: datetime.date,
+    communes: list[Commune],
+    actions: list[Action],
+    by,
+) -> Renewal:
+    """Prepare the successor of `predecessor` (phase « Préparation »), all or nothing.
+
+    Copied: the signatories (without signature dates; a commune's signatory only if the commune stays engaged),
+    the members with their roles (a commune member only if their commune stays engaged), the engaged communes
+    chosen, the themes (local themes copied), every enjeu as a proposal to review, and the chosen actions with
+    their follow-up indicators, whose new baseline is the origin's latest measure (value and date). Not copied:
+    objectives, targets, measures, milestones, funding, notes, and the actions not chosen. Each copy is linked
+    to its origin; an action is carried over once only."""
+    predecessor = Convention.objects.select_for_update().get(pk=predecessor.pk)
+    refusal = renewal_refusal(convention=predecessor, today=timezone.localdate())
+    if refusal:
+        raise ValidationError({"__all__": refusal})
+    errors: dict[str, str] = {}
+    chosen = list(dict.fromkeys(actions))
+    foreign = [a for a in chosen if a.convention_id != predecessor.pk or a.deleted_at is not None]
+    if foreign:
+        errors["actions"] = "Ces actions ne sont pas des fiches de la convention : " + ", ".join(
+            a.code for a in foreign
+        )
+    already = (
+        CarriedAction.objects.filter(origin__in=chosen)
+        .select_related("origin", "copy__convention")
+        .order_by("origin__code")
+    )
+    if already:
+        errors["actions"] = " ".join(
+            f"L'action « {c.origin.code} – {c.origin.title} » a déjà été reprise dans la convention "
+            f"« {c.copy.convention.title} » : une action n'est reprise qu'une fois."
+            for c in already
+        )
+    if errors:
+        raise ValidationError(errors)
+    reference_themes = [t for t in predecessor.themes.all() if t.is_reference]
+    successor = convention_create(
+        title=title,
+        epci=predecessor.epci,
+        caf=predecessor.caf,
+        start_date=start_date,
+        end_date=end_date,
+        previous=predecessor,
+        themes=reference_themes,
+        communes=communes,
+        by=by,
+    )
+    theme_map = {t.pk: t for t in reference_themes}
+    for theme in Theme.objects.filter(convention=predecessor):
+        theme_map[theme.pk] = _save(
+            Theme(
+                convention=successor,
+                code=theme.code,
+                label=theme.label,
+                description=theme.description,
+                order=theme.order,
+            ),
+            by,
+        )
+    successor.themes.add(*[t for t in theme_map.values() if not t.is_reference])
+
+    kept_communes = {c.pk for c in communes}
+    old_communes = list(predecessor.communes.order_by("name"))
+    carried: dict[str, list[str]] = {
+        "signataires": [],
+        "membres": [],
+        "communes_reprises": [c.name for c in old_communes if c.pk in kept_communes],
+        "communes_retirees": [c.name for c in old_communes if c.pk not in kept_communes],
+        "communes_ajoutees": sorted(c.name for c in communes if c.pk not in {o.pk for o in old_communes}),
+        "thematiques": [t.label for t in sorted(theme_map.values(), key=lambda t: (t.order, t.label))],
+        "non_repris": [],
+    }
+    for signatory in predecessor.signatories.select_related("organisation"):
+        commune_id = signatory.organisation.commune_id
+        label = f"{signatory.organisation.name} ({signatory.get_role_display()})"
+        if commune_id and commune_id not in kept_communes:
+            carried["non_repris"].append(f"Signataire {label} : sa commune n'est plus engagée.")
+            continue
+        _save(
+            Signatory(
+                convention=successor,
+                organisation=signatory.organisation,
+                role=signatory.role,
+                represented_by=signatory.represented_by,
+            ),
+            by,
+        )
+        carried["signataires"].append(label)
+    for membership in predecessor.memberships.select_related("user", "commune").order_by("role", "user__email"):
+        label = f"{membership.user} ({membership.get_role_display()})"
+        if membership.commune_id and membership.commune_id not in kept_communes:
+            carried["non_repris"].append(f"Membre {label} : sa commune n'est plus engagée.")
+            continue
+        Membership.objects.create(
+            user=membership.user, convention=successor, role=membership.role, commune=membership.commune
+        )
+        carried["membres"].append(label)
+
+    renewal = Renewal.objects.create(predecessor=predecessor, successor=successor, carried=carried, prepared_by=by)
+    for enjeu in Enjeu.objects.filter(convention=predecessor).order_by("pk"):
+        copy = _save(
+            Enjeu(
+                convention=successor,
+                theme=theme_map.get(enjeu.theme_id, enjeu.theme),
+                title=enjeu.title,
+                text=enjeu.text,
+                priority=enjeu.priority,
+                indicator_codes=list(enjeu.indicator_codes),
+                status=EnjeuStatus.PROPOSE,
+            ),
+            by,
+        )
+        CarriedEnjeu.objects.create(renewal=renewal, origin=enjeu, copy=copy)
+    for origin in sorted(chosen, key=lambda a: a.code):
+        _carry_action(renewal=renewal, origin=origin, theme_map=theme_map, kept_communes=kept_communes, by=by)
+    return renewal
+
+
+def _carry_action(*, renewal: Renewal, origin: Action, theme_map: dict, kept_communes: set, by) -> None:
+    successor = renewal.successor
+    copy = _save(
+        Action(
+            convention=successor,
+            code=origin.code,
+            title=origin.title,
+            description=origin.description,
+            expected_results=origin.expected_results,
+            target_public=origin.target_public,
+            all_communes=origin.all_communes,
+            lead_organisation=origin.lead_organisation,
+            pilot_name=origin.pilot_name,
+            pilot_user=origin.pilot_user,
+            elected_referent=origin.elected_referent,
+            priority=origin.priority,
+            status=ActionStatus.A_VENIR,
+        ),
+        by,
+    )
+    copy.themes.set([theme_map.get(t.pk, t) for t in origin.themes.all()])
+    copy.communes.set([c for c in origin.communes.all() if c.pk in kept_communes])
+    copy.partners.set(origin.partners.all())
+    carried_action = CarriedAction.objects.create(renewal=renewal, origin=origin, copy=copy)
+    for indicator in FollowUpIndicator.objects.filter(action=origin).order_by("code"):
+        latest = IndicatorMeasure.objects.filter(indicator=indicator).order_by("-date", "-pk").first()
+        new = _save(
+            FollowUpIndicator(
+                convention=successor,
+                action=copy,
+                code=indicator.code,
+                diagnostic_code=indicator.diagnostic_code,
+                label=indicator.label,
+                unit=indicator.unit,
+                source=indicator.source,
+                baseline_state=BaselineState.RENSEIGNEE if latest else BaselineState.A_RENSEIGNER,
+                baseline_value=latest.value if latest else None,
+                baseline_date=latest.date if latest else None,
+            ),
+            by,
+        )
+        CarriedIndicator.objects.create(action=carried_action, origin=indicator, copy=new, baseline_measure=latest)

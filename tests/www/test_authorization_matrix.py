@@ -46,9 +46,9 @@ from django.utils.http import urlsafe_base64_encode
 
 from ctg.accounts.enums import Role
 from ctg.conventions.enums import DocumentKind, Phase, SignatoryRole
-from ctg.conventions.models import ConventionDocument, Signatory
+from ctg.conventions.models import Convention, ConventionDocument, Signatory
 from ctg.evaluation.enums import Criterion, SnapshotKind
-from ctg.evaluation.models import ActionEvaluation, DiagnosticSnapshot
+from ctg.evaluation.models import ActionEvaluation, DiagnosticSnapshot, Renewal
 from ctg.jobs.enums import JobStatus
 from ctg.jobs.models import Job, WorkerHeartbeat
 from ctg.steering.enums import MeetingState, OutcomeKind
@@ -489,6 +489,22 @@ def _snapshot_of_a(w: World) -> dict:
     return {"convention_pk": w.a.pk}
 
 
+def _ending_a(w: World) -> dict:
+    """Convention A in its evaluation phase: its successor may be prepared."""
+    Convention.objects.filter(pk=w.a.pk).update(phase=Phase.EVALUATION)
+    return {"convention_pk": w.a.pk}
+
+
+def _successor_a(w: World) -> dict:
+    """Convention A prepared as the successor of an earlier convention of the same EPCI."""
+    earlier = ConventionFactory(
+        epci=w.a.epci, caf=w.a.caf, start_date=datetime.date(2016, 1, 1), end_date=datetime.date(2019, 12, 31)
+    )
+    Convention.objects.filter(pk=w.a.pk).update(previous=earlier)
+    Renewal.objects.create(predecessor=earlier, successor=w.a, carried={})
+    return {"convention_pk": w.a.pk}
+
+
 def _caf_agent(w: World) -> dict:
     """A's département reader becomes an agent of a CAF: the only visitor who may open a convention."""
     reader = w.user("departement_reader")
@@ -562,6 +578,9 @@ PAGES.update(
         # The pilot fills the grids of the actions they pilot (editors any); administrators validate them.
         "evaluation_views:action_grid": Page(get=READER, post=PILOT_EDITOR, kwargs=_own_action),
         "evaluation_views:action_grid_validate": Page(get=NOT_ALLOWED, post=ADMIN, kwargs=_complete_grid_of_a),
+        # Only administrators prepare the next convention; its readers see what was carried over.
+        "evaluation_views:renewal_prepare": Page(get=ADMIN, post=ADMIN, kwargs=_ending_a),
+        "evaluation_views:renewal_summary": Page(get=READER, post=NOT_ALLOWED, kwargs=_successor_a),
         # --- conventions_views: the convention's own life (opening, phase back, parties, signed copy) ---
         "conventions_views:create": Page(
             get=Level({**dict.fromkeys(ACTORS, FORBIDDEN), "anonymous": LOGIN, "departement_reader": OK}),

@@ -7,7 +7,7 @@ from ctg.charts.render import render_svg_markup
 from ctg.conventions.enums import next_phase, previous_phase
 from ctg.conventions.maps import engaged_communes_map_spec
 from ctg.conventions.perms import can_create_convention, can_edit_convention, role_on
-from ctg.conventions.selectors import convention_detail, conventions_for_home
+from ctg.conventions.selectors import convention_detail, convention_lineage, conventions_for_home
 from ctg.conventions.services import convention_change_phase
 from ctg.www.downloads import chart_response
 from ctg.www.utils import get_convention_for, run_service
@@ -32,6 +32,7 @@ def detail(request, pk):
         "can_edit": can_edit_convention(request.user, convention),
         "next_phase": next_phase(convention.phase),
         "previous_phase": previous_phase(convention.phase),
+        **convention_lineage(convention, request.user),
         **data,
     }
     return render(request, "conventions_views/detail.html", context)

@@ -1,3 +1,5 @@
+from typing import cast
+
 from django import forms
 
 from ctg.evaluation.enums import CRITERION_QUESTIONS, Achievement, Criterion, SnapshotKind
@@ -60,3 +62,46 @@ class ActionEvaluationForm(ControlCharactersForm):
                 required=False,
                 max_length=5000,
             )
+
+
+class ActionChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.code} – {obj.title} ({obj.get_status_display()})"
+
+
+class CommuneChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.name} ({obj.code})"
+
+
+class RenewalForm(ControlCharactersForm):
+    """The successor of a convention: its title, its period, its engaged communes and the actions carried over.
+
+    No action is preselected: the unfinished ones come first, each carried over only when ticked."""
+
+    title = forms.CharField(label="Intitulé de la convention suivante", max_length=255)
+    start_date = forms.DateField(label="Début", widget=DateInput())
+    end_date = forms.DateField(label="Fin", widget=DateInput(), help_text="Proposée : quatre ans après le début.")
+    communes = CommuneChoiceField(
+        label="Communes engagées",
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Cochées : les communes engagées dans la convention actuelle. Ajoutez-en ou retirez-en.",
+    )
+    actions = ActionChoiceField(
+        label="Actions à reprendre",
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=(
+            "Aucune action n'est reprise sans être cochée. Les actions non terminées sont listées en premier. "
+            "Chaque action reprise emporte ses indicateurs de suivi, dont la dernière mesure devient la nouvelle "
+            "valeur de référence."
+        ),
+    )
+
+    def __init__(self, *args, communes, actions, **kwargs):
+        super().__init__(*args, **kwargs)
+        cast(CommuneChoiceField, self.fields["communes"]).queryset = communes
+        cast(ActionChoiceField, self.fields["actions"]).queryset = actions

@@ -14,4 +14,6 @@ urlpatterns = [
     path("ce-qui-a-change.csv", views.changes_csv, name="changes_csv"),
     path("actions/<int:pk>/grille/", views.action_grid, name="action_grid"),
     path("actions/<int:pk>/grille/valider/", views.action_grid_validate, name="action_grid_validate"),
+    path("convention-suivante/", views.renewal_prepare, name="renewal_prepare"),
+    path("reprise/", views.renewal_summary, name="renewal_summary"),
 ]

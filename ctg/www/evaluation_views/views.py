@@ -19,28 +19,40 @@ from ctg.accounts.journal import security_event_record
 from ctg.evaluation.enums import SnapshotKind
 from ctg.evaluation.exports import snapshot_description
 from ctg.evaluation.jobs import changes_export_request
-from ctg.evaluation.models import ActionEvaluation, DiagnosticSnapshot
-from ctg.evaluation.perms import can_fill_action_evaluation, can_take_snapshot, can_validate_action_evaluation
+from ctg.evaluation.models import ActionEvaluation, CarriedAction, DiagnosticSnapshot, Renewal
+from ctg.evaluation.perms import (
+    can_fill_action_evaluation,
+    can_prepare_renewal,
+    can_take_snapshot,
+    can_validate_action_evaluation,
+)
 from ctg.evaluation.selectors import (
     action_grids,
     convention_snapshots,
     convention_territories,
     follow_up_baselines,
     reference_snapshot,
+    renewable_actions,
+    renewal_contents,
     what_changed,
 )
 from ctg.evaluation.services import (
     GRID_FIELDS,
     action_evaluation_save,
     action_evaluation_validate,
+    convention_renew,
+    renewal_default_period,
+    renewal_refusal,
     snapshot_take,
 )
 from ctg.jobs.enums import JobStatus
 from ctg.plans.models import Action
+from ctg.territories.models import Commune
 from ctg.www.evaluation_views.forms import (
     SNAPSHOT_FORMS,
     ActionEvaluationForm,
     DecisionSnapshotForm,
+    RenewalForm,
     SignatureSnapshotForm,
 )
 from ctg.www.utils import add_service_errors, get_convention_for, run_service
@@ -71,6 +83,8 @@ def index(request, convention_pk):
         "decision_form": DecisionSnapshotForm() if can_take else None,
         "follow_ups": follow_up_baselines(convention=convention, snapshot=reference),
         "grids": action_grids(convention=convention),
+        "can_prepare_renewal": can_prepare_renewal(request.user, convention)
+        and renewal_refusal(convention=convention, today=timezone.localdate()) is None,
     }
     return render(request, "evaluation_views/index.html", context)
 
@@ -223,3 +237,58 @@ def action_grid_validate(request, convention_pk, pk):
     if run_service(request, action_evaluation_validate, evaluation=evaluation):
         messages.success(request, f"Grille d'évaluation de « {action.title} » validée.")
     return redirect("evaluation_views:action_grid", convention_pk=convention.pk, pk=action.pk)
+
+
+def renewal_prepare(request, convention_pk):
+    """« Préparer la convention suivante »: an administrator creates the successor, in phase « Préparation »."""
+    convention = get_convention_for(request, convention_pk)
+    if not can_prepare_renewal(request.user, convention):
+        raise PermissionDenied("Seuls les administrateurs de la convention préparent la convention suivante.")
+    refusal = renewal_refusal(convention=convention, today=timezone.localdate())
+    start, end = renewal_default_period(convention)
+    initial = {
+        "title": f"CTG {convention.epci.name} {start.year}-{end.year}",
+        "start_date": start,
+        "end_date": end,
+        "communes": list(convention.communes.values_list("pk", flat=True)),
+    }
+    form = RenewalForm(
+        request.POST or None,
+        initial=initial,
+        communes=Commune.objects.filter(epci=convention.epci).order_by("name"),
+        actions=renewable_actions(convention=convention),
+    )
+    if refusal is None and request.method == "POST" and form.is_valid():
+        try:
+            renewal = convention_renew(
+                predecessor=convention,
+                title=form.cleaned_data["title"],
+                start_date=form.cleaned_data["start_date"],
+                end_date=form.cleaned_data["end_date"],
+                communes=list(form.cleaned_data["communes"]),
+                actions=list(form.cleaned_data["actions"]),
+                by=request.user,
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"Convention suivante « {renewal.successor.title} » préparée.")
+            return redirect("evaluation_views:renewal_summary", convention_pk=renewal.successor.pk)
+    context = {
+        "convention": convention,
+        "form": form,
+        "refusal": refusal,
+        "carried_elsewhere": CarriedAction.objects.filter(origin__convention=convention)
+        .select_related("origin", "copy__convention")
+        .order_by("origin__code"),
+    }
+    return render(request, "evaluation_views/renewal_form.html", context)
+
+
+@require_safe
+def renewal_summary(request, convention_pk):
+    """What was carried over from the predecessor into this convention (read by the convention's readers)."""
+    convention = get_convention_for(request, convention_pk)
+    renewal = get_object_or_404(Renewal.objects.select_related("predecessor", "prepared_by"), successor=convention)
+    context = {"convention": convention, "renewal": renewal, **renewal_contents(renewal=renewal)}
+    return render(request, "evaluation_views/renewal_summary.html", context)
