@@ -120,6 +120,10 @@ SECURITY_JOURNAL_RETENTION_DAYS = env_int("SECURITY_JOURNAL_RETENTION_DAYS", 365
 # Minutes sent to the signatory sides read « approuvé (sans observation) » this many days after they were sent,
 # unless a side made observations (computed from the dates when read: ctg.steering.rules).
 STEERING_TACIT_APPROVAL_DAYS = env_int("STEERING_TACIT_APPROVAL_DAYS", 10)
+# `manage.py send_reminders` reminds the pilots this many days before a meeting (ctg.steering.reminders).
+STEERING_REMINDER_DAYS_BEFORE_MEETING = env_int("STEERING_REMINDER_DAYS_BEFORE_MEETING", 15)
+# The public address of the instance, for the absolute links of e-mails sent outside a request (reminders).
+SITE_BASE_URL = env_str("SITE_BASE_URL", "http://localhost:8000").rstrip("/")
 
 # ProConnect (OpenID Connect federation of public agents): sign-in is offered only when all three are set.
 # PROCONNECT_BASE_URL is the provider's issuer, whose /.well-known/openid-configuration describes its endpoints.
@@ -207,6 +211,14 @@ CACHES = {
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Pilote CTG <ne-pas-repondre@pilote-ctg.invalid>")
+# SMTP, read when EMAIL_BACKEND is django.core.mail.backends.smtp.EmailBackend (production).
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL")
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
 
 DATA_DIR = BASE_DIR / "data"
 

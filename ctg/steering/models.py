@@ -445,3 +445,61 @@ class FollowUp(models.Model):
         if assignee is not None:
             return assignee.get_full_name() or assignee.get_username()
         return self.assignee_name
+
+
+class ReminderKind(models.TextChoices):
+    """The reminders e-mailed by `manage.py send_reminders` and listed as « à faire » on the home page."""
+
+    MEETING_PREPARATION = "preparation_reunion", "Actions à mettre à jour avant une réunion"
+    MILESTONE_SOON = "jalon_proche", "Jalon à échéance dans les 7 jours"
+    MILESTONE_OVERDUE = "jalon_depasse", "Jalon dont l'échéance est dépassée"
+    MINUTES_LATE = "compte_rendu_attendu", "Compte rendu à envoyer après une réunion tenue"
+    MINUTES_APPROVAL = "compte_rendu_a_approuver", "Compte rendu à approuver"
+
+
+class SentReminder(models.Model):
+    """One reminder e-mailed to one person. Its key (kind, object, recipient, date bucket) is unique: the row is
+    written in the transaction that sends the e-mail, so that a reminder is never sent twice, even by two runs of
+    the command at once."""
+
+    key = models.CharField("clé", max_length=200, unique=True)
+    kind = models.CharField("nature", max_length=30, choices=ReminderKind.choices)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sent_reminders", verbose_name="destinataire"
+    )
+    convention = models.ForeignKey(
+        Convention, on_delete=models.CASCADE, related_name="sent_reminders", verbose_name="convention"
+    )
+    subject = models.CharField("objet", max_length=300)
+    sent_at = models.DateTimeField("envoyé le", default=timezone.now)
+
+    class Meta:
+        verbose_name = "rappel envoyé"
+        verbose_name_plural = "rappels envoyés"
+        ordering = ["-sent_at", "pk"]
+
+    def __str__(self):
+        return self.subject
+
+
+class ReminderOptOut(models.Model):
+    """A kind of reminder a person no longer wants by e-mail (it stays in their « à faire » list)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminder_opt_outs", verbose_name="personne"
+    )
+    kind = models.CharField("nature", max_length=30, choices=ReminderKind.choices)
+
+    class Meta:
+        verbose_name = "rappel refusé"
+        verbose_name_plural = "rappels refusés"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "kind"],
+                name="reminder_opt_out_unique",
+                violation_error_message="Ce rappel est déjà refusé.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} : {self.get_kind_display()}"

@@ -195,6 +195,7 @@ PAGES: dict[str, Page] = {
         kwargs=lambda w: {"token": InvitationFactory(convention=w.a).token},
     ),
     "accounts_views:profile": Page(get=AUTHENTICATED, post=AUTHENTICATED),
+    "accounts_views:reminder_preferences": Page(get=NOT_ALLOWED, post=AUTHENTICATED),
     "accounts_views:profile_export": Page(get=AUTHENTICATED, post=AUTHENTICATED),
     "accounts_views:profile_delete": Page(get=AUTHENTICATED, post=AUTHENTICATED),
     "accounts_views:members": Page(get=ADMIN, post=ADMIN),

@@ -10,6 +10,7 @@ from ctg.accounts.client_ip import client_ip
 from ctg.accounts.enums import Role, SecurityEventKind
 from ctg.accounts.journal import security_event_record
 from ctg.accounts.proconnect import proconnect_required_for
+from ctg.steering.models import ReminderKind
 from ctg.territories.models import Commune
 from ctg.www.forms import ControlCharactersFormMixin, FormMixinBase, form_field
 
@@ -116,4 +117,16 @@ class ProConnectLinkForm(ControlCharactersFormMixin, forms.Form):
         label="Mot de passe de votre compte Pilote CTG",
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+
+class ReminderPreferencesForm(forms.Form):
+    kinds = forms.MultipleChoiceField(
+        label="Rappels reçus par courriel",
+        choices=ReminderKind.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=(
+            "Décochez un rappel pour ne plus le recevoir par courriel ; il reste dans « À faire » sur l'accueil."
+        ),
     )

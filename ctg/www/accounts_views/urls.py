@@ -22,6 +22,7 @@ urlpatterns = [
     path("proconnect/deconnexion/", proconnect.proconnect_logout_return, name="proconnect_logout_return"),
     path("invitation/<str:token>/", views.invitation_accept_view, name="invitation_accept"),
     path("mon-compte/", views.profile, name="profile"),
+    path("mon-compte/rappels/", views.reminder_preferences, name="reminder_preferences"),
     path("mon-compte/mes-donnees.json", views.profile_export, name="profile_export"),
     path("mon-compte/suppression/", views.profile_delete, name="profile_delete"),
     path("conventions/<int:convention_pk>/membres/", views.members, name="members"),

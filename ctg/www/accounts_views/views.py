@@ -43,6 +43,7 @@ from ctg.accounts.throttle import password_reset_allowed
 from ctg.conventions.models import Convention
 from ctg.conventions.perms import can_manage_members, can_view_journal
 from ctg.conventions.services import convention_set_public
+from ctg.steering.reminders import received_kinds, reminder_preferences_set
 from ctg.www.accounts_views import proconnect
 from ctg.www.accounts_views.forms import (
     AccountDeleteForm,
@@ -51,6 +52,7 @@ from ctg.www.accounts_views.forms import (
     LoginForm,
     ProfileForm,
     PublicationForm,
+    ReminderPreferencesForm,
     RoleForm,
 )
 from ctg.www.downloads import download_response
@@ -326,11 +328,23 @@ def profile(request):
         "accounts_views/profile.html",
         {
             "form": form,
+            "reminders_form": ReminderPreferencesForm(initial={"kinds": received_kinds(user=request.user)}),
             "memberships": memberships,
             "delete_form": AccountDeleteForm(user=request.user),
             "proconnect_enabled": is_configured(),
         },
     )
+
+
+@require_POST
+def reminder_preferences(request):
+    form = ReminderPreferencesForm(request.POST)
+    if form.is_valid():
+        reminder_preferences_set(user=request.user, received_kinds=form.cleaned_data["kinds"])
+        messages.success(request, "Vos préférences de rappels sont enregistrées.")
+    else:
+        messages.error(request, "Choix de rappels non reconnu : cochez les rappels proposés, puis enregistrez.")
+    return redirect("accounts_views:profile")
 
 
 def profile_export(request):

@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from ctg.charts.render import render_svg_markup
@@ -9,12 +10,17 @@ from ctg.conventions.maps import engaged_communes_map_spec
 from ctg.conventions.perms import can_create_convention, can_edit_convention, role_on
 from ctg.conventions.selectors import convention_detail, convention_lineage, conventions_for_home
 from ctg.conventions.services import convention_change_phase
+from ctg.steering.reminders import todo_for_user
 from ctg.www.downloads import chart_response
 from ctg.www.utils import get_convention_for, run_service
 
 
 def home(request):
-    context = {"conventions": conventions_for_home(request.user), "can_create": can_create_convention(request.user)}
+    context = {
+        "conventions": conventions_for_home(request.user),
+        "can_create": can_create_convention(request.user),
+        "todo": todo_for_user(user=request.user, today=timezone.localdate()),
+    }
     return render(request, "conventions_views/home.html", context)
 
 
