@@ -76,6 +76,24 @@ EXCLUDED = {
     # Tied through Dataset, whose convention is empty for official files: a local dataset's figures are
     # LocalObservations (exported); Observations are the producers' values, shared by every convention.
     "opendata.observation": "official values are shared reference data, loaded on every instance from their files",
+    # Governance (issue 13) is not carried by the archive yet: a moved convention leaves its bodies, meetings,
+    # minutes and decisions behind (the decisions' effects on the plan, enjeux and phase do travel).
+    **{
+        f"steering.{name}": "governance is not in the archive yet; its records stay on the instance that holds them"
+        for name in (
+            "body",
+            "bodymember",
+            "meeting",
+            "agendaitem",
+            "attendance",
+            "guest",
+            "minutesversion",
+            "minutesentry",
+            "minutesapproval",
+            "outcome",
+            "followup",
+        )
+    },
 }
 
 
