@@ -1,5 +1,7 @@
 """Writes of the indicators domain: refresh computed values after an import."""
 
+import io
+import json
 import time
 
 import polars as pl
@@ -53,25 +55,129 @@ def _series_sources(datasets: dict[tuple[str, int], set[int]]) -> dict[tuple[str
     return {key: source_label([found[i] for i in dataset_ids if i in found]) for key, dataset_ids in datasets.items()}
 
 
-def _write_values(frame: pl.DataFrame) -> None:
-    """Bulk load without a Python object per value: COPY on PostgreSQL, JSON unpacked by SQLite on SQLite."""
+KEY = ["indicator", "level", "code", "year"]
+VALUES = [name for name in COLUMNS if name not in KEY]
+STORED_SCHEMA = {"id": pl.Int64, **engine.OUTPUT_SCHEMA}
+FLOATS = {"value", "numerator", "denominator"}
+
+
+def _sqlite_line() -> str:
+    """One stored row as a line of CSV text built by SQLite: "%!.17g" writes a REAL with every digit, so that an
+    unchanged figure reads back equal to the computed one (PostgreSQL's COPY does so already); NULL is empty.
+    Codes, levels and statuses never hold a comma or a quote; the note is free text, quoted as CSV by %w (which
+    doubles double quotes). The percent signs are doubled: the query is run with bound parameters."""
+    formats, fields = [], []
+    for name in STORED_SCHEMA:
+        formats.append('"%%w"' if name == "note" else "%%s")
+        fields.append(
+            f"iif({name} IS NULL, '', printf('%%!.17g', {name}))" if name in FLOATS else f"IFNULL({name}, '')"
+        )
+    return f"printf('{','.join(formats)}', {', '.join(fields)})"
+
+
+def _stored_values(codes: list[str] | None) -> pl.DataFrame:
+    """The stored values of these indicators (all if None) with their ids, read as CSV text: no Python object per
+    row (COPY on PostgreSQL; on SQLite, one text per indicator, through the unique index)."""
     table = IndicatorValue._meta.db_table
-    columns = ", ".join(COLUMNS)
-    # Sorted like the unique index (indicator, level, code, year): the database appends to it.
-    frame = frame.select(COLUMNS).sort(["indicator", "level", "code", "year"])
+    columns = list(STORED_SCHEMA)
+    buffer = io.BytesIO()
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            # An empty unquoted CSV field is NULL, except in the note, which is never NULL.
-            with cursor.cursor.copy(
-                f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT csv, FORCE_NOT_NULL (note))"
-            ) as copy:
-                for chunk in frame.iter_slices(INSERT_CHUNK):
-                    copy.write(chunk.write_csv(include_header=False))
+            from psycopg import sql as psycopg_sql
+
+            where: psycopg_sql.Composable = psycopg_sql.SQL("")
+            if codes is not None:
+                where = psycopg_sql.SQL(" WHERE indicator IN ({})").format(
+                    psycopg_sql.SQL(", ").join(psycopg_sql.Literal(code) for code in sorted(codes) or [""])
+                )
+            query = psycopg_sql.SQL("COPY (SELECT {columns} FROM {table}{where}) TO STDOUT WITH (FORMAT csv)").format(
+                columns=psycopg_sql.SQL(", ").join(psycopg_sql.Identifier(name) for name in columns),
+                table=psycopg_sql.Identifier(table),
+                where=where,
+            )
+            with cursor.cursor.copy(query) as copy:
+                for block in copy:
+                    buffer.write(block)
+        else:
+            if codes is None:
+                cursor.execute(f"SELECT DISTINCT indicator FROM {table}")  # noqa: S608 (names from the models)
+                codes = [row[0] for row in cursor.fetchall()]
+            line = _sqlite_line()
+            sql = f"SELECT group_concat({line}, char(10)) FROM {table} WHERE indicator = %s"  # noqa: S608 (names from the models, values bound)
+            for code in sorted(codes):
+                cursor.execute(sql, [code])
+                text = cursor.fetchone()[0]
+                if text:
+                    buffer.write(text.encode())
+                    buffer.write(b"\n")
+    if not buffer.tell():
+        return pl.DataFrame(schema=STORED_SCHEMA)
+    buffer.seek(0)
+    return pl.read_csv(buffer, has_header=False, schema=STORED_SCHEMA).with_columns(pl.col("note").fill_null(""))
+
+
+def _changes(computed: pl.DataFrame, stored: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, pl.Series]:
+    """(rows to insert, rows to update with their ids, ids to delete): a refresh that changes nothing writes
+    nothing. Figures compare exactly: the stored ones read back with every digit."""
+    computed = computed.select(COLUMNS).with_columns(pl.col("note").fill_null(""))
+    if stored.is_empty():
+        return computed, stored.clear(), pl.Series("id", [], pl.Int64)
+    joined = computed.join(stored, on=KEY, how="full", coalesce=True, suffix="_stored")
+    is_new = pl.col("id").is_null()
+    is_gone = pl.col("status").is_null()  # every computed row has a status
+    differs = pl.any_horizontal([pl.col(name).ne_missing(pl.col(f"{name}_stored")) for name in VALUES])
+    inserted = joined.filter(is_new).select(COLUMNS)
+    updated = joined.filter(~is_new & ~is_gone & differs).select("id", *VALUES)
+    deleted = joined.filter(is_gone).get_column("id")
+    return inserted, updated, deleted
+
+
+def _write_changes(inserted: pl.DataFrame, updated: pl.DataFrame, deleted: pl.Series) -> None:
+    """Delete, update in place by id, insert: COPY on PostgreSQL, prepared statements fed from the frame a slice at
+    a time on SQLite (exact floats, no JSON text to parse)."""
+    table = IndicatorValue._meta.db_table
+    with connection.cursor() as cursor:
+        for chunk in deleted.to_frame().iter_slices(INSERT_CHUNK):
+            ids = chunk.get_column("id").to_list()
+            if connection.vendor == "postgresql":
+                cursor.execute(f"DELETE FROM {table} WHERE id = ANY(%s)", [ids])  # noqa: S608 (names from the models, values bound)
+            else:
+                cursor.execute(f"DELETE FROM {table} WHERE id IN (SELECT value FROM json_each(%s))", [json.dumps(ids)])  # noqa: S608 (names from the models, values bound)
+        assignments = ", ".join(f"{name} = s.{name}" for name in VALUES)
+        if connection.vendor == "postgresql":
+            if updated.height:
+                cursor.execute(
+                    f"CREATE TEMPORARY TABLE indicator_value_changes AS SELECT id, {', '.join(VALUES)} FROM {table} "  # noqa: S608 (names from the models)
+                    "WITH NO DATA"
+                )
+                _copy(cursor, "indicator_value_changes", updated)
+                cursor.execute(
+                    f"UPDATE {table} SET {assignments} FROM indicator_value_changes s WHERE {table}.id = s.id"  # noqa: S608 (names from the models)
+                )
+                cursor.execute("DROP TABLE indicator_value_changes")
+            # Sorted like the unique index (indicator, level, code, year): the database appends to it.
+            _copy(cursor, table, inserted.sort(KEY))
             return
-        extract = ", ".join(f"json_extract(value, '$.{name}')" for name in COLUMNS)
-        sql = f"INSERT INTO {table} ({columns}) SELECT {extract} FROM json_each(%s)"  # noqa: S608 (names from the models, values bound)
+        raw = cursor.cursor
+        if updated.height:
+            sets = ", ".join(f"{name} = ?" for name in VALUES)
+            sql = f"UPDATE {table} SET {sets} WHERE id = ?"  # noqa: S608 (names from the models, values bound)
+            for chunk in updated.select(*VALUES, "id").iter_slices(INSERT_CHUNK):
+                raw.executemany(sql, chunk.iter_rows())
+        if inserted.height:
+            placeholders = ", ".join("?" for _ in COLUMNS)
+            sql = f"INSERT INTO {table} ({', '.join(COLUMNS)}) VALUES ({placeholders})"  # noqa: S608 (names from the models, values bound)
+            for chunk in inserted.sort(KEY).iter_slices(INSERT_CHUNK):
+                raw.executemany(sql, chunk.iter_rows())
+
+
+def _copy(cursor, table: str, frame: pl.DataFrame) -> None:
+    """COPY from CSV text written by polars (floats with every digit; an empty unquoted field is NULL, except in
+    the note, which is never NULL)."""
+    columns = ", ".join(frame.columns)
+    with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT csv, FORCE_NOT_NULL (note))") as copy:
         for chunk in frame.iter_slices(INSERT_CHUNK):
-            cursor.execute(sql, [chunk.write_json()])
+            copy.write(chunk.write_csv(include_header=False))
 
 
 @transaction.atomic
@@ -95,17 +201,13 @@ def indicators_compute(*, codes=None, territories=None, by=None) -> dict:
         frame = frame.join(wanted, on=["level", "code"], how="semi")
     computed = time.perf_counter()
     indicator_codes = [i.code for i in indicators]
-    # A full refresh empties the table without a WHERE clause (SQLite then truncates it at once).
-    stale = (
-        IndicatorValue.objects.all() if codes is None else IndicatorValue.objects.filter(indicator__in=indicator_codes)
-    )
+    # A full refresh also removes the values of indicators no longer in the catalogue.
+    stored = _stored_values(None if codes is None else indicator_codes)
     if territories is not None:
-        pairs = Q(pk__in=[])
-        for level, code in territories:
-            pairs |= Q(level=str(level), code=str(code))
-        stale = stale.filter(pairs)
-    stale.delete()
-    _write_values(frame)
+        stored = stored.join(wanted, on=["level", "code"], how="semi")
+    inserted, updated, deleted = _changes(frame, stored)
+    del stored
+    _write_changes(inserted, updated, deleted)
     now = timezone.now()
     sources = _series_sources(datasets)
     series_keys = {(row[0], row[1]) for row in frame.select("indicator", "year").unique().iter_rows()}
@@ -129,6 +231,9 @@ def indicators_compute(*, codes=None, territories=None, by=None) -> dict:
         "indicators": len(indicators),
         "series": len(series_keys),
         "values": frame.height,
+        "inserted": inserted.height,
+        "updated": updated.height,
+        "deleted": deleted.len(),
         "compute_seconds": computed - started,
         "write_seconds": time.perf_counter() - computed,
     }

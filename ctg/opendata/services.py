@@ -299,8 +299,8 @@ def _write_cells(cells: pl.DataFrame, report: DatasetImportReport, *, dry_run: b
     # the geography set one.
     note = pl.col("note").fill_null("") if "note" in cells.columns else pl.lit("")
     cells = cells.with_columns(note.alias("note"))
-    # Sorted like the unique index, so that the database appends to it rather than inserting all over it.
-    cells = cells.select(STAGING_COLUMNS).with_columns(pl.col("year").cast(pl.Int64)).sort(KEYS)
+    # Written in the order of the unique index (see _bulk_load), so that the database appends to it.
+    cells = cells.select(STAGING_COLUMNS).with_columns(pl.col("year").cast(pl.Int64))
     table = connection.ops.quote_name(Observation._meta.db_table)
     # Series (level, variable, year) nothing is stored for yet are new whole: inserted without comparison.
     series = ["level", "variable", "year"]
@@ -380,23 +380,31 @@ def _create_staging(cursor) -> None:
         cursor.execute(f"CREATE INDEX {STAGING}_cell ON {STAGING} ({', '.join(KEYS)})")
 
 
+def _sorted_slices(frame: pl.DataFrame):
+    """Slices of `frame` in the order of the unique index (level, code, variable, year), so that the database
+    appends to it rather than inserting all over it; gathered a slice at a time, never the whole frame sorted."""
+    order = frame.select(pl.arg_sort_by(KEYS)).to_series()
+    for start in range(0, frame.height, STAGING_CHUNK):
+        yield frame[order.slice(start, STAGING_CHUNK)]
+
+
 def _bulk_load(cursor, table: str, frame: pl.DataFrame) -> None:
-    """Rows of `frame` into `table`, a slice at a time and without a Python object per row: COPY from CSV text
-    written by polars on PostgreSQL (an empty unquoted field is NULL, except in the note, which is never NULL), JSON
-    text unpacked by json_each on SQLite."""
+    """Rows of `frame` into `table`, a slice at a time: COPY from CSV text written by polars on PostgreSQL (an
+    empty unquoted field is NULL, except in the note, which is never NULL), a prepared statement fed with the
+    slice's rows on SQLite. Memory stays bounded by the slice, whatever the size of the file."""
     columns = ", ".join(frame.columns)
     if connection.vendor == "postgresql":
         options = "FORMAT csv, FORCE_NOT_NULL (note)" if "note" in frame.columns else "FORMAT csv"
         with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN WITH ({options})") as copy:
-            for chunk in frame.iter_slices(STAGING_CHUNK):
+            for chunk in _sorted_slices(frame):
                 copy.write(chunk.write_csv(include_header=False))
         if table == STAGING:
             cursor.execute(f"ANALYZE {STAGING}")
         return
-    extract = ", ".join(f"json_extract(value, '$.{name}')" for name in frame.columns)
-    sql = f"INSERT INTO {table} ({columns}) SELECT {extract} FROM json_each(%s)"  # noqa: S608 (names from the models, values bound)
-    for chunk in frame.iter_slices(STAGING_CHUNK):
-        cursor.execute(sql, [chunk.write_json()])
+    placeholders = ", ".join("?" for _ in frame.columns)
+    sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"  # noqa: S608 (names from the models, values bound)
+    for chunk in _sorted_slices(frame):
+        cursor.cursor.executemany(sql, chunk.iter_rows())
 
 
 def _write_iris_zones(parsed: ParsedFile, report: DatasetImportReport, *, dry_run: bool) -> None:

@@ -1,0 +1,76 @@
+"""A refresh writes only what changed: stored values are compared with the computed ones, updated in place by id,
+added or removed; a refresh over unchanged data writes nothing (figures compare exactly, every digit read back)."""
+
+import pytest
+
+from ctg.indicators.enums import ValueStatus
+from ctg.indicators.models import IndicatorValue
+from ctg.indicators.services import indicators_compute
+from tests.indicators.factories import DatasetFactory, ObservationFactory
+from tests.territories.factories import CommuneFactory, DepartementFactory, EpciFactory, RegionFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def observations():
+    """One EPCI of three communes; shares whose values are not exact in binary (1/3, 2/7…)."""
+    departement = DepartementFactory(code="D1", region=RegionFactory(code="R1"))
+    epci = EpciFactory(siren="900000001")
+    dataset = DatasetFactory()
+    cells = {}
+    for code, population, children in (("A0001", 300, 100), ("A0002", 700, 200), ("A0003", 900, 1)):
+        CommuneFactory(code=code, epci=epci, departement=departement)
+        cells[code] = ObservationFactory(dataset=dataset, code=code, variable="P22_POP", value=population)
+        ObservationFactory(dataset=dataset, code=code, variable="P22_POP0014", value=children)
+    # A note is free text: commas, quotes, a line break.
+    cells["A0001"].note = 'fusion au 1er janvier 2025, « A0009 » et "A0010"\nvoir le fichier'
+    cells["A0001"].save()
+    return cells
+
+
+def stored():
+    return {
+        (row.indicator, row.level, row.code, row.year): (row.pk, row.value, row.status, row.note)
+        for row in IndicatorValue.objects.all()
+    }
+
+
+def test_a_refresh_over_unchanged_data_writes_nothing(observations):
+    first = indicators_compute(codes=["population", "share_0_14"])
+    assert first["inserted"] == first["values"] > 0
+    before = stored()
+    assert before[("share_0_14", "commune", "A0001", 2022)][1] == pytest.approx(100 / 3)
+    assert before[("population", "commune", "A0001", 2022)][3].endswith('"A0010"\nvoir le fichier')
+    again = indicators_compute(codes=["population", "share_0_14"])
+    assert (again["inserted"], again["updated"], again["deleted"]) == (0, 0, 0)
+    assert again["values"] == first["values"]
+    assert stored() == before
+    indicators_compute()
+    full = indicators_compute()
+    assert (full["inserted"], full["updated"], full["deleted"]) == (0, 0, 0)
+
+
+def test_a_changed_figure_is_updated_in_place_and_a_vanished_one_removed(observations):
+    indicators_compute(codes=["population", "share_0_14"])
+    before = stored()
+    observations["A0002"].value = 710
+    observations["A0002"].save()
+    result = indicators_compute(codes=["population", "share_0_14"])
+    after = stored()
+    key = ("population", "commune", "A0002", 2022)
+    assert after[key][0] == before[key][0]  # the same row, updated in place
+    assert after[key][1] == 710
+    assert after[("population", "epci", "900000001", 2022)][1] == 1910
+    # Unchanged communes keep their rows and figures; the EPCI, département, région and France sums change.
+    assert after[("population", "commune", "A0001", 2022)] == before[("population", "commune", "A0001", 2022)]
+    assert result["inserted"] == result["deleted"] == 0
+    assert result["updated"] == 2 * 5  # population and share: the commune and its four aggregates
+
+    observations["A0003"].delete()
+    result = indicators_compute(codes=["population", "share_0_14"])
+    after = stored()
+    assert ("population", "commune", "A0003", 2022) not in after  # "missing" is not stored
+    assert after[("population", "epci", "900000001", 2022)][2] == ValueStatus.INCOMPLETE
+    assert result["deleted"] == 2  # the commune's population and share
+    assert result["inserted"] == 0
