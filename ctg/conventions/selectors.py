@@ -35,14 +35,8 @@ def convention_detail(convention: Convention) -> dict:
     totals = Commune.objects.filter(epci_id=convention.epci_id).aggregate(population=Sum("population"))
     engaged_population = sum(c.population or 0 for c in communes if c.code in engaged_codes)
     phase_index = PHASE_ORDER.index(Phase(convention.phase))
-    documents = list(ConventionDocument.objects.filter(convention=convention).select_related("uploaded_by"))
     return {
         "signatories": signatories,
-        "signed_document": next((d for d in documents if d.kind == DocumentKind.SIGNED), None),
-        "avenants": [d for d in documents if d.kind == DocumentKind.AVENANT],
-        "phase_changes": list(
-            PhaseChange.objects.filter(convention=convention).select_related("changed_by")[:PHASE_HISTORY_SIZE]
-        ),
         "themes": themes,
         "communes": communes,
         "engaged": [c for c in communes if c.code in engaged_codes],
@@ -57,6 +51,18 @@ def convention_detail(convention: Convention) -> dict:
             }
             for i, p in enumerate(PHASE_ORDER)
         ],
+    }
+
+
+def convention_records(convention: Convention) -> dict:
+    """What only members read beside the facts: the signed copy, the amendments and the phase history."""
+    documents = list(ConventionDocument.objects.filter(convention=convention).select_related("uploaded_by"))
+    return {
+        "signed_document": next((d for d in documents if d.kind == DocumentKind.SIGNED), None),
+        "avenants": [d for d in documents if d.kind == DocumentKind.AVENANT],
+        "phase_changes": list(
+            PhaseChange.objects.filter(convention=convention).select_related("changed_by")[:PHASE_HISTORY_SIZE]
+        ),
     }
 
 

@@ -8,7 +8,7 @@ from ctg.charts.render import render_svg_markup
 from ctg.conventions.enums import next_phase, previous_phase
 from ctg.conventions.maps import engaged_communes_map_spec
 from ctg.conventions.perms import can_create_convention, can_edit_convention, role_on
-from ctg.conventions.selectors import convention_detail, convention_lineage, conventions_for_home
+from ctg.conventions.selectors import convention_detail, convention_lineage, convention_records, conventions_for_home
 from ctg.conventions.services import convention_change_phase
 from ctg.steering.reminders import todo_for_user
 from ctg.www.downloads import chart_response
@@ -40,6 +40,7 @@ def detail(request, pk):
         "previous_phase": previous_phase(convention.phase),
         **convention_lineage(convention, request.user),
         **data,
+        **convention_records(convention),
     }
     return render(request, "conventions_views/detail.html", context)
 
