@@ -5,6 +5,7 @@ values of the convention's territories in one query, the datasets behind the ser
 """
 
 from collections.abc import Iterable, Iterator
+from decimal import Decimal
 from typing import Any
 
 from django.db import models
@@ -27,6 +28,7 @@ from ctg.indicators.selectors import epci_territories
 from ctg.opendata.models import Dataset, Observation
 from ctg.plans.enums import CLOSED_STATUSES
 from ctg.plans.models import Action, FollowUpIndicator
+from ctg.plans.selectors import indicators_with_trajectory, ledger_totals
 from ctg.territories.enums import Level
 from ctg.territories.models import Commune
 
@@ -403,3 +405,36 @@ def renewal_contents(*, renewal) -> dict[str, Any]:
         "carried_enjeux": list(enjeux),
         "carried_actions": [(carried, by_action.get(carried.pk, [])) for carried in actions],
     }
+
+
+def achievement_rate(*, baseline, latest, target) -> Decimal | None:
+    """How far the latest measure went from the baseline towards the target, in percent (100 = target reached;
+    beyond 100 = exceeded; negative = moved away). None when one of the three is missing or the target equals the
+    baseline (no distance to cover)."""
+    if baseline is None or latest is None or target is None or target == baseline:
+        return None
+    return ((latest - baseline) / (target - baseline) * 100).quantize(Decimal("1"))
+
+
+def action_evidence(*, action: Action) -> dict[str, Any]:
+    """The evidence beside an action's evaluation grid: each follow-up indicator's baseline → latest measure →
+    final target with its achievement rate, the money planned / granted / paid (unknown amounts left out of the sums,
+    never counted as zero), and the dates planned against the actual ones."""
+    rows = []
+    for indicator in indicators_with_trajectory(FollowUpIndicator.objects.filter(action=action).order_by("code")):
+        targets = list(indicator.targets.all())
+        target = targets[-1] if targets else None
+        latest = indicator.latest
+        rows.append(
+            {
+                "indicator": indicator,
+                "latest": latest,
+                "target": target,
+                "rate": achievement_rate(
+                    baseline=indicator.baseline_value,
+                    latest=latest.value if latest else None,
+                    target=target.value if target else None,
+                ),
+            }
+        )
+    return {"evidence_indicators": rows, "evidence_money": ledger_totals(action=action)["overall"]}

@@ -27,6 +27,7 @@ from ctg.evaluation.perms import (
     can_validate_action_evaluation,
 )
 from ctg.evaluation.selectors import (
+    action_evidence,
     action_grids,
     convention_snapshots,
     convention_territories,
@@ -223,6 +224,7 @@ def action_grid(request, convention_pk, pk):
         "can_validate": evaluation is not None
         and not evaluation.is_validated
         and can_validate_action_evaluation(request.user, convention),
+        **action_evidence(action=action),
     }
     return render(request, "evaluation_views/action_grid.html", context)
 
