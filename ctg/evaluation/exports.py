@@ -20,7 +20,7 @@ from ctg.core.text import printable
 from ctg.evaluation.models import DiagnosticSnapshot, SnapshotSeries
 from ctg.evaluation.selectors import what_changed
 from ctg.indicators.enums import Direction
-from ctg.reports.cells import neutralise
+from ctg.reports.cells import csv_number, neutralise
 
 HEADER = [
     "Code indicateur",
@@ -151,21 +151,12 @@ def build_changes_xlsx(*, snapshot: DiagnosticSnapshot, convention) -> bytes:
     return output.getvalue()
 
 
-def _csv_number(value) -> str:
-    """Comma decimals, as French spreadsheet software reads them in a `;`-separated file."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).replace(".", ",")
-
-
 def build_changes_csv(*, snapshot: DiagnosticSnapshot, convention) -> bytes:
     output = io.StringIO()
     writer = csv.writer(output, delimiter=";", lineterminator="\r\n")
     writer.writerow(HEADER)
     for row in change_rows(snapshot=snapshot, convention=convention):
         writer.writerow(
-            [_csv_number(value) if isinstance(value, int | float) else neutralise(value or "") for value in row]
+            [csv_number(value) if isinstance(value, int | float) else neutralise(value or "") for value in row]
         )
     return "\ufeff".encode() + output.getvalue().encode("utf-8")

@@ -15,3 +15,12 @@ def neutralise(value):
     if value.startswith(FORMULA_PREFIXES):
         return "'" + value
     return value
+
+
+def csv_number(value) -> str:
+    """Comma decimals, as French spreadsheet software reads them in a `;`-separated file."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).replace(".", ",")

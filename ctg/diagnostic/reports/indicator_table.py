@@ -23,7 +23,7 @@ from ctg.indicators import catalogue
 from ctg.indicators.enums import ValueStatus
 from ctg.indicators.models import IndicatorValue
 from ctg.indicators.selectors import comparison, epci_territories
-from ctg.reports.cells import neutralise
+from ctg.reports.cells import csv_number, neutralise
 from ctg.territories.enums import Level
 from ctg.territories.models import FRANCE_CODE, Commune
 
@@ -172,15 +172,6 @@ def build_indicator_xlsx(*, convention, rows: list[list] | None = None) -> bytes
     return output.getvalue()
 
 
-def _csv_number(value) -> str:
-    """Comma decimals, as French spreadsheet software reads them in a `;`-separated file."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).replace(".", ",")
-
-
 def build_indicator_csv(*, convention, rows: list[list] | None = None) -> bytes:
     """Every vintage (rows of `indicator_table`), the column "Dernier millésime" telling the latest."""
     rows = rows if rows is not None else indicator_table(convention=convention)
@@ -189,6 +180,6 @@ def build_indicator_csv(*, convention, rows: list[list] | None = None) -> bytes:
     writer.writerow(HEADER)
     for row in rows:
         writer.writerow(
-            [_csv_number(value) if isinstance(value, int | float) else neutralise(value or "") for value in row]
+            [csv_number(value) if isinstance(value, int | float) else neutralise(value or "") for value in row]
         )
     return "\ufeff".encode() + output.getvalue().encode("utf-8")
