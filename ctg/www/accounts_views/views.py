@@ -2,18 +2,15 @@
 
 import json
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
-from django.urls import reverse, reverse_lazy
+from django.urls import reverse_lazy
 from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_POST
 
@@ -55,6 +52,7 @@ from ctg.www.accounts_views.forms import (
     ReminderPreferencesForm,
     RoleForm,
 )
+from ctg.www.accounts_views.invitations import send_invitation
 from ctg.www.downloads import download_response
 from ctg.www.utils import run_service
 
@@ -203,17 +201,6 @@ def _convention_for_admin(request, convention_pk) -> Convention:
     return convention
 
 
-def _send_invitation(request, invitation: Invitation, token: str):
-    link = request.build_absolute_uri(reverse("accounts_views:invitation_accept", kwargs={"token": token}))
-    context = {"invitation": invitation, "link": link, "inviter": request.user}
-    send_mail(
-        subject=f"Invitation à rejoindre « {invitation.convention} » sur Pilote CTG",
-        message=render_to_string("accounts_views/emails/invitation.txt", context),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        recipient_list=[invitation.email],
-    )
-
-
 def members(request, convention_pk):
     convention = _convention_for_admin(request, convention_pk)
     communes = list(convention.communes.order_by("name").only("pk", "name"))
@@ -230,7 +217,7 @@ def members(request, convention_pk):
         except ValidationError as exc:
             invite_form.add_error(None, exc)
         else:
-            _send_invitation(request, invitation, token)
+            send_invitation(request, invitation, token)
             messages.success(request, f"Invitation envoyée à {invitation.email}.")
             return redirect("accounts_views:members", convention_pk=convention.pk)
     memberships = convention_members(convention)

@@ -1,13 +1,10 @@
 """The convention's own life in the app: opened by its CAF, its parties, its signed copy and amendments, its phase."""
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
-from django.core.mail import send_mail
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_http_methods, require_safe
@@ -33,6 +30,7 @@ from ctg.conventions.services import (
     signatory_remove,
     signatory_update,
 )
+from ctg.www.accounts_views.invitations import send_invitation
 from ctg.www.conventions_views.forms import (
     ConventionCreateForm,
     ConventionEditForm,
@@ -58,17 +56,6 @@ def _detail_url(convention, anchor="") -> str:
 
 
 # Creation
-
-
-def _send_invitation(request, invitation, token) -> None:
-    link = request.build_absolute_uri(reverse("accounts_views:invitation_accept", kwargs={"token": token}))
-    context = {"invitation": invitation, "link": link, "inviter": request.user}
-    send_mail(
-        subject=f"Invitation à rejoindre « {invitation.convention} » sur Pilote CTG",
-        message=render_to_string("accounts_views/emails/invitation.txt", context),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        recipient_list=[invitation.email],
-    )
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -99,7 +86,7 @@ def create(request):
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            _send_invitation(request, invitation, token)
+            send_invitation(request, invitation, token)
             messages.success(
                 request,
                 f"La convention « {convention.title} » est créée ; {invitation.email} est invité·e à l'administrer.",
