@@ -2,6 +2,7 @@
 
 import dataclasses
 import datetime
+import hashlib
 import io
 import json
 import zipfile
@@ -16,6 +17,8 @@ from ctg.territories.models import EPCI, Commune, Departement
 
 MANIFEST = "manifest.json"
 DATA = "data.json"
+# Attached files, named by their SHA-256 (and suffix): the same file gets the same name on every instance.
+FILES_DIR = "files/"
 TERRITORIES: tuple[type[models.Model], ...] = (Commune, EPCI, Departement)
 # Written by the import itself, never read from the archive.
 HISTORY_KEY_FIELDS = {"history_id", "m2m_history_id"}
@@ -62,15 +65,25 @@ def field_name(field: models.Field) -> str:
     return f"« {field.verbose_name} »"
 
 
-def write_archive(manifest: dict, data: dict) -> bytes:
+def file_entry(content: bytes, suffix: str) -> dict:
+    """How the manifest lists an attached file: its place in the archive, size and SHA-256."""
+    sha256 = hashlib.sha256(content).hexdigest()
+    return {"path": f"{FILES_DIR}{sha256}{suffix}", "size": len(content), "sha256": sha256}
+
+
+def write_archive(manifest: dict, data: dict, files: dict[str, bytes] | None = None) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr(MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1))
         archive.writestr(DATA, json.dumps(data, ensure_ascii=False))
+        for path, file_content in sorted((files or {}).items()):
+            archive.writestr(path, file_content)
     return buffer.getvalue()
 
 
-def read_archive(content: bytes) -> tuple[dict, dict]:
+def read_archive(content: bytes) -> tuple[dict, dict, dict[str, bytes]]:
+    """The manifest, the data and the attached files (by their path in the archive, checked against the manifest)."""
+    files: dict[str, bytes] = {}
     try:
         with zipfile.ZipFile(io.BytesIO(content)) as archive:
             names = set(archive.namelist())
@@ -78,6 +91,9 @@ def read_archive(content: bytes) -> tuple[dict, dict]:
             if missing:
                 raise ArchiveError(f"L'archive ne contient pas {', '.join(sorted(missing))}.")
             manifest_raw, data_raw = archive.read(MANIFEST), archive.read(DATA)
+            for name in sorted(names):
+                if name.startswith(FILES_DIR) and not name.endswith("/"):
+                    files[name] = archive.read(name)
     except zipfile.BadZipFile:
         raise ArchiveError("Le fichier n'est pas une archive zip de convention.") from None
     parsed = []
@@ -104,4 +120,15 @@ def read_archive(content: bytes) -> tuple[dict, dict]:
         unknown = sorted(set(data[section]) - set(PARTS_BY_LABEL))
         if unknown:
             raise ArchiveError(f"{DATA} : modèle inconnu dans la section « {section} » : {', '.join(unknown)}.")
-    return manifest, data
+    listed = manifest.get("files", [])
+    if not isinstance(listed, list) or any(not isinstance(entry, dict) for entry in listed):
+        raise ArchiveError(f"{MANIFEST} : la liste « files » est mal formée.")
+    for entry in listed:
+        path = entry.get("path")
+        if path not in files:
+            raise ArchiveError(f"{MANIFEST} : le fichier {path} est annoncé mais absent de l'archive.")
+        if hashlib.sha256(files[path]).hexdigest() != entry.get("sha256"):
+            raise ArchiveError(
+                f"Le fichier {path} de l'archive est altéré (son empreinte SHA-256 ne correspond pas au manifeste)."
+            )
+    return manifest, data, {entry["path"]: files[entry["path"]] for entry in listed}

@@ -1,5 +1,6 @@
 """Reading a convention out of this instance: its objects, their history, and what they name outside it."""
 
+from pathlib import PurePosixPath
 from typing import Any
 
 from django.db import models
@@ -9,7 +10,7 @@ from ctg.accounts.models import User
 from ctg.conventions.models import Convention, Theme
 from ctg.opendata.models import Dataset
 from ctg.organisations.models import Organisation
-from ctg.portability.archive import HISTORY_KEY_FIELDS, TERRITORIES, ArchiveError, plain
+from ctg.portability.archive import HISTORY_KEY_FIELDS, TERRITORIES, ArchiveError, file_entry, plain
 from ctg.portability.parts import ARCHIVE_FORMAT, ARCHIVE_VERSION, PARTS, Part
 
 
@@ -20,6 +21,9 @@ class Exporter:
         self.ever: dict[type[models.Model], set[int]] = {}
         self.users: set[int] = set()
         self.organisations: set[int] = set()
+        self.files: dict[str, bytes] = {}  # by path in the archive
+        self.file_entries: list[dict] = []
+        self.file_paths: dict[str, str] = {}  # stored name on this instance -> path in the archive
         self.local_themes = set(Theme.objects.filter(convention=convention).values_list("pk", flat=True))
 
     def scope(self, part: Part) -> models.QuerySet:
@@ -80,11 +84,41 @@ class Exporter:
             return None
         raise ArchiveError(f"Relation non prévue par l'archive : {field.model._meta.label}.{field.name}.")
 
-    def record(self, obj: models.Model, fields: list[models.Field], *, history: bool) -> dict:
+    def file(self, field: models.Field, name: str, *, history: bool) -> str | None:
+        """The path in the archive of a stored file, read through the storage API; a history record names the file
+        of a live object, or none (the files of past versions are not kept)."""
+        if not name:
+            return None if history else ""
+        if name in self.file_paths or history:
+            return self.file_paths.get(name)
+        storage = field.storage  # type: ignore[attr-defined]
+        try:
+            with storage.open(name, "rb") as handle:
+                content = handle.read()
+        except FileNotFoundError:
+            raise ArchiveError(
+                f"{str(field.model._meta.verbose_name).capitalize()}, champ « {field.verbose_name} » : le fichier "
+                f"{name} manque dans le stockage de cette instance."
+            ) from None
+        entry = file_entry(content, PurePosixPath(name).suffix.lower())
+        if entry["path"] not in self.files:
+            self.files[entry["path"]] = content
+            self.file_entries.append(entry)
+        self.file_paths[name] = entry["path"]
+        return entry["path"]
+
+    def record(
+        self, obj: models.Model, fields: list[models.Field], *, history: bool, files: dict | None = None
+    ) -> dict:
+        """A row's values; `files` gives the FileFields of a history record's model (history keeps them as text)."""
         out = {}
         for field in fields:
             value = getattr(obj, field.attname)
-            out[field.name] = self.ref(field, value, history=history) if field.is_relation else plain(value)
+            if isinstance(field, models.FileField) or field.name in (files or {}):
+                file_field = field if isinstance(field, models.FileField) else (files or {})[field.name]
+                out[field.name] = self.file(file_field, str(value or ""), history=history)
+            else:
+                out[field.name] = self.ref(field, value, history=history) if field.is_relation else plain(value)
         return out
 
     def objects(self, part: Part) -> list[dict]:
@@ -109,9 +143,10 @@ class Exporter:
         model = queryset.model
         fields = [f for f in model._meta.concrete_fields if f.name not in HISTORY_KEY_FIELDS]
         records = list(queryset.order_by("history_id"))
+        files = {f.name: f for f in part.model._meta.concrete_fields if isinstance(f, models.FileField)}
         rows = []
         for obj in records:
-            row = self.record(obj, [f for f in fields if f.name != "id"], history=True)
+            row = self.record(obj, [f for f in fields if f.name != "id"], history=True, files=files)
             row["id"] = obj.id
             row["history_id"] = obj.pk
             rows.append(row)
@@ -151,6 +186,8 @@ class Exporter:
                     "kind": o.kind,
                     "name": o.name,
                     "siren": o.siren,
+                    "siret": o.siret,
+                    "proconnect_required": o.proconnect_required,
                     "commune": o.commune_id,
                     "epci": o.epci_id,
                     "departement": o.departement_id,
@@ -171,8 +208,8 @@ class Exporter:
                 "end_date": self.root.end_date.isoformat(),
             },
             "counts": counts,
-            # No model of a convention holds a file today (tests/portability checks it); their place in the archive.
-            "files": [],
+            # The files of FileFields (a signed convention's PDF...), as they are in the archive's files/ folder.
+            "files": sorted(self.file_entries, key=lambda entry: entry["path"]),
         }
         return manifest, data
 

@@ -2,9 +2,11 @@
 
 import datetime
 from collections import defaultdict
+from pathlib import PurePosixPath
 from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.core.files.base import ContentFile
 from django.db import connection, models
 from django.utils import timezone
 
@@ -36,8 +38,11 @@ def plain_value(field, value, where: str):
 
 
 class Importer:
-    def __init__(self, data: dict, *, by, as_new: bool, report: ImportReport):
+    def __init__(self, data: dict, *, by, as_new: bool, report: ImportReport, files: dict[str, bytes] | None = None):
         self.data = data
+        self.files = files or {}
+        self.stored: dict[str, str] = {}  # path in the archive -> name stored on this instance
+        self.saved: list[tuple[Any, str]] = []  # (storage, name) of every file written, removed on a refusal
         self.by = by
         self.as_new = as_new
         self.report = report
@@ -132,6 +137,33 @@ class Importer:
         except (KeyError, TypeError):
             raise ArchiveError(f"{problem} : désigne un objet absent de l'archive (n° {value!r}).") from None
 
+    # Files --------------------------------------------------------------------------------------------------------
+
+    def check_file(self, field: models.Field, value: Any, *, where: str) -> str:
+        if value == "" and field.blank:
+            return ""
+        if not isinstance(value, str) or value not in self.files:
+            raise ArchiveError(f"{where}, champ {field_name(field)} : fichier {value!r} absent de l'archive.")
+        return value
+
+    def store_file(self, obj: models.Model, field: models.Field, path: str) -> None:
+        """Write the archive's file through the field's storage, under the name the field gives on this instance."""
+        if not path:
+            return
+        storage = field.storage  # type: ignore[attr-defined]
+        name = storage.save(
+            field.generate_filename(obj, PurePosixPath(path).name),  # type: ignore[attr-defined]
+            ContentFile(self.files[path]),
+        )
+        self.saved.append((storage, name))
+        self.stored.setdefault(path, name)
+        setattr(obj, field.attname, name)
+
+    def discard_files(self) -> None:
+        for storage, name in self.saved:
+            storage.delete(name)
+        self.saved.clear()
+
     # People and organisations -------------------------------------------------------------------------------------
 
     def resolve_organisations(self) -> None:
@@ -153,7 +185,14 @@ class Importer:
                     code = entry.get(field)
                     if code and self.territory_exists(model, code):
                         territory[f"{field}_id"] = code
-                found = Organisation(kind=kind, name=name, siren=siren, **territory)
+                found = Organisation(
+                    kind=kind,
+                    name=name,
+                    siren=siren,
+                    siret=str(entry.get("siret") or ""),
+                    proconnect_required=bool(entry.get("proconnect_required")),
+                    **territory,
+                )
                 try:
                     model_save(found, by=self.by)
                 except ValidationError as exc:
@@ -263,10 +302,14 @@ class Importer:
             owner = model._meta.get_field(part.owner)
             raise ArchiveError(f"{where}, champ « {getattr(owner, 'verbose_name', part.owner)} » : obligatoire.")
         obj = model()
+        files = []
         for field in model._meta.concrete_fields:
             if field.primary_key or field.name not in values:
                 continue
             value = values[field.name]
+            if isinstance(field, models.FileField):
+                files.append((field, self.check_file(field, value, where=where)))
+                continue
             if field.is_relation:
                 if field.related_model is model and model is not Convention and value is not None:
                     deferred.append((obj, field, value, where))  # a parent: set once all are created
@@ -275,6 +318,8 @@ class Importer:
             else:
                 value = plain_value(field, value, where)
             setattr(obj, field.attname, value)
+        for field, path in files:  # once the other fields are set: the stored name may use them
+            self.store_file(obj, field, path)
         try:
             obj.full_clean()
         except ValidationError as exc:
@@ -347,6 +392,8 @@ class Importer:
 
     def create_records(self, part: Part, model: type[models.Model], records: list) -> dict[int, int]:
         fields = {f.name: f for f in model._meta.concrete_fields if f.name not in HISTORY_KEY_FIELDS}
+        # History keeps a FileField as text: the stored name.
+        file_fields = {f.name for f in part.model._meta.concrete_fields if isinstance(f, models.FileField)}
         built, olds = [], []
         for row in records:
             where = f"Historique de {part.model._meta.verbose_name}"
@@ -359,6 +406,9 @@ class Importer:
                 value = row[name]
                 if name == "id":
                     value = self.internal(part.model, value, problem=where)
+                elif name in file_fields:
+                    # The file of a live object, or none: the files of past versions do not travel.
+                    value = self.stored.get(value, "") if isinstance(value, str) else ""
                 elif field.is_relation:
                     value = self.ref(field, value, where=where, history=True)
                 else:

@@ -12,11 +12,13 @@ from django.db import models
 from simple_history.models import HistoricalChanges
 
 from ctg.accounts.models import Membership
-from ctg.conventions.models import Convention, Signatory, Theme
+from ctg.conventions.models import Convention, ConventionDocument, PhaseChange, Signatory, Theme
 from ctg.diagnostic.models import Enjeu
+from ctg.evaluation.models import ActionEvaluation, DiagnosticSnapshot, SnapshotSeries, SnapshotValue
 from ctg.offer.models import OfferItem, OfferTotal
 from ctg.opendata.models import Dataset, LocalObservation
 from ctg.plans import models as plan
+from ctg.steering import models as steering
 
 ARCHIVE_FORMAT = "pilote-ctg/convention"
 ARCHIVE_VERSION = 1
@@ -50,6 +52,8 @@ PARTS = [
     Part(Convention, None),
     Part(Theme, "convention"),  # the convention's local themes; reference themes are matched by code
     Part(Signatory, "convention"),
+    Part(PhaseChange, "convention"),
+    Part(ConventionDocument, "convention"),  # its PDF travels in the archive's files/ folder
     Part(Membership, "convention"),
     Part(Dataset, "convention"),  # local datasets only; official ones are shared reference data
     Part(LocalObservation, "convention"),
@@ -65,6 +69,21 @@ PARTS = [
     Part(plan.FollowUpIndicator, "convention"),
     Part(plan.IndicatorTarget, "indicator"),
     Part(plan.IndicatorMeasure, "indicator"),
+    Part(ActionEvaluation, "action"),
+    Part(DiagnosticSnapshot, "convention"),
+    Part(SnapshotSeries, "snapshot"),
+    Part(SnapshotValue, "snapshot"),
+    Part(steering.Body, "convention"),
+    Part(steering.BodyMember, "body"),
+    Part(steering.Meeting, "body"),
+    Part(steering.AgendaItem, "meeting"),
+    Part(steering.Attendance, "meeting"),
+    Part(steering.Guest, "meeting"),
+    Part(steering.MinutesVersion, "meeting"),
+    Part(steering.MinutesEntry, "version"),
+    Part(steering.MinutesApproval, "version"),
+    Part(steering.Outcome, "agenda_item"),
+    Part(steering.FollowUp, "outcome"),
 ]
 PARTS_BY_LABEL = {part.label: part for part in PARTS}
 
@@ -75,6 +94,10 @@ EXCLUDED = {
     "accounts.invitation": "an invitation link only works on the instance that sent it; invite again",
     # Tied through Dataset, whose convention is empty for official files: a local dataset's figures are
     # LocalObservations (exported); Observations are the producers' values, shared by every convention.
+    "accounts.proconnectidentity": (
+        "a ProConnect identity links an account to this instance's ProConnect client; the person links it again "
+        "at the first ProConnect sign-in on the other instance"
+    ),
     "opendata.observation": "official values are shared reference data, loaded on every instance from their files",
     # Governance (issue 13) is not carried by the archive yet: a moved convention leaves its bodies, meetings,
     # minutes and decisions behind (the decisions' effects on the plan, enjeux and phase do travel).

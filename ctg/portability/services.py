@@ -25,8 +25,9 @@ __all__ = ["ArchiveError", "ImportReport", "convention_export", "convention_impo
 
 def convention_export(*, convention: Convention, by=None) -> bytes:
     """The archive of one convention (zip bytes): its objects, their history, members by e-mail, no password."""
-    manifest, data = Exporter(convention).run()
-    content = write_archive(manifest, data)
+    exporter = Exporter(convention)
+    manifest, data = exporter.run()
+    content = write_archive(manifest, data, exporter.files)
     security_event_record(
         kind=SecurityEventKind.EXPORT,
         user=by,
@@ -38,11 +39,12 @@ def convention_export(*, convention: Convention, by=None) -> bytes:
 
 def convention_import(*, content: bytes, by=None, as_new: bool = False, dry_run: bool = False) -> ImportReport:
     """Restore a convention from its archive, with new identifiers; all or nothing (ArchiveError, in French)."""
-    _manifest, data = read_archive(content)
+    _manifest, data, files = read_archive(content)
     report = ImportReport(dry_run=dry_run)
+    importer = Importer(data, by=by, as_new=as_new, report=report, files=files)
     try:
         with transaction.atomic():
-            report.convention = Importer(data, by=by, as_new=as_new, report=report).run()
+            report.convention = importer.run()
             if report.users_created:
                 report.notes.append(
                     f"{len(report.users_created)} compte(s) créé(s) inactif(s), sans mot de passe utilisable : "
@@ -58,5 +60,11 @@ def convention_import(*, content: bytes, by=None, as_new: bool = False, dry_run:
             else:
                 transaction.set_rollback(True)
     except IntegrityError as exc:
+        importer.discard_files()
         raise ArchiveError(f"L'archive contredit une règle de la base de données : {exc}") from None
+    except BaseException:
+        importer.discard_files()  # nothing half-written: the files stored before the refusal go too
+        raise
+    if dry_run:
+        importer.discard_files()
     return report

@@ -2,6 +2,7 @@ import datetime
 import io
 import json
 import zipfile
+import zoneinfo
 from decimal import Decimal
 from html.parser import HTMLParser
 
@@ -9,9 +10,11 @@ import pytest
 from django.apps import apps
 from django.urls import reverse
 
-from ctg.conventions.enums import Phase
+from ctg.conventions.enums import DocumentKind, Phase
 from ctg.conventions.models import Theme
-from ctg.conventions.services import convention_change_phase
+from ctg.conventions.services import convention_change_phase, document_attach
+from ctg.evaluation.enums import Achievement, SnapshotKind
+from ctg.evaluation.services import action_evaluation_save, snapshot_take
 from ctg.diagnostic.models import Enjeu
 from ctg.diagnostic.services import enjeu_create, enjeu_validate
 from ctg.offer.demo import load_demo_offer
@@ -20,15 +23,27 @@ from ctg.offer.services import offer_item_create
 from ctg.opendata.services import local_data_import
 from ctg.plans import services as plans
 from ctg.plans.demo import load_demo_plan
+from ctg.plans.enums import ActionStatus
 from ctg.plans.models import Action, Objective
 from ctg.portability.parts import PARTS_BY_LABEL
+from ctg.steering import services as steering
+from ctg.steering.demo import load_demo_steering
+from ctg.steering.enums import BodyKind, DecisionSubject, MeetingState, OutcomeKind, Presence
+from ctg.steering.models import Body, Meeting
 from ctg.territories.models import Commune
+from tests.conventions.factories import minimal_pdf, pdf_upload
 
 LOCAL_DATA = (
     "code_geo;niveau;variable;annee;valeur\n"
     "76114;commune;NB_PLACES_LOCALES;2024;120\n"
     "200010700;epci;NB_PLACES_LOCALES;2024;410\n"
 )
+
+
+@pytest.fixture(autouse=True)
+def own_media_root(settings, tmp_path):
+    """Files of these tests in their own folder: what an import leaves behind is seen, not another test's files."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
 
 
 @pytest.fixture
@@ -123,6 +138,64 @@ def full_convention(caux_seine, tmp_path):
         covered_communes=list(Commune.objects.filter(code__in=["76114", "76476"])),
         by=coordination,
     )
+    # Governance: the demo COPIL met, a decision carried out on DIAG-01, a task, a guest and the minutes.
+    load_demo_steering(convention=convention)
+    copil = Body.objects.get(convention=convention, kind=BodyKind.COPIL)
+    meeting = steering.meeting_create(
+        body=copil,
+        starts_at=datetime.datetime(2022, 3, 1, 14, 0, tzinfo=zoneinfo.ZoneInfo("Europe/Paris")),
+        place="Siège de l'agglomération (réunion fictive)",
+        by=coordination,
+    )
+    item = steering.agenda_item_create(
+        meeting=meeting, title="Lancement du diagnostic", action=action, by=coordination
+    )
+    steering.guest_add(meeting=meeting, name="Invitée fictive", organisation="ARFOS", by=coordination)
+    steering.meeting_transition(meeting=meeting, state=MeetingState.TENUE, by=coordination)
+    steering.attendance_set(
+        meeting=meeting,
+        presences={member.pk: Presence.PRESENT for member in copil.members.all()},
+        by=coordination,
+    )
+    steering.outcome_create(
+        agenda_item=item,
+        kind=OutcomeKind.DECISION,
+        subject=DecisionSubject.ACTION_STATUS,
+        action=action,
+        new_status=ActionStatus.EN_PAUSE,
+        text="Le COPIL lance le diagnostic.",
+        by=coordination,
+    )
+    steering.outcome_create(
+        agenda_item=item,
+        kind=OutcomeKind.TASK,
+        text="Envoyer le calendrier des ateliers.",
+        assignee=users["pilote"],
+        due_date=datetime.date(2022, 3, 15),
+        by=coordination,
+    )
+    steering.minutes_save(meeting=meeting, texts={item.pk: "Le diagnostic est lancé."}, by=coordination)
+    # Evaluation: the diagnostic frozen at the signature, and the grid of DIAG-01.
+    snapshot_take(
+        convention=convention,
+        kind=SnapshotKind.SIGNATURE,
+        reference_date=datetime.date(2021, 9, 6),
+        reconstructed=True,
+        by=coordination,
+    )
+    action_evaluation_save(
+        action=Action.objects.get(pk=action.pk),
+        data={"pertinence_level": Achievement.ATTEINT, "pertinence_justification": "Diagnostic partagé en COPIL."},
+        by=coordination,
+    )
+    # The signed convention, a PDF stored through Django's storage.
+    document_attach(
+        convention=convention,
+        kind=DocumentKind.SIGNED,
+        dated=datetime.date(2021, 9, 6),
+        file=pdf_upload("CTG Caux Seine signée.pdf", minimal_pdf("CTG Caux Seine agglo")),
+        by=coordination,
+    )
     path = tmp_path / "places.csv"
     path.write_text(LOCAL_DATA, encoding="utf-8")
     local_data_import(convention=convention, path=path, by=coordination)
@@ -169,8 +242,20 @@ def convention_pages(client, convention) -> dict[str, list[str]]:
         "enjeux": reverse("diagnostic_views:index", args=[pk]),
         "données locales": reverse("local_data_views:index", args=[pk]),
     }
+    urls["pilotage"] = reverse("steering_views:index", args=[pk])
+    urls["évaluation"] = reverse("evaluation_views:index", args=[pk])
+    for body in Body.objects.filter(convention=convention).order_by("kind"):
+        urls[f"instance {body.kind}"] = reverse("steering_views:body_detail", args=[pk, body.pk])
+    for meeting in Meeting.objects.filter(body__convention=convention).order_by("starts_at"):
+        urls[f"réunion du {meeting.starts_at:%Y-%m-%d}"] = reverse(
+            "steering_views:meeting_detail", args=[pk, meeting.pk]
+        )
+        urls[f"compte rendu du {meeting.starts_at:%Y-%m-%d}"] = reverse(
+            "steering_views:minutes", args=[pk, meeting.pk]
+        )
     for action in Action.objects.filter(convention=convention).order_by("code"):
         urls[f"fiche {action.code}"] = reverse("plans_views:action_detail", args=[pk, action.pk])
+        urls[f"grille {action.code}"] = reverse("evaluation_views:action_grid", args=[pk, action.pk])
     pages = {}
     for name, url in urls.items():
         response = client.get(url)
@@ -184,11 +269,13 @@ def read_archive(content: bytes) -> tuple[dict, dict]:
         return json.loads(archive.read("manifest.json")), json.loads(archive.read("data.json"))
 
 
-def write_archive(manifest: dict, data, *, raw_data: bytes | None = None) -> bytes:
+def write_archive(manifest: dict, data, *, raw_data: bytes | None = None, files: dict | None = None) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("manifest.json", json.dumps(manifest))
         archive.writestr("data.json", raw_data if raw_data is not None else json.dumps(data))
+        for name, content in (files or {}).items():
+            archive.writestr(name, content)
     return buffer.getvalue()
 
 
@@ -248,6 +335,8 @@ def database_counts() -> dict[str, int]:
 
 def delete_convention(convention) -> None:
     """Remove a convention from this database, as if it had never been here (what uses its local themes first)."""
+    for document in convention.documents.all():
+        document.file.delete(save=False)
     Objective.objects.filter(convention=convention).delete()
     Enjeu.objects.filter(convention=convention).delete()
     convention.delete()
