@@ -81,6 +81,22 @@ def write_archive(manifest: dict, data: dict, files: dict[str, bytes] | None = N
     return buffer.getvalue()
 
 
+def _checked_files(manifest: dict, files: dict[str, bytes]) -> dict[str, bytes]:
+    """The files the manifest lists, each checked to be in the archive with the SHA-256 it announces."""
+    listed = manifest.get("files", [])
+    if not isinstance(listed, list) or any(not isinstance(entry, dict) for entry in listed):
+        raise ArchiveError(f"{MANIFEST} : la liste « files » est mal formée.")
+    for entry in listed:
+        path = entry.get("path")
+        if path not in files:
+            raise ArchiveError(f"{MANIFEST} : le fichier {path} est annoncé mais absent de l'archive.")
+        if hashlib.sha256(files[path]).hexdigest() != entry.get("sha256"):
+            raise ArchiveError(
+                f"Le fichier {path} de l'archive est altéré (son empreinte SHA-256 ne correspond pas au manifeste)."
+            )
+    return {entry["path"]: files[entry["path"]] for entry in listed}
+
+
 def read_archive(content: bytes) -> tuple[dict, dict, dict[str, bytes]]:
     """The manifest, the data and the attached files (by their path in the archive, checked against the manifest)."""
     files: dict[str, bytes] = {}
@@ -120,15 +136,4 @@ def read_archive(content: bytes) -> tuple[dict, dict, dict[str, bytes]]:
         unknown = sorted(set(data[section]) - set(PARTS_BY_LABEL))
         if unknown:
             raise ArchiveError(f"{DATA} : modèle inconnu dans la section « {section} » : {', '.join(unknown)}.")
-    listed = manifest.get("files", [])
-    if not isinstance(listed, list) or any(not isinstance(entry, dict) for entry in listed):
-        raise ArchiveError(f"{MANIFEST} : la liste « files » est mal formée.")
-    for entry in listed:
-        path = entry.get("path")
-        if path not in files:
-            raise ArchiveError(f"{MANIFEST} : le fichier {path} est annoncé mais absent de l'archive.")
-        if hashlib.sha256(files[path]).hexdigest() != entry.get("sha256"):
-            raise ArchiveError(
-                f"Le fichier {path} de l'archive est altéré (son empreinte SHA-256 ne correspond pas au manifeste)."
-            )
-    return manifest, data, {entry["path"]: files[entry["path"]] for entry in listed}
+    return manifest, data, _checked_files(manifest, files)

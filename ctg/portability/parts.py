@@ -98,25 +98,18 @@ EXCLUDED = {
         "a ProConnect identity links an account to this instance's ProConnect client; the person links it again "
         "at the first ProConnect sign-in on the other instance"
     ),
+    "steering.sentreminder": (
+        "a reminder already e-mailed by this instance; its unique key keeps this instance from sending it twice, "
+        "the other instance sends its own from the data"
+    ),
+    # The successor's record of what was carried over from its predecessor: its rows name objects of the
+    # predecessor, which an archive of one convention does not hold. The link itself (Convention.previous)
+    # travels, matched by EPCI and period on the other instance.
+    "evaluation.renewal": "names both conventions of a renewal; the archive keeps the link Convention.previous",
+    "evaluation.carriedenjeu": "links an enjeu to its origin in the predecessor convention, outside the archive",
+    "evaluation.carriedaction": "links an action to its origin in the predecessor convention, outside the archive",
+    "evaluation.carriedindicator": "links an indicator to its origin in the predecessor convention, not archived",
     "opendata.observation": "official values are shared reference data, loaded on every instance from their files",
-    # Governance (issue 13) is not carried by the archive yet: a moved convention leaves its bodies, meetings,
-    # minutes and decisions behind (the decisions' effects on the plan, enjeux and phase do travel).
-    **{
-        f"steering.{name}": "governance is not in the archive yet; its records stay on the instance that holds them"
-        for name in (
-            "body",
-            "bodymember",
-            "meeting",
-            "agendaitem",
-            "attendance",
-            "guest",
-            "minutesversion",
-            "minutesentry",
-            "minutesapproval",
-            "outcome",
-            "followup",
-        )
-    },
 }
 
 

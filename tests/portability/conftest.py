@@ -13,10 +13,11 @@ from django.urls import reverse
 from ctg.conventions.enums import DocumentKind, Phase
 from ctg.conventions.models import Theme
 from ctg.conventions.services import convention_change_phase, document_attach
-from ctg.evaluation.enums import Achievement, SnapshotKind
-from ctg.evaluation.services import action_evaluation_save, snapshot_take
 from ctg.diagnostic.models import Enjeu
 from ctg.diagnostic.services import enjeu_create, enjeu_validate
+from ctg.evaluation.enums import Achievement, SnapshotKind
+from ctg.evaluation.services import action_evaluation_save, snapshot_take
+from ctg.indicators.services import indicators_compute
 from ctg.offer.demo import load_demo_offer
 from ctg.offer.enums import OfferKind
 from ctg.offer.services import offer_item_create
@@ -32,6 +33,7 @@ from ctg.steering.enums import BodyKind, DecisionSubject, MeetingState, OutcomeK
 from ctg.steering.models import Body, Meeting
 from ctg.territories.models import Commune
 from tests.conventions.factories import minimal_pdf, pdf_upload
+from tests.indicators.factories import DatasetFactory, ObservationFactory
 
 LOCAL_DATA = (
     "code_geo;niveau;variable;annee;valeur\n"
@@ -175,7 +177,11 @@ def full_convention(caux_seine, tmp_path):
         by=coordination,
     )
     steering.minutes_save(meeting=meeting, texts={item.pk: "Le diagnostic est lancé."}, by=coordination)
-    # Evaluation: the diagnostic frozen at the signature, and the grid of DIAG-01.
+    # Evaluation: the diagnostic frozen at the signature (test figures of an official dataset), and DIAG-01's grid.
+    census = DatasetFactory(title="Recensement (valeurs de test)", vintage="2022", geography_year=2025)
+    for code, population in (("76114", 1000), ("76476", 2000)):
+        ObservationFactory(dataset=census, code=code, variable="P22_POP", year=2022, value=population)
+    indicators_compute(codes=["population"])
     snapshot_take(
         convention=convention,
         kind=SnapshotKind.SIGNATURE,

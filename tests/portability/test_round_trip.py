@@ -78,6 +78,14 @@ def test_the_archive_holds_no_password_and_names_people_by_email(full_convention
         manifest["counts"]["plans.action"]
         == Action.all_objects.filter(convention=full_convention["convention"]).count()
     )
+    # Governance, evaluation, documents and the trash travel too.
+    counts = manifest["counts"]
+    assert counts["steering.meeting"] == 1 and counts["steering.outcome"] == 2 and counts["steering.followup"] == 1
+    assert counts["evaluation.diagnosticsnapshot"] == 1 and counts["evaluation.snapshotvalue"] > 0
+    assert counts["evaluation.actionevaluation"] == 1 and counts["conventions.conventiondocument"] == 1
+    assert counts["conventions.phasechange"] >= 1
+    trashed = [row for row in data["objects"]["plans.action"] if row["fields"]["code"] == "TMP-01"]
+    assert trashed[0]["fields"]["deleted_at"] and trashed[0]["fields"]["deleted_by"] is not None
     for entry in data["users"].values():
         assert set(entry) <= {"email", "first_name", "last_name", "organisation", "deleted"}
     # Official data are shared reference data: only the convention's local dataset travels.
