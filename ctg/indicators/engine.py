@@ -537,4 +537,15 @@ def compute(indicators: list[Indicator]) -> tuple[pl.DataFrame, dict[tuple[str, 
         | ((pl.col("level") == Level.COMMUNE.value) & pl.col("parts_expected").is_not_null())
         | (pl.col("note").fill_null("") != "")
     )
-    return result.filter(kept).with_columns(pl.col("note").fill_null("")), run.datasets
+    return result.filter(kept).with_columns(_fitted_note(pl.col("note").fill_null(""))), run.datasets
+
+
+def _fitted_note(note: pl.Expr) -> pl.Expr:
+    """A note within the column's NOTE_MAX characters: notes joined over the terms of a ratio or the parts of a
+    commune can run longer; a cut one ends with an ellipsis so that a reader knows there is more."""
+    return (
+        pl.when(note.str.len_chars() > NOTE_MAX)
+        .then(pl.concat_str([note.str.slice(0, NOTE_MAX - 1), pl.lit("…")]))
+        .otherwise(note)
+        .alias("note")
+    )

@@ -159,3 +159,18 @@ def test_one_coverage_line_published_first_computed_only_where_it_is_missing(ter
     )
     assert line["commune_cells"]["A0002"]["value"] is None
     assert line["source"] == "CAF (Cnaf), Taux de couverture (EPCI) ; Registre de l'offre de services"
+
+
+def test_a_note_longer_than_its_column_is_cut_with_an_ellipsis():
+    """Notes joined over a ratio's terms or a commune's parts can exceed the column (PostgreSQL refuses it)."""
+    import polars as pl
+
+    from ctg.indicators.engine import NOTE_MAX, _fitted_note
+
+    long = "incomplet : somme des anciennes communes impossible, " + ", ".join(
+        f"Commune {i} (49{i:03d})" for i in range(30)
+    )
+    notes = pl.DataFrame({"note": [long, "fusion", ""]}).with_columns(_fitted_note(pl.col("note")))["note"].to_list()
+    assert len(long) > NOTE_MAX
+    assert len(notes[0]) == NOTE_MAX and notes[0].endswith("…") and notes[0].startswith(long[: NOTE_MAX - 1])
+    assert notes[1:] == ["fusion", ""]
