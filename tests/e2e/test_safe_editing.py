@@ -2,6 +2,7 @@
 resolved in one click without retyping, and a form posted after the session expired comes back after login."""
 
 import datetime
+import re
 from decimal import Decimal
 
 import pytest
@@ -135,6 +136,8 @@ def test_form_posted_after_session_expiry_is_recovered_after_login(live_server, 
     assert page.input_value("#id_date") == "2024-03-01"
     assert not action.notes.exists()  # nothing saved without the user
     page.click("main form button[type=submit]")
-    page.wait_for_url(f"{live_server.url}{reverse('plans_views:action_detail', args=[convention.pk, action.pk])}")
+    # Back on the fiche, at its notes section (the URL ends with the section's anchor).
+    fiche = f"{live_server.url}{reverse('plans_views:action_detail', args=[convention.pk, action.pk])}"
+    page.wait_for_url(re.compile(re.escape(fiche) + r"(#[\w-]+)?$"))
     assert action.notes.get().text == "Rencontre avec les assistantes maternelles de Bolbec"
     page.close()
