@@ -49,8 +49,11 @@ class TestFollowUp:
     def test_pilot_changes_status_and_next_milestone_in_place(self, client, plan, django_assert_max_num_queries):
         action = plan["action"]
         client.force_login(plan["pilot"])
-        fiche = client.get(url("action_detail", plan, action.pk)).content.decode()
-        assert f'id="suivi-{action.pk}"' in fiche and "Mettre à jour le suivi" in fiche
+        response = client.get(url("action_detail", plan, action.pk))
+        # Once seen failing in a full PostgreSQL run only: the status says which page came instead of the fiche.
+        assert response.status_code == 200, (response.status_code, response.content.decode()[:2000])
+        fiche = response.content.decode()
+        assert f'id="suivi-{action.pk}"' in fiche and "Mettre à jour le suivi" in fiche, fiche[:4000]
         form = client.get(url("action_follow_up", plan, action.pk), headers=HTMX).content.decode()
         assert "<html" not in form and 'hx-post="' in form
         assert 'name="progress_manual"' not in form  # the milestones make the progress
