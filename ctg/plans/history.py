@@ -53,6 +53,11 @@ class Entry:
     subject: str
     action_id: int | None
     changes: list[Change]
+    # Why the change was made, when it was not typed in a form: "import du fichier « plan.xlsx »", "décision du
+    # COPIL du 12/03/2026".
+    reason: str = ""
+    # The code of the fiche a milestone, note, funding line, indicator, target or measure belongs to.
+    fiche: str = ""
 
     @property
     def summary(self) -> str:
@@ -250,15 +255,54 @@ def _trash_move(model, record, prior) -> str | None:
     return TRASHED if record.deleted_at is not None else RESTORED
 
 
-def _entry(model, record, changes: list[Change], kind: str | None = None) -> Entry:
+def _entry(model, record, changes: list[Change], fiches: "_Fiches", kind: str | None = None) -> Entry:
+    reason = record.history_change_reason or ""
+    if record.history_user:
+        who = str(record.history_user)
+    else:
+        # A change without an account (a command, a background job) is named by its reason when it has one.
+        who, reason = (reason[:1].upper() + reason[1:], "") if reason else ("Système", "")
+    action_id = fiches.action_id(model, record)
     return Entry(
         when=record.history_date,
-        who=str(record.history_user) if record.history_user else "Système",
+        who=who,
         kind=kind or KIND_LABELS[record.history_type],
         subject=SUBJECTS[model](record),
-        action_id=record.id if model is plan.Action else getattr(record, "action_id", None),
+        action_id=action_id,
         changes=changes,
+        reason=reason,
+        fiche="" if model is plan.Action else fiches.code(action_id),
     )
+
+
+def _latest(model, ids: set, field: str) -> dict:
+    if not ids:
+        return {}
+    return dict(model.history.filter(id__in=ids).order_by("id", "history_id").values_list("id", field))
+
+
+class _Fiches:
+    """The fiche each selected record belongs to (its id and code), in two queries: indicators' actions, then
+    codes — a fiche in the trash or deleted since still gives its code."""
+
+    def __init__(self, selected: list[tuple]):
+        indicator_ids = {
+            r.indicator_id for model, r in selected if model in (plan.IndicatorTarget, plan.IndicatorMeasure)
+        }
+        # Read in the order they were written, the latest record of each object wins.
+        self.of_indicator = _latest(plan.FollowUpIndicator, indicator_ids, "action_id")
+        action_ids = {self.action_id(model, r) for model, r in selected} - {None}
+        self.codes = _latest(plan.Action, action_ids, "code")
+
+    def action_id(self, model, record) -> int | None:
+        if model is plan.Action:
+            return record.id
+        if model in (plan.IndicatorTarget, plan.IndicatorMeasure):
+            return self.of_indicator.get(record.indicator_id)
+        return getattr(record, "action_id", None)
+
+    def code(self, action_id) -> str:
+        return self.codes.get(action_id, "") if action_id is not None else ""
 
 
 def _entries(selected: list[tuple]) -> list[Entry]:
@@ -273,6 +317,7 @@ def _entries(selected: list[tuple]) -> list[Entry]:
         model: _m2m_members(model, records, previous) for model, records in by_model.items() if _tracked_m2m(model)
     }
     labels = _Labels()
+    fiches = _Fiches(selected)
     raw = [
         (model, record, _raw_changes(model, record, previous.get((model, record.history_id)), m2m_rows, labels))
         for model, record in selected
@@ -283,12 +328,12 @@ def _entries(selected: list[tuple]) -> list[Entry]:
     for model, record, changes in raw:
         moved = _trash_move(model, record, previous.get((model, record.history_id)))
         if moved:
-            entries.append(_entry(model, record, [], kind=moved))
+            entries.append(_entry(model, record, [], fiches, kind=moved))
             continue
         formatted = [_format_change(field, old, new, labels) for field, old, new in changes]
         if record.history_type == "~" and not formatted:
             continue
-        entries.append(_entry(model, record, formatted))
+        entries.append(_entry(model, record, formatted, fiches))
     return entries
 
 

@@ -47,6 +47,7 @@ from ctg.accounts.journal import security_event_record
 from ctg.accounts.models import User
 from ctg.conventions.models import Convention
 from ctg.core.formatting import format_count, format_date
+from ctg.core.history import history_reason
 from ctg.core.imports import ImportProblem, ImportRefused, ImportReport, KindCounts
 from ctg.core.services import changed_values
 from ctg.core.text import control_character_message
@@ -706,7 +707,9 @@ def plan_import_xlsx(
     """Check the whole workbook, then write it in one transaction; any error leaves the database untouched and is
     listed in the report. The import, accepted or refused, is journaled for `by` from `ip_address`."""
     report = PlanImportReport()
-    _check_and_write(convention, content, by, report)
+    # Every history line the import writes says which file it came from (the author is `by`).
+    with history_reason(f"import du fichier «\u00a0{file_name}\u00a0»" if file_name else "import d'un classeur"):
+        _check_and_write(convention, content, by, report)
     if not report.ok:
         report.refuse()
     name = f" « {file_name[:200]} »" if file_name else ""

@@ -20,7 +20,7 @@ from ctg.conventions.enums import PHASE_ORDER, Phase
 from ctg.conventions.models import Convention
 from ctg.conventions.services import convention_change_phase
 from ctg.core.formatting import format_date
-from ctg.core.history import set_history_author
+from ctg.core.history import history_reason, set_history_author
 from ctg.core.saving import model_save
 from ctg.core.services import model_update
 from ctg.diagnostic.enums import EnjeuStatus
@@ -39,7 +39,6 @@ from ctg.steering.enums import (
     Side,
     Verdict,
 )
-from ctg.steering.history import history_reason
 from ctg.steering.models import (
     AgendaItem,
     Attendance,

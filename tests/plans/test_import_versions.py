@@ -212,3 +212,16 @@ class TestOrganisations:
         report = plan_import_xlsx(convention=plan["convention"], content=content)
         assert report.ok, [str(e) for e in report.errors]
         assert FundingLine.objects.filter(funder=signatory).count() == 1
+
+
+def test_history_of_an_import_names_its_file(plan):
+    from ctg.accounts.enums import Role
+    from ctg.plans.history import activity
+    from tests.accounts.factories import MembershipFactory
+
+    by = MembershipFactory(convention=plan["convention"], role=Role.CONTRIBUTEUR).user
+    content = edit_cells(build_xlsx(plan["convention"]), wb.ACTIONS_SHEET, {"B2": "Relais étendu"})
+    assert plan_import_xlsx(convention=plan["convention"], content=content, by=by, file_name="plan 2024.xlsx").ok
+    entry = activity(convention_id=plan["convention"].pk)[0]
+    assert entry.subject == "Fiche PE-01 « Relais étendu »" and entry.who == str(by)
+    assert entry.reason == "import du fichier «\u00a0plan 2024.xlsx\u00a0»"

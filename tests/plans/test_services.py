@@ -242,6 +242,19 @@ def test_convention_activity_shows_ledger_changes_with_before_and_after():
     }
     assert [e.kind for e in entries] == ["Modification", "Création", "Création"]
 
+    assert latest.fiche == "PE-01" and entries[-1].fiche == ""  # the fiche's own creation does not repeat it
+
+
+def test_history_of_a_measure_names_its_fiche_and_a_change_without_account_its_reason():
+    from ctg.core.history import history_reason
+
+    indicator = IndicatorFactory(action=ActionFactory(code="JEU-03"))
+    with history_reason("import du fichier « suivi.xlsx »"):
+        MeasureFactory(indicator=indicator, date=datetime.date(2023, 1, 1))
+    entry = activity(action_id=indicator.action_id)[0]
+    assert entry.subject == "Mesure du 01/01/2023" and entry.fiche == "JEU-03"
+    assert entry.who == "Import du fichier « suivi.xlsx »" and entry.reason == ""
+
 
 STALE_CASES = [
     (lambda: ObjectiveFactory(), services.objective_update, "objective", {"title": "Autre"}, "Cet objectif"),
