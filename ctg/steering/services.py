@@ -119,6 +119,60 @@ def member_add(
     return model_save(member, by=by)
 
 
+def member_fingerprint(member: BodyMember) -> str:
+    """The seat's values as an edit form saw them: a save compares it with the stored seat to refuse an edit made
+    on a seat that someone else changed in the meantime."""
+    return "|".join(
+        str(value)
+        for value in (member.organisation_id, member.user_id or "", member.person_name, member.side, member.role)
+    )
+
+
+@transaction.atomic
+def member_update(
+    *,
+    member: BodyMember,
+    organisation: Organisation,
+    side: str,
+    role: str,
+    user: User | None = None,
+    person_name: str = "",
+    seen: str | None = None,
+    by: User | None,
+) -> tuple[BodyMember, bool]:
+    """Change a seat: organisation, person (an account of the convention or a name), side, role. `seen` is the
+    fingerprint the edit form was built from. A seat listed in a meeting's attendance keeps its organisation and
+    account (the past minutes name them); its name, side and role can still be corrected. Returns the seat and
+    whether anything changed."""
+    member = BodyMember.objects.select_for_update().select_related("body__convention").get(pk=member.pk)
+    if seen is not None and seen != member_fingerprint(member):
+        raise ValidationError(
+            "Ce membre a été modifié par quelqu'un d'autre pendant votre saisie : rechargez la page pour voir ses "
+            "valeurs actuelles, puis refaites votre modification."
+        )
+    if (user.pk if user else None) != member.user_id:
+        _check_person(member.body.convention, user, "user")
+    person_name = person_name.strip()
+    if user is None and not person_name:
+        raise ValidationError({"person_name": "Indiquez la personne : un compte de la convention ou un nom."})
+
+    def check(seat: BodyMember, changes: Mapping) -> None:
+        if ({"organisation", "user"} & set(changes)) and seat.attendances.exists():
+            raise ValidationError(
+                "Ce membre figure dans la liste des présents d'une réunion : son organisation et son compte ne "
+                "changent plus, pour que les comptes rendus passés restent exacts. Pour le remplacer, ajoutez le "
+                "nouveau membre."
+            )
+
+    return model_update(
+        instance=member,
+        fields=["organisation", "user", "person_name", "side", "role"],
+        data={"organisation": organisation, "user": user, "person_name": person_name, "side": side, "role": role},
+        by=by,
+        check=check,
+    )
+
+
 @transaction.atomic
 def member_remove(*, member: BodyMember, by: User | None) -> None:
     if member.attendances.exists():

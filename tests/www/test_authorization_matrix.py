@@ -552,6 +552,7 @@ PAGES.update(
         "steering_views:body_edit": Page(get=ADMIN, post=ADMIN, kwargs=_body_of_a),
         "steering_views:member_add": Page(get=ADMIN, post=ADMIN, kwargs=_body_of_a),
         "steering_views:member_remove": Page(get=NOT_ALLOWED, post=ADMIN, kwargs=_member_of_a),
+        "steering_views:member_edit": Page(get=ADMIN, post=ADMIN, kwargs=_member_of_a),
         "steering_views:meeting_create": Page(get=ADMIN, post=ADMIN, kwargs=_body_of_a),
         "steering_views:meeting_detail": Page(get=READER, post=READER, kwargs=_meeting_of_a),
         "steering_views:meeting_edit": Page(get=ADMIN, post=ADMIN, kwargs=_meeting_of_a),
@@ -780,6 +781,7 @@ def test_another_conventions_object_by_id_is_404(client):
         ("diagnostic_views:edit", {"convention_pk": world.b.pk, "pk": _enjeu(world)["pk"]}),
         ("offer_views:edit", {"convention_pk": world.b.pk, "pk": _own_commune_offer(world)["pk"]}),
         ("steering_views:body_edit", {"convention_pk": world.b.pk, "pk": _body_of_a(world)["pk"]}),
+        ("steering_views:member_edit", {**_member_of_a(world), "convention_pk": world.b.pk}),
         ("steering_views:meeting_edit", {"convention_pk": world.b.pk, "pk": _meeting_of_a(world)["pk"]}),
         ("steering_views:agenda_item_edit", {**_agenda_item_of_a(world), "convention_pk": world.b.pk}),
     ]:

@@ -38,6 +38,16 @@ def _person(user: User) -> str:
     return user.get_full_name() or user.get_username()
 
 
+def _parties_of(convention: Convention):
+    return Organisation.objects.filter(
+        Q(signatures__convention=convention)
+        | Q(led_actions__convention=convention)
+        | Q(partner_actions__convention=convention)
+        | Q(funding_lines__action__convention=convention)
+        | Q(pk=convention.caf_id)
+    ).distinct()
+
+
 class PersonChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
         return _person(obj)
@@ -68,18 +78,36 @@ class MemberForm(ControlCharactersForm):
 
     def __init__(self, *args, convention: Convention, **kwargs):
         super().__init__(*args, **kwargs)
-        form_field(self, "organisation", forms.ModelChoiceField).queryset = (
-            Organisation.objects.filter(
-                Q(signatures__convention=convention)
-                | Q(led_actions__convention=convention)
-                | Q(partner_actions__convention=convention)
-                | Q(funding_lines__action__convention=convention)
-                | Q(pk=convention.caf_id)
-            )
-            .distinct()
-            .order_by("name")
-        )
+        form_field(self, "organisation", forms.ModelChoiceField).queryset = _parties_of(convention).order_by("name")
         form_field(self, "user", forms.ModelChoiceField).queryset = _members_of(convention)
+
+
+class MemberEditForm(MemberForm):
+    """The seat's fields and the fingerprint of the seat the form was built from (see services.member_update)."""
+
+    seen = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, convention: Convention, member: BodyMember, **kwargs):
+        super().__init__(*args, convention=convention, **kwargs)
+        # The seat keeps its organisation and account even when they are no longer parties or members.
+        form_field(self, "organisation", forms.ModelChoiceField).queryset = Organisation.objects.filter(
+            Q(pk__in=_parties_of(convention).values("pk")) | Q(pk=member.organisation_id)
+        ).order_by("name")
+        if member.user_id is not None:
+            form_field(self, "user", forms.ModelChoiceField).queryset = User.objects.filter(
+                Q(pk__in=_members_of(convention).values("pk")) | Q(pk=member.user_id)
+            ).order_by("last_name", "first_name")
+
+    @staticmethod
+    def initial_for(member: BodyMember, seen: str) -> dict:
+        return {
+            "organisation": member.organisation_id,
+            "user": member.user_id,
+            "person_name": member.person_name,
+            "side": member.side,
+            "role": member.role,
+            "seen": seen,
+        }
 
 
 class MeetingForm(ControlCharactersForm):

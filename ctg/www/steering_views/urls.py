@@ -14,6 +14,7 @@ urlpatterns = [
     path("instances/<int:pk>/modifier/", views.body_edit, name="body_edit"),
     path("instances/<int:pk>/membres/ajouter/", views.member_add, name="member_add"),
     path("instances/<int:pk>/membres/<int:member_pk>/retirer/", views.member_remove, name="member_remove"),
+    path("instances/<int:pk>/membres/<int:member_pk>/modifier/", views.member_edit, name="member_edit"),
     path("instances/<int:pk>/reunions/ajouter/", views.meeting_create, name="meeting_create"),
     path("reunions/<int:pk>/", views.meeting_view, name="meeting_detail"),
     path("reunions/<int:pk>/modifier/", views.meeting_edit, name="meeting_edit"),

@@ -26,6 +26,7 @@ from ctg.www.steering_views.forms import (
     FollowUpDoneForm,
     GuestForm,
     MeetingForm,
+    MemberEditForm,
     MemberForm,
     MinutesForm,
     OutcomeForm,
@@ -143,6 +144,29 @@ def member_add(request, convention_pk, pk):
             messages.success(request, f"{member.person_label} siège désormais au {body}.")
             return redirect("steering_views:body_detail", convention_pk=convention.pk, pk=body.pk)
     return render(request, "steering_views/member_form.html", {"convention": convention, "form": form, "body": body})
+
+
+def member_edit(request, convention_pk, pk, member_pk):
+    convention = _managed(request, convention_pk)
+    body = _body(convention, pk)
+    member = get_object_or_404(BodyMember.objects.filter(body=body).select_related("user"), pk=member_pk)
+    initial = MemberEditForm.initial_for(member, services.member_fingerprint(member))
+    form = MemberEditForm(request.POST or None, convention=convention, member=member, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        data["seen"] = data["seen"] or None
+        try:
+            member, changed = services.member_update(member=member, by=request.user, **data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            if changed:
+                messages.success(request, f"Le siège de {member.person_label} au {body} est enregistré.")
+            else:
+                messages.info(request, "Aucun changement : le membre est inchangé.")
+            return redirect("steering_views:body_detail", convention_pk=convention.pk, pk=body.pk)
+    context = {"convention": convention, "form": form, "body": body, "member": member}
+    return render(request, "steering_views/member_form.html", context)
 
 
 @require_POST
