@@ -19,6 +19,7 @@ import altair as alt
 from shapely.geometry import shape
 
 from ctg.charts.classes import Classes
+from ctg.core.formatting import counted
 
 FONT = "DejaVu Sans"
 HIGHLIGHT_COLOUR = "#1f5fa8"
@@ -207,10 +208,6 @@ def categorical_map(
     return _spec(chart, _feature_collection(areas))
 
 
-def _commune_noun(count: int) -> str:
-    return f"{count} commune" if count <= 1 else f"{count} communes"
-
-
 def _title(title: str, source: str) -> alt.TitleParams:
     return alt.TitleParams(text=title, subtitle=f"Source : {source}", font=FONT, subtitleFont=FONT, anchor="start")
 
@@ -256,7 +253,7 @@ def _reason_entries(areas: list[MapArea], reasons: Mapping[str, str]) -> list[tu
         if area.reason:
             counts[area.reason] = counts.get(area.reason, 0) + 1
     order = [r for r in reasons if r in counts] + [r for r in counts if r not in reasons]
-    return [(r, f"{reasons.get(r, r)} : {_commune_noun(counts[r])}") for r in order]
+    return [(r, f"{reasons.get(r, r)} : {counted(counts[r], 'commune')}") for r in order]
 
 
 class _Legend:
@@ -335,7 +332,7 @@ class _Legend:
             y += LEGEND_ROW * 1.5 if entries else 0
             self.title(x, y, "À lire avec prudence")
             y += LEGEND_ROW
-            self.row(x, y, f"{SMALL_NUMBER_LABEL} : {_commune_noun(flagged)}", symbol="effectif_faible")
+            self.row(x, y, f"{SMALL_NUMBER_LABEL} : {counted(flagged, 'commune')}", symbol="effectif_faible")
         return hatches
 
 
@@ -525,7 +522,7 @@ def proportional_circle_map(
     zeros = sum(1 for a in areas if a.value is not None and not a.reason and a.value <= 0)
     if zeros:
         y += LEGEND_ROW
-        legend.row(0, y, f"Sans cercle, valeur nulle : {_commune_noun(zeros)}")
+        legend.row(0, y, f"Sans cercle, valeur nulle : {counted(zeros, 'commune')}")
     return _with_legend(
         map_chart=map_chart,
         legend=legend,

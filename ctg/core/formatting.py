@@ -103,3 +103,13 @@ def format_long_date(value: datetime.date) -> str:
     day = "1er" if value.day == 1 else str(value.day)
     with translation.override(LANGUAGE):
         return f"{day} {dateformat.format(value, 'F Y')}"
+
+
+def counted(count: int, singular: str, plural: str | None = None) -> str:
+    """A count and the words it governs, agreed in number the French way: 0 and 1 take the singular ("0 valeur
+    créée", "1 fiche action", "2 fiches actions"). `plural` defaults to `singular` with an s on each word."""
+    if abs(count) < 2:
+        words = singular
+    else:
+        words = plural if plural is not None else " ".join(f"{word}s" for word in singular.split(" "))
+    return f"{format_count(count)} {words}"

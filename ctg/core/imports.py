@@ -23,6 +23,8 @@ import dataclasses
 import re
 from collections.abc import Iterable, Iterator, Mapping
 
+from ctg.core.formatting import counted
+
 UTF8_BOM = b"\xef\xbb\xbf"
 UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 # A well-formed UTF-8 sequence of two to four bytes (no overlong forms, no surrogates, nothing above U+10FFFF).
@@ -171,8 +173,9 @@ class ImportReport:
 
     def details(self) -> str:
         return (
-            f"{self.read} ligne(s) lue(s), {self.created} créée(s), {self.updated} mise(s) à jour, "
-            f"{self.unchanged} inchangée(s), {self.rejected} rejetée(s)."
+            f"{counted(self.read, 'ligne lue')}, {counted(self.created, 'créée')}, "
+            f"{counted(self.updated, 'mise à jour', 'mises à jour')}, {counted(self.unchanged, 'inchangée')}, "
+            f"{counted(self.rejected, 'rejetée')}."
         )
 
 

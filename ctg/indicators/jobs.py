@@ -13,6 +13,7 @@ from pathlib import Path
 
 from django.core.files.storage import default_storage
 
+from ctg.core.formatting import counted
 from ctg.indicators.services import indicators_compute, indicators_depending_on
 from ctg.jobs.models import Job
 from ctg.jobs.registry import JobResult, register_job_kind
@@ -104,4 +105,4 @@ def _withdraw_and_recompute(job: Job) -> JobResult:
     variables = list(Observation.objects.filter(dataset=dataset).values_list("variable", flat=True).distinct())
     removed = dataset_withdraw(dataset=dataset, by=job.created_by, ip_address=job.params["ip_address"])
     recomputed = _recomputed(job, variables)
-    return JobResult(message=f"{dataset.file_name} est retiré : {removed} valeur(s) supprimée(s).\n{recomputed}")
+    return JobResult(message=f"{dataset.file_name} est retiré : {counted(removed, 'valeur supprimée')}.\n{recomputed}")

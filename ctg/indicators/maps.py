@@ -23,6 +23,7 @@ from ctg.charts.maps import (
     no_value_fill,
     proportional_circle_map,
 )
+from ctg.core.formatting import counted
 from ctg.indicators import catalogue
 from ctg.indicators.enums import Kind, ValueStatus
 from ctg.indicators.formatting import format_number, format_value
@@ -71,14 +72,6 @@ def _reason(cell: Mapping[str, Any]) -> str:
 
 def _reason_label(reason: str, cell: Mapping[str, Any]) -> str:
     return REASON_LABELS.get(reason) or str(cell.get("status_label") or reason)
-
-
-def _commune_noun(count: int) -> str:
-    return f"{count} commune" if count <= 1 else f"{count} communes"
-
-
-def _class_noun(count: int) -> str:
-    return "1 classe" if count == 1 else f"{count} classes"
 
 
 @dataclasses.dataclass
@@ -148,13 +141,14 @@ def map_summary(
     sentences = []
     not_drawn = ""
     if not drawn:
-        not_drawn = f"Carte non dessinée : valeurs pour {_commune_noun(len(valued))} sur {total}."
+        not_drawn = f"Carte non dessinée : valeurs pour {counted(len(valued), 'commune')} sur {total}."
     elif count:
         sentences.append("Cercles de surface proportionnelle à la valeur de chaque commune.")
     elif classes is not None:
         bound = _format_class_bound(indicator)
         sentences.append(
-            f"{_class_noun(len(classes.classes))} par quantiles (chacune regroupe à peu près autant de communes), "
+            f"{counted(len(classes.classes), 'classe')} par quantiles "
+            "(chacune regroupe à peu près autant de communes), "
             f"de {bound(classes.classes[0].lower)} à {bound(classes.classes[-1].upper)}."
         )
     if reference is not None:
@@ -167,16 +161,17 @@ def map_summary(
         sentences.append(f"EPCI : {reference.display}" + (", classe marquée dans la légende." if marked else "."))
     if reason_rows:
         described = [
-            f"{label.lower()} pour {_commune_noun(n)}" + (f" ({no_value_fill(reason).description})" if drawn else "")
+            f"{label.lower()} pour {counted(n, 'commune')}"
+            + (f" ({no_value_fill(reason).description})" if drawn else "")
             for reason, label, n in reason_rows
         ]
         sentences.append("Sans valeur : " + " ; ".join(described) + ".")
     if small_numbers:
-        sentences.append(f"{SMALL_NUMBER_LABEL} : {_commune_noun(small_numbers)}.")
+        sentences.append(f"{SMALL_NUMBER_LABEL} : {counted(small_numbers, 'commune')}.")
 
     rows = [{"name": c["name"], "display": c["cell"]["display"], "note": c["cell"].get("note", "")} for c in valued]
     rows += [
-        {"name": f"{_commune_noun(n)} sans valeur", "display": label.lower(), "note": ""}
+        {"name": f"{counted(n, 'commune')} sans valeur", "display": label.lower(), "note": ""}
         for _, label, n in reason_rows
     ]
     return MapSummary(

@@ -26,7 +26,7 @@ import re
 import polars as pl
 from polars._typing import PolarsDataType
 
-from ctg.core.formatting import format_count
+from ctg.core.formatting import counted, format_count
 from ctg.opendata.enums import GeoLevel, ObservationStatus
 
 # Counts that add up over communes, per format; every other variable is a published statistic.
@@ -135,17 +135,16 @@ class GeographyReport:
         return dataclasses.asdict(self)
 
     def summary(self) -> str:
-        """E.g. "géographie 2019 : 2 code(s) fusionné(s) dans 1 commune(s) actuelle(s), 0 renuméroté(s)…"."""
+        """E.g. "géographie 2019 : 2 codes fusionnés dans 1 commune actuelle, 0 renuméroté…"."""
         year = f"géographie {self.geography_year}" if self.geography_year else "géographie du fichier"
-        merged, communes = format_count(self.merged), format_count(len(self.changed_communes))
-        converted, split, unknown = format_count(self.converted), format_count(self.split), format_count(self.unknown)
         text = (
-            f"{year} : {merged} code(s) fusionné(s) dans {communes} commune(s) actuelle(s), {converted} "
-            f"renuméroté(s), {split} scindé(s), {unknown} inconnu(s) du référentiel"
+            f"{year} : {counted(self.merged, 'code fusionné')} dans "
+            f"{counted(len(self.changed_communes), 'commune actuelle')}, {counted(self.converted, 'renuméroté')}, "
+            f"{counted(self.split, 'scindé')}, {counted(self.unknown, 'inconnu')} du référentiel"
         )
         if self.epci_perimeters:
             text += (
-                f" ; {format_count(len(self.epci_perimeters))} EPCI publié(s) sur un autre périmètre que "
+                f" ; {counted(len(self.epci_perimeters), 'EPCI publié', 'EPCI publiés')} sur un autre périmètre que "
                 f"l'actuel : {' ; '.join(self.epci_perimeters)}"
             )
         return text

@@ -26,6 +26,7 @@ from django.db import connection, transaction
 
 from ctg.accounts.enums import SecurityEventKind
 from ctg.accounts.journal import security_event_record
+from ctg.core.formatting import counted
 from ctg.core.imports import ImportReport
 from ctg.opendata.editions import edition_check, header_of
 from ctg.opendata.enums import GeoLevel, ObservationStatus
@@ -85,18 +86,21 @@ class DatasetImportReport(ImportReport):
         outcome = "rien n'a été enregistré" if self.dry_run else "Import terminé"
         if self.format == "iris_reference":
             return (
-                f"{outcome} – {self.dataset.file_name} ({self.format_label}) : {self.read} IRIS lu(s), "
-                f"{self.created} créé(s), {self.updated} mis à jour, {self.unchanged} inchangé(s)."
+                f"{outcome} – {self.dataset.file_name} ({self.format_label}) : "
+                f"{counted(self.read, 'IRIS lu', 'IRIS lus')}, "
+                f"{counted(self.created, 'créé')}, {counted(self.updated, 'mis à jour', 'mis à jour')}, "
+                f"{counted(self.unchanged, 'inchangé')}."
             )
         text = (
-            f"{outcome} – {self.dataset.file_name} ({self.format_label}) : {self.read} ligne(s) lue(s), "
-            f"{self.created} valeur(s) créée(s), {self.updated} mise(s) à jour, {self.unchanged} inchangée(s), "
-            f"dont {self.secret} secrète(s) et {self.missing} non disponible(s)"
+            f"{outcome} – {self.dataset.file_name} ({self.format_label}) : {counted(self.read, 'ligne lue')}, "
+            f"{counted(self.created, 'valeur créée')}, {counted(self.updated, 'mise à jour', 'mises à jour')}, "
+            f"{counted(self.unchanged, 'inchangée')}, dont {counted(self.secret, 'secrète')} et "
+            f"{counted(self.missing, 'non disponible', 'non disponibles')}"
         )
         if self.incomplete:
-            text += f", {self.incomplete} agrégat(s) communal(aux) incomplet(s)"
+            text += f", {counted(self.incomplete, 'agrégat communal incomplet', 'agrégats communaux incomplets')}"
         if self.dropped:
-            text += f" ; {self.dropped} ligne(s) sans territoire écartée(s)"
+            text += f" ; {counted(self.dropped, 'ligne sans territoire écartée', 'lignes sans territoire écartées')}"
         if self.geography:
             text += f" ; {self.geography}"
         return text + "."
@@ -275,7 +279,7 @@ def dataset_withdraw(*, dataset: Dataset, by, ip_address: str | None = None) -> 
         user=by,
         detail=(
             f"Retrait de données officielles : {locked.source_label}, fichier {locked.file_name}, "
-            f"SHA-256 {locked.sha256}, {removed} valeur(s) retirée(s)."
+            f"SHA-256 {locked.sha256}, {counted(removed, 'valeur retirée')}."
         )[:1000],
         ip_address=ip_address,
     )
@@ -577,7 +581,7 @@ def local_dataset_withdraw(*, dataset: Dataset, by, ip_address: str | None = Non
         kind=SecurityEventKind.IMPORT,
         user=by,
         convention=locked.convention,
-        detail=f"Retrait de données locales : {locked.file_name}, {removed} valeur(s) retirée(s)."[:1000],
+        detail=f"Retrait de données locales : {locked.file_name}, {counted(removed, 'valeur retirée')}."[:1000],
         ip_address=ip_address,
     )
     locked.delete()

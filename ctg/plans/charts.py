@@ -3,6 +3,7 @@ one mark per milestone. Pages show it as SVG with a table alternative; the same 
 
 import datetime
 
+from ctg.core.formatting import counted
 from ctg.plans.enums import ActionStatus
 
 FONT = "DejaVu Sans"
@@ -51,8 +52,8 @@ def timeline_spec(*, convention, actions, milestones, today: datetime.date) -> d
     order = [b["action"] for b in sorted(bars, key=lambda b: b["action"])]
     y = {"field": "action", "type": "nominal", "sort": order, "title": None, "axis": {"labelLimit": 320}}
     description = (
-        f"Calendrier prévisionnel de {len(bars)} actions de la convention {convention.title}, "
-        f"avec {len(points)} jalons ; le tableau qui suit donne les mêmes dates."
+        f"Calendrier prévisionnel de {counted(len(bars), 'action')} de la convention {convention.title}, "
+        f"avec {counted(len(points), 'jalon')} ; le tableau qui suit donne les mêmes dates."
     )
     layers = [
         {

@@ -20,7 +20,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ctg.conventions.models import Convention
-from ctg.core.formatting import format_date, format_euros, format_number
+from ctg.core.formatting import counted, format_date, format_euros, format_number
 from ctg.core.text import printable
 from ctg.plans import workbook as wb
 from ctg.plans.enums import ActionStatus, BaselineState, FundingNature, FundingScheme, Priority, Trajectory
@@ -471,7 +471,7 @@ def build_docx(convention: Convention, today: datetime.date, action: Action | No
     document.styles["Normal"].font.size = Pt(10)
     if action is None:
         _heading(document, f"Plan d'actions – {convention.title}", 0)
-        _paragraph(document, f"État au {format_date(today)} : {len(actions)} fiches actions.")
+        _paragraph(document, f"État au {format_date(today)} : {counted(len(actions), 'fiche action')}.")
         totals = ledger_totals(convention=convention)["overall"]
         _paragraph(
             document,

@@ -46,7 +46,7 @@ from ctg.accounts.enums import SecurityEventKind
 from ctg.accounts.journal import security_event_record
 from ctg.accounts.models import User
 from ctg.conventions.models import Convention
-from ctg.core.formatting import format_count, format_date
+from ctg.core.formatting import counted, format_count, format_date
 from ctg.core.history import history_reason
 from ctg.core.imports import ImportProblem, ImportRefused, ImportReport, KindCounts
 from ctg.core.services import changed_values
@@ -712,8 +712,8 @@ def plan_import_xlsx(
         _check_and_write(convention, content, by, report)
     if not report.ok:
         report.refuse()
-    name = f" « {file_name[:200]} »" if file_name else ""
-    outcome = f"accepté : {report.summary()}" if report.ok else f"refusé ({len(report.errors)} erreur(s))"
+    name = f" «\u00a0{file_name[:200]}\u00a0»" if file_name else ""
+    outcome = f"accepté : {report.summary()}" if report.ok else f"refusé ({counted(len(report.errors), 'erreur')})"
     security_event_record(
         kind=SecurityEventKind.IMPORT,
         user=by,

@@ -115,3 +115,13 @@ def test_infinite_and_undefined_floats_as_python_writes_them():
     assert format_number(float("inf"), 1) == "inf"
     assert format_number(float("-inf"), 1, minus=MINUS_SIGN) == f"{MINUS_SIGN}inf"
     assert format_number(float("nan"), 0) == "nan"
+
+
+def test_counted_agrees_the_words_with_the_count_the_french_way():
+    from ctg.core.formatting import counted
+
+    assert counted(0, "valeur créée") == "0 valeur créée"
+    assert counted(1, "fiche action") == "1 fiche action"
+    assert counted(2, "fiche action") == "2 fiches actions"
+    assert counted(1550, "valeur créée") == "1\u202f550 valeurs créées"
+    assert counted(3, "mise à jour", "mises à jour") == "3 mises à jour"

@@ -64,12 +64,12 @@ class TestImportRefused:
 class TestImportReport:
     def test_summary(self):
         report = ImportReport(read=3, created=1, updated=1, unchanged=1)
-        assert report.summary() == "3 ligne(s) lue(s), 1 créée(s), 1 mise(s) à jour, 1 inchangée(s), 0 rejetée(s)."
+        assert report.summary() == "3 lignes lues, 1 créée, 1 mise à jour, 1 inchangée, 0 rejetée."
         assert report.ok and report.changed == 2
 
     def test_a_dry_run_says_so_first(self):
         report = ImportReport(read=2, created=2, dry_run=True)
-        assert report.summary().startswith("Simulation : 2 ligne(s) lue(s), 2 créée(s)")
+        assert report.summary().startswith("Simulation : 2 lignes lues, 2 créées")
 
     def test_problems_make_a_report_not_ok(self):
         assert not ImportReport(errors=[ImportProblem("refusé.")]).ok
@@ -81,7 +81,7 @@ class TestImportReport:
         assert KindCounts() == 0 and KindCounts() == {} and not list(KindCounts().items())
         report = ImportReport(created=counts, updated=KindCounts({"financements": 1}))
         assert report.changed == 4
-        assert "3 créée(s), 1 mise(s) à jour" in report.summary()
+        assert "3 créées, 1 mise à jour" in report.summary()
 
 
 class TestEncodingPolicy:

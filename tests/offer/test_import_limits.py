@@ -92,7 +92,7 @@ def test_simulation_counts_like_the_import_and_writes_nothing(caux_seine):
         real.updated,
         real.unchanged,
     )
-    assert simulated.summary().startswith("Simulation : 2 ligne(s) lue(s), 1 créée(s), 1 mise(s) à jour")
+    assert simulated.summary().startswith("Simulation : 2 lignes lues, 1 créée, 1 mise à jour")
 
 
 @pytest.mark.parametrize("character", ["\x00", "\x01", "\x1b", "\x7f"])

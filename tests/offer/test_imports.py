@@ -105,7 +105,7 @@ class TestImportCommand:
         path.write_text(GOOD, encoding="utf-8")
         out = io.StringIO()
         call_command("import_offer", str(caux_seine["convention"].pk), str(path), stdout=out)
-        assert "3 ligne(s) lue(s), 3 créée(s)" in out.getvalue()
+        assert "3 lignes lues, 3 créées" in out.getvalue()
         assert OfferItem.objects.count() == 3
 
     def test_command_rejects_a_bad_file(self, caux_seine, tmp_path):

@@ -19,7 +19,7 @@ def run(*args):
 
 class TestImportDataset:
     def test_import_then_same_file(self):
-        assert "1550 valeur(s) créée(s)" in run("import_dataset", str(COMPARATEUR))
+        assert "1\u202f550 valeurs créées" in run("import_dataset", str(COMPARATEUR))
         assert "déjà importé, rien n'a changé" in run("import_dataset", str(COMPARATEUR))
         assert Observation.objects.count() == 1550
 

@@ -56,7 +56,7 @@ def test_data_administrator_checks_then_imports_a_file(live_server, tmp_path):
             page.click("main button[type=submit]")
             # The job's page polls until the worker has imported the file and recomputed the indicators.
             page.wait_for_selector("#job-status.job-done", timeout=60_000)
-        assert "1550 valeur(s) créée(s)" in page.locator("#job-status").inner_text()
+        assert "1\u202f550 valeurs créées" in page.locator("#job-status").inner_text()
 
         page.goto(f"{live_server.url}/donnees/importer/")
         page.set_input_files("#id_file", str(damaged))

@@ -202,7 +202,7 @@ def test_the_import_report_says_what_the_geography_did(referential_14_93, tmp_pa
     path = tmp_path / "base_cc_comparateur_2019.csv"
     path.write_text("CODGEO;LIBGEO;P16_POP\n93066;Saint-Denis;100\n93059;Pierrefitte-sur-Seine;50\n", "utf-8")
     report = dataset_import(path=path, known_edition_only=False)
-    assert "1 code(s) fusionné(s) dans 1 commune(s) actuelle(s)" in report.details()
+    assert "1 code fusionné dans 1 commune actuelle" in report.details()
     # Test figures: 100 + 50 summed into today's Saint-Denis.
     stored = Observation.objects.get(level="commune", code="93066", variable="P16_POP")
     assert stored.value == 150

@@ -134,7 +134,7 @@ class TestWithdrawal:
         response = client.post(url)
         assert Dataset.objects.exists()  # queued, not yet done
         run_queued_tasks()
-        assert "est retiré : 1550 valeur(s) supprimée(s)" in client.get(response["Location"]).content.decode()
+        assert "est retiré : 1\u202f550 valeurs supprimées" in client.get(response["Location"]).content.decode()
         assert not Dataset.objects.exists()
         assert not Observation.objects.exists()
         assert not IndicatorValue.objects.filter(indicator="population", code="76114", status="ok").exists()

@@ -108,7 +108,7 @@ class TestUpload:
         assert run_queued_tasks() == 1
         html = client.get(response["Location"]).content.decode()
         assert "Terminé" in html
-        assert "1550 valeur(s) créée(s)" in html
+        assert "1\u202f550 valeurs créées" in html
         dataset = Dataset.objects.get()
         assert (dataset.file_name, dataset.imported_by) == (COMPARATEUR.name, user)
         assert Observation.objects.count() == 1550

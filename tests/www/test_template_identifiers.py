@@ -1,6 +1,7 @@
 """Identifiers printed into HTML attributes, links and form values must never carry a thousands separator: with
 French localisation {{ action.pk }} prints "2 549" once a table passes a thousand rows, which breaks element ids,
-htmx targets, query strings and option values. {% url %} is safe; a bare {{ x.pk }} needs |unlocalize."""
+htmx targets, query strings and option values. {% url %} is safe; a bare {{ x.pk }} needs |unlocalize. Years are
+identifiers too: "millésime 2 021" reads wrong, so a bare {{ x.year }} or {{ x.vintage }} needs |unlocalize."""
 
 import re
 from pathlib import Path
@@ -9,7 +10,7 @@ from django.template import Context, Template
 from django.test import override_settings
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "ctg" / "templates"
-BARE_IDENTIFIER = re.compile(r"\{\{ *[a-z_.]*(\.pk|_pk) *\}\}")
+BARE_IDENTIFIER = re.compile(r"\{\{ *[a-z_.]*(\.pk|_pk|year|vintage) *\}\}")
 
 
 def test_no_template_prints_an_identifier_localised():

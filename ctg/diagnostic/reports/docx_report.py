@@ -10,6 +10,7 @@ import io
 from docx import Document
 from docx.shared import Cm
 
+from ctg.core.formatting import counted
 from ctg.core.text import printable
 from ctg.diagnostic.reports.content import diagnostic_report
 from ctg.indicators.formatting import format_number
@@ -144,7 +145,9 @@ def _enjeux(document, report: dict) -> None:
     add_heading(document, "Enjeux", level=1)
     enjeux = report["enjeux"]
     add_paragraph(
-        document, f"{enjeux['count']} enjeu(x) enregistré(s), dont {enjeux['validated_count']} validé(s) par le COPIL."
+        document,
+        f"{counted(enjeux['count'], 'enjeu enregistré', 'enjeux enregistrés')}, dont "
+        f"{counted(enjeux['validated_count'], 'validé')} par le COPIL.",
     )
     for group in enjeux["themes"]:
         add_heading(document, group["theme"].label, level=2)

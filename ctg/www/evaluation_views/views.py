@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST, require_safe
 from ctg.accounts.client_ip import client_ip
 from ctg.accounts.enums import SecurityEventKind
 from ctg.accounts.journal import security_event_record
+from ctg.core.formatting import counted
 from ctg.evaluation.enums import SnapshotKind
 from ctg.evaluation.exports import snapshot_description
 from ctg.evaluation.jobs import changes_export_request
@@ -125,7 +126,7 @@ def snapshot_create(request, convention_pk, kind):
             add_service_errors(form, exc)
         else:
             messages.success(
-                request, f"Photographie du diagnostic enregistrée : {snapshot.value_count} valeurs figées."
+                request, f"Photographie du diagnostic enregistrée : {counted(snapshot.value_count, 'valeur figée')}."
             )
             return redirect("evaluation_views:index", convention_pk=convention.pk)
     context = {"convention": convention, "form": form, "kind": kind, "kind_label": SnapshotKind(kind).label}

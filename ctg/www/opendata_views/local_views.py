@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
 from ctg.accounts.client_ip import client_ip
+from ctg.core.formatting import counted
 from ctg.opendata.models import Dataset
 from ctg.opendata.perms import can_manage_local_data
 from ctg.opendata.readers import DatasetError
@@ -73,7 +74,9 @@ def withdraw(request, convention_pk, pk):
         except DatasetError as exc:
             errors = exc.errors
         else:
-            messages.success(request, f"{dataset.file_name} est retiré : {removed} donnée(s) locale(s) supprimée(s).")
+            messages.success(
+                request, f"{dataset.file_name} est retiré : {counted(removed, 'donnée locale supprimée')}."
+            )
             return redirect("local_data_views:index", convention_pk=convention.pk)
     context = {"convention": convention, "dataset": dataset, "errors": errors}
     return render(request, "opendata_views/local_withdraw.html", context)

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_safe
 from ctg.accounts.client_ip import client_ip
 from ctg.accounts.enums import SecurityEventKind
 from ctg.accounts.journal import security_event_record
-from ctg.core.formatting import format_count
+from ctg.core.formatting import counted, format_count
 from ctg.plans import workbook_guard
 from ctg.plans.exports import build_csv, build_docx, build_xlsx
 from ctg.plans.imports import plan_import_xlsx
@@ -85,7 +85,12 @@ def import_xlsx(request, convention_pk):
             ip_address=client_ip(request),
         )
         if report.ok:
-            messages.success(request, f"Import accepté : {report.changed} ligne(s) créée(s) ou modifiée(s).")
+            messages.success(
+                request,
+                "Import accepté : "
+                + counted(report.changed, "ligne créée ou modifiée", "lignes créées ou modifiées")
+                + ".",
+            )
             if not report.changed:
                 return redirect("plans_views:index", convention_pk=convention.pk)
     status = 400 if report is not None and not report.ok else 200

@@ -264,7 +264,7 @@ class TestImport:
         url = reverse("offer_views:import", kwargs={"convention_pk": convention.pk})
         upload = SimpleUploadedFile("offre.csv", self.CSV.encode(), content_type="text/csv")
         response = client.post(url, {"file": upload})
-        assertContains(response, "1 ligne(s) lue(s), 1 créée(s)")
+        assertContains(response, "1 ligne lue, 1 créée")
         assert OfferItem.objects.get().covered_communes.count() == 2
 
     def test_rejected_file_lists_errors(self, client, caux_seine, convention):
