@@ -9,6 +9,7 @@ import dataclasses
 from collections.abc import Mapping
 from decimal import Decimal
 
+from ctg.core.formatting import format_euros
 from ctg.plans.models import FundingLine
 
 AMOUNT_FIELDS = ("amount_planned", "amount_requested", "amount_granted", "amount_paid")
@@ -20,6 +21,18 @@ PAID_WITHOUT_GRANTED = "Un montant versé suppose un montant accordé : renseign
 class FundingProblem:
     field: str
     message: str
+
+
+def granted_above_requested(line: FundingLine) -> str:
+    """A warning, not a refusal, when a line's amount granted exceeds the amount requested (a funder may grant
+    more, but it is more often a typing slip); empty otherwise or when either is unknown."""
+    granted, requested = line.amount_granted, line.amount_requested
+    if granted is None or requested is None or granted <= requested:
+        return ""
+    return (
+        f"Le montant accordé ({format_euros(granted)}) dépasse le montant demandé ({format_euros(requested)}) : "
+        "vérifiez la notification du financeur."
+    )
 
 
 def funding_problems(values: Mapping[str, Decimal | None]) -> list[FundingProblem]:

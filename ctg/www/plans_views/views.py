@@ -15,6 +15,7 @@ from ctg.plans import models as plan
 from ctg.plans import services
 from ctg.plans.charts import timeline_spec
 from ctg.plans.enums import Trajectory
+from ctg.plans.funding import granted_above_requested
 from ctg.plans.history import activity as plan_activity
 from ctg.plans.perms import can_edit_action, can_edit_plan
 from ctg.plans.selectors import (
@@ -453,7 +454,12 @@ def _value(value) -> str:
 
 
 def _added_funding(line, _item) -> str:
-    return f"Ligne de financement ajoutée : {line.funder}, {line.year}, {line.get_scheme_display()}."
+    added = f"Ligne de financement ajoutée : {line.funder}, {line.year}, {line.get_scheme_display()}."
+    return " ".join(filter(None, [added, granted_above_requested(line)]))
+
+
+def _saved_funding(line, _item) -> str:
+    return " ".join(filter(None, ["Ligne de financement enregistrée.", granted_above_requested(line)]))
 
 
 def _added_note(note, _item) -> str:
@@ -482,14 +488,14 @@ def _add_to_item(service):
     return lambda data, *, by, action, item: service(indicator=item, by=by, **data)
 
 
-def _fiche_edit(form_class, title: str, service, *, argument: str, items: str, **fixed):
+def _fiche_edit(form_class, title: str, service, *, argument: str, items: str, saved=None, **fixed):
     """The view of a form editing the object `item_pk` among the fiche's `items`, passed to the service as
     `argument`, from the version the form was opened at."""
 
     def write(data, *, by, action, item):
         return _updating(service, by, **{argument: item}, **fixed)(data)
 
-    return _fiche_form(form_class, title, write, items=items, edit=True)
+    return _fiche_form(form_class, title, write, items=items, edit=True, saved=saved)
 
 
 def _add_indicator(data, *, by, action, item):
@@ -536,6 +542,7 @@ funding_edit = _fiche_edit(
     services.funding_line_update,
     argument="line",
     items="funding_lines",
+    saved=_saved_funding,
 )
 # A user who edits an indicator gives its baseline (the form requires it): it is no longer "à renseigner".
 indicator_edit = _fiche_edit(

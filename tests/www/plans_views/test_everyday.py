@@ -220,6 +220,30 @@ class TestBackToTheSection:
         ]
         assert 'id="financements"' in client.get(response["Location"]).content.decode()
 
+    def test_funding_line_granted_above_the_request_is_saved_with_a_warning(self, client, plan):
+        client.force_login(plan["pilot"])
+        funder = OrganisationFactory(name="CAF de la Seine-Maritime")
+        data = {
+            "funder": funder.pk,
+            "year": 2024,
+            "nature": "fonctionnement",
+            "scheme": "bonus_territoire_ctg",
+            "amount_requested": "1000",
+            "amount_granted": "1200",
+        }
+        response = client.post(url("funding_create", plan, plan["action"].pk), data)
+        assert [str(m) for m in get_messages(response.wsgi_request)] == [
+            "Ligne de financement ajoutée : CAF de la Seine-Maritime, 2024, Bonus territoire CTG. Le montant accordé "
+            "(1\u202f200 €) dépasse le montant demandé (1\u202f000 €) : vérifiez la notification du financeur."
+        ]
+        fiche = client.get(response["Location"]).content.decode()
+        assert fiche.count("au-delà du montant demandé") == 1
+        line = plan["action"].funding_lines.get(funder=funder)
+        edit = {**data, "amount_granted": "900", "version": line.version}
+        response = client.post(url("funding_edit", plan, plan["action"].pk, line.pk), edit)
+        assert [str(m) for m in get_messages(response.wsgi_request)] == ["Ligne de financement enregistrée."]
+        assert "au-delà du montant demandé" not in client.get(response["Location"]).content.decode()
+
     def test_target_measure_and_note(self, client, plan):
         indicator = IndicatorFactory(action=plan["action"], convention=plan["convention"], label="Familles reçues")
         client.force_login(plan["pilot"])
