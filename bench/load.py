@@ -14,9 +14,10 @@ Databases:
 
 Users: demo accounts log in through the form (CSRF token). "coordination" and "caf" (plan editors) read and
 write; "pilote", "bolbec" and "lecteur" read. Reads: the convention page, its diagnostic, its plan, a fiche
-action, its offer. Writes, each from the form just read (so from the version it carries): a follow-up note on a
-fiche, a measure on an indicator, a new status for an action. Two editors saving the same action at once is a
-version conflict the application refuses on purpose (400, the form says why): counted apart, not as an error.
+action, its offer, its steering dashboard. Writes, each from the form just read (so from the version it
+carries): a follow-up note on a fiche, a measure on an indicator, a new status for an action. Two editors saving
+the same action at once is a version conflict the application refuses on purpose (400, the form says why):
+counted apart, not as an error.
 Anonymous users fetch the minimal page in the same run: the login page (the baseline of the ratios) and /sante/.
 
 Printed: requests per second; per page p50 / p95 / p99 twice, as users see them (Locust: the wait for a free web
@@ -463,6 +464,9 @@ class Browsing:
     def read_offer(self):
         self.page(self.url("offre/"), "offre")
 
+    def read_dashboard(self):
+        self.page(self.url("pilotage/tableau-de-bord/"), "tableau de bord")
+
 
 class Editing(Browsing):
     """A plan editor: reads like everyone, and writes from the form it has just read."""
@@ -513,6 +517,7 @@ READS = {
     Browsing.read_plan: 2,
     Browsing.read_fiche: 3,
     Browsing.read_offer: 1,
+    Browsing.read_dashboard: 2,
 }
 WRITES = {Editing.add_note: 1, Editing.add_measure: 1, Editing.change_status: 1}
 
