@@ -503,3 +503,37 @@ class ReminderOptOut(models.Model):
 
     def __str__(self):
         return f"{self.user} : {self.get_kind_display()}"
+
+
+class CalendarFeed(models.Model):
+    """A person's private calendar link for one convention (its meetings and the plan's milestones).
+
+    The link carries a random token; only its SHA-256 is stored, so the link is shown once, when it is created or
+    regenerated. Revoking deletes the row (the history keeps when and by whom). The feed answers only while the
+    person's account is active and may read the convention."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feeds", verbose_name="personne"
+    )
+    convention = models.ForeignKey(
+        Convention, on_delete=models.CASCADE, related_name="calendar_feeds", verbose_name="convention"
+    )
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField("lien créé le", default=timezone.now)
+
+    history = HistoricalRecords(excluded_fields=["token_hash"])
+
+    class Meta:
+        verbose_name = "lien d'agenda"
+        verbose_name_plural = "liens d'agenda"
+        ordering = ["convention__title", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "convention"],
+                name="calendar_feed_one_per_person_and_convention",
+                violation_error_message="Cette personne a déjà un lien d'agenda pour cette convention.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Agenda de {self.user} – {self.convention}"

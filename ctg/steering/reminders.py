@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from typing import Any, cast
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.db.models import OuterRef, Subquery
 from django.template.loader import render_to_string
@@ -33,6 +33,7 @@ from ctg.conventions.models import Convention, Signatory
 from ctg.core.formatting import format_date
 from ctg.plans.enums import CLOSED_STATUSES
 from ctg.plans.models import Action, Milestone
+from ctg.steering.calendar import meeting_invitation
 from ctg.steering.enums import MeetingState, MemberRole
 from ctg.steering.models import (
     BodyMember,
@@ -77,6 +78,7 @@ class Reminder:
     lines: list[Line] = dataclasses.field(default_factory=list)
     date: datetime.date | None = None  # the meeting, the due date, the tacit approval date
     send: bool = True  # False for an item listed on the home page but past its e-mail window
+    meeting: Any = None  # the meeting a reminder before a meeting is about: its invitation goes with the e-mail
 
     @property
     def kind_label(self) -> str:
@@ -186,6 +188,7 @@ def _meeting_preparation(today: datetime.date, user, readers: _Readers) -> Itera
                 path=_meeting_path(meeting),
                 lines=[Line(f"{a.code} – {a.title}", _action_path(a)) for a in listed],
                 date=when,
+                meeting=meeting,
             )
 
 
@@ -365,13 +368,20 @@ def _send(reminder: Reminder) -> None:
         "lines": [(line.label, absolute_url(line.path)) for line in reminder.lines],
         "preferences_url": absolute_url(reverse("accounts_views:profile")),
     }
-    send_mail(
+    email = EmailMultiAlternatives(
         subject=f"[{reminder.convention.title}] {reminder.subject}",
-        message=render_to_string("steering/emails/reminder.txt", context),
-        html_message=render_to_string("steering/emails/reminder.html", context),
+        body=render_to_string("steering/emails/reminder.txt", context),
         from_email=settings.DEFAULT_FROM_EMAIL,
-        recipient_list=[reminder.user.email],
+        to=[reminder.user.email],
     )
+    email.attach_alternative(render_to_string("steering/emails/reminder.html", context), "text/html")
+    if reminder.meeting is not None:
+        email.attach(
+            "invitation.ics",
+            meeting_invitation(meeting=reminder.meeting, attendee=reminder.user),
+            "text/calendar; method=REQUEST; charset=utf-8",
+        )
+    email.send()
 
 
 @dataclasses.dataclass

@@ -3,6 +3,7 @@ and the same items listed as « à faire » on the pilot's home page."""
 
 import datetime
 
+import icalendar
 import pytest
 import time_machine
 from django.core import mail
@@ -135,6 +136,16 @@ def test_each_reminder_is_sent_once_to_the_right_people(world):
     assert "Accueil des 11-17 ans" not in preparation.body  # updated since the previous meeting
     assert "depuis la réunion précédente (10/01/2024)" in preparation.body
     assert stale_url in preparation.alternatives[0][0]  # the HTML part
+    # The invitation to the meeting goes with the reminder before it; the other reminders carry none.
+    ((filename, content, mimetype),) = preparation.attachments
+    assert (filename, mimetype) == ("invitation.ics", "text/calendar; method=REQUEST; charset=utf-8")
+    invitation = icalendar.Calendar.from_ical(content)
+    (event,) = invitation.walk("VEVENT")
+    assert str(invitation["METHOD"]) == "REQUEST"
+    assert str(event["UID"]) == f"reunion-{world['upcoming'].pk}@pilote-ctg.example.org"
+    assert event.decoded("DTSTART") == datetime.datetime(2024, 3, 12, 14, tzinfo=PARIS)
+    assert str(event["ATTENDEE"]) == f"mailto:{world['people']['pilote'].email}"
+    assert all(not m.attachments for m in mail.outbox if m is not preparation)
     approval = by_subject["[CTG Caux Seine agglo] Compte rendu à approuver : Comité technique du 15/02/2024"]
     assert approval.to == [world["people"]["caf"].email]
     assert "approuvé le 06/03/2024" in approval.body
@@ -240,7 +251,7 @@ def test_a_failed_sending_is_retried(world, monkeypatch):
     def refuse(*args, **kwargs):
         raise OSError("serveur SMTP injoignable")
 
-    monkeypatch.setattr("ctg.steering.reminders.send_mail", refuse)
+    monkeypatch.setattr("ctg.steering.reminders.EmailMultiAlternatives.send", refuse)
     with at(NOW.date()):
         report = send_due_reminders(today=NOW.date())
     assert report.sent == 0 and len(report.failed) == 5

@@ -51,6 +51,7 @@ from ctg.evaluation.enums import Criterion, SnapshotKind
 from ctg.evaluation.models import ActionEvaluation, DiagnosticSnapshot, Renewal
 from ctg.jobs.enums import JobStatus
 from ctg.jobs.models import Job, WorkerHeartbeat
+from ctg.steering.calendar import calendar_feed_renew
 from ctg.steering.enums import MeetingState, OutcomeKind
 from ctg.steering.models import FollowUp, Guest, Outcome
 from tests.accounts.factories import DepartementAccessFactory, InvitationFactory, MembershipFactory, UserFactory
@@ -454,6 +455,11 @@ def _member_of_a(w: World) -> dict:
     return {"convention_pk": w.a.pk, "pk": member.body_id, "member_pk": member.pk}
 
 
+def _calendar_feed_of_a(w: World) -> dict:
+    token = calendar_feed_renew(user=w.user("lecteur"), convention=w.a, by=None)
+    return {"convention_pk": w.a.pk, "token": token}
+
+
 def _agenda_item_of_a(w: World) -> dict:
     item = AgendaItemFactory(meeting=MeetingFactory(body=BodyFactory(convention=w.a)))
     return {"convention_pk": w.a.pk, "pk": item.meeting_id, "item_pk": item.pk}
@@ -569,6 +575,14 @@ PAGES.update(
         # A member of the body answers for their own side; no actor of the matrix has a seat.
         "steering_views:minutes_answer": Page(get=NOT_ALLOWED, post=ADMIN, kwargs=_held_meeting_of_a),
         "steering_views:follow_up_done": Page(get=NOT_ALLOWED, post=ADMIN, kwargs=_follow_up_of_a),
+        # Every reader of A has their own calendar link and downloads a meeting's invitation.
+        "steering_views:calendar": Page(get=READER, post=READER),
+        "steering_views:calendar_renew": Page(get=NOT_ALLOWED, post=READER),
+        "steering_views:calendar_revoke": Page(get=NOT_ALLOWED, post=READER),
+        "steering_views:meeting_invitation": Page(get=READER, post=NOT_ALLOWED, kwargs=_meeting_of_a),
+        # Deliberately public: a calendar application fetches the feed without a session; the unguessable token
+        # of the link is the credential (unknown, revoked or no longer readable: 404, see test_calendar.py).
+        "steering_views:calendar_feed": Page(get=PUBLIC, post=NOT_ALLOWED_PUBLIC, kwargs=_calendar_feed_of_a),
         # --- evaluation_views: readers see the evaluation; only administrators freeze the diagnostic ---
         "evaluation_views:index": Page(get=READER, post=NOT_ALLOWED, kwargs=_snapshot_of_a),
         "evaluation_views:snapshot_create": Page(

@@ -40,6 +40,7 @@ from ctg.accounts.throttle import password_reset_allowed
 from ctg.conventions.models import Convention
 from ctg.conventions.perms import can_manage_members, can_view_journal
 from ctg.conventions.services import convention_set_public
+from ctg.steering.models import CalendarFeed
 from ctg.steering.reminders import received_kinds, reminder_preferences_set
 from ctg.www.accounts_views import proconnect
 from ctg.www.accounts_views.forms import (
@@ -54,6 +55,7 @@ from ctg.www.accounts_views.forms import (
 )
 from ctg.www.accounts_views.invitations import send_invitation
 from ctg.www.downloads import download_response
+from ctg.www.steering_views.calendar import fresh_link_any
 from ctg.www.utils import run_service
 
 JOURNAL_PAGE_SIZE = 100
@@ -319,6 +321,10 @@ def profile(request):
             "memberships": memberships,
             "delete_form": AccountDeleteForm(user=request.user),
             "proconnect_enabled": is_configured(),
+            "calendar_feeds": CalendarFeed.objects.filter(
+                user=request.user, convention__in=Convention.objects.for_user(request.user)
+            ).select_related("convention"),
+            "fresh_calendar_link": fresh_link_any(request),
         },
     )
 

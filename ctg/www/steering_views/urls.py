@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from ctg.www.steering_views import views
+from ctg.www.steering_views import calendar, views
 
 app_name = "steering_views"
 
@@ -31,4 +31,9 @@ urlpatterns = [
     path("reunions/<int:pk>/compte-rendu/", views.minutes, name="minutes"),
     path("reunions/<int:pk>/compte-rendu/reponse/", views.minutes_answer, name="minutes_answer"),
     path("taches/<int:pk>/faite/", views.follow_up_done, name="follow_up_done"),
+    path("agenda/", calendar.calendar, name="calendar"),
+    path("agenda/lien/", calendar.calendar_renew, name="calendar_renew"),
+    path("agenda/lien/revoquer/", calendar.calendar_revoke, name="calendar_revoke"),
+    path("agenda/<str:token>.ics", calendar.calendar_feed, name="calendar_feed"),
+    path("reunions/<int:pk>/invitation.ics", calendar.meeting_invitation_download, name="meeting_invitation"),
 ]
