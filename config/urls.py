@@ -15,6 +15,7 @@ urlpatterns = [
     path("conventions/<int:convention_pk>/plan/", include("ctg.www.plans_views.urls")),
     path("conventions/<int:convention_pk>/pilotage/", include("ctg.www.steering_views.urls")),
     path("conventions/<int:convention_pk>/evaluation/", include("ctg.www.evaluation_views.urls")),
+    path("portefeuille/", include("ctg.www.steering_views.portfolio_urls")),
     path("travaux/", include("ctg.www.jobs_views.urls")),
     path("sante/", health, name="health"),
     path("public/", include("ctg.www.public_views.urls")),

@@ -180,8 +180,10 @@ def categorical_map(
     source: str,
     width: int = 640,
     height: int = 460,
+    area_title: str = "Commune",
 ) -> dict:
-    """Areas coloured by a category (e.g. engaged / not engaged). `categories` is [(label, colour)]."""
+    """Areas coloured by a category (e.g. engaged / not engaged). `categories` is [(label, colour)]; `area_title`
+    names what an area is in its tooltip."""
     chart = (
         alt.Chart(alt.Data(name=AREAS), **_base(title, description, width, height))
         .mark_geoshape(stroke=STROKE_COLOUR, strokeWidth=0.7)
@@ -193,8 +195,8 @@ def categorical_map(
                 legend=alt.Legend(orient="bottom", labelFont=FONT, titleFont=FONT, labelLimit=400),
             ),
             tooltip=[
-                alt.Tooltip("properties.nom:N", title="Commune"),
-                alt.Tooltip("properties.code:N", title="Code INSEE"),
+                alt.Tooltip("properties.nom:N", title=area_title),
+                alt.Tooltip("properties.code:N", title="Code INSEE" if area_title == "Commune" else "Code"),
                 alt.Tooltip("properties.categorie:N", title=legend_title),
             ],
         )

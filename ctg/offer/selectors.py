@@ -7,7 +7,7 @@ missing figure is shown as such and never as 0.
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any, TypedDict, cast
 
-from django.db.models import Prefetch, Q
+from django.db.models import Count, Prefetch, Q
 
 from ctg.conventions.models import Convention
 from ctg.core.formatting import rounded
@@ -149,6 +149,58 @@ def childcare_capacity(*, convention: Convention) -> dict[str, Any]:
     }
 
 
+def _completeness(relais_with_communes: int, published: int | None) -> str:
+    """How complete the coverage is: « none » while no relais lists its communes, « partial » while fewer relais
+    list them than the EPCI publishes, « complete » otherwise."""
+    if not relais_with_communes:
+        return "none"
+    if published is not None and published > relais_with_communes:
+        return "partial"
+    return "complete"
+
+
+def relais_coverage_summaries(*, conventions: list[Convention]) -> dict[int, dict[str, Any]]:
+    """For each convention, the counts `relais_coverage` shows (communes of the EPCI, covered, completeness),
+    read for all of them in three queries whatever their number."""
+    epci_of = {c.pk: c.epci_id for c in conventions}
+    commune_counts = dict(
+        Commune.objects.filter(epci_id__in=set(epci_of.values()))
+        .order_by()
+        .values("epci_id")
+        .annotate(n=Count("pk"))
+        .values_list("epci_id", "n")
+    )
+    links = OfferItem.covered_communes.through.objects.filter(
+        offeritem__convention_id__in=list(epci_of), offeritem__kind=OfferKind.RPE
+    ).values_list("offeritem__convention_id", "offeritem_id", "commune__epci_id", "commune_id")
+    relais_listing: defaultdict[int, set[int]] = defaultdict(set)
+    covered: defaultdict[int, set[str]] = defaultdict(set)
+    for convention_id, item_id, commune_epci, commune_id in links:
+        relais_listing[convention_id].add(item_id)
+        if commune_epci == epci_of[convention_id]:
+            covered[convention_id].add(commune_id)
+    published: dict[int, int] = {}
+    for convention_id, quantity in (
+        OfferTotal.objects.filter(convention_id__in=list(epci_of), indicator=OfferTotalIndicator.RELAIS_PETITE_ENFANCE)
+        .order_by("convention_id", "-year")
+        .values_list("convention_id", "quantity")
+    ):
+        published.setdefault(convention_id, quantity)
+    summaries = {}
+    for convention_id, epci_id in epci_of.items():
+        known = bool(relais_listing[convention_id])
+        count = commune_counts.get(epci_id, 0)
+        covered_count = len(covered[convention_id]) if known else None
+        summaries[convention_id] = {
+            "known": known,
+            "completeness": _completeness(len(relais_listing[convention_id]), published.get(convention_id)),
+            "commune_count": count,
+            "covered_count": covered_count,
+            "share_communes": _share(covered_count, count) if known else None,
+        }
+    return summaries
+
+
 def relais_coverage(*, convention: Convention) -> dict[str, Any]:
     """Which communes of the EPCI a relais petite enfance covers, with shares of communes and population.
 
@@ -184,12 +236,7 @@ def relais_coverage(*, convention: Convention) -> dict[str, Any]:
         for code in codes:
             covering[code].append(item.name)
     known = bool(relais_with_communes)
-    if not known:
-        completeness = "none"
-    elif published and published["value"] > len(relais_with_communes):
-        completeness = "partial"
-    else:
-        completeness = "complete"
+    completeness = _completeness(len(relais_with_communes), published["value"] if published else None)
 
     rows: list[dict[str, Any]] = []
     for commune in communes:

@@ -100,5 +100,5 @@ def _actions_per_commune(convention: Convention, commune: Commune | None) -> lis
         plan_actions__all_communes=False,
         plan_actions__deleted_at__isnull=True,
     )
-    rows = engaged.only("code", "name").annotate(named=Count("plan_actions", filter=naming, distinct=True))
+    rows = engaged.only("code", "name", "geometry").annotate(named=Count("plan_actions", filter=naming, distinct=True))
     return [{"commune": c, "named": c.named, "everywhere": everywhere, "total": c.named + everywhere} for c in rows]

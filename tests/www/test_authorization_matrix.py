@@ -549,6 +549,14 @@ def _document_of_a(w: World) -> dict:
     return {"pk": w.a.pk, "document_pk": document.pk}
 
 
+# Read by the holders of the département's access only; 404 for everyone else, as any lookup outside one's scope.
+PORTFOLIO = Level({**dict.fromkeys(ACTORS, NOT_FOUND), "anonymous": LOGIN, "departement_reader": OK})
+
+
+def _departement_of_a(w: World) -> dict:
+    return {"code": w.own_commune.departement_id}
+
+
 PAGES.update(
     {
         "steering_views:index": Page(get=READER, post=READER),
@@ -583,6 +591,15 @@ PAGES.update(
         # Deliberately public: a calendar application fetches the feed without a session; the unguessable token
         # of the link is the credential (unknown, revoked or no longer readable: 404, see test_calendar.py).
         "steering_views:calendar_feed": Page(get=PUBLIC, post=NOT_ALLOWED_PUBLIC, kwargs=_calendar_feed_of_a),
+        # --- portfolio_views: the portfolio of a département, for the holders of its read access only ---
+        "portfolio_views:index": Page(
+            get=Level({**dict.fromkeys(ACTORS, FORBIDDEN), "anonymous": LOGIN, "departement_reader": OK}),
+            post=NOT_ALLOWED,
+        ),
+        "portfolio_views:departement": Page(get=PORTFOLIO, post=NOT_ALLOWED, kwargs=_departement_of_a),
+        "portfolio_views:export": Page(
+            get=PORTFOLIO, post=NOT_ALLOWED, kwargs=lambda w: {**_departement_of_a(w), "fmt": "csv"}
+        ),
         # --- evaluation_views: readers see the evaluation; only administrators freeze the diagnostic ---
         "evaluation_views:index": Page(get=READER, post=NOT_ALLOWED, kwargs=_snapshot_of_a),
         "evaluation_views:snapshot_create": Page(

@@ -10,6 +10,7 @@ from ctg.conventions.maps import engaged_communes_map_spec
 from ctg.conventions.perms import can_create_convention, can_edit_convention, role_on
 from ctg.conventions.selectors import convention_detail, convention_lineage, convention_records, conventions_for_home
 from ctg.conventions.services import convention_change_phase
+from ctg.steering.portfolio import portfolio_departements
 from ctg.steering.reminders import todo_for_user
 from ctg.www.downloads import chart_response
 from ctg.www.utils import get_convention_for, run_service
@@ -20,6 +21,7 @@ def home(request):
         "conventions": conventions_for_home(request.user),
         "can_create": can_create_convention(request.user),
         "todo": todo_for_user(user=request.user, today=timezone.localdate()),
+        "portfolio_departements": list(portfolio_departements(request.user)),
     }
     return render(request, "conventions_views/home.html", context)
 
