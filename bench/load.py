@@ -16,7 +16,7 @@ Users: demo accounts log in through the form (CSRF token). "coordination" and "c
 write; "pilote", "bolbec" and "lecteur" read. Reads: the convention page, its diagnostic, its plan, a fiche
 action, its offer, its steering dashboard. Writes, each from the form just read (so from the version it
 carries): a follow-up note on a fiche, a measure on an indicator, a new status for an action. Two editors saving
-the same action at once is a version conflict the application refuses on purpose (400, the form says why):
+the same action at once is a version conflict the application refuses on purpose (409, the form says why):
 counted apart, not as an error.
 Anonymous users fetch the minimal page in the same run: the login page (the baseline of the ratios) and /sante/.
 
@@ -433,7 +433,7 @@ class Browsing:
         ) as response:
             if response.status_code == 302:
                 response.success()
-            elif response.status_code == 400 and VERSION_CONFLICT in (response.text or ""):
+            elif response.status_code == 409 and VERSION_CONFLICT in (response.text or ""):
                 self.shared["conflicts"] += 1
                 response.success()
             else:
