@@ -6,6 +6,7 @@ login and a reader of the convention. A link just created is shown once, on the 
 database keeps only its hash.
 """
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
@@ -73,7 +74,7 @@ def calendar_renew(request, convention_pk):
         for message in exc.messages:
             messages.error(request, message)
         return _back(request, convention)
-    url = request.build_absolute_uri(feed_path(convention, token))
+    url = f"{settings.SITE_BASE_URL.rstrip('/')}{feed_path(convention, token)}"
     request.session[FRESH_LINK_KEY] = {"convention": convention.pk, "title": convention.title, "url": url}
     messages.success(
         request,

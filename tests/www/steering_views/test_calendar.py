@@ -3,6 +3,7 @@ page and from « Mon compte »), the public feed behind it and a meeting's invit
 
 import datetime
 import re
+from urllib.parse import urlsplit
 
 import icalendar
 import pytest
@@ -19,6 +20,11 @@ from tests.steering.factories import PARIS, BodyFactory, MeetingFactory
 
 pytestmark = pytest.mark.django_db
 LINK = re.compile(r'id="lien-agenda" type="text" readonly value="([^"]+)"')
+
+
+@pytest.fixture(autouse=True)
+def site(settings):
+    settings.SITE_BASE_URL = "https://pilote-ctg.example.org"
 
 
 @pytest.fixture
@@ -50,7 +56,7 @@ def create_link(client, convention, **data) -> tuple[str, str]:
 
 def feed(url: str):
     """The feed fetched like a calendar application: no session, no cookie."""
-    return Client().get(url.removeprefix("http://testserver"))
+    return Client().get(urlsplit(url).path)
 
 
 class TestCalendarPage:
@@ -68,7 +74,9 @@ class TestCalendarPage:
         assert client.post(renew_url(member.convention)).status_code == 404
         assert not CalendarFeed.objects.exists()
 
-    def test_a_reader_creates_a_link_shown_once_that_serves_the_feed(self, client, member):
+    def test_a_reader_creates_a_link_shown_once_that_serves_the_feed(
+        self, client, member, django_assert_max_num_queries
+    ):
         MeetingFactory(body=BodyFactory(convention=member.convention))
         client.force_login(member.user)
         assertContains(client.get(page_url(member.convention)), "Créer mon lien d'agenda")
@@ -80,7 +88,10 @@ class TestCalendarPage:
         again = client.get(page_url(member.convention))
         assertNotContains(again, token)
         assertContains(again, "Régénérer le lien")
-        response = feed(url)
+        assert url.startswith(f"https://pilote-ctg.example.org/conventions/{member.convention.pk}/pilotage/agenda/")
+        # The link, the access, the meetings, the milestones, and the savepoint of the request (ATOMIC_REQUESTS).
+        with django_assert_max_num_queries(6):
+            response = feed(url)
         assert response.status_code == 200
         assert response["Content-Type"] == "text/calendar; charset=utf-8"
         assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"]
@@ -120,7 +131,7 @@ class TestCalendarPage:
         other = ConventionFactory()
         moved = url.replace(f"/conventions/{member.convention.pk}/", f"/conventions/{other.pk}/")
         assert feed(moved).status_code == 404
-        assert Client().post(url.removeprefix("http://testserver")).status_code == 405
+        assert Client().post(urlsplit(url).path).status_code == 405
 
     def test_the_steering_page_links_to_the_calendar(self, client, member):
         client.force_login(member.user)
@@ -172,8 +183,7 @@ class TestInvitation:
         )
         assert client.get(url).status_code == 404
 
-    def test_a_reader_downloads_the_invitation_from_the_meeting_page(self, client, member, settings):
-        settings.SITE_BASE_URL = "https://pilote-ctg.example.org"
+    def test_a_reader_downloads_the_invitation_from_the_meeting_page(self, client, member):
         meeting = MeetingFactory(
             body=BodyFactory(convention=member.convention), starts_at=datetime.datetime(2024, 6, 4, 18, tzinfo=PARIS)
         )
