@@ -19,6 +19,7 @@ import altair as alt
 from shapely.geometry import shape
 
 from ctg.charts.classes import Classes
+from ctg.charts.render import MIN_FONT_SIZE
 from ctg.core.formatting import counted
 
 FONT = "DejaVu Sans"
@@ -292,13 +293,13 @@ class _Legend:
             # Raw areas in square pixels, the same as the map's circles.
             .encode(size=alt.Size("aire:Q", scale=None)),
             base.transform_filter("datum.type == 'texte' && !datum.gras")
-            .mark_text(align="left", baseline="middle", font=FONT, fontSize=11)
+            .mark_text(align="left", baseline="middle", font=FONT, fontSize=MIN_FONT_SIZE)
             .encode(text="texte:N"),
             base.transform_filter("datum.type == 'texte_centre'")
-            .mark_text(align="center", baseline="middle", font=FONT, fontSize=11)
+            .mark_text(align="center", baseline="middle", font=FONT, fontSize=MIN_FONT_SIZE)
             .encode(text="texte:N"),
             base.transform_filter("datum.type == 'texte' && datum.gras")
-            .mark_text(align="left", baseline="middle", font=FONT, fontSize=11, fontWeight="bold")
+            .mark_text(align="left", baseline="middle", font=FONT, fontSize=MIN_FONT_SIZE, fontWeight="bold")
             .encode(text="texte:N"),
         ]
         for reason in hatches:

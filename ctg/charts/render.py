@@ -1,4 +1,8 @@
-"""Render Vega-Lite specs to SVG or PNG offline with vl-convert, with a cache keyed by the spec's content."""
+"""Render Vega-Lite specs to SVG or PNG offline with vl-convert, with a cache keyed by the spec's content.
+
+Every text a chart draws (axis labels and titles, legends, text marks) is at least 12 px: a spec may ask for larger
+text, never for smaller.
+"""
 
 import hashlib
 import json
@@ -18,6 +22,42 @@ OPTIONS: dict[str, Any] = {
     "time_format_locale": "fr-FR",
     "allowed_base_urls": [],
 }
+
+
+MIN_FONT_SIZE = 12
+# The config groups and the font-size properties vl-convert would otherwise draw at 10 or 11 px.
+FONT_SIZE_PROPERTIES = {
+    "axis": ("labelFontSize", "titleFontSize"),
+    "legend": ("labelFontSize", "titleFontSize"),
+    "header": ("labelFontSize", "titleFontSize"),
+    "text": ("fontSize",),
+}
+
+
+def legible(spec: dict) -> dict:
+    """The spec with every text size below MIN_FONT_SIZE raised to it: those it sets and the defaults of its config."""
+    spec = _raised(spec)
+    config = dict(spec.get("config") or {})
+    for group, properties in FONT_SIZE_PROPERTIES.items():
+        sizes = dict(config.get(group) or {})
+        for name in properties:
+            sizes[name] = max(sizes.get(name) or 0, MIN_FONT_SIZE)
+        config[group] = sizes
+    return {**spec, "config": config}
+
+
+def _raised(value):
+    if isinstance(value, dict):
+        return {
+            key: max(item, MIN_FONT_SIZE) if _is_font_size(key, item) else _raised(item) for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [_raised(item) for item in value]
+    return value
+
+
+def _is_font_size(key: str, value: Any) -> bool:
+    return key.endswith(("fontSize", "FontSize")) and isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def spec_key(spec: dict, fmt: str) -> str:
@@ -40,7 +80,7 @@ def render_svg(spec: dict) -> str:
     key = spec_key(spec, "svg")
     svg = cache.get(key)
     if svg is None:
-        svg = vlc.vegalite_to_svg(_printable(spec), **OPTIONS)
+        svg = vlc.vegalite_to_svg(_printable(legible(spec)), **OPTIONS)
         cache.set(key, svg)
     return svg
 
@@ -57,6 +97,6 @@ def render_png(spec: dict, scale: float = 2.0) -> bytes:
     key = spec_key(spec, f"png{scale}")
     png = cache.get(key)
     if png is None:
-        png = vlc.vegalite_to_png(_printable(spec), scale=scale, **OPTIONS)
+        png = vlc.vegalite_to_png(_printable(legible(spec)), scale=scale, **OPTIONS)
         cache.set(key, png)
     return png
