@@ -5,13 +5,14 @@ user types can later break an export (see `ctg.core.text`). A form only has to i
 base class: `class ActionForm(ControlCharactersFormMixin, forms.ModelForm)`.
 
 `FormRenderer` (settings.FORM_RENDERER) renders `{{ form }}` and `{{ field.as_field_group }}` with the site's
-markup, ctg/templates/forms/.
+markup, ctg/templates/forms/, and marks the label (or legend) of every required field with an asterisk.
 """
 
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from django import forms
 from django.forms.renderers import TemplatesSetting
+from django.utils.html import format_html
 
 from ctg.core.text import reject_control_characters
 
@@ -51,11 +52,27 @@ class ControlCharactersFormMixin(FormMixinBase):
         return context
 
 
+class RequiredMarkBoundField(forms.BoundField):
+    """A required field's label (or legend) ends with an asterisk, before the label suffix: « Intitulé * : »."""
+
+    def label_tag(self, contents=None, attrs=None, label_suffix=None, tag=None):
+        if contents is None and self.field.required and self.label:
+            contents = format_html('{} <span class="required-mark">*</span>', self.label)
+        return super().label_tag(contents, attrs, label_suffix, tag)
+
+
 class FormRenderer(TemplatesSetting):
     """Looks form templates up in the project's templates, where forms/ holds the site's form and field markup."""
 
     form_template_name = "forms/div.html"
     field_template_name = "forms/field.html"
+    bound_field_class = RequiredMarkBoundField
+
+    def render(self, template_name: str, context: dict[str, Any], request: Any = None) -> str:
+        if "fields" in context:
+            # A form's template explains the asterisk when one of its visible fields is required.
+            context["has_required_fields"] = any(field.field.required for field, _ in context["fields"])
+        return super().render(template_name, context, request)
 
 
 def _holds_text(field: forms.Field) -> bool:

@@ -135,7 +135,8 @@ class TestCreate:
         )
         assert response.status_code == 200
         assertContains(response, "Seul un relais petite enfance couvre une liste de communes.")
-        assertContains(response, "Ce champ est obligatoire.", count=2)
+        # Next to each field (the summary above the form repeats them, each linked to its field).
+        assertContains(response, "<li>Ce champ est obligatoire.</li>", count=2)
         assertContains(response, "supérieure ou égale à 0")
         assert not OfferItem.objects.exists()
 
