@@ -496,8 +496,13 @@ def _totals(lines: QuerySet[plan.FundingLine]) -> dict[str, Any]:
     }
 
 
-def ledger_totals(*, convention: Convention | None = None, action: plan.Action | None = None) -> dict[str, Any]:
+def ledger_totals(
+    *, convention: Convention | None = None, action: plan.Action | None = None, year: int | None = None
+) -> dict[str, Any]:
+    """The ledger totals of a convention's or an action's lines, of every year or of one year."""
     lines = plan.FundingLine.objects.all()
+    if year is not None:
+        lines = lines.filter(year=year)
     if action is not None:
         lines = lines.filter(action=action)
     if convention is not None:

@@ -1,7 +1,10 @@
 import datetime
+import io
 
 import pytest
 from django.utils import timezone
+from docx import Document
+from pptx import Presentation
 
 from ctg.plans.demo import load_demo_plan
 from ctg.plans.enums import ActionStatus
@@ -9,11 +12,12 @@ from ctg.plans.models import Action
 from ctg.steering.demo import load_demo_steering
 from ctg.steering.enums import MeetingState
 from ctg.steering.models import Meeting, MinutesVersion, Outcome
+from tests.jobs.helpers import background_worker
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-def test_coordinator_records_a_copil_decision_and_sends_the_minutes(live_server, caux_seine, browser):
+def test_coordinator_records_a_copil_decision_and_sends_the_minutes(live_server, caux_seine, browser, tmp_path):
     convention = caux_seine["convention"]
     load_demo_plan(convention=convention)
     load_demo_steering(convention=convention)
@@ -21,7 +25,7 @@ def test_coordinator_records_a_copil_decision_and_sends_the_minutes(live_server,
     assert action.status == ActionStatus.A_VENIR
     yesterday = timezone.localdate() - datetime.timedelta(days=1)
 
-    page = browser.new_page(locale="fr-FR")
+    page = browser.new_page(locale="fr-FR", accept_downloads=True)
     console_errors = []
     page.on("console", lambda message: message.type == "error" and console_errors.append(message.text))
     page.goto(f"{live_server.url}/conventions/{convention.pk}/")
@@ -75,6 +79,34 @@ def test_coordinator_records_a_copil_decision_and_sends_the_minutes(live_server,
     assert (
         "En attente de réponse : CAF, EPCI, Commune." in page.locator("section[aria-labelledby=titre-cr]").inner_text()
     )
+
+    # The COPIL pack, as an editable document and as a slide deck, built by the worker.
+    meeting_url = page.url
+    saved = {}
+    for link, extension in (("Dossier de séance (DOCX, modifiable)", "docx"), ("Diaporama (PPTX)", "pptx")):
+        with background_worker():
+            page.get_by_role("link", name=link).click()
+            # The job's page polls until the worker has built the file.
+            page.wait_for_selector("#job-status.job-done, #job-status.job-failed", timeout=60_000)
+        assert "Dossier de séance" in page.locator("#job-status").inner_text()
+        assert "prêt." in page.locator("#job-status").inner_text()
+        with page.expect_download() as download_info:
+            page.locator("#job-status a", has_text="Télécharger").click()
+        download = download_info.value
+        assert download.suggested_filename.startswith("dossier-de-seance-")
+        assert download.suggested_filename.endswith(f".{extension}")
+        saved[extension] = tmp_path / download.suggested_filename
+        download.save_as(saved[extension])
+        page.goto(meeting_url)
+    document = Document(io.BytesIO(saved["docx"].read_bytes()))
+    paragraphs = [p.text for p in document.paragraphs]
+    assert "Ordre du jour" in paragraphs and "Ce qui a changé depuis la réunion précédente" in paragraphs
+    cells = [cell.text for table in document.tables for row in table.rows for cell in row.cells]
+    assert "Extension du Relais petite enfance" in cells
+    deck = Presentation(io.BytesIO(saved["pptx"].read_bytes()))
+    titles = [slide.shapes.title.text for slide in deck.slides]
+    assert titles[0].startswith("Dossier de séance – Comité de pilotage du ")
+    assert "Ordre du jour" in titles and "Financements" in titles and "Décisions à prendre" in titles
     assert console_errors == [], "\n".join(console_errors)
     page.close()
 

@@ -600,6 +600,15 @@ PAGES.update(
         "portfolio_views:export": Page(
             get=PORTFOLIO, post=NOT_ALLOWED, kwargs=lambda w: {**_departement_of_a(w), "fmt": "csv"}
         ),
+        # Every reader of the steering pages downloads the COPIL pack and the annual review (built by the worker).
+        "steering_views:meeting_pack": Page(
+            get=READER, post=NOT_ALLOWED, kwargs=lambda w: {**_meeting_of_a(w), "fmt": "pptx"}
+        ),
+        "steering_views:annual_review": Page(
+            get=READER,
+            post=NOT_ALLOWED,
+            kwargs=lambda w: {"convention_pk": w.a.pk, "year": w.a.start_date.year, "fmt": "pdf"},
+        ),
         # --- evaluation_views: readers see the evaluation; only administrators freeze the diagnostic ---
         "evaluation_views:index": Page(get=READER, post=NOT_ALLOWED, kwargs=_snapshot_of_a),
         "evaluation_views:snapshot_create": Page(

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from ctg.www.steering_views import calendar, views
+from ctg.www.steering_views import calendar, pack, views
 
 app_name = "steering_views"
 
@@ -36,4 +36,6 @@ urlpatterns = [
     path("agenda/lien/revoquer/", calendar.calendar_revoke, name="calendar_revoke"),
     path("agenda/<str:token>.ics", calendar.calendar_feed, name="calendar_feed"),
     path("reunions/<int:pk>/invitation.ics", calendar.meeting_invitation_download, name="meeting_invitation"),
+    path("reunions/<int:pk>/dossier-de-seance/<slug:fmt>/", pack.meeting_pack, name="meeting_pack"),
+    path("bilan-annuel/<int:year>/<slug:fmt>/", pack.annual_review, name="annual_review"),
 ]
