@@ -11,15 +11,13 @@ import csv
 import io
 
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 
 from ctg.core.formatting import format_date
 from ctg.core.text import printable
 from ctg.evaluation.models import DiagnosticSnapshot, SnapshotSeries
 from ctg.evaluation.selectors import what_changed
 from ctg.indicators.enums import Direction
+from ctg.reports import xlsx
 from ctg.reports.cells import csv_number, neutralise
 
 HEADER = [
@@ -98,40 +96,29 @@ def change_rows(*, snapshot: DiagnosticSnapshot, convention) -> list[list]:
     return rows
 
 
-def _bold_row(sheet, values: list) -> list:
-    cells = []
-    for value in values:
-        cell = WriteOnlyCell(sheet, value=neutralise(value))
-        cell.font = Font(bold=True)
-        cells.append(cell)
-    return cells
+# Long texts wrap within these widths (characters): the 23 columns fit one landscape page wide at a readable scale.
+MAX_WIDTHS = {
+    "Code indicateur": 24,
+    "Indicateur": 32,
+    "Thématique": 18,
+    "Unité": 14,
+    "Territoire": 24,
+    "Valeur affichée (photographie)": 16,
+    "Source (photographie)": 32,
+    "Valeur affichée (actuelle)": 16,
+    "Source (actuelle)": 32,
+    "Lecture": 16,
+    "Remarques": 40,
+}
+COLUMNS = [xlsx.Column(label, max_width=MAX_WIDTHS.get(label, xlsx.MAX_WIDTH)) for label in HEADER]
 
 
-def build_changes_xlsx(*, snapshot: DiagnosticSnapshot, convention) -> bytes:
-    """Sheet "Ce qui a changé": every row of `change_rows`; sheet "Photographie": the snapshot and its datasets.
-    Written in openpyxl's write-only mode (rows streamed, a third of the time of the regular mode)."""
-    rows = change_rows(snapshot=snapshot, convention=convention)
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("Ce qui a changé")
-    for column, width in {"B": 45, "C": 24, "H": 30, "K": 22, "L": 50, "O": 22, "P": 50, "S": 16, "W": 80}.items():
-        sheet.column_dimensions[column].width = width
-    sheet.freeze_panes = "A2"
-    sheet.auto_filter.ref = f"A1:{get_column_letter(len(HEADER))}{len(rows) + 1}"
-    sheet.append(_bold_row(sheet, HEADER))
-    for row in rows:
-        sheet.append([neutralise(value) for value in row])
-    info = workbook.create_sheet("Photographie")
-    for column, width in {"A": 30, "B": 60, "C": 60, "E": 40, "F": 66}.items():
-        info.column_dimensions[column].width = width
-    info.append(["Convention", neutralise(convention.title)])
-    info.append(["Photographie", neutralise(snapshot_description(snapshot))])
-    info.append(["Valeurs figées", snapshot.value_count])
-    info.append([])
-    info.append(_bold_row(info, SNAPSHOT_HEADER))
+def _snapshot_rows(snapshot: DiagnosticSnapshot) -> list[list]:
+    rows = []
     for series in SnapshotSeries.objects.filter(snapshot=snapshot).order_by("indicator", "year"):
         for dataset in series.datasets or [{}]:
             geography = dataset.get("geography_year")
-            info.append(
+            rows.append(
                 [
                     neutralise(value)
                     for value in [
@@ -145,10 +132,38 @@ def build_changes_xlsx(*, snapshot: DiagnosticSnapshot, convention) -> bytes:
                     ]
                 ]
             )
+    return rows
+
+
+def build_changes_xlsx(*, snapshot: DiagnosticSnapshot, convention) -> bytes:
+    """Sheet "Ce qui a changé": every row of `change_rows`; sheet "Photographie": the snapshot and its datasets.
+    Written in openpyxl's write-only mode (rows streamed, a third of the time of the regular mode)."""
+    rows = change_rows(snapshot=snapshot, convention=convention)
+    workbook = Workbook(write_only=True)
+    xlsx.write_table(
+        workbook.create_sheet("Ce qui a changé"), COLUMNS, [[neutralise(value) for value in row] for row in rows]
+    )
+    info = workbook.create_sheet("Photographie")
+    facts = [
+        ["Convention", neutralise(convention.title)],
+        ["Photographie", neutralise(snapshot_description(snapshot))],
+        ["Valeurs figées", snapshot.value_count],
+    ]
+    datasets = _snapshot_rows(snapshot)
+    xlsx.set_widths(
+        info, xlsx.column_widths([xlsx.Column(label, max_width=66) for label in SNAPSHOT_HEADER], datasets)
+    )
+    # The dataset table's header (after the facts and an empty row) repeats on every printed page.
+    header_row = len(facts) + 2
+    xlsx.set_print_setup(info, title_rows=f"{header_row}:{header_row}")
+    for fact in facts:
+        info.append(fact)
+    info.append([])
+    info.append(xlsx.header_cells(info, SNAPSHOT_HEADER))
+    for row in datasets:
+        info.append(row)
     workbook.properties.title = printable(f"Ce qui a changé depuis la signature : {convention.title}")
-    output = io.BytesIO()
-    workbook.save(output)
-    return output.getvalue()
+    return xlsx.workbook_bytes(workbook)
 
 
 def build_changes_csv(*, snapshot: DiagnosticSnapshot, convention) -> bytes:

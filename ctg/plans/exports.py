@@ -6,13 +6,14 @@ character stored before the input rule (or by the admin) must not break a downlo
 import csv
 import datetime
 import io
+import itertools
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.db.models import Prefetch
+from django.utils import timezone
 from docx import Document
 from docx.document import Document as DocxDocument
-from docx.shared import Pt
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter, quote_sheetname
@@ -35,14 +36,17 @@ from ctg.plans.models import (
     Objective,
 )
 from ctg.plans.selectors import (
+    action_counts,
     actions_queryset,
     indicators_with_trajectory,
     ledger_totals,
     plan_organisations,
     plan_themes,
 )
+from ctg.reports import xlsx
 from ctg.reports.cells import neutralise
-from ctg.reports.docx_tables import add_table
+from ctg.reports.docx_helpers import set_up_a4
+from ctg.reports.docx_tables import FIGURES, add_table
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
@@ -166,20 +170,17 @@ def _cell(value):
     return neutralise(_text(value))
 
 
+def _table_column(key: str, label: str) -> xlsx.Column:
+    return xlsx.Column(label, xlsx.AMOUNT) if key in wb.EURO_COLUMNS else xlsx.Column(label)
+
+
 def _write_sheet(sheet, columns, rows):
     columns = [*columns, wb.VERSION_COLUMN]
-    sheet.append([label for _, label in columns])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    sheet.freeze_panes = "A2"
-    for row in rows:
-        sheet.append([_cell(row.get(key)) for key, _ in columns])
-    for index, (key, label) in enumerate(columns, start=1):
-        letter = get_column_letter(index)
-        sheet.column_dimensions[letter].width = max(12, min(40, len(label) + 4))
-        if key in wb.DATE_COLUMNS:
-            for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
-                cell.number_format = "DD/MM/YYYY"
+    xlsx.write_table(
+        sheet,
+        [_table_column(key, label) for key, label in columns],
+        [[_cell(row.get(key)) for key, _ in columns] for row in rows],
+    )
 
 
 def _validate(sheet, columns, key, list_range: str):
@@ -197,9 +198,10 @@ def _validate(sheet, columns, key, list_range: str):
     sheet.add_data_validation(validation)
 
 
-def build_xlsx(convention: Convention) -> bytes:
-    """The plan workbook: one writer per sheet, in the order the import reads them, then the lists the data
-    sheets' validations point to."""
+def build_xlsx(convention: Convention, today: datetime.date | None = None) -> bytes:
+    """The plan workbook: one writer per sheet, in the order the import reads them, the totals (read by people,
+    ignored by the import), then the lists the data sheets' validations point to."""
+    today = today or timezone.localdate()
     actions = _plan_actions(convention)
     lists = _allowed_values(convention, actions)
     ranges = _list_ranges(lists)
@@ -210,10 +212,9 @@ def build_xlsx(convention: Convention) -> bytes:
     _write_actions_sheet(actions_sheet, actions, ranges)
     _write_funding_sheet(book.create_sheet(wb.FUNDING_SHEET), convention, ranges)
     _write_indicators_sheet(book.create_sheet(wb.INDICATORS_SHEET), convention, ranges)
+    _write_totals_sheet(book.create_sheet(wb.TOTALS_SHEET), convention, today)
     _write_lists_sheet(book.create_sheet(wb.LISTS_SHEET), lists)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return xlsx.workbook_bytes(book)
 
 
 def _write_actions_sheet(sheet: Worksheet, actions: list[Action], ranges: dict[str, str]) -> None:
@@ -284,11 +285,84 @@ def _list_ranges(lists: dict[str, list[str]]) -> dict[str, str]:
 
 
 def _write_lists_sheet(sheet: Worksheet, lists: dict[str, list[str]]) -> None:
-    for index, (title, values) in enumerate(lists.items(), start=1):
-        sheet.cell(row=1, column=index, value=title).font = Font(bold=True)
-        for row, value in enumerate(values, start=2):
-            sheet.cell(row=row, column=index, value=_cell(value))
-        sheet.column_dimensions[get_column_letter(index)].width = 30
+    columns = [xlsx.Column(title, max_width=40) for title in lists]
+    rows = itertools.zip_longest(*lists.values())
+    xlsx.write_table(sheet, columns, [[_cell(value) for value in row] for row in rows], autofilter=False)
+
+
+TOTALS_AMOUNTS = [
+    ("amount_planned", "Prévu"),
+    ("amount_requested", "Demandé"),
+    ("amount_granted", "Accordé"),
+    ("amount_paid", "Versé"),
+]
+
+
+def _write_totals_sheet(sheet: Worksheet, convention: Convention, today: datetime.date) -> None:
+    """Funding per funder and year, per funder, per year and overall; actions per status for each theme. Values
+    computed by the plan's selectors (not formulas), read by people: the import ignores this sheet."""
+    ledger = ledger_totals(convention=convention)
+    counts = action_counts(convention)
+    statuses = ActionStatus.choices
+    funding_header = ["Financeur", "Année", "Lignes", *(f"{label} (€)" for _, label in TOTALS_AMOUNTS)]
+
+    def funding(funder: str, year, row: dict) -> list:
+        return [funder, year, row["lines"], *(_cell(row[key]) for key, _ in TOTALS_AMOUNTS)]
+
+    blocks = [
+        (
+            "Financements par financeur et par année",
+            funding_header,
+            [funding(r["funder__name"], r["year"], r) for r in ledger["per_funder_year"]],
+        ),
+        (
+            "Financements par financeur",
+            funding_header,
+            [funding(r["funder__name"], "toutes", r) for r in ledger["per_funder"]],
+        ),
+        ("Financements par année", funding_header, [funding("tous", r["year"], r) for r in ledger["per_year"]]),
+        ("Financements, ensemble du plan", funding_header, [funding("tous", "toutes", ledger["overall"])]),
+    ]
+    status_header = ["Thématique", *(label for _, label in statuses), "Total"]
+
+    def status_row(name: str, counter) -> list:
+        return [name, *(counter.get(value, 0) for value, _ in statuses), sum(counter.values())]
+
+    status_rows = [status_row(entry["theme"], entry["counts"]) for entry in counts["per_theme"]]
+    if counts["none"] is not None:
+        status_rows.append(status_row("Sans thématique", counts["none"]["counts"]))
+    status_rows.append(status_row("Toutes les actions (chacune une fois)", counts["overall"]))
+    blocks.append(("Actions par statut et par thématique", status_header, status_rows))
+
+    sheet.append([f"Totaux du plan d'actions – {_text(convention.title)}"])
+    sheet["A1"].font = Font(bold=True, size=13)
+    for note in (
+        f"État au {format_date(today)}. Les sommes ne portent que sur les montants renseignés ; une case vide : "
+        "aucun montant renseigné.",
+        "Une action portant plusieurs thématiques compte sous chacune ; la dernière ligne compte chaque action "
+        "une fois.",
+        "Feuille de lecture : l'import du classeur ne la relit pas.",
+    ):
+        sheet.append([note])
+    table_rows: list[list] = []
+    for title, header, rows in blocks:
+        sheet.append([])
+        sheet.append([title])
+        sheet.cell(row=sheet.max_row, column=1).font = Font(bold=True, size=12)
+        sheet.append(xlsx.header_cells(sheet, header))
+        formats = [
+            xlsx.euro_format(row[index] for row in rows) if index >= 3 and header is funding_header else None
+            for index in range(len(header))
+        ]
+        for row in rows:
+            sheet.append(row)
+            for index, number_format in enumerate(formats, start=1):
+                if number_format:
+                    sheet.cell(row=sheet.max_row, column=index).number_format = number_format
+        table_rows.extend([header, *rows])
+    widths = xlsx.column_widths([xlsx.Column("", max_width=45)] + [""] * 7, table_rows)
+    xlsx.set_widths(sheet, widths)
+    xlsx.set_print_setup(sheet, title_rows=None, landscape=False)
 
 
 CSV_COLUMNS = [
@@ -400,7 +474,17 @@ def _indicator_cells(indicator: "FollowedIndicator") -> list[str]:
         if indicator.latest
         else "aucune mesure"
     )
-    return [indicator.label, baseline, latest, Trajectory(indicator.trajectory).label, indicator.source]
+    targets = " ; ".join(
+        f"{_number(target.value)} {indicator.unit} au {format_date(target.date)}" for target in indicator.targets.all()
+    )
+    return [
+        indicator.label,
+        baseline,
+        targets or "aucune cible",
+        latest,
+        Trajectory(indicator.trajectory).label,
+        indicator.source,
+    ]
 
 
 def _docx_fiche(document: DocxDocument, action: "WithAnnotations[Action, ActionFigures]") -> None:
@@ -425,6 +509,7 @@ def _docx_fiche(document: DocxDocument, action: "WithAnnotations[Action, ActionF
             document,
             [_funding_cells(line) for line in lines],
             header=["Financeur", "Année", "Nature", "Dispositif", "Prévu", "Accordé", "Versé"],
+            look=FIGURES,
         )
     indicators = getattr(action, "trajectory_indicators", None)
     if indicators:
@@ -432,7 +517,7 @@ def _docx_fiche(document: DocxDocument, action: "WithAnnotations[Action, ActionF
         add_table(
             document,
             [_indicator_cells(indicator) for indicator in indicators],
-            header=["Indicateur", "Ligne de base", "Dernière valeur", "Trajectoire", "Source"],
+            header=["Indicateur", "Ligne de base", "Cibles", "Dernière mesure", "Trajectoire", "Source"],
         )
     notes = list(action.notes.all())
     if notes:
@@ -468,7 +553,7 @@ def build_docx(convention: Convention, today: datetime.date, action: Action | No
     for item in actions:
         item.trajectory_indicators = [i for i in indicators if i.action_id == item.pk]
     document = Document()
-    document.styles["Normal"].font.size = Pt(10)
+    set_up_a4(document)
     if action is None:
         _heading(document, f"Plan d'actions – {convention.title}", 0)
         _paragraph(document, f"État au {format_date(today)} : {counted(len(actions), 'fiche action')}.")

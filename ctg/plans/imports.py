@@ -7,6 +7,9 @@ and the rows are counted as they are read. Numbers are read strictly: amounts an
 years and integers are whole numbers (`2e3` is not a year; a cell holding 2024.0 is). Text cells holding a
 control character are refused.
 
+Only the three data sheets (actions, funding, indicators) are read: the totals and the lists of allowed values
+are there for people and ignored, whatever they hold.
+
 The whole file is read and checked first; any wrong cell rejects the file whole, with the sheet, line, column
 and reason in French, and nothing is written. Unchanged lines are left alone (no write, no history). Lines of
 the database that the file does not mention are kept: the import adds and updates, it never deletes.

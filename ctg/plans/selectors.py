@@ -458,12 +458,14 @@ def filter_choices(convention: Convention, themes: list[Theme] | None = None) ->
 
 
 def _totals(lines: QuerySet[plan.FundingLine]) -> dict[str, Any]:
-    """Ledger totals overall, per funder, per year (one grouped query) and per theme (a second one).
+    """Ledger totals overall, per funder, per year, per funder and year (one grouped query) and per theme (a second
+    one).
 
     A sum only covers the known amounts: an empty amount is "not known", never zero; `lines` counts them all."""
     overall: dict[str, Any] = {"lines": 0}
     per_funder: dict[int, dict[str, Any]] = {}
     per_year: dict[int, dict[str, Any]] = {}
+    per_funder_year: dict[tuple[int, int], dict[str, Any]] = {}
 
     def add(target: dict[str, Any], row: Mapping[str, Any]) -> None:
         target["lines"] = target.get("lines", 0) + row["lines"]
@@ -478,6 +480,8 @@ def _totals(lines: QuerySet[plan.FundingLine]) -> dict[str, Any]:
         add(overall, row)
         add(per_funder.setdefault(row["funder_id"], {"funder__name": row["funder__name"]}), row)
         add(per_year.setdefault(row["year"], {"year": row["year"]}), row)
+        key = (row["funder_id"], row["year"])
+        add(per_funder_year.setdefault(key, {"funder__name": row["funder__name"], "year": row["year"]}), row)
     for field in AMOUNT_FIELDS:
         overall.setdefault(field, None)
     # An action may carry several themes: its lines count once under each theme, so these do not add up.
@@ -492,8 +496,27 @@ def _totals(lines: QuerySet[plan.FundingLine]) -> dict[str, Any]:
         "overall": overall,
         "per_funder": sorted(per_funder.values(), key=lambda r: r["funder__name"]),
         "per_year": sorted(per_year.values(), key=lambda r: r["year"]),
+        "per_funder_year": sorted(per_funder_year.values(), key=lambda r: (r["funder__name"], r["year"])),
         "per_theme": per_theme,
     }
+
+
+def action_counts(convention: Convention) -> dict[str, Any]:
+    """Actions of the plan per status, for each theme (an action with several themes counts under each, one
+    without theme under "none") and for the whole plan (each action once); two grouped queries."""
+    actions = plan.Action.objects.filter(convention=convention).order_by()
+    overall = Counter(dict(actions.values_list("status").annotate(n=Count("pk")).values_list("status", "n")))
+    per_theme: dict[int | None, dict[str, Any]] = {}
+    grouped = (
+        actions.values("themes__pk", "themes__label", "themes__order", "status")
+        .annotate(n=Count("pk", distinct=True))
+        .order_by("themes__order", "themes__label")
+    )
+    for row in grouped:
+        entry = per_theme.setdefault(row["themes__pk"], {"theme": row["themes__label"], "counts": Counter()})
+        entry["counts"][row["status"]] += row["n"]
+    themed = [entry for pk, entry in per_theme.items() if pk is not None]
+    return {"per_theme": themed, "none": per_theme.get(None), "overall": overall}
 
 
 def ledger_totals(

@@ -9,6 +9,8 @@ ACTIONS_SHEET = "Actions"
 FUNDING_SHEET = "Financements"
 INDICATORS_SHEET = "Indicateurs"
 LISTS_SHEET = "Listes"
+# Read by people only: the import reads the three data sheets above and ignores every other sheet.
+TOTALS_SHEET = "Totaux"
 
 ACTION_COLUMNS = [
     ("code", "Code"),
@@ -84,6 +86,7 @@ DATE_COLUMNS = {
     "baseline_date",
     "date",
 }
+EURO_COLUMNS = {"amount_planned", "amount_requested", "amount_granted", "amount_paid"}
 AMOUNT_COLUMNS = {"amount_planned", "amount_requested", "amount_granted", "amount_paid", "baseline_value", "value"}
 
 CHOICE_LISTS = {

@@ -58,7 +58,13 @@ def test_xlsx_export_then_import_changes_nothing(demo_plan):
     MeasureFactory(indicator=FollowUpIndicator.objects.get(code="HAN-01-I1"), source="=cmd|' /C calc'!A0")
     content = build_xlsx(convention)
     book = load_workbook(io.BytesIO(content))
-    assert book.sheetnames == [wb.ACTIONS_SHEET, wb.FUNDING_SHEET, wb.INDICATORS_SHEET, wb.LISTS_SHEET]
+    assert book.sheetnames == [
+        wb.ACTIONS_SHEET,
+        wb.FUNDING_SHEET,
+        wb.INDICATORS_SHEET,
+        wb.TOTALS_SHEET,
+        wb.LISTS_SHEET,
+    ]
     assert book[wb.ACTIONS_SHEET].data_validations.dataValidation  # lists of allowed values
     sources = [row[12] for row in book[wb.INDICATORS_SHEET].iter_rows(min_row=2, values_only=True)]
     assert "'=cmd|' /C calc'!A0" in sources  # neutralised

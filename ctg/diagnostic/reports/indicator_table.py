@@ -15,14 +15,13 @@ from typing import Any
 
 from django.db.models import Q
 from openpyxl import Workbook
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 
 from ctg.core.text import printable
 from ctg.indicators import catalogue
 from ctg.indicators.enums import ValueStatus
 from ctg.indicators.models import IndicatorValue
 from ctg.indicators.selectors import comparison, epci_territories
+from ctg.reports import xlsx
 from ctg.reports.cells import csv_number, neutralise
 from ctg.territories.enums import Level
 from ctg.territories.models import FRANCE_CODE, Commune
@@ -144,17 +143,24 @@ def indicator_rows(*, convention) -> list[list]:
     return latest_rows(indicator_table(convention=convention))
 
 
+# Long texts wrap within these widths (characters): the 19 columns fit one landscape page wide at a readable scale.
+MAX_WIDTHS = {
+    "Code indicateur": 24,
+    "Indicateur": 32,
+    "Thématique": 18,
+    "Unité": 14,
+    "Territoire": 24,
+    "Valeur affichée": 16,
+    "Statut": 14,
+    "Note": 24,
+    "Méthode": 24,
+    "Source": 32,
+}
+COLUMNS = [xlsx.Column(label, max_width=MAX_WIDTHS.get(label, xlsx.MAX_WIDTH)) for label in HEADER]
+
+
 def _sheet(sheet, rows: list[list]) -> None:
-    sheet.append(HEADER)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        sheet.append([neutralise(value) for value in row])
-    sheet.freeze_panes = "A2"
-    sheet.auto_filter.ref = f"A1:{get_column_letter(len(HEADER))}{len(rows) + 1}"
-    widths = {"B": 45, "C": 28, "G": 30, "K": 18, "L": 18, "M": 30, "P": 40, "Q": 60, "R": 15, "S": 17}
-    for column, width in widths.items():
-        sheet.column_dimensions[column].width = width
+    xlsx.write_table(sheet, COLUMNS, [[neutralise(value) for value in row] for row in rows])
 
 
 def build_indicator_xlsx(*, convention, rows: list[list] | None = None) -> bytes:
@@ -167,9 +173,7 @@ def build_indicator_xlsx(*, convention, rows: list[list] | None = None) -> bytes
     _sheet(sheet, latest_rows(rows))
     _sheet(workbook.create_sheet("Historique"), rows)
     workbook.properties.title = printable(f"Indicateurs du diagnostic : {convention.epci.name}")
-    output = io.BytesIO()
-    workbook.save(output)
-    return output.getvalue()
+    return xlsx.workbook_bytes(workbook)
 
 
 def build_indicator_csv(*, convention, rows: list[list] | None = None) -> bytes:

@@ -35,7 +35,9 @@ def _journal(request, convention, detail):
 def export_xlsx(request, convention_pk):
     convention = get_convention(request, convention_pk)
     _journal(request, convention, "Plan d'actions (XLSX)")
-    return download_response(build_xlsx(convention), content_type=XLSX, filename=f"plan-actions-{convention.pk}.xlsx")
+    return download_response(
+        build_xlsx(convention, today()), content_type=XLSX, filename=f"plan-actions-{convention.pk}.xlsx"
+    )
 
 
 @require_safe

@@ -56,6 +56,28 @@ def test_xlsx_reads_back_with_neutralised_text(report_demo):
     assert not any(isinstance(v, str) and v.startswith(("=", "+", "-", "@")) for row in rows for v in row)
 
 
+def test_xlsx_sheets_read_and_print_as_tables(report_demo):
+    workbook = load_workbook(io.BytesIO(build_indicator_xlsx(convention=report_demo["convention"])))
+    latest, history = workbook["Indicateurs"], workbook["Historique"]
+    assert latest.auto_filter.ref == f"A1:S{ROW_COUNT + 1}"  # 19 columns
+    assert history.auto_filter.ref == f"A1:S{history.max_row}" and history.max_row >= ROW_COUNT + 1
+    for sheet in (latest, history):
+        assert sheet.freeze_panes == "A2"
+        assert sheet.page_setup.paperSize == 9 and sheet.page_setup.orientation == "landscape"
+        assert sheet.page_setup.fitToWidth == 1 and sheet.page_setup.fitToHeight == 0
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage is True
+        assert sheet.print_title_rows == "$1:$1"
+        widths = {cell.value: sheet.column_dimensions[cell.column_letter].width for cell in sheet[1]}
+        # Bounded: the sources and the labels wrap within 32 characters.
+        assert widths["Source"] == 32 and widths["Indicateur"] == 32
+        assert sum(widths.values()) <= 340  # about 45 % of its size on a landscape A4 page
+        # Fitted: a code column is as wide as its longest code plus room, never the old fixed width.
+        codes = [row[5] for row in sheet.iter_rows(min_row=2, values_only=True)]
+        # (the header wraps: its longest word, « territoire », counts).
+        assert widths["Code territoire"] == max(len("territoire"), *(len(str(c)) for c in codes)) + 2
+        assert all(6 <= width <= 32 for width in widths.values())
+
+
 def test_csv_is_semicolon_utf8_with_bom_and_neutralised(report_demo):
     content = build_indicator_csv(convention=report_demo["convention"])
     assert content.startswith(b"\xef\xbb\xbf")

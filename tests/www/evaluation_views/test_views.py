@@ -135,6 +135,11 @@ class TestEvaluationPages:
         sheet = workbook["Ce qui a changé"]
         header = [cell.value for cell in sheet[1]]
         rows = [dict(zip(header, row, strict=True)) for row in sheet.iter_rows(min_row=2, values_only=True)]
+        # A table that prints: frozen filtered header repeated on A4 landscape pages one page wide.
+        assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == f"A1:W{len(rows) + 1}"
+        assert sheet.page_setup.orientation == "landscape" and sheet.page_setup.fitToWidth == 1
+        assert sheet.print_title_rows == "$1:$1" and 6 <= sheet.column_dimensions["W"].width <= 40
+        assert workbook["Photographie"].print_title_rows == "$5:$5"
         population = [r for r in rows if r["Code indicateur"] == "population"]
         assert len([r for r in population if r["Niveau territorial"] == "Commune"]) == 50
         epci = next(r for r in population if r["Niveau territorial"] == "EPCI")
