@@ -42,3 +42,20 @@ class Achievement(models.TextChoices):
     PARTIEL = "partiel", "Partiellement atteint"
     NON_ATTEINT = "non_atteint", "Non atteint"
     NON_EVALUABLE = "non_evaluable", "Non évaluable"
+
+
+# The four questions put to the partners about the convention as a whole (the CNAF's four evaluation questions).
+SURVEY_QUESTIONS = {
+    Criterion.PERTINENCE: "Les objectifs de la convention répondaient-ils aux besoins du territoire ?",
+    Criterion.EFFICACITE: "Les objectifs de la convention ont-ils été atteints ?",
+    Criterion.EFFICIENCE: "Les moyens engagés ont-ils été bien employés au regard des résultats ?",
+    Criterion.DURABILITE: "Les effets de la convention se prolongeront-ils après elle ?",
+}
+
+
+class SurveyAnswer(models.TextChoices):
+    OUI = "oui", "Oui"
+    PLUTOT_OUI = "plutot_oui", "Plutôt oui"
+    PLUTOT_NON = "plutot_non", "Plutôt non"
+    NON = "non", "Non"
+    NE_SAIT_PAS = "ne_sait_pas", "Ne sait pas"

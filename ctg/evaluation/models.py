@@ -16,7 +16,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from ctg.conventions.models import Convention
-from ctg.evaluation.enums import Achievement, Criterion, SnapshotKind
+from ctg.evaluation.enums import Achievement, Criterion, SnapshotKind, SurveyAnswer
 from ctg.indicators.enums import ValueStatus
 from ctg.territories.enums import Level
 
@@ -41,6 +41,15 @@ class DiagnosticSnapshot(models.Model):
         verbose_name="prise par",
     )
     value_count = models.PositiveIntegerField("valeurs figées", default=0)
+    # The steering committee's meeting whose first decision took the snapshot; empty when taken by hand.
+    meeting = models.ForeignKey(
+        "steering.Meeting",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="réunion",
+    )
 
     class Meta:
         verbose_name = "photographie du diagnostic"
@@ -264,3 +273,84 @@ class CarriedIndicator(models.Model):
 
     def __str__(self):
         return f"{self.origin} → {self.copy}"
+
+
+class ConventionEvaluation(models.Model):
+    """The coordinator's conclusions and recommendations on the convention as a whole, printed at the end of the
+    final evaluation report."""
+
+    convention = models.OneToOneField(Convention, on_delete=models.CASCADE, related_name="final_evaluation")
+    conclusions = models.TextField("conclusions", blank=True)
+    recommendations = models.TextField("recommandations", blank=True)
+    updated_at = models.DateTimeField("modifiée le", auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "évaluation d'ensemble de la convention"
+        verbose_name_plural = "évaluations d'ensemble des conventions"
+
+    def __str__(self):
+        return f"Évaluation de {self.convention}"
+
+
+class PartnerSurvey(models.Model):
+    """The questionnaire the coordinator opens to the partner organisations of a convention: the four evaluation
+    questions and a free text, one answer per organisation. Closed, it keeps its answers and takes no more."""
+
+    convention = models.OneToOneField(Convention, on_delete=models.CASCADE, related_name="partner_survey")
+    opened_at = models.DateTimeField("ouvert le", default=timezone.now)
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    closed_at = models.DateTimeField("clos le", null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "questionnaire aux partenaires"
+        verbose_name_plural = "questionnaires aux partenaires"
+
+    def __str__(self):
+        return f"Questionnaire aux partenaires – {self.convention}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+
+class PartnerAnswer(models.Model):
+    """The answer of one partner organisation: a reply to each question and a free text. Given by a member of the
+    organisation, or entered by a coordinator on its behalf (`on_behalf`)."""
+
+    survey = models.ForeignKey(PartnerSurvey, on_delete=models.CASCADE, related_name="answers")
+    organisation = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.PROTECT, related_name="+", verbose_name="organisation"
+    )
+    pertinence = models.CharField("pertinence", max_length=20, choices=SurveyAnswer.choices, blank=True)
+    efficacite = models.CharField("efficacité", max_length=20, choices=SurveyAnswer.choices, blank=True)
+    efficience = models.CharField("efficience", max_length=20, choices=SurveyAnswer.choices, blank=True)
+    durabilite = models.CharField("durabilité", max_length=20, choices=SurveyAnswer.choices, blank=True)
+    comment = models.TextField("commentaire libre", blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    on_behalf = models.BooleanField("saisie par la coordination pour l'organisation", default=False)
+    updated_at = models.DateTimeField("modifiée le", auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "réponse d'un partenaire"
+        verbose_name_plural = "réponses des partenaires"
+        ordering = ["organisation__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["survey", "organisation"],
+                name="partner_answer_one_per_organisation",
+                violation_error_message="Cette organisation a déjà répondu au questionnaire.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.organisation} – {self.survey}"

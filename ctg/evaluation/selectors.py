@@ -12,12 +12,13 @@ from django.db import models
 from django.db.models import Q
 
 from ctg.evaluation.changes import Figure, compare
-from ctg.evaluation.enums import SnapshotKind
+from ctg.evaluation.enums import SURVEY_QUESTIONS, SnapshotKind, SurveyAnswer
 from ctg.evaluation.models import (
     CarriedAction,
     CarriedEnjeu,
     CarriedIndicator,
     DiagnosticSnapshot,
+    PartnerSurvey,
     SnapshotSeries,
     SnapshotValue,
 )
@@ -26,9 +27,11 @@ from ctg.indicators.enums import Direction, Kind
 from ctg.indicators.models import IndicatorSeries, IndicatorValue
 from ctg.indicators.selectors import epci_territories
 from ctg.opendata.models import Dataset, Observation
+from ctg.organisations.models import Organisation
 from ctg.plans.enums import CLOSED_STATUSES
 from ctg.plans.models import Action, FollowUpIndicator
 from ctg.plans.selectors import indicators_with_trajectory, ledger_totals
+from ctg.steering.models import BodyMember
 from ctg.territories.enums import Level
 from ctg.territories.models import Commune
 
@@ -438,3 +441,52 @@ def action_evidence(*, action: Action) -> dict[str, Any]:
             }
         )
     return {"evidence_indicators": rows, "evidence_money": ledger_totals(action=action)["overall"]}
+
+
+def partner_organisations(*, convention) -> list[Organisation]:
+    """The partner organisations the questionnaire is open to: the convention's signatories, the organisations
+    leading or joining one of its actions, and those sitting in its steering bodies; by name (one query)."""
+    return list(
+        Organisation.objects.filter(
+            Q(signatures__convention=convention)
+            | Q(led_actions__convention=convention, led_actions__deleted_at__isnull=True)
+            | Q(partner_actions__convention=convention, partner_actions__deleted_at__isnull=True)
+            | Q(pk__in=BodyMember.objects.filter(body__convention=convention).values("organisation_id"))
+        )
+        .distinct()
+        .order_by("name")
+    )
+
+
+def survey_results(*, survey: PartnerSurvey | None, convention) -> dict[str, Any]:
+    """The questionnaire's answers summed up: per question, how many organisations gave each reply; the comments;
+    and which partner organisations answered (three queries)."""
+    organisations = partner_organisations(convention=convention)
+    answers = list(survey.answers.select_related("organisation", "answered_by")) if survey is not None else []
+    answered = {answer.organisation_id for answer in answers}
+    questions = []
+    for criterion, question in SURVEY_QUESTIONS.items():
+        counts = dict.fromkeys(SurveyAnswer.values, 0)
+        for answer in answers:
+            reply = getattr(answer, criterion.value)
+            if reply:
+                counts[reply] += 1
+        unanswered = len(answers) - sum(counts.values())
+        questions.append(
+            {
+                "label": criterion.label,
+                "question": question,
+                "counts": [(label, counts[value]) for value, label in SurveyAnswer.choices],
+                "unanswered": unanswered,
+            }
+        )
+    return {
+        "survey": survey,
+        "questions": questions,
+        "answers": answers,
+        "comments": [(answer.organisation.name, answer.comment) for answer in answers if answer.comment],
+        "organisations": [(organisation, organisation.pk in answered) for organisation in organisations],
+        "answered_count": len(answers),
+        "expected_count": len(organisations),
+        "answer_labels": [label for _, label in SurveyAnswer.choices],
+    }

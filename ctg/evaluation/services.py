@@ -1,5 +1,6 @@
 """Writes of the evaluation: taking a snapshot of the diagnostic (written once, never updated); filling and
-validating the evaluation grid of an action."""
+validating the evaluation grid of an action; the coordinator's conclusions; the partners' questionnaire; the
+preparation of the next convention."""
 
 import datetime
 
@@ -14,13 +15,16 @@ from ctg.conventions.services import convention_create
 from ctg.core.history import set_history_author
 from ctg.diagnostic.enums import EnjeuStatus
 from ctg.diagnostic.models import Enjeu
-from ctg.evaluation.enums import Achievement, Criterion, SnapshotKind
+from ctg.evaluation.enums import SURVEY_QUESTIONS, Achievement, Criterion, SnapshotKind, SurveyAnswer
 from ctg.evaluation.models import (
     ActionEvaluation,
     CarriedAction,
     CarriedEnjeu,
     CarriedIndicator,
+    ConventionEvaluation,
     DiagnosticSnapshot,
+    PartnerAnswer,
+    PartnerSurvey,
     Renewal,
     SnapshotSeries,
     SnapshotValue,
@@ -28,6 +32,7 @@ from ctg.evaluation.models import (
 from ctg.evaluation.selectors import (
     VALUE_FIELDS,
     convention_territories,
+    partner_organisations,
     series_datasets,
     series_sources,
     territory_values,
@@ -87,6 +92,7 @@ def snapshot_take(
     label: str | None = None,
     reconstructed: bool = False,
     vintage_limit: int | None = None,
+    meeting=None,
     by=None,
 ) -> DiagnosticSnapshot:
     """Freeze every indicator value of the convention's territories (its EPCI's communes, the EPCI, département,
@@ -113,6 +119,7 @@ def snapshot_take(
         label=label,
         reconstructed=reconstructed,
         vintage_limit=vintage_limit,
+        meeting=meeting,
         taken_by=by if getattr(by, "pk", None) else None,
     )
     territories, communes = convention_territories(convention)
@@ -404,3 +411,77 @@ def _carry_action(*, renewal: Renewal, origin: Action, theme_map: dict, kept_com
             by,
         )
         CarriedIndicator.objects.create(action=carried_action, origin=indicator, copy=new, baseline_measure=latest)
+
+
+@transaction.atomic
+def convention_evaluation_save(
+    *, convention: Convention, conclusions: str, recommendations: str, by
+) -> ConventionEvaluation:
+    """Record the coordinator's conclusions and recommendations (printed at the end of the final report)."""
+    evaluation, _ = ConventionEvaluation.objects.select_for_update().get_or_create(convention=convention)
+    data = {"conclusions": (conclusions or "").strip(), "recommendations": (recommendations or "").strip()}
+    if all(getattr(evaluation, name) == value for name, value in data.items()):
+        return evaluation
+    for name, value in data.items():
+        setattr(evaluation, name, value)
+    set_history_author(evaluation, by)
+    evaluation.save()
+    return evaluation
+
+
+@transaction.atomic
+def partner_survey_open(*, convention: Convention, by) -> PartnerSurvey:
+    """Open the questionnaire to the partner organisations (or reopen it, its answers kept)."""
+    survey = PartnerSurvey.objects.select_for_update().filter(convention=convention).first()
+    if survey is None:
+        survey = PartnerSurvey(convention=convention, opened_by=by)
+    elif survey.is_open:
+        raise ValidationError("Le questionnaire aux partenaires est déjà ouvert.")
+    survey.closed_at = None
+    set_history_author(survey, by)
+    survey.save()
+    return survey
+
+
+@transaction.atomic
+def partner_survey_close(*, survey: PartnerSurvey, by) -> PartnerSurvey:
+    """Close the questionnaire: its answers are kept and no more are taken."""
+    survey = PartnerSurvey.objects.select_for_update().get(pk=survey.pk)
+    if not survey.is_open:
+        raise ValidationError("Le questionnaire aux partenaires est déjà clos.")
+    survey.closed_at = timezone.now()
+    set_history_author(survey, by)
+    survey.save()
+    return survey
+
+
+@transaction.atomic
+def partner_answer_save(*, survey: PartnerSurvey, organisation, data: dict, on_behalf: bool, by) -> PartnerAnswer:
+    """Record (or correct) the answer of a partner organisation while the questionnaire is open. At least one
+    question answered or a comment written; the organisation must be a partner of the convention."""
+    survey = PartnerSurvey.objects.select_for_update().get(pk=survey.pk)
+    if not survey.is_open:
+        raise ValidationError("Le questionnaire aux partenaires est clos : il ne prend plus de réponse.")
+    if organisation.pk not in {o.pk for o in partner_organisations(convention=survey.convention)}:
+        raise ValidationError("Cette organisation n'est pas partenaire de la convention.")
+    values = {question.value: (data.get(question.value) or "").strip() for question in SURVEY_QUESTIONS}
+    errors = {
+        name: f"Réponse inconnue : « {value} »."
+        for name, value in values.items()
+        if value and value not in SurveyAnswer.values
+    }
+    if errors:
+        raise ValidationError(errors)
+    comment = (data.get("comment") or "").strip()
+    if not any(values.values()) and not comment:
+        raise ValidationError("Répondez à au moins une question ou écrivez un commentaire.")
+    answer = PartnerAnswer.objects.filter(survey=survey, organisation=organisation).first() or PartnerAnswer(
+        survey=survey, organisation=organisation
+    )
+    for name, value in {**values, "comment": comment}.items():
+        setattr(answer, name, value)
+    answer.answered_by = by
+    answer.on_behalf = on_behalf
+    set_history_author(answer, by)
+    answer.save()
+    return answer

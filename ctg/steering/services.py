@@ -53,6 +53,7 @@ from ctg.steering.models import (
     Outcome,
 )
 from ctg.steering.rules import minutes_reading, signatory_sides
+from ctg.steering.signals import decision_recorded
 
 SENT_STATES = {MeetingState.CR_ENVOYE, MeetingState.CR_APPROUVE}
 
@@ -687,6 +688,7 @@ def outcome_create(
             raise ValidationError(
                 ["La décision n'est pas enregistrée : rien n'a été modifié."] + list(exc.messages)
             ) from exc
+        decision_recorded.send(sender=Outcome, outcome=outcome, meeting=meeting, by=by)
     if kind == OutcomeKind.TASK:
         model_save(
             FollowUp(

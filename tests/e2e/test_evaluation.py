@@ -1,8 +1,11 @@
 import openpyxl
 import pytest
+from docx import Document
 
-from ctg.evaluation.models import DiagnosticSnapshot
+from ctg.evaluation.enums import Criterion
+from ctg.evaluation.models import ActionEvaluation, DiagnosticSnapshot
 from ctg.indicators.services import indicators_compute
+from ctg.plans.models import Action
 from tests.indicators.shipped import load_insee_extracts
 from tests.jobs.helpers import background_worker
 
@@ -59,5 +62,49 @@ def test_coordinator_sees_what_changed_since_the_signature_and_downloads_it(
     rows = [dict(zip(header, row, strict=True)) for row in sheet.iter_rows(min_row=2, values_only=True)]
     epci = next(r for r in rows if r["Code indicateur"] == "population" and r["Niveau territorial"] == "EPCI")
     assert (epci["Millésime (photographie)"], epci["Millésime (actuel)"]) == ("2016", "2022")
+    assert console_errors == [], "\n".join(console_errors)
+    page.close()
+
+
+def test_coordinator_fills_an_action_grid_and_downloads_the_final_report(live_server, caux_seine, browser, tmp_path):
+    convention = caux_seine["convention"]
+    action = Action.objects.filter(convention=convention).order_by("code").first()
+    page = browser.new_page(locale="fr-FR", accept_downloads=True)
+    console_errors = []
+    page.on("console", lambda message: message.type == "error" and console_errors.append(message.text))
+
+    page.goto(f"{live_server.url}/conventions/{convention.pk}/")
+    page.fill("#id_username", "coordination")
+    page.fill("#id_password", caux_seine["password"])
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/conventions/{convention.pk}/")
+    page.get_by_role("navigation", name="Sections de la convention").get_by_role("link", name="Évaluation").click()
+    page.get_by_role("link", name=f"{action.code} – {action.title}").click()
+    assert page.locator("h1").inner_text() == f"Grille d'évaluation : {action.code} – {action.title}"
+    for criterion in Criterion:
+        page.select_option(f"#id_{criterion.value}_level", "partiel")
+        page.fill(f"#id_{criterion.value}_justification", f"Constat de la coordination sur la {criterion.label}.")
+    page.get_by_role("button", name="Enregistrer").click()
+    assert "Grille d'évaluation de « " in page.locator("main").inner_text()
+    assert ActionEvaluation.objects.get(action=action).is_complete
+
+    page.get_by_role("navigation", name="Fil d'Ariane").get_by_role("link", name="Évaluation").click()
+    page.get_by_role("link", name="Synthèse de l'évaluation et rapport d'évaluation").click()
+    assert page.locator("h1").inner_text() == "Synthèse de l'évaluation"
+    with background_worker():
+        page.get_by_role("link", name="Rapport d'évaluation (DOCX, modifiable)").click()
+        page.wait_for_selector("#job-status.job-done, #job-status.job-failed", timeout=120_000)
+    assert "Rapport d'évaluation (DOCX) prêt." in page.locator("#job-status").inner_text()
+    name = f"rapport-evaluation-convention-{convention.pk}.docx"
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name=f"Télécharger {name}").click()
+    saved = tmp_path / name
+    download_info.value.save_as(saved)
+    text = "\n".join(p.text for p in Document(str(saved)).paragraphs)
+    assert "Rapport d'évaluation de la convention territoriale globale" in text
+    assert f"{action.code} – {action.title}" in text
+    assert "Constat de la coordination sur la Pertinence." in "\n".join(
+        cell.text for table in Document(str(saved)).tables for row in table.rows for cell in row.cells
+    )
     assert console_errors == [], "\n".join(console_errors)
     page.close()

@@ -45,10 +45,11 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from ctg.accounts.enums import Role
+from ctg.accounts.models import User
 from ctg.conventions.enums import DocumentKind, Phase, SignatoryRole
 from ctg.conventions.models import Convention, ConventionDocument, Signatory
 from ctg.evaluation.enums import Criterion, SnapshotKind
-from ctg.evaluation.models import ActionEvaluation, DiagnosticSnapshot, Renewal
+from ctg.evaluation.models import ActionEvaluation, DiagnosticSnapshot, PartnerSurvey, Renewal
 from ctg.jobs.enums import JobStatus
 from ctg.jobs.models import Job, WorkerHeartbeat
 from ctg.steering.calendar import calendar_feed_renew
@@ -496,6 +497,15 @@ def _snapshot_of_a(w: World) -> dict:
     return {"convention_pk": w.a.pk}
 
 
+def _partner_of_a(w: World) -> dict:
+    """An organisation signing A, to which A's questionnaire is open; A's reader belongs to it."""
+    organisation = OrganisationFactory(name="Partenaire fictif")
+    Signatory.objects.create(convention=w.a, organisation=organisation, role=SignatoryRole.PARTENAIRE)
+    User.objects.filter(pk=w.user("lecteur").pk).update(organisation=organisation)
+    PartnerSurvey.objects.create(convention=w.a)
+    return {"convention_pk": w.a.pk, "organisation_pk": organisation.pk}
+
+
 def _ending_a(w: World) -> dict:
     """Convention A in its evaluation phase: its successor may be prepared."""
     Convention.objects.filter(pk=w.a.pk).update(phase=Phase.EVALUATION)
@@ -613,6 +623,18 @@ PAGES.update(
         "evaluation_views:index": Page(get=READER, post=NOT_ALLOWED, kwargs=_snapshot_of_a),
         "evaluation_views:snapshot_create": Page(
             get=ADMIN, post=ADMIN, kwargs=lambda w: {"convention_pk": w.a.pk, "kind": "decision"}
+        ),
+        "evaluation_views:overview": Page(get=READER, post=NOT_ALLOWED, kwargs=_snapshot_of_a),
+        # The final report is read by every reader (built by the worker); only administrators write its conclusions.
+        "evaluation_views:report_docx": Page(get=READER, post=NOT_ALLOWED, kwargs=_a),
+        "evaluation_views:report_pdf": Page(get=READER, post=NOT_ALLOWED, kwargs=_a),
+        "evaluation_views:conclusions": Page(get=ADMIN, post=ADMIN, kwargs=_a),
+        # The partners' questionnaire: read by every reader, opened by administrators, answered for an organisation
+        # by its members (A's reader here) or by an administrator on its behalf.
+        "evaluation_views:survey": Page(get=READER, post=NOT_ALLOWED, kwargs=_a),
+        "evaluation_views:survey_state": Page(get=NOT_ALLOWED, post=ADMIN, kwargs=_a),
+        "evaluation_views:survey_answer": Page(
+            get=_level({"administrateur", "lecteur"}), post=_level({"administrateur", "lecteur"}), kwargs=_partner_of_a
         ),
         "evaluation_views:changes": Page(get=READER, post=NOT_ALLOWED, kwargs=_snapshot_of_a),
         "evaluation_views:changes_xlsx": Page(get=READER, post=NOT_ALLOWED, kwargs=_snapshot_of_a),

@@ -2,7 +2,14 @@ from typing import cast
 
 from django import forms
 
-from ctg.evaluation.enums import CRITERION_QUESTIONS, Achievement, Criterion, SnapshotKind
+from ctg.evaluation.enums import (
+    CRITERION_QUESTIONS,
+    SURVEY_QUESTIONS,
+    Achievement,
+    Criterion,
+    SnapshotKind,
+    SurveyAnswer,
+)
 from ctg.www.forms import ControlCharactersForm
 
 
@@ -105,3 +112,42 @@ class RenewalForm(ControlCharactersForm):
         super().__init__(*args, **kwargs)
         cast(CommuneChoiceField, self.fields["communes"]).queryset = communes
         cast(ActionChoiceField, self.fields["actions"]).queryset = actions
+
+
+class ConclusionsForm(ControlCharactersForm):
+    """The coordinator's conclusions and recommendations, printed at the end of the final report."""
+
+    conclusions = forms.CharField(
+        label="Conclusions",
+        widget=forms.Textarea(attrs={"rows": 8}),
+        required=False,
+        max_length=20000,
+        help_text="Ce que l'évaluation retient de la convention, question par question.",
+    )
+    recommendations = forms.CharField(
+        label="Recommandations",
+        widget=forms.Textarea(attrs={"rows": 8}),
+        required=False,
+        max_length=20000,
+        help_text="Ce que la convention suivante devrait reprendre, abandonner ou ajouter.",
+    )
+
+
+class PartnerAnswerForm(ControlCharactersForm):
+    """The four questions of the partners' questionnaire, and a free text."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for criterion, question in SURVEY_QUESTIONS.items():
+            self.fields[criterion.value] = forms.ChoiceField(
+                label=f"{criterion.label} : {question}",
+                choices=[("", "— sans réponse —"), *SurveyAnswer.choices],
+                required=False,
+            )
+        self.fields["comment"] = forms.CharField(
+            label="Commentaire libre",
+            widget=forms.Textarea(attrs={"rows": 5}),
+            required=False,
+            max_length=5000,
+            help_text="Ce que l'organisation retient de la convention, ce qu'elle souhaite pour la suivante.",
+        )

@@ -8,6 +8,13 @@ app_name = "evaluation_views"
 
 urlpatterns = [
     path("", views.index, name="index"),
+    path("synthese/", views.overview, name="overview"),
+    path("conclusions/", views.conclusions, name="conclusions"),
+    path("rapport-evaluation.docx", views.report_docx, name="report_docx"),
+    path("rapport-evaluation.pdf", views.report_pdf, name="report_pdf"),
+    path("questionnaire/", views.survey, name="survey"),
+    path("questionnaire/etat/", views.survey_state, name="survey_state"),
+    path("questionnaire/<int:organisation_pk>/", views.survey_answer, name="survey_answer"),
     path("photographies/<slug:kind>/nouvelle/", views.snapshot_create, name="snapshot_create"),
     path("ce-qui-a-change/", views.changes, name="changes"),
     path("ce-qui-a-change.xlsx", views.changes_xlsx, name="changes_xlsx"),

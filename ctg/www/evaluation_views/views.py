@@ -1,5 +1,6 @@
-"""Pages of a convention's evaluation: its snapshots of the diagnostic, the follow-up indicators' baselines, and
-what changed since the signature (page, XLSX, CSV).
+"""Pages of a convention's evaluation: its snapshots of the diagnostic, the follow-up indicators' baselines, what
+changed since the signature (page, XLSX, CSV), the action grids and their roll-ups, the partners' questionnaire, the
+conclusions and the final report (DOCX, PDF), the preparation of the next convention.
 
 Any reader of the convention sees them; only its administrators take a snapshot. Lookups outside the user's
 conventions answer 404.
@@ -17,32 +18,50 @@ from ctg.accounts.client_ip import client_ip
 from ctg.accounts.enums import SecurityEventKind
 from ctg.accounts.journal import security_event_record
 from ctg.core.formatting import counted
-from ctg.evaluation.enums import SnapshotKind
+from ctg.evaluation.enums import SURVEY_QUESTIONS, SnapshotKind
 from ctg.evaluation.exports import snapshot_description
-from ctg.evaluation.jobs import changes_export_request
-from ctg.evaluation.models import ActionEvaluation, CarriedAction, DiagnosticSnapshot, Renewal
+from ctg.evaluation.jobs import changes_export_request, final_report_request
+from ctg.evaluation.models import (
+    ActionEvaluation,
+    CarriedAction,
+    ConventionEvaluation,
+    DiagnosticSnapshot,
+    PartnerAnswer,
+    PartnerSurvey,
+    Renewal,
+)
 from ctg.evaluation.perms import (
+    can_answer_partner_survey,
     can_fill_action_evaluation,
+    can_open_partner_survey,
     can_prepare_renewal,
     can_take_snapshot,
     can_validate_action_evaluation,
+    can_write_conclusions,
 )
+from ctg.evaluation.rollups import evaluation_rollup
 from ctg.evaluation.selectors import (
     action_evidence,
     action_grids,
     convention_snapshots,
     convention_territories,
     follow_up_baselines,
+    partner_organisations,
     reference_snapshot,
     renewable_actions,
     renewal_contents,
+    survey_results,
     what_changed,
 )
 from ctg.evaluation.services import (
     GRID_FIELDS,
     action_evaluation_save,
     action_evaluation_validate,
+    convention_evaluation_save,
     convention_renew,
+    partner_answer_save,
+    partner_survey_close,
+    partner_survey_open,
     renewal_default_period,
     renewal_refusal,
     snapshot_take,
@@ -53,7 +72,9 @@ from ctg.territories.models import Commune
 from ctg.www.evaluation_views.forms import (
     SNAPSHOT_FORMS,
     ActionEvaluationForm,
+    ConclusionsForm,
     DecisionSnapshotForm,
+    PartnerAnswerForm,
     RenewalForm,
     SignatureSnapshotForm,
 )
@@ -89,6 +110,23 @@ def index(request, convention_pk):
         and renewal_refusal(convention=convention, today=timezone.localdate()) is None,
     }
     return render(request, "evaluation_views/index.html", context)
+
+
+@require_safe
+def overview(request, convention_pk):
+    """The evaluation rolled up per objective and per theme, what was not started and what was added on the way."""
+    convention = get_convention_for(request, convention_pk)
+    current = ConventionEvaluation.objects.filter(convention=convention).first()
+    context = {
+        "convention": convention,
+        "rollup": evaluation_rollup(convention=convention),
+        "survey": survey_results(
+            survey=PartnerSurvey.objects.filter(convention=convention).first(), convention=convention
+        ),
+        "final_evaluation": current,
+        "can_write_conclusions": can_write_conclusions(request.user, convention),
+    }
+    return render(request, "evaluation_views/overview.html", context)
 
 
 def snapshot_create(request, convention_pk, kind):
@@ -295,3 +333,117 @@ def renewal_summary(request, convention_pk):
     renewal = get_object_or_404(Renewal.objects.select_related("predecessor", "prepared_by"), successor=convention)
     context = {"convention": convention, "renewal": renewal, **renewal_contents(renewal=renewal)}
     return render(request, "evaluation_views/renewal_summary.html", context)
+
+
+def _report(request, convention_pk, fmt: str) -> HttpResponse:
+    convention = get_convention_for(request, convention_pk)
+    job = final_report_request(convention=convention, fmt=fmt, by=request.user)
+    security_event_record(
+        kind=SecurityEventKind.EXPORT,
+        user=request.user,
+        convention=convention,
+        detail=f"Évaluation : rapport d'évaluation ({fmt.upper()}, {convention.title})",
+        ip_address=client_ip(request),
+    )
+    if job.status == JobStatus.DONE:
+        return redirect("jobs_views:file", pk=job.pk)
+    return redirect("jobs_views:detail", pk=job.pk)
+
+
+@require_safe
+def report_docx(request, convention_pk):
+    return _report(request, convention_pk, "docx")
+
+
+@require_safe
+def report_pdf(request, convention_pk):
+    return _report(request, convention_pk, "pdf")
+
+
+def conclusions(request, convention_pk):
+    """The coordinator writes the conclusions and recommendations of the final report."""
+    convention = get_convention_for(request, convention_pk)
+    if not can_write_conclusions(request.user, convention):
+        raise PermissionDenied("Seuls les administrateurs de la convention rédigent les conclusions de l'évaluation.")
+    current = ConventionEvaluation.objects.filter(convention=convention).first()
+    initial = {"conclusions": current.conclusions, "recommendations": current.recommendations} if current else {}
+    form = ConclusionsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        convention_evaluation_save(convention=convention, by=request.user, **form.cleaned_data)
+        messages.success(request, "Conclusions et recommandations enregistrées.")
+        return redirect("evaluation_views:overview", convention_pk=convention.pk)
+    return render(request, "evaluation_views/conclusions.html", {"convention": convention, "form": form})
+
+
+@require_safe
+def survey(request, convention_pk):
+    """The partners' questionnaire: its state, who answered, the results; each reader sees them."""
+    convention = get_convention_for(request, convention_pk)
+    current = PartnerSurvey.objects.filter(convention=convention).first()
+    results = survey_results(survey=current, convention=convention)
+    context = {
+        "convention": convention,
+        "results": results,
+        "can_open": can_open_partner_survey(request.user, convention),
+        "can_answer_for": {
+            organisation.pk
+            for organisation, _ in results["organisations"]
+            if can_answer_partner_survey(request.user, convention, organisation)
+        },
+    }
+    return render(request, "evaluation_views/survey.html", context)
+
+
+@require_POST
+def survey_state(request, convention_pk):
+    """Open (or reopen) the questionnaire, or close it."""
+    convention = get_convention_for(request, convention_pk)
+    if not can_open_partner_survey(request.user, convention):
+        raise PermissionDenied("Seuls les administrateurs de la convention ouvrent le questionnaire aux partenaires.")
+    current = PartnerSurvey.objects.filter(convention=convention).first()
+    if request.POST.get("etat") == "clos":
+        if current is None:
+            messages.error(request, "Le questionnaire aux partenaires n'a pas été ouvert.")
+        elif run_service(request, partner_survey_close, survey=current):
+            messages.success(request, "Questionnaire aux partenaires clos : ses réponses sont conservées.")
+    elif run_service(request, partner_survey_open, convention=convention):
+        messages.success(request, "Questionnaire ouvert aux partenaires de la convention.")
+    return redirect("evaluation_views:survey", convention_pk=convention.pk)
+
+
+def survey_answer(request, convention_pk, organisation_pk):
+    """One partner organisation's answer: by a member of that organisation, or by a coordinator on its behalf."""
+    convention = get_convention_for(request, convention_pk)
+    organisation = next((o for o in partner_organisations(convention=convention) if o.pk == organisation_pk), None)
+    if organisation is None:
+        raise Http404("Cette organisation n'est pas partenaire de la convention.")
+    if not can_answer_partner_survey(request.user, convention, organisation):
+        raise PermissionDenied("Seuls les membres de cette organisation et la coordination répondent pour elle.")
+    current = PartnerSurvey.objects.filter(convention=convention).first()
+    if current is None or not current.is_open:
+        messages.error(request, "Le questionnaire aux partenaires n'est pas ouvert.")
+        return redirect("evaluation_views:survey", convention_pk=convention.pk)
+    answer = PartnerAnswer.objects.filter(survey=current, organisation=organisation).first()
+    initial = (
+        {name: getattr(answer, name) for name in [*(c.value for c in SURVEY_QUESTIONS), "comment"]} if answer else {}
+    )
+    form = PartnerAnswerForm(request.POST or None, initial=initial)
+    on_behalf = request.user.organisation_id != organisation.pk
+    if request.method == "POST" and form.is_valid():
+        try:
+            partner_answer_save(
+                survey=current, organisation=organisation, data=form.cleaned_data, on_behalf=on_behalf, by=request.user
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"Réponse de « {organisation.name} » enregistrée.")
+            return redirect("evaluation_views:survey", convention_pk=convention.pk)
+    context = {
+        "convention": convention,
+        "organisation": organisation,
+        "form": form,
+        "answer": answer,
+        "on_behalf": on_behalf,
+    }
+    return render(request, "evaluation_views/survey_answer.html", context)
