@@ -5,6 +5,7 @@ from docx import Document
 from ctg.evaluation.enums import Criterion
 from ctg.evaluation.models import ActionEvaluation, DiagnosticSnapshot
 from ctg.indicators.services import indicators_compute
+from ctg.plans.demo import load_demo_plan
 from ctg.plans.models import Action
 from tests.indicators.shipped import load_insee_extracts
 from tests.jobs.helpers import background_worker
@@ -68,6 +69,7 @@ def test_coordinator_sees_what_changed_since_the_signature_and_downloads_it(
 
 def test_coordinator_fills_an_action_grid_and_downloads_the_final_report(live_server, caux_seine, browser, tmp_path):
     convention = caux_seine["convention"]
+    load_demo_plan(convention=convention)
     action = Action.objects.filter(convention=convention).order_by("code").first()
     page = browser.new_page(locale="fr-FR", accept_downloads=True)
     console_errors = []
