@@ -11,6 +11,7 @@ from typing import Any
 from django.db import models
 from django.db.models import Q
 
+from ctg.core.formatting import counted
 from ctg.evaluation.changes import Figure, compare
 from ctg.evaluation.enums import SURVEY_QUESTIONS, SnapshotKind, SurveyAnswer
 from ctg.evaluation.models import (
@@ -487,6 +488,11 @@ def survey_results(*, survey: PartnerSurvey | None, convention) -> dict[str, Any
         "comments": [(answer.organisation.name, answer.comment) for answer in answers if answer.comment],
         "organisations": [(organisation, organisation.pk in answered) for organisation in organisations],
         "answered_count": len(answers),
+        "answered_sentence": (
+            f"{counted(len(answers), 'organisation')} sur {counted(len(organisations), 'partenaire')} de la "
+            f"convention {'a' if len(answers) < 2 else 'ont'} répondu (signataires, porteurs et partenaires des "
+            "actions, membres des instances)."
+        ),
         "expected_count": len(organisations),
         "answer_labels": [label for _, label in SurveyAnswer.choices],
     }

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from ctg.core.formatting import format_date, format_euros
+from ctg.core.formatting import counted, format_date, format_euros
 from ctg.evaluation.enums import CRITERION_QUESTIONS, SURVEY_QUESTIONS, Criterion
 from ctg.evaluation.exports import snapshot_description
 from ctg.evaluation.models import ConventionEvaluation, PartnerSurvey
@@ -34,9 +34,11 @@ def _money_text(group: Rollup) -> str:
     for field in ROLLUP_AMOUNTS:
         text = f"{MONEY_LABELS[field].lower()} {format_euros(group.money[field])}"
         if group.money_unknown[field]:
-            text += f" ({group.money_unknown[field]} ligne(s) sans montant)"
+            text += f" ({counted(group.money_unknown[field], 'ligne')} sans montant)"
         parts.append(text)
-    return f"Financements ({group.funding_lines} ligne(s) des plans de financement) : " + ", ".join(parts) + "."
+    return (
+        f"Financements ({counted(group.funding_lines, 'ligne')} des plans de financement) : " + ", ".join(parts) + "."
+    )
 
 
 def _rollup_block(group: Rollup) -> dict[str, Any]:
@@ -44,7 +46,8 @@ def _rollup_block(group: Rollup) -> dict[str, Any]:
     return {
         "label": group.label,
         "summary": (
-            f"{group.actions} action(s) ; {group.grids} grille(s) remplie(s), dont {group.validated} validée(s)."
+            f"{counted(group.actions, 'action')} ; {counted(group.grids, 'grille remplie')}, "
+            f"dont {counted(group.validated, 'validée')}."
         ),
         "level_rows": [[row["label"], *map(str, row["counts"])] for row in group.level_rows()],
         "facts": [
@@ -52,9 +55,11 @@ def _rollup_block(group: Rollup) -> dict[str, Any]:
             + " ; ".join(f"{label.lower()} {count}" for label, count in group.indicator_counts())
             + ".",
             _money_text(group),
-            f"Dates : {group.started_on_time} début(s) à la date prévue ou avant, {group.started_late} en retard ; "
-            f"{group.ended_on_time} fin(s) à la date prévue ou avant, {group.ended_late} en retard ; "
-            f"{group.not_started} action(s) non commencée(s) ; {group.dates_unknown} sans dates prévues complètes.",
+            f"Dates : {counted(group.started_on_time, 'début')} à la date prévue ou avant, "
+            f"{group.started_late} en retard ; "
+            f"{counted(group.ended_on_time, 'fin')} à la date prévue ou avant, {group.ended_late} en retard ; "
+            f"{counted(group.not_started, 'action non commencée', 'actions non commencées')} ; "
+            f"{group.dates_unknown} sans dates prévues complètes.",
         ],
     }
 
@@ -79,8 +84,9 @@ def _questions(whole: Rollup, changes: list[dict], survey: dict) -> list[dict[st
         ],
         Criterion.EFFICIENCE: [_money_text(whole)],
         Criterion.DURABILITE: [
-            f"{whole.actions - whole.not_started} action(s) commencée(s) sur {whole.actions} ; "
-            f"{whole.ended_on_time + whole.ended_late} terminée(s) avec une date de fin effective."
+            f"{counted(whole.actions - whole.not_started, 'action commencée', 'actions commencées')} sur "
+            f"{whole.actions} ; {counted(whole.ended_on_time + whole.ended_late, 'terminée')} avec une date de fin "
+            "effective."
         ],
         Criterion.COHERENCE: [],
     }
@@ -166,7 +172,7 @@ def _actions(rollup: dict) -> list[dict[str, Any]]:
                         f"{MONEY_LABELS[field].lower()} {format_euros(funding[f'{field}_sum'])}"
                         for field in ROLLUP_AMOUNTS
                     )
-                    + f" ({funding['lines']} ligne(s))."
+                    + f" ({counted(funding['lines'], 'ligne')})."
                     if funding
                     else "Aucune ligne de financement."
                 ),
@@ -205,7 +211,7 @@ def _funding(convention) -> dict[str, Any]:
     overall = totals["overall"]
     return {
         "overall": [
-            f"{overall['lines']} ligne(s) de financement ; prévu {format_euros(overall['amount_planned'])}, "
+            f"{counted(overall['lines'], 'ligne')} de financement ; prévu {format_euros(overall['amount_planned'])}, "
             f"demandé {format_euros(overall['amount_requested'])}, accordé {format_euros(overall['amount_granted'])}, "
             f"versé {format_euros(overall['amount_paid'])} (montants connus ; un montant non renseigné n'est pas "
             "compté comme zéro)."

@@ -143,11 +143,7 @@ def _partners(document, report: dict) -> None:
     if survey["survey"] is None:
         add_paragraph(document, "Aucun questionnaire n'a été ouvert aux partenaires.")
         return
-    add_paragraph(
-        document,
-        f"{survey['answered_count']} organisation(s) ont répondu sur {survey['expected_count']} partenaire(s) de la "
-        "convention (signataires, porteurs et partenaires des actions, membres des instances).",
-    )
+    add_paragraph(document, survey["answered_sentence"])
     add_table(
         document,
         ([q["question"], *(str(count) for _, count in q["counts"])] for q in survey["questions"]),

@@ -71,7 +71,7 @@ class TestPartnerSurvey:
         answer = PartnerAnswer.objects.get()
         assert (answer.organisation, answer.efficacite, answer.on_behalf) == (world["partner"], "plutot_oui", False)
         page = client.get(url(world, "survey")).content.decode()
-        assert "1 organisation sur 1 partenaire de la convention ont répondu." in page and "Utile." in page
+        assert "1 organisation sur 1 partenaire de la convention a répondu" in page and "Utile." in page
         # Another member of the convention answers for no organisation but their own.
         client.force_login(world["other_member"])
         assert client.get(answer_url).status_code == 403
