@@ -17,6 +17,7 @@ from pptx import Presentation
 from ctg.plans.enums import ActionStatus
 from ctg.steering.enums import DecisionSubject, MeetingState, OutcomeKind
 from ctg.steering.pack.content import annual_review, meeting_pack
+from ctg.steering.pack.document import PackDocument, Section, Table
 from ctg.steering.pack.docx_pack import build_docx
 from ctg.steering.pack.pdf_pack import build_pdf, render_html
 from ctg.steering.pack.pptx_pack import build_pptx
@@ -227,3 +228,15 @@ def test_documents_open_in_libreoffice_and_every_page_renders(steering, tmp_path
         tmp_path / "bilan-weasy.pdf",
     ]:
         _render_every_page(path, tmp_path)
+
+
+def test_a_long_table_prints_as_lines_naming_their_columns():
+    rows = [[f"{day:02d}/04/2024", f"A{day} – Action", "En cours → Bloquée"] for day in range(1, 31)]
+    section = Section("Ce qui a changé")
+    section.table(Table(caption="Changement de statut", header=["Date", "Objet", "Changement"], rows=rows))
+    document = PackDocument("Titre", "Sous-titre", [], "Produit le", [section], "test")
+    html = html_module.unescape(render_html(document))
+    assert "<table>" not in html
+    assert html.count("· Changement : En cours → Bloquée") == 30
+    assert "Changement de statut</strong> (30)" in html
+    assert "· Objet : A30 – Action" in html and "· Changement : En cours → Bloquée" in html
