@@ -35,6 +35,9 @@ PADDING = 2
 HEADER_FONT = Font(bold=True)
 HEADER_ALIGNMENT = Alignment(wrap_text=True, vertical="top")
 WRAPPED = Alignment(wrap_text=True, vertical="top")
+# Height of one line of the default 11 pt font (points): a row of wrapped text is given the height of its lines, as
+# LibreOffice does not always compute it when it opens the file (the text of the next rows would print over it).
+LINE_HEIGHT = 15
 PAPER_A4 = "9"  # paperSize code of A4 in SpreadsheetML
 FOOTER = "&A – page &P / &N"
 
@@ -89,6 +92,41 @@ def column_widths(columns: Sequence["Column | str"], rows: Sequence[Sequence]) -
     return widths
 
 
+def wrapped_lines(text: str, width: float) -> int:
+    """Lines a text takes once wrapped between words in a column `width` characters wide (greedily, as spreadsheets
+    do; a word longer than the line breaks inside)."""
+    capacity = max(1, int(width - PADDING))
+    lines = 0
+    for paragraph in str(text).split("\n"):
+        lines += 1
+        used = 0
+        for word in paragraph.split():
+            if used and used + 1 + len(word) <= capacity:
+                used += 1 + len(word)
+                continue
+            if used:
+                lines += 1
+            used = len(word)
+            while used > capacity:
+                lines += 1
+                used -= capacity
+    return lines
+
+
+def _wraps(value, width: float) -> bool:
+    return isinstance(value, str) and ("\n" in value or _display_length(value) + PADDING > width)
+
+
+def set_row_height(sheet, row: int, values: Sequence, widths: Sequence[float]) -> None:
+    """The height of a row holding wrapped texts: as many lines as its tallest cell (before the row is written)."""
+    lines = max(
+        (wrapped_lines(value, width) for value, width in zip(values, widths, strict=False) if _wraps(value, width)),
+        default=1,
+    )
+    if lines > 1:
+        sheet.row_dimensions[row].height = lines * LINE_HEIGHT
+
+
 def set_widths(sheet, widths: Sequence[float], *, first_column: int = 1) -> None:
     for index, width in enumerate(widths, start=first_column):
         sheet.column_dimensions[get_column_letter(index)].width = width
@@ -140,7 +178,7 @@ def _cell(sheet, value, number_format: str | None, width: float):
         return None
     if isinstance(value, datetime.date):
         number_format = DATE
-    wrap = isinstance(value, str) and ("\n" in value or _display_length(value) + PADDING > width)
+    wrap = _wraps(value, width)
     if not number_format and not wrap:
         return value
     cell = WriteOnlyCell(sheet, value=value)
@@ -170,8 +208,14 @@ def write_table(
     if autofilter:
         sheet.auto_filter.ref = f"A1:{get_column_letter(len(table))}{len(rows) + 1}"
     set_print_setup(sheet, landscape=landscape)
-    sheet.append(header_cells(sheet, [c.label for c in table]))
-    for row in rows:
+    labels = [c.label for c in table]
+    # The header wraps between words: it is as tall as its longest label needs.
+    header_lines = max(wrapped_lines(label, width + 1) for label, width in zip(labels, widths, strict=True))
+    if header_lines > 1:
+        sheet.row_dimensions[1].height = header_lines * LINE_HEIGHT
+    sheet.append(header_cells(sheet, labels))
+    for index, row in enumerate(rows, start=2):
+        set_row_height(sheet, index, row, widths)
         sheet.append(
             [_cell(sheet, value, formats[i], widths[i]) if i < len(table) else value for i, value in enumerate(row)]
         )

@@ -11,11 +11,10 @@ from typing import Any
 
 from django.utils import timezone
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 
 from ctg.core.formatting import format_date, format_number
 from ctg.core.text import printable
+from ctg.reports import xlsx
 from ctg.reports.cells import csv_number, neutralise
 
 HEADER = [
@@ -122,27 +121,19 @@ def _csv_cell(value: Any) -> str:
     return neutralise(str(value))
 
 
+AMOUNT_COLUMNS = {"Prévu par la CAF (€)", "Accordé par la CAF (€)", "Versé par la CAF (€)"}
+MAX_WIDTHS = {"EPCI": 36, "Convention": 40, "Couverture des relais": 24, "Tableau de bord": 60}
+COLUMNS = [
+    xlsx.Column(
+        label, xlsx.AMOUNT if label in AMOUNT_COLUMNS else "text", max_width=MAX_WIDTHS.get(label, xlsx.MAX_WIDTH)
+    )
+    for label in HEADER
+]
+
+
 def build_xlsx(values: list[list[Any]], *, title: str) -> bytes:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("Portefeuille")
-    sheet.freeze_panes = "A2"
-    for column, width in {"A": 40, "C": 50, "D": 26, "Y": 24, "Z": 60}.items():
-        sheet.column_dimensions[column].width = width
-    header = []
-    for text in HEADER:
-        cell = WriteOnlyCell(sheet, value=text)
-        cell.font = Font(bold=True)
-        header.append(cell)
-    sheet.append(header)
-    for row in values:
-        cells = []
-        for value in row:
-            cell = WriteOnlyCell(sheet, value=neutralise(value))
-            if isinstance(value, datetime.date):
-                cell.number_format = "DD/MM/YYYY"
-            cells.append(cell)
-        sheet.append(cells)
+    xlsx.write_table(sheet, COLUMNS, [[neutralise(value) for value in row] for row in values])
     workbook.properties.title = printable(title)
-    output = io.BytesIO()
-    workbook.save(output)
-    return output.getvalue()
+    return xlsx.workbook_bytes(workbook)

@@ -73,3 +73,24 @@ def test_portrait_and_no_filter_on_request():
     sheet = load_workbook(io.BytesIO(xlsx.workbook_bytes(workbook))).active
     assert sheet.auto_filter.ref is None
     assert sheet.page_setup.orientation == "portrait"
+
+
+def test_rows_of_wrapped_text_are_as_tall_as_their_lines(sheet):
+    # Width 20 leaves 18 characters a line: "un texte bien plus" / "long que vingt" / "caractères".
+    assert sheet.row_dimensions[3].height == 3 * xlsx.LINE_HEIGHT
+    assert sheet.row_dimensions[2].height is None  # nothing wraps
+    # Header: "Montant" / "prévu" in 13 characters.
+    assert sheet.row_dimensions[1].height == 2 * xlsx.LINE_HEIGHT
+
+
+@pytest.mark.parametrize(
+    ("text", "width", "lines"),
+    [
+        ("court", 20, 1),
+        ("un texte bien plus long que vingt caractères", 20, 3),
+        ("première ligne\nseconde", 30, 2),
+        ("x" * 25, 12, 3),  # a word longer than the line breaks inside: 10 + 10 + 5
+    ],
+)
+def test_wrapped_lines(text, width, lines):
+    assert xlsx.wrapped_lines(text, width) == lines

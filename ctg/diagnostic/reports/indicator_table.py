@@ -143,18 +143,19 @@ def indicator_rows(*, convention) -> list[list]:
     return latest_rows(indicator_table(convention=convention))
 
 
-# Long texts wrap within these widths (characters): the 19 columns fit one landscape page wide at a readable scale.
+# Long texts wrap within these widths (characters): the 19 columns fit one landscape page wide, most rows on one
+# line (the usual source, theme and label fit; a longer one wraps and its row grows).
 MAX_WIDTHS = {
     "Code indicateur": 24,
-    "Indicateur": 32,
-    "Thématique": 18,
+    "Indicateur": 40,
+    "Thématique": 28,
     "Unité": 14,
-    "Territoire": 24,
+    "Territoire": 30,
     "Valeur affichée": 16,
     "Statut": 14,
     "Note": 24,
     "Méthode": 24,
-    "Source": 32,
+    "Source": 60,
 }
 COLUMNS = [xlsx.Column(label, max_width=MAX_WIDTHS.get(label, xlsx.MAX_WIDTH)) for label in HEADER]
 

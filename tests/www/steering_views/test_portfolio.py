@@ -136,6 +136,16 @@ class TestPortfolioExport:
         values = list(book["Portefeuille"].iter_rows(values_only=True))
         assert values[1][0] == '\'=HYPERLINK("x") agglo'
         assert values[1][5] == datetime.datetime(2025, 12, 31)
+        # Printed and read as a table: euros, frozen filtered header repeated on A4 landscape pages one page wide.
+        sheet = book["Portefeuille"]
+        planned = values[0].index("Prévu par la CAF (€)") + 1
+        assert sheet.cell(row=2, column=planned).value == 1234.5
+        assert sheet.cell(row=2, column=planned).number_format == '#,##0.00 "€"'
+        assert sheet.cell(row=2, column=6).number_format == "DD/MM/YYYY"
+        assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == f"A1:Z{len(values)}"
+        assert sheet.page_setup.paperSize == 9 and sheet.page_setup.orientation == "landscape"
+        assert sheet.page_setup.fitToWidth == 1 and sheet.print_title_rows == "$1:$1"
+        assert sheet.column_dimensions["B"].width == len("123456789") + 2  # a SIREN and room
         book = openpyxl.load_workbook(io.BytesIO(client.get(url, {"phase": Phase.PLAN}).content))
         names = [r[0] for r in book["Portefeuille"].iter_rows(min_row=2, values_only=True)]
         assert names == ["CC sans convention"]
