@@ -55,6 +55,10 @@ class IndicatorSeries(models.Model):
     year = models.PositiveSmallIntegerField("millésime")
     source = models.CharField("source", max_length=500)
     computed_at = models.DateTimeField("calculé le")
+    # Fingerprint of the series' stored values as last written by a refresh of every territory (empty otherwise):
+    # a later refresh whose computed values have the same fingerprint for every series of an indicator neither
+    # reads nor writes that indicator's values.
+    digest = models.CharField("empreinte des valeurs", max_length=64, blank=True, default="")
 
     class Meta:
         verbose_name = "série calculée"

@@ -1,5 +1,6 @@
 """Writes of the indicators domain: refresh computed values after an import."""
 
+import hashlib
 import io
 import json
 import time
@@ -180,6 +181,62 @@ def _copy(cursor, table: str, frame: pl.DataFrame) -> None:
             copy.write(chunk.write_csv(include_header=False))
 
 
+def _digests(computed: pl.DataFrame) -> dict[tuple[str, int], str]:
+    """A fingerprint of each series (indicator, year) of computed rows: the SHA-256 of its rows' hashes, sorted so
+    that the order of the rows does not matter. Row hashes are stable within one version of polars; after an upgrade
+    the fingerprints differ and the next refresh compares every value once, as without them."""
+    hashed = computed.select("indicator", "year", computed.select(COLUMNS).hash_rows().alias("hash"))
+    digests = {}
+    for (code, year), part in hashed.group_by(["indicator", "year"]):
+        digest = hashlib.sha256(DIGEST_VERSION.encode())
+        digest.update(part.get_column("hash").sort().to_numpy().tobytes())
+        digests[(str(code), int(year))] = digest.hexdigest()
+    return digests
+
+
+# Changes with the stored columns, so that fingerprints of another layout never match.
+DIGEST_VERSION = "1:" + ",".join(f"{name}:{dtype}" for name, dtype in engine.OUTPUT_SCHEMA.items())
+
+
+def _stored_counts(codes: list[str] | None) -> dict[tuple[str, int], int]:
+    """How many values are stored per series (indicator, year) of these indicators (all if None): one pass over
+    the unique index, no row read."""
+    table = connection.ops.quote_name(IndicatorValue._meta.db_table)
+    where, params = "", []
+    if codes is not None:
+        where = f" WHERE indicator IN ({', '.join('%s' for _ in codes)})" if codes else " WHERE 1 = 0"
+        params = list(codes)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT indicator, year, COUNT(*) FROM {table}{where} GROUP BY indicator, year", params)  # noqa: S608 (names from the models, values bound)
+        return {(code, year): count for code, year, count in cursor.fetchall()}
+
+
+def _unchanged_indicators(
+    codes: list[str], digests: dict[tuple[str, int], str], computed: pl.DataFrame, stored_counts: dict
+) -> set[str]:
+    """Indicators whose every computed series has the fingerprint stored by the last full refresh and as many stored
+    values as computed, and no other series stored: their stored values are the computed ones, nothing to read or
+    write. (Values are written by the refresh alone; the counts catch values removed or added behind its back.)"""
+    counts = {(str(code), int(year)): n for code, year, n in computed.group_by("indicator", "year").len().iter_rows()}
+    stored_digests = {
+        (code, year): digest
+        for code, year, digest in IndicatorSeries.objects.filter(indicator__in=codes).values_list(
+            "indicator", "year", "digest"
+        )
+    }
+    unchanged = set()
+    for code in codes:
+        keys = {key for key in digests if key[0] == code}
+        stored_keys = {key for key in stored_counts if key[0] == code}
+        if (
+            keys
+            and keys == stored_keys
+            and all(stored_digests.get(key) == digests[key] and stored_counts[key] == counts[key] for key in keys)
+        ):
+            unchanged.add(code)
+    return unchanged
+
+
 @transaction.atomic
 def indicators_compute(*, codes=None, territories=None, by=None) -> dict:
     """Recompute the given indicators (all by default) at every level and replace their stored values.
@@ -187,6 +244,8 @@ def indicators_compute(*, codes=None, territories=None, by=None) -> dict:
     `territories` optionally restricts what is stored to some (level, code) pairs; aggregates are still computed
     from every commune of the referential, so a partial refresh never changes a figure's meaning.
     `by` is the user who asked for the refresh (None for commands); computed data carry no author.
+    An indicator whose computed series all have the fingerprint stored by the last refresh of every territory is
+    neither read nor written (its values are those computed); the others are compared value by value.
     Returns counts for the command and the benchmark.
     """
     indicators = _validated_indicators(codes)
@@ -199,14 +258,25 @@ def indicators_compute(*, codes=None, territories=None, by=None) -> dict:
             orient="row",
         )
         frame = frame.join(wanted, on=["level", "code"], how="semi")
+    frame = frame.select(COLUMNS).with_columns(pl.col("note").fill_null(""))
     computed = time.perf_counter()
     indicator_codes = [i.code for i in indicators]
+    digests: dict[tuple[str, int], str] = {}
+    unchanged: set[str] = set()
     # A full refresh also removes the values of indicators no longer in the catalogue.
-    stored = _stored_values(None if codes is None else indicator_codes)
+    compared: list[str] | None = None if codes is None else list(indicator_codes)
+    if territories is None:
+        digests = _digests(frame)
+        stored_counts = _stored_counts(None if codes is None else indicator_codes)
+        unchanged = _unchanged_indicators(indicator_codes, digests, frame, stored_counts)
+        compared = [code for code in indicator_codes if code not in unchanged]
+        compared += sorted({code for code, _year in stored_counts} - set(indicator_codes))
+    stored = _stored_values(compared)
     if territories is not None:
         stored = stored.join(wanted, on=["level", "code"], how="semi")
-    inserted, updated, deleted = _changes(frame, stored)
-    del stored
+    to_compare = frame.filter(pl.col("indicator").is_in(compared or [])) if unchanged else frame
+    inserted, updated, deleted = _changes(to_compare, stored)
+    del stored, to_compare
     _write_changes(inserted, updated, deleted)
     now = timezone.now()
     sources = _series_sources(datasets)
@@ -224,6 +294,7 @@ def indicators_compute(*, codes=None, territories=None, by=None) -> dict:
             year=year,
             source=(sources.get((code, year)) or catalogue.BY_CODE[code].source)[:500],
             computed_at=now,
+            digest=digests.get((code, year), ""),
         )
         for code, year in sorted(series_keys)
     )
@@ -234,6 +305,7 @@ def indicators_compute(*, codes=None, territories=None, by=None) -> dict:
         "inserted": inserted.height,
         "updated": updated.height,
         "deleted": deleted.len(),
+        "unchanged_indicators": len(unchanged),
         "compute_seconds": computed - started,
         "write_seconds": time.perf_counter() - computed,
     }

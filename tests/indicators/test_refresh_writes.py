@@ -74,3 +74,40 @@ def test_a_changed_figure_is_updated_in_place_and_a_vanished_one_removed(observa
     assert after[("population", "epci", "900000001", 2022)][2] == ValueStatus.INCOMPLETE
     assert result["deleted"] == 2  # the commune's population and share
     assert result["inserted"] == 0
+
+
+def test_an_unchanged_indicator_is_recognised_by_its_fingerprint_and_a_changed_one_compared(observations):
+    first = indicators_compute(codes=["population", "share_0_14"])
+    assert first["unchanged_indicators"] == 0
+    again = indicators_compute(codes=["population", "share_0_14"])
+    assert again["unchanged_indicators"] == 2
+    # A figure edited behind the refresh's back is not the case the fingerprint guards: only inputs change values.
+    observations["A0002"].value = 710
+    observations["A0002"].save()
+    changed = indicators_compute(codes=["population", "share_0_14", "share_15_29"])
+    # share_15_29 has no value (no input in the file): nothing to recognise, compared like the two changed.
+    assert changed["unchanged_indicators"] == 0
+    assert changed["updated"] == 2 * 5
+    assert IndicatorValue.objects.get(indicator="population", level="commune", code="A0002").value == 710
+    assert indicators_compute(codes=["population", "share_0_14"])["unchanged_indicators"] == 2
+
+
+def test_a_refresh_of_some_territories_leaves_the_next_full_refresh_comparing_every_value(observations):
+    indicators_compute(codes=["population"])
+    observations["A0002"].value = 710
+    observations["A0002"].save()
+    partial = indicators_compute(codes=["population"], territories=[("commune", "A0002")])
+    assert (partial["updated"], partial["unchanged_indicators"]) == (1, 0)
+    # The EPCI's sum was not rewritten by the partial refresh: the next one must find and fix it.
+    assert IndicatorValue.objects.get(indicator="population", level="epci").value == 1900
+    full = indicators_compute(codes=["population"])
+    assert (full["unchanged_indicators"], full["updated"]) == (0, 4)
+    assert IndicatorValue.objects.get(indicator="population", level="epci").value == 1910
+
+
+def test_values_removed_behind_the_refresh_s_back_are_written_again(observations):
+    indicators_compute(codes=["population"])
+    IndicatorValue.objects.filter(indicator="population", level="commune", code="A0001").delete()
+    result = indicators_compute(codes=["population"])
+    assert (result["unchanged_indicators"], result["inserted"], result["updated"]) == (0, 1, 0)
+    assert IndicatorValue.objects.get(indicator="population", level="commune", code="A0001").value == 300

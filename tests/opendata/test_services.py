@@ -3,9 +3,11 @@
 import decimal
 
 import pytest
+from django.db import IntegrityError, connection, transaction
 
 from ctg.accounts.enums import SecurityEventKind
 from ctg.accounts.models import SecurityEvent
+from ctg.opendata import services
 from ctg.opendata.enums import GeoLevel, ObservationStatus
 from ctg.opendata.models import Dataset, IrisZone, Observation
 from ctg.opendata.readers import FRANCE_METRO_CODE, DatasetError
@@ -288,3 +290,46 @@ def test_unknown_format_is_named(tmp_path):
     path.write_text("a;b\n1;2\n", encoding="utf-8")
     with pytest.raises(DatasetError, match="autre.csv, ligne 1 : format non reconnu"):
         dataset_import(known_edition_only=False, path=path)
+
+
+def observation_schema():
+    """The indexes and constraints of the cells' table, as the database describes them."""
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, Observation._meta.db_table)
+    return sorted(
+        (name, tuple(c["columns"]), c["unique"], c["index"], c["primary_key"], c["foreign_key"])
+        for name, c in constraints.items()
+    )
+
+
+class TestFirstLargeImport:
+    """A first import into an empty table rebuilds the indexes (and on PostgreSQL the keys) of the cells after the
+    load: the table ends as it was made, and a failure leaves it so."""
+
+    def test_indexes_and_keys_are_the_same_after_the_import(self):
+        before = observation_schema()
+        assert any(index for _name, _columns, _unique, index, _primary, _foreign in before)
+        report = dataset_import(path=COMPARATEUR)
+        assert report.created == Observation.objects.count() > 0
+        assert observation_schema() == before
+        # The unique cell is enforced again.
+        cell = Observation.objects.first()
+        cell.pk = None
+        with pytest.raises(IntegrityError), transaction.atomic():
+            cell.save()
+
+    def test_a_failing_import_writes_nothing_and_keeps_the_indexes(self, monkeypatch):
+        before = observation_schema()
+
+        load = services._bulk_load
+
+        def load_then_fail(*args, **kwargs):
+            load(*args, **kwargs)  # the cells are written, the indexes are not made again yet
+            raise RuntimeError("disque plein")
+
+        monkeypatch.setattr(services, "_bulk_load", load_then_fail)
+        with pytest.raises(RuntimeError, match="disque plein"):
+            dataset_import(path=COMPARATEUR)
+        assert not Observation.objects.exists()
+        assert not Dataset.objects.exists()
+        assert observation_schema() == before
