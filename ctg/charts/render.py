@@ -6,6 +6,7 @@ text, never for smaller.
 
 import hashlib
 import json
+from collections.abc import Callable
 from typing import Any
 
 import vl_convert as vlc
@@ -100,3 +101,19 @@ def render_png(spec: dict, scale: float = 2.0) -> bytes:
         png = vlc.vegalite_to_png(_printable(legible(spec)), scale=scale, **OPTIONS)
         cache.set(key, png)
     return png
+
+
+def cached_map_markup(inputs: Any, build: Callable[[], dict | None]) -> dict[str, Any]:
+    """The SVG markup and description of the map `build()` makes, cached by `inputs` (everything the spec is made
+    of, JSON-serialisable): a page shown again does not build the spec again, which costs a few hundred
+    milliseconds in Altair. `svg` is None when there is nothing to draw."""
+    digest = hashlib.sha256(json.dumps(inputs, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
+    key = f"{CACHE_PREFIX}map-inputs:{digest}"
+    found = cache.get(key)
+    if found is None:
+        spec = build()
+        found = {"svg": render_svg(spec) if spec else None, "description": spec["description"] if spec else ""}
+        cache.set(key, found)
+    # Safe: the SVG was written by vl-convert from our own spec (see render_svg_markup).
+    svg = mark_safe(found["svg"]) if found["svg"] else None  # noqa: S308
+    return {"svg": svg, "description": found["description"]}

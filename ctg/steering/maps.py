@@ -4,6 +4,7 @@ actions naming each engaged commune (the dashboard). Each page keeps its table n
 from typing import Any
 
 from ctg.charts.maps import BACKGROUND_COLOUR, MapArea, Reference, categorical_map, proportional_circle_map
+from ctg.charts.render import cached_map_markup
 from ctg.core.formatting import counted, format_number
 from ctg.steering.portfolio import MAP_CLOSED, MAP_NONE, MAP_PREPARING, MAP_RUNNING
 
@@ -73,4 +74,30 @@ def actions_per_commune_map_spec(*, convention, per_commune: list[dict[str, Any]
         reference=Reference(
             name="Actions sur toutes les communes (sans cercle)", value=everywhere, display=str(everywhere)
         ),
+    )
+
+
+def portfolio_map(*, departement, territory: list[dict[str, Any]]) -> dict[str, Any]:
+    """The portfolio's map as SVG markup and description, built again only when what it shows changes."""
+    inputs = [
+        "portfolio",
+        departement.code,
+        departement.name,
+        [(t["epci"].siren, t["epci"].name, t["category"], t["epci"].geometry) for t in territory],
+    ]
+    return cached_map_markup(inputs, lambda: portfolio_map_spec(departement=departement, territory=territory))
+
+
+def actions_per_commune_map(*, convention, per_commune: list[dict[str, Any]]) -> dict[str, Any]:
+    """The dashboard's map as SVG markup and description, built again only when what it shows changes."""
+    inputs = [
+        "actions_per_commune",
+        convention.epci.name,
+        [
+            (r["commune"].code, r["commune"].name, r["named"], r["everywhere"], r["commune"].geometry)
+            for r in per_commune
+        ],
+    ]
+    return cached_map_markup(
+        inputs, lambda: actions_per_commune_map_spec(convention=convention, per_commune=per_commune)
     )

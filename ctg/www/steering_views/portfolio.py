@@ -12,10 +12,9 @@ from django.views.decorators.http import require_safe
 from ctg.accounts.client_ip import client_ip
 from ctg.accounts.enums import SecurityEventKind
 from ctg.accounts.journal import security_event_record
-from ctg.charts.render import render_svg_markup
 from ctg.conventions.enums import Phase
 from ctg.steering import portfolio_exports
-from ctg.steering.maps import portfolio_map_spec
+from ctg.steering.maps import portfolio_map
 from ctg.steering.portfolio import SORT_KEYS, PortfolioFilters, portfolio, portfolio_departements
 from ctg.territories.models import Departement
 from ctg.www.downloads import download_response
@@ -109,15 +108,15 @@ def departement(request, code):
     form = PortfolioFilterForm(request.GET or None)
     filters = form.filters()
     data = portfolio(user=request.user, departement=departement, today=timezone.localdate(), filters=filters)
-    spec = portfolio_map_spec(departement=departement, territory=data["territory"])
+    territory_map = portfolio_map(departement=departement, territory=data["territory"])
     query = request.GET.urlencode()
     context = {
         "form": form,
         "filters": filters,
         "today": timezone.localdate(),
         "columns": _columns(request, filters),
-        "map_svg": render_svg_markup(spec),
-        "map_description": spec["description"] if spec else "",
+        "map_svg": territory_map["svg"],
+        "map_description": territory_map["description"],
         "export_query": f"?{query}" if query else "",
         **data,
     }

@@ -10,12 +10,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from ctg.charts.render import render_svg_markup
 from ctg.steering import services
 from ctg.steering.dashboard import dashboard as dashboard_blocks
 from ctg.steering.dashboard import dashboard_commune
 from ctg.steering.enums import MeetingState
-from ctg.steering.maps import actions_per_commune_map_spec
+from ctg.steering.maps import actions_per_commune_map
 from ctg.steering.models import AgendaItem, Body, BodyMember, FollowUp, Guest, Meeting
 from ctg.steering.perms import answerable_sides, can_manage_steering, can_send_minutes
 from ctg.steering.rules import signatory_sides
@@ -70,12 +69,12 @@ def dashboard(request, convention_pk):
     today = timezone.localdate()
     commune = dashboard_commune(request.user, convention)
     blocks = dashboard_blocks(convention=convention, today=today, commune=commune)
-    spec = actions_per_commune_map_spec(convention=convention, per_commune=blocks["per_commune"])
+    per_commune_map = actions_per_commune_map(convention=convention, per_commune=blocks["per_commune"])
     context = {
         "convention": convention,
         "today": today,
-        "per_commune_map": render_svg_markup(spec),
-        "per_commune_map_description": spec["description"] if spec else "",
+        "per_commune_map": per_commune_map["svg"],
+        "per_commune_map_description": per_commune_map["description"],
         **blocks,
     }
     return render(request, "steering_views/dashboard.html", context)

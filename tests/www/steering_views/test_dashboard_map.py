@@ -3,7 +3,7 @@ from django.urls import reverse
 from pytest_django.asserts import assertContains, assertNotContains
 
 from ctg.accounts.enums import Role
-from ctg.steering.maps import actions_per_commune_map_spec
+from ctg.steering.maps import actions_per_commune_map, actions_per_commune_map_spec
 from tests.accounts.factories import MembershipFactory
 from tests.conventions.factories import ConventionFactory
 from tests.plans.factories import ActionFactory
@@ -57,3 +57,19 @@ def test_the_dashboard_shows_the_map_and_keeps_the_table(client, plan):
     response = client.get(url)
     assertContains(response, "Carte de 1 commune :")
     assertNotContains(response, "Lillebonne")
+
+
+def test_the_cached_map_follows_the_plan(plan):
+    convention = plan["convention"]
+
+    def per_commune(lillebonne_named):
+        return [
+            {"commune": plan["bolbec"], "named": 2, "everywhere": 1, "total": 3},
+            {"commune": plan["lillebonne"], "named": lillebonne_named, "everywhere": 1, "total": lillebonne_named + 1},
+        ]
+
+    before = actions_per_commune_map(convention=convention, per_commune=per_commune(1))
+    assert actions_per_commune_map(convention=convention, per_commune=per_commune(1)) == before
+    # One more action naming Lillebonne: the same circles as Bolbec's, a different map.
+    after = actions_per_commune_map(convention=convention, per_commune=per_commune(2))
+    assert after["svg"] != before["svg"]
