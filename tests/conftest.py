@@ -208,7 +208,13 @@ def _load_departement_76_referential():
         codes = {c["code"] for c in communes}
         with gzip.open(REFERENTIAL_DIR / "epci.json.gz") as handle:
             epcis = json.load(handle)
-        epcis = [e for e in epcis if all(m["code"] in codes for m in e["membres"])]
+        # An EPCI straddling the département keeps its members of the département: each commune of the département
+        # has its EPCI and the census population the EPCI file dates, as in the national referential.
+        epcis = [
+            {**e, "membres": [m for m in e["membres"] if m["code"] in codes]}
+            for e in epcis
+            if any(m["code"] in codes for m in e["membres"])
+        ]
         with gzip.open(tmp / "communes.json.gz", "wt", encoding="utf-8") as handle:
             json.dump(communes, handle)
         with gzip.open(tmp / "epci.json.gz", "wt", encoding="utf-8") as handle:

@@ -95,6 +95,10 @@ class Indicator:
     # The indicator that measured the same thing on an earlier vintage under another code (the 2016 population for
     # the 2022 one): what changed since a snapshot compares the two when the snapshot holds only the earlier one.
     follows: str = ""
+    # The territorial referential holds this figure for the communes (the census population municipale of
+    # ctg.territories.selectors.REFERENTIAL_POPULATION_YEAR): where the imported files do not give a territory's
+    # figure for that year, it is summed from the referential, complete only if every commune has it.
+    from_referential: bool = False
 
     @property
     def variables(self) -> set[str]:
@@ -204,6 +208,7 @@ CATALOGUE: list[Indicator] = [
         _t("P22_POP"),
         RP22,
         follows="population_2016",
+        from_referential=True,
     ),
     _count(
         "population_2016",

@@ -73,3 +73,10 @@ def incomplete_note(present: int | None, expected: int | None, *, partial: str, 
     noun = "communes renseignées" if (present or 0) > 1 else "commune renseignée"
     detail = f"valeur sur les seules {noun}" if is_ratio else "somme partielle"
     return f"{note} ({detail} : {partial})"
+
+
+def joined_names(names: list[str]) -> str:
+    """E.g. "Seine-Maritime, Normandie et France"."""
+    if len(names) <= 1:
+        return "".join(names)
+    return f"{', '.join(names[:-1])} et {names[-1]}"

@@ -16,7 +16,7 @@ Every indicator carries its source (datasets of the computed series, with their 
 method when it is an estimate.
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q
@@ -27,6 +27,7 @@ from ctg.indicators.formatting import (
     format_value,
     incomplete_note,
     iris_gap_display,
+    joined_names,
     rounded_value,
     small_number_note,
     unimported_note,
@@ -34,6 +35,7 @@ from ctg.indicators.formatting import (
 from ctg.indicators.models import IndicatorSeries, IndicatorValue
 from ctg.territories.enums import Level
 from ctg.territories.models import FRANCE_CODE, FRANCE_NAME, Commune
+from ctg.territories.selectors import REFERENTIAL_POPULATION_SOURCE, REFERENTIAL_POPULATION_YEAR, population_totals
 
 MISSING_LABEL = "non disponible"
 UNPUBLISHED_LABEL = "non publié à ce niveau"
@@ -247,20 +249,170 @@ def _sources(indicators, levels=()) -> dict:
     }
 
 
+def _referential_row(totals: dict | None) -> dict | None:
+    """A value row (as `_values` reads them) of the referential's population of a territory: ok when every commune
+    has it, incomplete when some do, none when no commune does."""
+    if not totals or not totals["present"]:
+        return None
+    complete = totals["present"] == totals["expected"]
+    return {
+        "value": float(totals["value"]),
+        "status": ValueStatus.OK.value if complete else ValueStatus.INCOMPLETE.value,
+        "parts_present": None if complete else totals["present"],
+        "parts_expected": None if complete else totals["expected"],
+        "year": REFERENTIAL_POPULATION_YEAR,
+        "note": "",
+        "denominator": None,
+        "referential": True,
+    }
+
+
+def _commune_referential_row(commune: Mapping[str, Any]) -> dict | None:
+    """The referential's population of a commune dict that carries it (population, population_year)."""
+    if commune.get("population") is None or commune.get("population_year") != REFERENTIAL_POPULATION_YEAR:
+        return None
+    return {"present": 1, "expected": 1, "value": commune["population"]}
+
+
+def _explained_by_table(cell: dict, *, indicator, row: dict | None, level: str, imported: bool, source: str) -> dict:
+    """A territory's cell whose reason is said once for the whole table (`column_notes`): it reads "non disponible"
+    alone, its short `explanation` is for assistive technologies and one-line exports, its `gap` for the table's
+    note. A source cell's own note (another perimeter, a merged commune) stays on the cell."""
+    if cell["status"] == ValueStatus.INCOMPLETE.value:
+        return {
+            **cell,
+            "note": (row or {}).get("note") or "",
+            "explanation": incomplete_note(row["parts_present"], row["parts_expected"], partial="", is_ratio=False)
+            if row
+            else "",
+            "gap": {"kind": "incomplete", "what": source},
+        }
+    if row is None and indicator.kind == Kind.PUBLISHED and level in indicator.levels and imported is False:
+        return {
+            **cell,
+            "display": MISSING_LABEL,
+            "note": "",
+            "explanation": UNIMPORTED_LABEL,
+            "gap": {"kind": "unimported", "what": indicator.published_file(level) or indicator.source},
+        }
+    return cell
+
+
+def column_notes(rows: Iterable[Sequence[Mapping[str, Any]]], territories: list[dict]) -> list[dict]:
+    """Why the columns of a comparison table have no figure, said once for the table: per group of columns sharing
+    the same reasons, {"territories", "incomplete", "unimported", "text"}. `rows` are the table's rows of cells (one
+    per territory), `incomplete` names the sources whose communes are not all imported (a file of every commune is to
+    be imported), `unimported` the producer's files of that level that are not imported. Cells of a `comparison`
+    with `table_notes=True` carry the `gap` read here."""
+    rows = list(rows)
+    reasons: dict[tuple[tuple[str, ...], tuple[str, ...]], list[str]] = {}
+    for index, territory in enumerate(territories):
+        if territory["level"] == Level.COMMUNE:
+            continue
+        found: dict[str, list[str]] = {"incomplete": [], "unimported": []}
+        for cells in rows:
+            gap = cells[index].get("gap")
+            if gap and gap["what"] not in found[gap["kind"]]:
+                found[gap["kind"]].append(gap["what"])
+        if found["incomplete"] or found["unimported"]:
+            reasons.setdefault((tuple(found["incomplete"]), tuple(found["unimported"])), []).append(territory["name"])
+    notes = []
+    for (incomplete, unimported), names in reasons.items():
+        parts = []
+        if incomplete:
+            parts.append(
+                "chiffres non calculés, les données importées ne couvrant pas toutes leurs communes ; à importer "
+                "pour toutes les communes (fichier national, au niveau des communes) : " + " ; ".join(incomplete)
+            )
+        if unimported:
+            parts.append("fichier du producteur à ce niveau non importé : " + " ; ".join(unimported))
+        notes.append(
+            {
+                "territories": names,
+                "incomplete": list(incomplete),
+                "unimported": list(unimported),
+                "text": f"{joined_names(names)} : " + ". ".join(parts) + ".",
+            }
+        )
+    return notes
+
+
+class _Cells:
+    """The cells of a comparison: the stored figure, or the referential's population where the files have none."""
+
+    def __init__(self, *, values: dict, sources: dict, territories: list[dict], communes, explained: bool):
+        self.values, self.sources, self.territories, self.explained = values, sources, territories, explained
+        self.commune_population = {c["code"]: _commune_referential_row(c) for c in communes}
+        self.referential: dict | None = None
+
+    def referential_row(self, level: str, code: str) -> dict | None:
+        if level == Level.COMMUNE and code in self.commune_population:
+            return _referential_row(self.commune_population[code])
+        if self.referential is None:
+            # One aggregate over the communes, only when a territory's population is not in the imported files.
+            self.referential = population_totals(self.territories)
+        return _referential_row(self.referential.get((level, code)))
+
+    def row(self, indicator, level: str, code: str, year, from_referential: set) -> dict | None:
+        row = self.values.get((indicator.code, level, code), {}).get(year)
+        if not indicator.from_referential or year != REFERENTIAL_POPULATION_YEAR:
+            return row
+        # A file's statement about a commune (secret, not published for its perimeter) and an aggregate's secret or
+        # note are kept: the referential only fills a figure the files do not give, or an incomplete sum.
+        if row is not None and (
+            level == Level.COMMUNE
+            or row["status"] in (ValueStatus.OK, ValueStatus.SECRET)
+            or (row["status"] == ValueStatus.MISSING and row.get("note"))
+        ):
+            return row
+        # The imported files do not give this territory's figure: the referential's, when it has more of it.
+        found = self.referential_row(level, code)
+        if found and (
+            row is None
+            or found["status"] == ValueStatus.OK
+            or (found["parts_present"] or 0) > (row.get("parts_present") or 0)
+        ):
+            from_referential.add(year)
+            return found
+        return row
+
+    def cell(self, indicator, level: str, code: str, year, *, explain: bool, from_referential: set) -> dict:
+        row = self.row(indicator, level, code, year, from_referential)
+        # At a commune, "imported" is whether the series has that year (a commune absent from a CAF file).
+        imported = (
+            (year is not None)
+            if level == Level.COMMUNE
+            else level in self.sources.get((indicator.code, year), {}).get("levels", ())
+        )
+        cell = _cell(indicator, row, explain=explain, level=level, imported=imported)
+        if not self.explained or level == Level.COMMUNE:
+            return cell
+        source = self.sources.get((indicator.code, year), {}).get("source", indicator.source)
+        if row is not None and row.get("referential"):
+            source = REFERENTIAL_POPULATION_SOURCE
+        return _explained_by_table(cell, indicator=indicator, row=row, level=level, imported=imported, source=source)
+
+
 def comparison(
     *,
     indicators,
     territories: list[dict],
     communes: Sequence[Mapping[str, Any]],
     commune_history: bool = False,
+    table_notes: bool = False,
 ) -> dict:
-    """Figures of the indicators for the territories (key figures) and for each commune (table), 2 queries.
+    """Figures of the indicators for the territories (key figures) and for each commune (table), 2 queries, and a
+    third (one aggregate over the communes) when the referential's population fills a territory the imported files
+    do not cover.
 
-    `territories` are dicts (level, code, name), `communes` dicts with at least code and name. Each indicator
-    dict holds its latest year, its cells per territory, the history over every year when several exist, and
-    its source. With `commune_history` (exports of every vintage), it also holds its years and the communes'
-    cells of each year (`commune_history`: {year: {code: cell}}).
+    `territories` are dicts (level, code, name), `communes` dicts with at least code and name (and population,
+    population_year to show the referential's population where the files have none). Each indicator dict holds its
+    latest year, its cells per territory, the history over every year when several exist, and its source. With
+    `commune_history` (exports of every vintage), it also holds its years and the communes' cells of each year
+    (`commune_history`: {year: {code: cell}}). With `table_notes`, a territory's figure missing because the imported
+    files do not cover it reads "non disponible" alone: its reason is said once, by `column_notes`.
     """
+    explained_by_table = table_notes
     values = _values(indicators, territories, [c["code"] for c in communes])
     levels = sorted({t["level"] for t in territories if t["level"] != Level.COMMUNE})
     sources = _sources(indicators, levels)
@@ -270,24 +422,50 @@ def comparison(
         years_of.setdefault(code, set()).update(by_year)
         if level == Level.COMMUNE:
             with_communes.add(code)
+    cells = _Cells(
+        values=values, sources=sources, territories=territories, communes=communes, explained=explained_by_table
+    )
     result = []
     for indicator in indicators:
         years = sorted(years_of.get(indicator.code, ()))
+        if indicator.from_referential:
+            years = sorted({*years, REFERENTIAL_POPULATION_YEAR})
         latest = years[-1] if years else None
+        from_referential: set[int] = set()
 
-        def cells_for(level, code, year, indicator=indicator, explain=False):
-            return _cell(
-                indicator,
-                values.get((indicator.code, level, code), {}).get(year),
-                explain=explain,
-                level=level,
-                # At a commune, "imported" is whether the series has that year (a commune absent from a CAF file).
-                imported=(year is not None)
-                if level == Level.COMMUNE
-                else level in sources.get((indicator.code, year), {}).get("levels", ()),
-            )
+        def cells_for(level, code, year, indicator=indicator, explain=False, from_referential=from_referential):
+            return cells.cell(indicator, level, code, year, explain=explain, from_referential=from_referential)
 
         series = sources.get((indicator.code, latest)) if latest else None
+        territory_cells = [
+            cells_for(t["level"], t["code"], latest, explain=index == 0) for index, t in enumerate(territories)
+        ]
+        history = (
+            [{"year": year, "cells": [cells_for(t["level"], t["code"], year) for t in territories]} for year in years]
+            if len(years) > 1
+            else []
+        )
+        commune_cells = {c["code"]: cells_for(Level.COMMUNE, c["code"], latest) for c in communes}
+        territory_history = (
+            {year: [cells_for(t["level"], t["code"], year) for t in territories] for year in years}
+            if commune_history
+            else {}
+        )
+        commune_years = (
+            {year: {c["code"]: cells_for(Level.COMMUNE, c["code"], year) for c in communes} for year in years}
+            if commune_history
+            else {}
+        )
+
+        def source_of(year, indicator=indicator, from_referential=from_referential):
+            """The series' datasets, and the referential where it gave figures of that year."""
+            series_source = sources.get((indicator.code, year), {}).get("source", "")
+            if year in from_referential:
+                return _joined(series_source, REFERENTIAL_POPULATION_SOURCE)
+            return series_source or indicator.source
+
+        for step in history:
+            step["source"] = source_of(step["year"])
         result.append(
             {
                 "code": indicator.code,
@@ -304,40 +482,30 @@ def comparison(
                 "direction": indicator.direction,
                 "year": latest,
                 "period": indicator.period or (str(latest) if latest else ""),
-                "source": series["source"] if series else indicator.source,
+                "source": source_of(latest) if latest else indicator.source,
                 "producer_source": indicator.source,
                 "computed_at": series["computed_at"] if series else None,
-                "available": latest is not None,
+                "available": latest is not None and (indicator.code in years_of or bool(from_referential)),
                 # The reason of a missing figure is given once, in the first column, not repeated on every level.
-                "territory_cells": [
-                    cells_for(t["level"], t["code"], latest, explain=index == 0) for index, t in enumerate(territories)
-                ],
-                "history": [
-                    {
-                        "year": year,
-                        "cells": [cells_for(t["level"], t["code"], year) for t in territories],
-                        "source": sources.get((indicator.code, year), {}).get("source", indicator.source),
-                    }
-                    for year in years
-                ]
-                if len(years) > 1
-                else [],
-                "commune_cells": {c["code"]: cells_for(Level.COMMUNE, c["code"], latest) for c in communes},
-                "has_commune_values": indicator.code in with_communes,
+                "territory_cells": territory_cells,
+                "history": history,
+                "commune_cells": commune_cells,
+                "has_commune_values": indicator.code in with_communes
+                or any(cell["value"] is not None for cell in commune_cells.values()),
             }
         )
         if commune_history:
             result[-1]["years"] = years
-            result[-1]["year_sources"] = {
-                year: sources.get((indicator.code, year), {}).get("source", indicator.source) for year in years
-            }
-            result[-1]["commune_history"] = {
-                year: {c["code"]: cells_for(Level.COMMUNE, c["code"], year) for c in communes} for year in years
-            }
-            result[-1]["territory_history"] = {
-                year: [cells_for(t["level"], t["code"], year) for t in territories] for year in years
-            }
-    return {"territories": territories, "indicators": _merged_lines(result)}
+            result[-1]["year_sources"] = {year: source_of(year) for year in years}
+            result[-1]["commune_history"] = commune_years
+            result[-1]["territory_history"] = territory_history
+    lines = _merged_lines(result)
+    for line in lines:
+        # With `table_notes`: why columns of the history table have no figure, once for that table.
+        line["history_notes"] = (
+            column_notes([step["cells"] for step in line["history"]], territories) if explained_by_table else []
+        )
+    return {"territories": territories, "indicators": lines}
 
 
 # A cell of a line's computed indicator shown where its published one has no figure (see `_merged_lines`).
@@ -459,10 +627,14 @@ def _merged_history(published: list[dict], computed: list[dict], pick) -> list[d
 def convention_diagnostic(*, convention, theme: str, sort: str = "", descending: bool = False) -> dict:
     """One theme of a convention's diagnostic: EPCI beside département, région and France; the commune table."""
     indicators = catalogue.for_theme(theme)
-    communes = list(Commune.objects.filter(epci_id=convention.epci_id).order_by("name").values("code", "name"))
+    communes = list(
+        Commune.objects.filter(epci_id=convention.epci_id)
+        .order_by("name")
+        .values("code", "name", "population", "population_year")
+    )
     engaged = set(convention.communes.values_list("code", flat=True))
     territories = epci_territories(convention.epci)
-    data = comparison(indicators=indicators, territories=territories, communes=communes)
+    data = comparison(indicators=indicators, territories=territories, communes=communes, table_notes=True)
     # The lines, after merging (catalogue.MERGED_LINES): the commune table has one column per line.
     lines = data["indicators"]
     rows: list[dict[str, Any]] = [
@@ -483,6 +655,7 @@ def convention_diagnostic(*, convention, theme: str, sort: str = "", descending:
         rows = known + unknown
     return {
         **data,
+        "table_notes": column_notes([line["territory_cells"] for line in lines], territories),
         "theme": theme,
         "theme_label": catalogue.THEME_LABELS[theme],
         "rows": rows,
@@ -495,12 +668,24 @@ def convention_key_figures(*, convention) -> dict:
     """Every theme's key figures for a convention's EPCI beside its département, région and France, without
     the commune table: what reports (DOCX, PDF) and exports print. Four queries."""
     territories = epci_territories(convention.epci)
-    data = comparison(indicators=catalogue.CATALOGUE, territories=territories, communes=[])
-    themes = [
-        {"code": code, "label": label, "indicators": [i for i in data["indicators"] if i["theme"] == code]}
-        for code, label in catalogue.THEMES
-    ]
-    return {"territories": territories, "themes": themes}
+    data = comparison(indicators=catalogue.CATALOGUE, territories=territories, communes=[], table_notes=True)
+    return {"territories": territories, "themes": themes_of(data["indicators"], territories)}
+
+
+def themes_of(lines: list[dict], territories: list[dict]) -> list[dict]:
+    """The lines grouped by theme, each theme with its table's notes (`column_notes`)."""
+    themes = []
+    for code, label in catalogue.THEMES:
+        indicators = [line for line in lines if line["theme"] == code]
+        themes.append(
+            {
+                "code": code,
+                "label": label,
+                "indicators": indicators,
+                "table_notes": column_notes([line["territory_cells"] for line in indicators], territories),
+            }
+        )
+    return themes
 
 
 def commune_profile(*, commune) -> dict:
@@ -510,9 +695,5 @@ def commune_profile(*, commune) -> dict:
         territories += epci_territories(commune.epci)
     else:
         territories.append({"level": Level.FRANCE.value, "code": FRANCE_CODE, "name": FRANCE_NAME})
-    data = comparison(indicators=catalogue.CATALOGUE, territories=territories, communes=[])
-    themes = [
-        {"code": code, "label": label, "indicators": [i for i in data["indicators"] if i["theme"] == code]}
-        for code, label in catalogue.THEMES
-    ]
-    return {"territories": territories, "themes": themes}
+    data = comparison(indicators=catalogue.CATALOGUE, territories=territories, communes=[], table_notes=True)
+    return {"territories": territories, "themes": themes_of(data["indicators"], territories)}

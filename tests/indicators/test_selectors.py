@@ -71,12 +71,14 @@ class TestConventionDiagnostic:
             "incomplete",
             None,
         )
-        assert epci_cell["note"] == "agrégat incomplet : 2 communes sur 3 (somme partielle : 32)"
+        # Its reason is short on the cell and said once for the table, with the source to import for every commune.
+        assert (epci_cell["note"], epci_cell["explanation"]) == ("", "agrégat incomplet : 2 communes sur 3")
+        assert data["table_notes"][0]["territories"][0] == "CC de test"
+        assert "Cnaf, CAF 2020, millésime 2020" in data["table_notes"][0]["incomplete"]
+        assert data["table_notes"][0]["text"].count("Cnaf, CAF 2020, millésime 2020") == 1
         assert epci_cell["partial_value"] == 32
         # département: 4 communes, only 2 with a value in 2020
-        assert (
-            allocataires["territory_cells"][1]["note"] == "agrégat incomplet : 2 communes sur 4 (somme partielle : 32)"
-        )
+        assert allocataires["territory_cells"][1]["explanation"] == "agrégat incomplet : 2 communes sur 4"
         history = [(step["year"], step["cells"][0]["display"], step["source"]) for step in allocataires["history"]]
         assert history == [
             (2019, "60", "Cnaf, CAF 2019, millésime 2019"),

@@ -63,10 +63,24 @@ def test_departement_aggregate_is_incomplete_and_says_so(computed):
     population = next(i for i in data["indicators"] if i["code"] == "population")
     epci_cell, departement_cell = population["territory_cells"][:2]
     assert epci_cell["display"] == "77\u00a0968"
-    assert (departement_cell["display"], departement_cell["value"]) == ("non disponible", None)
-    assert (
-        departement_cell["note"] == f"agrégat incomplet : 50 communes sur {expected} (somme partielle : 77\u00a0968)"
+    # The referential dates the census population of every commune of the département: the département's
+    # population is their sum, the imported files' incomplete sum is not shown.
+    assert departement_cell["value"] == sum(
+        Commune.objects.filter(departement_id="76").values_list("population", flat=True)
     )
+    assert population["source"].endswith(
+        "INSEE, recensement de la population 2022 (population municipale), via DGCL 2026"
+    )
+    # A ratio of the same files: "non disponible" alone, its reason short, and once for the table.
+    share = next(i for i in data["indicators"] if i["code"] == "share_60_74")
+    departement_cell = share["territory_cells"][1]
+    assert (departement_cell["display"], departement_cell["value"], departement_cell["note"]) == (
+        "non disponible",
+        None,
+        "",
+    )
+    assert departement_cell["explanation"] == f"agrégat incomplet : 50 communes sur {expected}"
+    assert [note["territories"] for note in data["table_notes"]] == [["Seine-Maritime", "Normandie", "France"]]
 
 
 def test_selectors_format_in_french_with_source(computed):
@@ -84,12 +98,14 @@ def test_selectors_format_in_french_with_source(computed):
     assert poverty["territory_cells"][0]["display"] == "secret statistique"
     # INSEE publishes TP6021 for EPCI too (Filosofi 2021), but only the commune extract is imported: said, and named.
     epci = poverty["territory_cells"][1]
-    assert epci["display"] == "fichier non importé"
-    assert "FILO2021_DISP_EPCI.csv" in epci["note"] and "n'est pas importé" in epci["note"]
+    assert (epci["display"], epci["explanation"], epci["note"]) == ("non disponible", "fichier non importé", "")
+    assert "FILO2021_DISP_EPCI.csv" in epci["gap"]["what"]
+    assert any("FILO2021_DISP_EPCI.csv" in file for note in access["table_notes"] for file in note["unimported"])
 
 
 def test_key_figures_for_reports(computed, django_assert_max_num_queries):
-    with django_assert_max_num_queries(4):
+    # 4, and one aggregate of the referential's population for the territories the files do not cover.
+    with django_assert_max_num_queries(5):
         data = convention_key_figures(convention=computed["convention"])
     assert [t["level"] for t in data["territories"]] == ["epci", "departement", "region", "france"]
     assert len(data["themes"]) == 8
@@ -97,5 +113,6 @@ def test_key_figures_for_reports(computed, django_assert_max_num_queries):
     assert indicators["population"]["territory_cells"][0]["display"] == "77\u00a0968"
     assert indicators["childcare_coverage"]["available"] is False
     # One coverage line: the Cnaf's file is not imported, and the register cannot compute the rate.
-    assert indicators["childcare_coverage"]["territory_cells"][0]["display"] == "fichier non importé"
+    coverage = indicators["childcare_coverage"]["territory_cells"][0]
+    assert (coverage["display"], coverage["explanation"]) == ("non disponible", "fichier non importé")
     assert "childcare_coverage_cnaf" not in indicators

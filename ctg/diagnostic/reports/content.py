@@ -19,7 +19,7 @@ from ctg.diagnostic.selectors import enjeux_by_theme
 from ctg.indicators import catalogue
 from ctg.indicators.formatting import format_number
 from ctg.indicators.maps import BOUNDARY_SOURCE, indicator_map
-from ctg.indicators.selectors import comparison, epci_territories
+from ctg.indicators.selectors import column_notes, comparison, epci_territories
 from ctg.offer.selectors import childcare_capacity, relais_coverage
 from ctg.territories.models import Commune
 
@@ -33,12 +33,16 @@ METHOD_TEXT = [
     "jamais une moyenne de taux. Les statistiques non additives (revenu médian, taux de pauvreté) ne figurent "
     "qu'aux niveaux où le producteur les publie.",
     "Les valeurs couvertes par le secret statistique sont notées « secret statistique », les valeurs absentes "
-    "« non disponible » : elles ne sont jamais remplacées par zéro. Un agrégat dont des communes manquent est "
-    "signalé comme « agrégat incomplet », avec le nombre de communes présentes.",
+    "« non disponible » : elles ne sont jamais remplacées par zéro. Un agrégat dont des communes manquent n'est pas "
+    "donné (« non disponible ») : une note sous le titre du tableau dit, une fois pour le tableau, quelles colonnes "
+    "sont incomplètes et quel fichier importer pour les calculer.",
+    "La population municipale du recensement, que le référentiel des communes donne pour chaque commune, est "
+    "calculée à chaque niveau (EPCI, département, région, France) quand les fichiers importés ne la donnent pas, "
+    "si toutes les communes du territoire l'ont.",
     "Les estimations sont signalées comme telles et nomment leur méthode.",
     "Une statistique publiée absente d'un niveau est notée « non publié à ce niveau » quand le producteur ne la "
-    "publie pas à ce niveau, et « fichier non importé » (avec le nom du fichier du producteur) quand le fichier de "
-    "ce niveau n'a pas été importé.",
+    "publie pas à ce niveau ; quand le fichier de ce niveau n'a pas été importé, elle est « non disponible » et la "
+    "note du tableau nomme le fichier du producteur.",
     f"Un taux dont le dénominateur compte moins de {catalogue.SMALL_NUMBER_THRESHOLD} personnes (ou ménages, "
     "familles, allocataires) porte la note « effectif faible » : une personne de plus ou de moins le déplace de "
     "plus de 3 points. Les valeurs sont arrondies au plus proche, une demie vers le haut (2 584,5 donne 2 585).",
@@ -95,10 +99,12 @@ def diagnostic_report(*, convention, with_maps: bool = True) -> dict:
     """Everything the diagnostic report prints, in a bounded number of queries whatever the number of communes."""
     territories = epci_territories(convention.epci)
     communes = list(
-        Commune.objects.filter(epci_id=convention.epci_id).order_by("name").values("code", "name", "geometry")
+        Commune.objects.filter(epci_id=convention.epci_id)
+        .order_by("name")
+        .values("code", "name", "geometry", "population", "population_year")
     )
     engaged = set(convention.communes.values_list("code", flat=True))
-    data = comparison(indicators=catalogue.CATALOGUE, territories=territories, communes=communes)
+    data = comparison(indicators=catalogue.CATALOGUE, territories=territories, communes=communes, table_notes=True)
     themes = []
     for code, label in catalogue.THEMES:
         indicators = [i for i in data["indicators"] if i["theme"] == code]
@@ -108,6 +114,8 @@ def diagnostic_report(*, convention, with_maps: bool = True) -> dict:
                 "code": code,
                 "label": label,
                 "indicators": indicators,
+                # Why whole columns have no figure, and which file to import: once under the table's caption.
+                "table_notes": column_notes([i["territory_cells"] for i in indicators], territories),
                 "map": _theme_map(
                     convention=convention, indicators=indicators, communes=communes, territories=territories
                 )

@@ -39,6 +39,16 @@ def _cell_text(cell: dict) -> str:
     return text
 
 
+def _table_notes(document, notes: list[dict]) -> None:
+    """Why whole columns of the next table have no figure and which file to import, once for the table."""
+    if not notes:
+        return
+    add_paragraph(document, "Colonnes incomplètes :")
+    for note in notes:
+        add_paragraph(document, note["text"], style="List Bullet")
+    add_paragraph(document, "Ces fichiers sont importés par les administrateurs des données de la plateforme.")
+
+
 def _source_text(indicator: dict) -> str:
     if not indicator["available"]:
         return f"Non disponible : {indicator['source']} (aucune donnée importée ou calculée)"
@@ -93,6 +103,7 @@ def _theme_chapter(document, report: dict, theme: dict) -> None:
         for i in theme["indicators"]
     ]
     add_caption(document, f"Tableau : {theme['label']}, l'EPCI comparé à son département, sa région et la France")
+    _table_notes(document, theme["table_notes"])
     add_table(document, rows, header=["Indicateur"] + [t["name"] for t in territories], look=FIGURES)
     add_heading(document, "Sources, définitions et méthodes", level=2)
     for indicator in theme["indicators"]:
@@ -200,6 +211,7 @@ def _history_annex(document, report: dict) -> None:
     header = ["Millésime", *(t["name"] for t in report["territories"]), "Source"]
     for indicator in report["history"]:
         add_caption(document, f"Tableau : évolution, {indicator['label']}")
+        _table_notes(document, indicator["history_notes"])
         rows = [
             [str(step["year"]), *(_cell_text(c) for c in step["cells"]), step["source"]]
             for step in indicator["history"]

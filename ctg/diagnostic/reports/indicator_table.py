@@ -2,10 +2,12 @@
 
 Figures are the cells of the diagnostic pages (ctg.indicators.selectors.comparison); the stored numerator and
 denominator of each value are read alongside in one query. The XLSX's first sheet holds the latest vintage of each
-indicator, its sheet "Historique" every vintage; the CSV holds every vintage, the column "Dernier millésime"
-telling the latest. A share on a small denominator says "oui" in the column "Effectif faible" (and its note says
-so). Secret and missing values leave the value cell empty and say so in the status column, never 0. Every text
-cell goes through ctg.reports.cells.neutralise so that no cell can start a formula nor hold a control character.
+indicator, its sheet "Historique" every vintage, its sheet "Notes" why whole columns of the diagnostic's tables have no
+figure and which file to import (said once per table, each such cell keeping a short note); the CSV holds every
+vintage, the column "Dernier millésime" telling the latest. A share on a small denominator says "oui" in the column
+"Effectif faible" (and its note says so). Secret and missing values leave the value cell empty and say so in the status
+column, never 0. Every text cell goes through ctg.reports.cells.neutralise so that no cell can start a formula nor hold
+a control character.
 """
 
 import csv
@@ -20,7 +22,7 @@ from ctg.core.text import printable
 from ctg.indicators import catalogue
 from ctg.indicators.enums import ValueStatus
 from ctg.indicators.models import IndicatorValue
-from ctg.indicators.selectors import comparison, epci_territories
+from ctg.indicators.selectors import column_notes, comparison, epci_territories
 from ctg.reports import xlsx
 from ctg.reports.cells import csv_number, neutralise
 from ctg.territories.enums import Level
@@ -88,13 +90,27 @@ def _vintages(indicator: dict, communes: Sequence[Mapping[str, Any]]) -> list[tu
     ]
 
 
-def indicator_table(*, convention) -> list[list]:
+def indicator_table(*, convention, notes: list | None = None) -> list[list]:
     """Rows of the long table (without its header) for every vintage: per indicator, per vintage (oldest first),
-    the territories then the communes."""
+    the territories then the communes. A territory without a figure because the imported files do not cover it has
+    a short note; the reason and the file to import are said once per table of the diagnostic, appended to `notes`
+    (rows of the sheet "Notes": table, columns, note)."""
     territories = epci_territories(convention.epci)
-    communes = list(Commune.objects.filter(epci_id=convention.epci_id).order_by("name").values("code", "name"))
+    communes = list(
+        Commune.objects.filter(epci_id=convention.epci_id)
+        .order_by("name")
+        .values("code", "name", "population", "population_year")
+    )
     engaged = set(convention.communes.values_list("code", flat=True))
-    data = comparison(indicators=catalogue.CATALOGUE, territories=territories, communes=communes, commune_history=True)
+    data = comparison(
+        indicators=catalogue.CATALOGUE,
+        territories=territories,
+        communes=communes,
+        commune_history=True,
+        table_notes=True,
+    )
+    if notes is not None:
+        notes.extend(_notes(data["indicators"], territories))
     parts = _parts([i.code for i in catalogue.CATALOGUE], territories, communes)
     places = [(t["level"], t["code"], t["name"], "") for t in territories] + [
         (Level.COMMUNE.value, c["code"], c["name"], "oui" if c["code"] in engaged else "non") for c in communes
@@ -120,7 +136,7 @@ def indicator_table(*, convention) -> list[list]:
                         cell["value"] if known else None,
                         cell["display"],
                         cell["status_label"],
-                        cell["note"],
+                        " ; ".join(text for text in (cell.get("explanation", ""), cell["note"]) if text),
                         numerator if known else None,
                         denominator if known else None,
                         method,
@@ -129,6 +145,23 @@ def indicator_table(*, convention) -> list[list]:
                         "oui" if is_latest else "non",
                     ]
                 )
+    return rows
+
+
+NOTES_HEADER = ["Tableau du diagnostic", "Colonnes incomplètes", "Note"]
+
+
+def _notes(lines: list[dict], territories: list[dict]) -> list[list]:
+    """Rows of the sheet "Notes": why columns of each table of the diagnostic (key figures of a theme, history of
+    an indicator) have no figure, and which file to import, once per table."""
+    rows = []
+    for code, label in catalogue.THEMES:
+        cells = [line["territory_cells"] for line in lines if line["theme"] == code]
+        for note in column_notes(cells, territories):
+            rows.append([f"Chiffres clés : {label}", ", ".join(note["territories"]), note["text"]])
+    for line in lines:
+        for note in line["history_notes"]:
+            rows.append([f"Évolution : {line['label']}", ", ".join(note["territories"]), note["text"]])
     return rows
 
 
@@ -164,15 +197,29 @@ def _sheet(sheet, rows: list[list]) -> None:
     xlsx.write_table(sheet, COLUMNS, [[neutralise(value) for value in row] for row in rows])
 
 
+NOTES_COLUMNS = [
+    xlsx.Column(NOTES_HEADER[0], max_width=40),
+    xlsx.Column(NOTES_HEADER[1], max_width=40),
+    NOTES_HEADER[2],
+]
+
+
+def _notes_sheet(sheet, notes: list[list]) -> None:
+    xlsx.write_table(sheet, NOTES_COLUMNS, [[neutralise(value) for value in row] for row in notes])
+
+
 def build_indicator_xlsx(*, convention, rows: list[list] | None = None) -> bytes:
     """Sheet "Indicateurs": the latest vintage of each indicator; sheet "Historique": every vintage. `rows` are
     those of `indicator_table` (every vintage)."""
-    rows = rows if rows is not None else indicator_table(convention=convention)
+    notes: list[list] = []
+    rows = rows if rows is not None else indicator_table(convention=convention, notes=notes)
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "Indicateurs"
     _sheet(sheet, latest_rows(rows))
     _sheet(workbook.create_sheet("Historique"), rows)
+    if notes:
+        _notes_sheet(workbook.create_sheet("Notes"), notes)
     workbook.properties.title = printable(f"Indicateurs du diagnostic : {convention.epci.name}")
     return xlsx.workbook_bytes(workbook)
 

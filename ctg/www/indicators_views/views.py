@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, render
 from ctg.indicators import catalogue
 from ctg.indicators.maps import indicator_map_data, indicator_map_spec, map_summaries
 from ctg.indicators.selectors import commune_profile, convention_diagnostic
+from ctg.opendata.perms import can_manage_official_data
 from ctg.territories.models import Commune
 from ctg.www.downloads import chart_response
 from ctg.www.utils import get_convention_for
@@ -29,6 +30,8 @@ def index(request, convention_pk):
         "themes": catalogue.THEMES,
         "sort": sort,
         "descending": descending,
+        # The table's note links to the import page for those who may import official files.
+        "can_import_data": can_manage_official_data(request.user),
         # What each map shows, or why it is replaced by its table.
         "maps": map_summaries(indicators=data["indicators"], territories=data["territories"], communes=data["rows"]),
         **data,
@@ -44,6 +47,7 @@ def commune(request, convention_pk, code):
         "convention": convention,
         "commune": commune,
         "engaged": convention.communes.filter(code=commune.code).exists(),
+        "can_import_data": can_manage_official_data(request.user),
         **commune_profile(commune=commune),
     }
     return render(request, "indicators_views/commune.html", context)

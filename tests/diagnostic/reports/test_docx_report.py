@@ -61,7 +61,18 @@ def test_figures_with_source_vintage_and_explicit_statuses(docx_bytes):
     assert "Estimation : 3 × la moyenne annuelle des naissances domiciliées 2016-2021" in text
     cells = [c.text for t in document.tables for r in t.rows for c in r.cells]
     assert "secret statistique" in cells
-    assert any("agrégat incomplet : 50 communes sur" in c for c in cells)
+    # The referential's census population of every commune: Σ of the 707 communes of Seine-Maritime (the test
+    # database holds département 76 only, so Normandie and France are the same sum).
+    assert [c.text for c in population.cells[2:]] == ["1\u00a0260\u00a0205"] * 3
+    # A column the imported files do not cover reads "non disponible" alone: why, and which file to import, is said
+    # once per table, not in every cell.
+    assert not any("agrégat incomplet" in c or "somme partielle" in c for c in cells)
+    youth = next(r for t in document.tables for r in t.rows if r.cells[0].text.startswith("Part des moins de 15 ans"))
+    assert [c.text for c in youth.cells[2:]] == ["non disponible"] * 3
+    notes = [p.text for p in document.paragraphs if p.text.startswith("Seine-Maritime, Normandie et France : ")]
+    assert notes and "INSEE, Base comparateur de territoires, millésime 2025" in notes[0]  # the territory's table
+    # At most once per key figures' table (one per theme; the demo has no table of several vintages).
+    assert len(notes) <= text.count("Colonnes incomplètes :") <= len(catalogue.THEMES)
     assert "19,4\u00a0%" in cells  # 0-14 share of the EPCI: 15,087 / 77,968
 
 

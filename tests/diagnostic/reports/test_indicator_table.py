@@ -26,13 +26,21 @@ def test_rows_hold_values_statuses_parts_and_sources(report_demo, django_assert_
     epci = rows[("population", "EPCI", "200010700")]
     assert epci[6] == "CA Caux Seine Agglo"
     assert epci[9] == 77968 and epci[10] == "77\u00a0968" and epci[11] == "Disponible"
-    assert epci[16] == "INSEE, Base comparateur de territoires, millésime 2025"
+    # The line's source names the referential too: it gives the population of the département, région and France.
+    assert epci[16] == (
+        "INSEE, Base comparateur de territoires, millésime 2025 ; "
+        "INSEE, recensement de la population 2022 (population municipale), via DGCL 2026"
+    )
     youth = rows[("share_0_14", "EPCI", "200010700")]
     assert round(youth[9], 1) == 19.4 and youth[13] == pytest.approx(15087, abs=1) and youth[14] == 77968
-    # The département aggregate only has the 50 communes loaded: not its figure, said so, never a number.
+    # The département's population is the referential's: Σ populationMunicipale (RP2022) of its 707 communes.
     department = rows[("population", "Département", "76")]
+    assert department[9] == 1_260_205 and department[10] == "1\u00a0260\u00a0205" and department[11] == "Disponible"
+    assert department[16].endswith("INSEE, recensement de la population 2022 (population municipale), via DGCL 2026")
+    # A ratio of the imported files only has the 50 communes loaded: not its figure, a short note, never a number.
+    department = rows[("share_0_14", "Département", "76")]
     assert department[9] is None and department[10] == "non disponible"
-    assert department[11] == "Agrégat incomplet" and department[12].startswith("agrégat incomplet : 50 communes")
+    assert department[11] == "Agrégat incomplet" and department[12] == "agrégat incomplet : 50 communes sur 707"
     assert department[13] is None
     secret = [r for r in rows.values() if r[11] == "Secret statistique"]
     assert secret and all(r[9] is None and r[10] == "secret statistique" for r in secret)
@@ -88,8 +96,25 @@ def test_csv_is_semicolon_utf8_with_bom_and_neutralised(report_demo):
     assert keyed[("population", "Commune", "76114")][6] == "'" + MALICIOUS_NAME
     assert keyed[("population", "EPCI", "200010700")][9] == "77968"
     assert keyed[("share_0_14", "EPCI", "200010700")][9].startswith("19,")
-    assert keyed[("population", "Département", "76")][9] == ""
+    assert keyed[("population", "Département", "76")][9] == "1260205"
+    assert keyed[("share_0_14", "Département", "76")][9] == ""
+    assert keyed[("share_0_14", "Département", "76")][12] == "agrégat incomplet : 50 communes sur 707"
     assert not any(v.startswith(("=", "+", "@")) for row in rows for v in row)
+
+
+def test_xlsx_says_once_per_table_why_columns_are_missing(report_demo):
+    content = build_indicator_xlsx(convention=report_demo["convention"])
+    workbook = load_workbook(io.BytesIO(content), read_only=True)
+    notes = list(workbook["Notes"].iter_rows(values_only=True))
+    workbook.close()
+    assert list(notes[0]) == ["Tableau du diagnostic", "Colonnes incomplètes", "Note"]
+    # One row per table and group of columns sharing the same reasons: a column is explained once per table.
+    columns = [(row[0], column) for row in notes[1:] for column in row[1].split(", ")]
+    assert len(columns) == len(set(columns))
+    territory = next(row for row in notes[1:] if row[0] == "Chiffres clés : Territoire et population")
+    assert territory[1] == "Seine-Maritime, Normandie, France"
+    assert territory[2].startswith("Seine-Maritime, Normandie et France : chiffres non calculés")
+    assert "INSEE, Base comparateur de territoires, millésime 2025" in territory[2]
 
 
 def test_libreoffice_opens_the_xlsx(report_demo, tmp_path):

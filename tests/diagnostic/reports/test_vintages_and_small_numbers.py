@@ -60,7 +60,7 @@ def test_the_table_holds_every_vintage_and_the_first_sheet_the_latest(two_vintag
 
 def test_xlsx_has_a_history_sheet(two_vintages):
     workbook = load_workbook(io.BytesIO(build_indicator_xlsx(convention=two_vintages["convention"])), read_only=True)
-    assert workbook.sheetnames == ["Indicateurs", "Historique"]
+    assert workbook.sheetnames[:2] == ["Indicateurs", "Historique"]  # then "Notes" when a column is incomplete
     latest = list(workbook["Indicateurs"].iter_rows(values_only=True))
     history = list(workbook["Historique"].iter_rows(values_only=True))
     workbook.close()
