@@ -28,6 +28,7 @@ from ctg.indicators.formatting import (
     incomplete_note,
     iris_gap_display,
     joined_names,
+    parts_note,
     rounded_value,
     small_number_note,
     unimported_note,
@@ -279,13 +280,22 @@ def _explained_by_table(cell: dict, *, indicator, row: dict | None, level: str, 
     alone, its short `explanation` is for assistive technologies and one-line exports, its `gap` for the table's
     note. A source cell's own note (another perimeter, a merged commune) stays on the cell."""
     if cell["status"] == ValueStatus.INCOMPLETE.value:
+        explanation = (
+            incomplete_note(row["parts_present"], row["parts_expected"], partial="", is_ratio=False) if row else ""
+        )
+        # The referential lacks the population of some communes (islands without an EPCI, overseas collectivities):
+        # no file of the platform gives it, the note says how many communes have it.
+        referential = bool(row and row.get("referential"))
         return {
             **cell,
             "note": (row or {}).get("note") or "",
-            "explanation": incomplete_note(row["parts_present"], row["parts_expected"], partial="", is_ratio=False)
-            if row
-            else "",
-            "gap": {"kind": "incomplete", "what": source},
+            "explanation": explanation,
+            "gap": {
+                "kind": "referential" if referential else "incomplete",
+                "what": f"{source} ({parts_note(row['parts_present'], row['parts_expected'])})"
+                if referential and row
+                else source,
+            },
         }
     if row is None and indicator.kind == Kind.PUBLISHED and level in indicator.levels and imported is False:
         return {
@@ -300,25 +310,32 @@ def _explained_by_table(cell: dict, *, indicator, row: dict | None, level: str, 
 
 def column_notes(rows: Iterable[Sequence[Mapping[str, Any]]], territories: list[dict]) -> list[dict]:
     """Why the columns of a comparison table have no figure, said once for the table: per group of columns sharing
-    the same reasons, {"territories", "incomplete", "unimported", "text"}. `rows` are the table's rows of cells (one
-    per territory), `incomplete` names the sources whose communes are not all imported (a file of every commune is to
-    be imported), `unimported` the producer's files of that level that are not imported. Cells of a `comparison`
-    with `table_notes=True` carry the `gap` read here."""
+    the same reasons, {"territories", "incomplete", "unimported", "referential", "text"}. `rows` are the table's rows
+    of cells (one per territory); `incomplete` names the sources whose communes are not all imported (a file of every
+    commune is to be imported), `unimported` the producer's files of that level that are not imported, `referential`
+    the referential's population where it is not dated for every commune. Cells of a `comparison` with
+    `table_notes=True` carry the `gap` read here."""
     rows = list(rows)
-    reasons: dict[tuple[tuple[str, ...], tuple[str, ...]], list[str]] = {}
+    reasons: dict[tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]], list[str]] = {}
     for index, territory in enumerate(territories):
         if territory["level"] == Level.COMMUNE:
             continue
-        found: dict[str, list[str]] = {"incomplete": [], "unimported": []}
+        found: dict[str, list[str]] = {"incomplete": [], "unimported": [], "referential": []}
         for cells in rows:
             gap = cells[index].get("gap")
             if gap and gap["what"] not in found[gap["kind"]]:
                 found[gap["kind"]].append(gap["what"])
-        if found["incomplete"] or found["unimported"]:
-            reasons.setdefault((tuple(found["incomplete"]), tuple(found["unimported"])), []).append(territory["name"])
+        if found["incomplete"] or found["unimported"] or found["referential"]:
+            key = (tuple(found["incomplete"]), tuple(found["unimported"]), tuple(found["referential"]))
+            reasons.setdefault(key, []).append(territory["name"])
     notes = []
-    for (incomplete, unimported), names in reasons.items():
+    for (incomplete, unimported, referential), names in reasons.items():
         parts = []
+        if referential:
+            parts.append(
+                "population non calculée, le référentiel des communes ne la datant pas pour toutes leurs communes : "
+                + " ; ".join(referential)
+            )
         if incomplete:
             parts.append(
                 "chiffres non calculés, les données importées ne couvrant pas toutes leurs communes ; à importer "
@@ -331,6 +348,7 @@ def column_notes(rows: Iterable[Sequence[Mapping[str, Any]]], territories: list[
                 "territories": names,
                 "incomplete": list(incomplete),
                 "unimported": list(unimported),
+                "referential": list(referential),
                 "text": f"{joined_names(names)} : " + ". ".join(parts) + ".",
             }
         )

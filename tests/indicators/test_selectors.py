@@ -94,3 +94,64 @@ class TestConventionDiagnostic:
         out = io.StringIO()
         call_command("compute_indicators", "caf_allocataires", stdout=out)
         assert "1 indicateur(s), 2 série(s)" in out.getvalue()
+
+
+@pytest.mark.django_db
+class TestReferentialPopulation:
+    """The census population the referential dates for the communes fills the territories the files do not give."""
+
+    @pytest.fixture
+    def convention(self):
+        region = RegionFactory(code="R8")
+        departement = DepartementFactory(code="D8", region=region)
+        other = DepartementFactory(code="D7", region=region)
+        epci = EpciFactory(siren="900000008", name="CC de test")
+        for i, population in enumerate((1200, 800, 500)):
+            CommuneFactory(code=f"P000{i}", epci=epci, departement=departement, population=population)
+        CommuneFactory(code="P0009", epci=None, departement=departement, population=300)
+        # An island without an EPCI: the referential's figure is undated, so it is not summed with dated ones.
+        CommuneFactory(code="P0010", epci=None, departement=other, population=70, population_year=None)
+        return ConventionFactory(epci=epci)
+
+    def population(self, data) -> dict:
+        return next(line for line in data["indicators"] if line["code"] == "population")
+
+    def test_every_level_complete_is_summed_in_one_query(self, convention, django_assert_num_queries):
+        # No census file is imported: EPCI 1200 + 800 + 500 = 2500; département D8: 2500 + 300 = 2800.
+        with django_assert_num_queries(6):
+            data = convention_diagnostic(convention=convention, theme="territoire")
+        line = self.population(data)
+        epci, departement, region, france = line["territory_cells"]
+        assert (epci["value"], epci["display"], epci["status"]) == (2500, "2\u00a0500", "ok")
+        assert (departement["value"], departement["status"]) == (2800, "ok")
+        assert line["source"] == "INSEE, recensement de la population 2022 (population municipale), via DGCL 2026"
+        assert (line["year"], line["available"]) == (2022, True)
+        assert [row["cells"][0]["display"] for row in data["rows"]] == ["1\u00a0200", "800", "500"]
+        # Région R8 and France also hold the island, whose population is undated: not shown as complete.
+        for cell in (region, france):
+            assert (cell["value"], cell["display"], cell["status"]) == (None, "non disponible", "incomplete")
+            assert cell["explanation"] == "agrégat incomplet : 4 communes sur 5"
+        (note,) = data["table_notes"]
+        assert note["territories"] == [region_name(data), "France"]
+        assert note["referential"] == [
+            "INSEE, recensement de la population 2022 (population municipale), via DGCL 2026 (4 communes sur 5)"
+        ]
+        assert note["text"].count("référentiel des communes") == 1
+
+    def test_an_imported_figure_takes_precedence(self, convention):
+        dataset = DatasetFactory(producer="INSEE", title="Recensement", vintage="2025")
+        for code, value in (("P0000", 1201), ("P0001", 801), ("P0002", 501)):
+            ObservationFactory(dataset=dataset, code=code, variable="P22_POP", year=2022, value=value)
+        indicators_compute(codes=["population"])
+        line = self.population(convention_diagnostic(convention=convention, theme="territoire"))
+        epci, departement, *_ = line["territory_cells"]
+        assert epci["value"] == 2503  # the file's sum over the EPCI's communes, complete
+        assert departement["value"] == 2800  # the file covers 3 communes of 4: the referential's sum
+        assert line["source"] == (
+            "INSEE, Recensement, millésime 2025 ; "
+            "INSEE, recensement de la population 2022 (population municipale), via DGCL 2026"
+        )
+
+
+def region_name(data) -> str:
+    return data["territories"][2]["name"]

@@ -197,7 +197,7 @@ def _sheet(sheet, rows: list[list]) -> None:
     xlsx.write_table(sheet, COLUMNS, [[neutralise(value) for value in row] for row in rows])
 
 
-NOTES_COLUMNS = [
+NOTES_COLUMNS: list[xlsx.Column | str] = [
     xlsx.Column(NOTES_HEADER[0], max_width=40),
     xlsx.Column(NOTES_HEADER[1], max_width=40),
     NOTES_HEADER[2],
