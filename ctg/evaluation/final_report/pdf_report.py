@@ -7,7 +7,7 @@ from ctg.core.text import printable
 from ctg.evaluation.final_report.content import final_report
 from ctg.reports.pdf import REPORT_TEMPLATE_DIR, html_to_pdf
 
-STYLESHEET = REPORT_TEMPLATE_DIR / "diagnostic_print.css"
+STYLESHEET = REPORT_TEMPLATE_DIR / "evaluation_print.css"
 
 
 def render_final_report_html(*, convention, report: dict | None = None) -> str:
