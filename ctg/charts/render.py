@@ -1,7 +1,8 @@
 """Render Vega-Lite specs to SVG or PNG offline with vl-convert, with a cache keyed by the spec's content.
 
 Every text a chart draws (axis labels and titles, legends, text marks) is at least 12 px: a spec may ask for larger
-text, never for smaller.
+text, never for smaller. Marks, axes and legends carry no ARIA roles of their own: a page shows a chart inside an
+element with role="img" named by its description, next to its data table.
 """
 
 import hashlib
@@ -44,6 +45,8 @@ def legible(spec: dict) -> dict:
         for name in properties:
             sizes[name] = max(sizes.get(name) or 0, MIN_FONT_SIZE)
         config[group] = sizes
+    config["aria"] = False
+    config["mark"] = {**(config.get("mark") or {}), "aria": False}
     return {**spec, "config": config}
 
 

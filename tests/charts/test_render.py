@@ -52,3 +52,12 @@ def test_a_spec_may_ask_for_larger_text_never_smaller():
     assert config["axis"] == {"labelFontSize": MIN_FONT_SIZE, "titleFontSize": 16}
     assert config["legend"]["labelFontSize"] == MIN_FONT_SIZE
     assert config["font"] == "DejaVu Sans"
+    assert config["aria"] is False
+
+
+def test_marks_carry_no_aria_role_of_their_own():
+    data = alt.Data(values=[{"année": "2021", "part": 12.5}, {"année": "2022", "part": 14.0}])
+    spec = alt.Chart(data).mark_circle().encode(x="année:N", y="part:Q", tooltip=["part:Q"]).to_dict()
+    svg = render_svg(spec)
+    assert "<circle" in svg or "<path" in svg
+    assert 'role="graphics-symbol"' not in svg

@@ -1,0 +1,199 @@
+"""Every type of page, on a desktop screen and on a phone, passes axe-core without a serious or critical violation,
+and on a phone none of them scrolls sideways.
+
+axe-core is the copy shipped inside the axe-playwright-python package: nothing is downloaded while the test runs.
+One browser context per width, signed in once; the pages are visited in turn.
+"""
+
+import datetime
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from django.utils import timezone
+
+from ctg.accounts.models import User
+from ctg.conventions.services import convention_set_public
+from ctg.indicators.services import indicators_compute
+from ctg.offer.demo import load_demo_offer
+from ctg.plans.demo import load_demo_plan
+from ctg.plans.models import Action
+from ctg.steering.demo import load_demo_steering
+from ctg.steering.models import Body
+from ctg.steering.services import meeting_create
+from tests.indicators.shipped import load_insee_extracts
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+DESKTOP = {"width": 1366, "height": 768}
+PHONE = {"width": 390, "height": 844}
+BLOCKING_IMPACTS = {"serious", "critical"}
+# Bolbec, the commune of the demo's commune account.
+COMMUNE = "76114"
+INDICATORS = ["population", "population_2016", "population_change", "share_0_14", "poverty_rate_2021"]
+
+# Every aria-describedby and aria-labelledby names elements that exist.
+MISSING_REFERENCES = """() => {
+  const missing = [];
+  for (const attribute of ["aria-describedby", "aria-labelledby"]) {
+    for (const element of document.querySelectorAll(`[${attribute}]`)) {
+      for (const id of element.getAttribute(attribute).split(/\\s+/).filter(Boolean)) {
+        if (!document.getElementById(id)) missing.push(`${attribute}="${id}" on <${element.localName}>`);
+      }
+    }
+  }
+  return missing;
+}"""
+
+
+# The outermost elements that reach past the right edge of the screen, to say what widens a page.
+WIDE_ELEMENTS = """() => {
+  const width = document.documentElement.clientWidth;
+  const wide = [];
+  for (const element of document.body.querySelectorAll("*")) {
+    const parent = element.parentElement;
+    if (element.getBoundingClientRect().right <= width + 1) continue;
+    if (parent && parent !== document.body && parent.getBoundingClientRect().right > width + 1) continue;
+    const name = element.localName + (element.id ? "#" + element.id : "");
+    wide.push(`${name}.${element.classList[0] || ""} ${Math.round(element.getBoundingClientRect().right)} px`);
+  }
+  return wide.slice(0, 5);
+}"""
+
+
+def _demo(caux_seine) -> dict:
+    convention = caux_seine["convention"]
+    load_demo_offer(convention=convention)
+    load_demo_plan(convention=convention)
+    load_demo_steering(convention=convention)
+    load_insee_extracts()
+    indicators_compute(codes=INDICATORS)
+    coordinator = User.objects.get(username="coordination")
+    convention_set_public(convention=convention, is_public=True, by=coordinator)
+    body = Body.objects.filter(convention=convention).order_by("pk").first()
+    meeting = meeting_create(
+        body=body,
+        starts_at=timezone.make_aware(datetime.datetime(2024, 3, 12, 14, 30)),
+        place="Siège de Caux Seine agglo, Lillebonne",
+        by=coordinator,
+    )
+    # The fiche with the most funding lines: its ledger is the widest table.
+    action = max(Action.objects.filter(convention=convention), key=lambda a: a.funding_lines.count())
+    return {"convention": convention.pk, "action": action.pk, "body": body.pk, "meeting": meeting.pk}
+
+
+def _coordinator_pages(ids: dict) -> list[str]:
+    c = f"/conventions/{ids['convention']}"
+    action = f"{c}/plan/actions/{ids['action']}"
+    return [
+        "/",
+        f"{c}/",
+        f"{c}/modifier/",
+        f"{c}/diagnostic/",
+        f"{c}/diagnostic/?theme=petite_enfance",
+        f"{c}/diagnostic/communes/{COMMUNE}/",
+        f"{c}/enjeux/",
+        f"{c}/enjeux/ajouter/",
+        f"{c}/offre/",
+        f"{c}/offre/ajouter/",
+        f"{c}/offre/importer/",
+        f"{c}/plan/",
+        f"{c}/plan/mes-actions/",
+        f"{c}/plan/calendrier/",
+        f"{action}/",
+        f"{action}/modifier/",
+        f"{action}/financements/nouveau/",
+        f"{action}/indicateurs/nouveau/",
+        f"{c}/plan/import/",
+        f"{c}/pilotage/",
+        f"{c}/pilotage/tableau-de-bord/",
+        f"{c}/pilotage/instances/{ids['body']}/",
+        f"{c}/pilotage/reunions/{ids['meeting']}/",
+        f"{c}/pilotage/instances/{ids['body']}/reunions/ajouter/",
+        f"{c}/evaluation/",
+        f"{c}/evaluation/ce-qui-a-change/",
+        f"{c}/evaluation/actions/{ids['action']}/grille/",
+        f"{c}/donnees-locales/",
+        f"{c}/donnees-locales/importer/",
+        "/territoires/",
+        f"/territoires/communes/{COMMUNE}/",
+        "/donnees/",
+        "/compte/mon-compte/",
+        f"/compte/conventions/{ids['convention']}/membres/",
+    ]
+
+
+def _problems(page, axe: Axe, viewport: dict) -> list[str]:
+    problems = []
+    results = axe.run(page)
+    for violation in results.response["violations"]:
+        if violation["impact"] in BLOCKING_IMPACTS:
+            targets = "; ".join(", ".join(node["target"]) for node in violation["nodes"][:5])
+            problems.append(f"{violation['id']} ({violation['impact']}, {len(violation['nodes'])}) : {targets}")
+    problems += page.evaluate(MISSING_REFERENCES)
+    if viewport is PHONE:
+        width = page.evaluate("document.documentElement.scrollWidth")
+        if width > viewport["width"]:
+            wide = ", ".join(page.evaluate(WIDE_ELEMENTS))
+            problems.append(f"défilement horizontal : {width} px pour {viewport['width']} px ({wide})")
+    return problems
+
+
+def _visit(page, url: str, path: str, axe: Axe, viewport: dict, found: dict) -> None:
+    response = page.goto(f"{url}{path}")
+    assert response.status == 200, f"{path} : {response.status}"
+    assert "/compte/connexion/" not in page.url or path.startswith("/compte/connexion/"), path
+    if problems := _problems(page, axe, viewport):
+        found[f"{viewport['width']} px {path}"] = problems
+
+
+def _check_form_errors(page, url: str, path: str, axe: Axe, viewport: dict, found: dict) -> None:
+    """The fiche's form sent without its title: the summary takes the focus and links to the field, whose error is
+    written next to it; required fields are marked and the themes are a group named by its legend."""
+    page.goto(f"{url}{path}")
+    assert "*" in page.locator("label[for=id_title]").inner_text()
+    assert page.locator("fieldset:has(input[name=themes]) > legend").inner_text().startswith("Thématiques")
+    page.fill("#id_title", "")
+    page.get_by_role("button", name="Enregistrer").click()
+    page.wait_for_load_state()
+    summary = page.locator(".error-summary")
+    assert summary.evaluate("element => element === document.activeElement")
+    link = summary.get_by_role("link").first
+    assert link.get_attribute("href") == "#id_title"
+    assert page.locator("#id_title").get_attribute("aria-describedby").split()[-1] == "id_title_error"
+    assert page.locator(".field:has(#id_title) #id_title_error").inner_text() != ""
+    link.click()
+    assert page.evaluate("document.activeElement.id") == "id_title"
+    if problems := _problems(page, axe, viewport):
+        found[f"{viewport['width']} px {path} (erreurs)"] = problems
+
+
+def _sign_in(page, url: str, username: str, password: str) -> None:
+    page.goto(f"{url}/compte/connexion/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{url}/")
+
+
+def test_every_type_of_page_is_accessible(live_server, caux_seine, browser):
+    ids = _demo(caux_seine)
+    axe = Axe()
+    found: dict[str, list[str]] = {}
+    for viewport in (DESKTOP, PHONE):
+        context = browser.new_context(locale="fr-FR", viewport=viewport)
+        page = context.new_page()
+        # Signed out: the login page, then the public page.
+        _visit(page, live_server.url, "/compte/connexion/", axe, viewport, found)
+        _visit(page, live_server.url, f"/public/conventions/{ids['convention']}/", axe, viewport, found)
+
+        _sign_in(page, live_server.url, "coordination", caux_seine["password"])
+        for path in _coordinator_pages(ids):
+            _visit(page, live_server.url, path, axe, viewport, found)
+        edit = f"/conventions/{ids['convention']}/plan/actions/{ids['action']}/modifier/"
+        _check_form_errors(page, live_server.url, edit, axe, viewport, found)
+
+        page.click("text=Se déconnecter")
+        _sign_in(page, live_server.url, "donnees", caux_seine["password"])
+        _visit(page, live_server.url, "/donnees/importer/", axe, viewport, found)
+        context.close()
+    assert found == {}, "\n".join(f"{path}\n  " + "\n  ".join(problems) for path, problems in found.items())
