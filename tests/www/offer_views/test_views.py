@@ -57,11 +57,11 @@ class TestIndex:
         client.force_login(demo_user(caux_seine, "lecteur"))
         response = client.get(reverse("offer_views:index", kwargs={"convention_pk": convention.pk}))
         assertContains(response, "Places d&#x27;accueil collectif")
-        assertContains(response, '<td class="num">167</td>', html=True)
-        assertContains(response, '<td class="num">527</td>', html=True)
+        assertContains(response, '<td class="num" data-label="Nombre">167</td>', html=True)
+        assertContains(response, '<td class="num" data-label="Nombre">527</td>', html=True)
         assertContains(response, "Total EPCI", count=6)
         # Years are printed as years, never with a thousands separator.
-        assertContains(response, "<td>2022</td>", count=6, html=True)
+        assertContains(response, '<td data-label="Année">2022</td>', count=6, html=True)
         assertContains(response, "cauxseine.fr, page Petite enfance")
         assertContains(response, "le détail par commune reste à renseigner")
         # Each of the 50 communes in the table alternative says that its coverage is not documented.

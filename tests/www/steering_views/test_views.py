@@ -255,4 +255,4 @@ def test_a_seated_member_answers_the_minutes_for_their_own_side_only(client, cau
     assertContains(response, "Compte rendu envoyé le 20/03/2024 : observations reçues")
     assertContains(response, "« Préciser le calendrier du point 1. »")
     # The meeting's history lists each state with who moved it.
-    assertContains(response, "<td>Compte rendu envoyé</td>", html=False)
+    assertContains(response, '<td data-label="État">Compte rendu envoyé</td>', html=False)
