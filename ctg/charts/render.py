@@ -16,7 +16,8 @@ from django.utils.safestring import SafeString, mark_safe
 
 from ctg.core.text import printable
 
-CACHE_PREFIX = "chart:v1:"
+# v2: texts of at least 12 px and marks without ARIA roles; a cached drawing from before is drawn again.
+CACHE_PREFIX = "chart:v2:"
 # d3-format locale so that figures print 1 234,5 rather than 1,234.5; no external data is ever fetched.
 FRENCH_NUMBER_LOCALE = {"decimal": ",", "thousands": "\u202f", "grouping": [3], "currency": ["", "\u00a0€"]}
 OPTIONS: dict[str, Any] = {
