@@ -31,6 +31,7 @@ from tests.plans.factories import (
     FundingLineFactory,
     IndicatorFactory,
     MeasureFactory,
+    ObjectiveFactory,
     TargetFactory,
     ThemeFactory,
 )
@@ -54,6 +55,13 @@ def steering():
             convention=convention, code="A2", title="Accueil de loisirs", status=ActionStatus.EN_COURS
         )
         late.themes.add(youth)
+        # Under a theme through its objective only, as the plan tree places it.
+        ActionFactory(
+            convention=convention,
+            code="A3",
+            title="Point information jeunesse",
+            status=ActionStatus.BLOQUEE,
+        ).objectives.add(ObjectiveFactory(convention=convention, theme=youth))
         line = FundingLineFactory(
             action=late, funder=OrganisationFactory(name="CAF de la Seine-Maritime"), year=2024, amount_granted=900
         )
@@ -117,6 +125,11 @@ def test_meeting_pack_has_every_part(pack):
     assert "Le COPIL valide le principe" in html
     assert "Dans la trajectoire" in html or "En retard sur la trajectoire" in html
     assert "Source : registre des financements du plan" in html
+    youth = next(s for s in pack.sections if s.title == "Jeunesse")
+    assert sorted(row[0] for row in youth.tables[1].rows) == [
+        "A2 – Accueil de loisirs",
+        "A3 – Point information jeunesse",
+    ]
 
 
 def test_text_cells_are_neutralised(pack):

@@ -298,13 +298,23 @@ def _outcomes_table(outcomes: list[Outcome], today: datetime.date, *, caption: s
 
 
 def _theme_attention(convention: Convention, rows: list[dict[str, Any]]) -> dict[int, list[dict[str, Any]]]:
-    """The dashboard's late or blocked actions under each theme they carry (one query)."""
+    """The dashboard's late or blocked actions under each theme, placed as the plan tree places them: under the
+    themes of their objectives, else under their own themes (two queries)."""
     by_pk = {r["pk"]: r for r in rows}
-    pairs = plan.Action.themes.through.objects.filter(action_id__in=list(by_pk)).values_list("theme_id", "action_id")
+    through_objectives: defaultdict[int, set[int]] = defaultdict(set)
+    for action_id, theme_id in plan.Action.objectives.through.objects.filter(action_id__in=list(by_pk)).values_list(
+        "action_id", "objective__theme_id"
+    ):
+        through_objectives[action_id].add(theme_id)
+    own: defaultdict[int, set[int]] = defaultdict(set)
+    for action_id, theme_id in plan.Action.themes.through.objects.filter(action_id__in=list(by_pk)).values_list(
+        "action_id", "theme_id"
+    ):
+        own[action_id].add(theme_id)
     grouped: defaultdict[int, list[dict[str, Any]]] = defaultdict(list)
-    for theme_id, action_id in pairs:
-        if action_id in by_pk:
-            grouped[theme_id].append(by_pk[action_id])
+    for pk, row in by_pk.items():
+        for theme_id in sorted(through_objectives.get(pk) or own.get(pk, set())):
+            grouped[theme_id].append(row)
     return grouped
 
 
