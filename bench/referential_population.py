@@ -3,8 +3,8 @@
 On the real national referential (34,969 communes), for SQLite and PostgreSQL (when reachable), in a throwaway
 database, it times `population_totals` for the four columns of the demo convention's table (its EPCI, its
 département, its région, France: one aggregate query over every commune) against a baseline measured in the same
-process: counting the communes (`Commune.objects.count()`, one scan of the same table). It prints the ratio.
-Target: ≤ 20 × the count, i.e. of the order of a scan of the table, whatever the number of columns.
+process: the plain sum of every commune's population (one scan of the same table, no filter). It prints the ratio.
+Target: ≤ 15 × the plain sum (twelve filtered aggregates, the région's through the département, in one query).
 """
 
 import json
@@ -16,7 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench._runner import backends, run_child, setup_django, throwaway_database
 
-TARGET_RATIO = 20.0
+TARGET_RATIO = 15.0
 REPEAT = 20
 
 
@@ -32,6 +32,7 @@ def _best(function) -> float:
 def child(mode: str) -> None:
     setup_django()
     from django.core.management import call_command
+    from django.db.models import Sum
 
     from ctg.territories.importers import import_referential
     from ctg.territories.models import EPCI, FRANCE_CODE, Commune
@@ -47,7 +48,7 @@ def child(mode: str) -> None:
         {"level": "france", "code": FRANCE_CODE},
     ]
     totals = population_totals(territories)
-    count = _best(lambda: Commune.objects.count())
+    count = _best(lambda: Commune.objects.aggregate(total=Sum("population")))
     summed = _best(lambda: population_totals(territories))
     print(
         json.dumps(
@@ -63,7 +64,7 @@ def child(mode: str) -> None:
 def main() -> int:
     script = Path(__file__)
     print(
-        "Population du référentiel sommée pour les 4 colonnes d'un tableau (34 969 communes) – comparée à un comptage"
+        "Population du référentiel sommée pour les 4 colonnes d'un tableau (34 969 communes) – comparée à une somme simple"
     )
     failures = 0
     for backend in backends():
@@ -73,8 +74,9 @@ def main() -> int:
         status = "OK" if ratio <= TARGET_RATIO else "AU-DELÀ DE LA CIBLE"
         failures += ratio > TARGET_RATIO
         print(
-            f"  {backend:<10} comptage {result['count_seconds'] * 1000:7.2f} ms  "
-            f"somme {result['sum_seconds'] * 1000:7.2f} ms  ratio {ratio:5.1f} (cible ≤ {TARGET_RATIO:g}) {status}"
+            f"  {backend:<10} somme simple {result['count_seconds'] * 1000:7.2f} ms  "
+            f"4 colonnes {result['sum_seconds'] * 1000:7.2f} ms  "
+            f"ratio {ratio:5.1f} (cible ≤ {TARGET_RATIO:g}) {status}"
         )
         for key, value in result["totals"].items():
             print(f"    {key:<22} {value}")
