@@ -63,9 +63,7 @@ def child(mode: str) -> None:
 
 def main() -> int:
     script = Path(__file__)
-    print(
-        "Population du référentiel sommée pour les 4 colonnes d'un tableau (34 969 communes) – comparée à une somme simple"
-    )
+    print("Population du référentiel, 4 colonnes d'un tableau (34 969 communes) – comparée à une somme simple")
     failures = 0
     for backend in backends():
         with throwaway_database(backend, "bench_referential_population") as url:
