@@ -14,7 +14,15 @@ from simple_history.models import HistoricalChanges
 from ctg.accounts.models import Membership
 from ctg.conventions.models import Convention, ConventionDocument, PhaseChange, Signatory, Theme
 from ctg.diagnostic.models import Enjeu
-from ctg.evaluation.models import ActionEvaluation, DiagnosticSnapshot, SnapshotSeries, SnapshotValue
+from ctg.evaluation.models import (
+    ActionEvaluation,
+    ConventionEvaluation,
+    DiagnosticSnapshot,
+    PartnerAnswer,
+    PartnerSurvey,
+    SnapshotSeries,
+    SnapshotValue,
+)
 from ctg.offer.models import OfferItem, OfferTotal
 from ctg.opendata.models import Dataset, LocalObservation
 from ctg.plans import models as plan
@@ -70,9 +78,6 @@ PARTS = [
     Part(plan.IndicatorTarget, "indicator"),
     Part(plan.IndicatorMeasure, "indicator"),
     Part(ActionEvaluation, "action"),
-    Part(DiagnosticSnapshot, "convention"),
-    Part(SnapshotSeries, "snapshot"),
-    Part(SnapshotValue, "snapshot"),
     Part(steering.Body, "convention"),
     Part(steering.BodyMember, "body"),
     Part(steering.Meeting, "body"),
@@ -84,6 +89,13 @@ PARTS = [
     Part(steering.MinutesApproval, "version"),
     Part(steering.Outcome, "agenda_item"),
     Part(steering.FollowUp, "outcome"),
+    # After the meetings: a snapshot taken at a COPIL decision names its meeting.
+    Part(DiagnosticSnapshot, "convention"),
+    Part(SnapshotSeries, "snapshot"),
+    Part(SnapshotValue, "snapshot"),
+    Part(ConventionEvaluation, "convention"),
+    Part(PartnerSurvey, "convention"),
+    Part(PartnerAnswer, "survey"),
 ]
 PARTS_BY_LABEL = {part.label: part for part in PARTS}
 
@@ -109,6 +121,10 @@ EXCLUDED = {
     "evaluation.carriedenjeu": "links an enjeu to its origin in the predecessor convention, outside the archive",
     "evaluation.carriedaction": "links an action to its origin in the predecessor convention, outside the archive",
     "evaluation.carriedindicator": "links an indicator to its origin in the predecessor convention, not archived",
+    "steering.calendarfeed": (
+        "a private calendar link of this instance, of which only a hash is kept; the person creates a new one on "
+        "the other instance"
+    ),
     "opendata.observation": "official values are shared reference data, loaded on every instance from their files",
 }
 

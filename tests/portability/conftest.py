@@ -16,7 +16,14 @@ from ctg.conventions.services import convention_change_phase, document_attach
 from ctg.diagnostic.models import Enjeu
 from ctg.diagnostic.services import enjeu_create, enjeu_validate
 from ctg.evaluation.enums import Achievement, SnapshotKind
-from ctg.evaluation.services import action_evaluation_save, snapshot_take
+from ctg.evaluation.selectors import partner_organisations
+from ctg.evaluation.services import (
+    action_evaluation_save,
+    convention_evaluation_save,
+    partner_answer_save,
+    partner_survey_open,
+    snapshot_take,
+)
 from ctg.indicators.services import indicators_compute
 from ctg.offer.demo import load_demo_offer
 from ctg.offer.enums import OfferKind
@@ -192,6 +199,21 @@ def full_convention(caux_seine, tmp_path):
     action_evaluation_save(
         action=Action.objects.get(pk=action.pk),
         data={"pertinence_level": Achievement.ATTEINT, "pertinence_justification": "Diagnostic partagé en COPIL."},
+        by=coordination,
+    )
+    # The final evaluation: conclusions, and the partners' questionnaire with one answer entered on behalf.
+    convention_evaluation_save(
+        convention=convention,
+        conclusions="Conclusions de test.",
+        recommendations="Recommandations de test.",
+        by=coordination,
+    )
+    survey = partner_survey_open(convention=convention, by=coordination)
+    partner_answer_save(
+        survey=survey,
+        organisation=partner_organisations(convention=convention)[0],
+        data={"comment": "Réponse de test saisie pour le partenaire."},
+        on_behalf=True,
         by=coordination,
     )
     # The signed convention, a PDF stored through Django's storage.

@@ -81,7 +81,9 @@ def test_the_archive_holds_no_password_and_names_people_by_email(full_convention
     # Governance, evaluation, documents and the trash travel too.
     counts = manifest["counts"]
     assert counts["steering.meeting"] == 1 and counts["steering.outcome"] == 2 and counts["steering.followup"] == 1
-    assert counts["evaluation.diagnosticsnapshot"] == 1 and counts["evaluation.snapshotvalue"] > 0
+    # The signature's snapshot, and the one the COPIL decision took.
+    assert counts["evaluation.diagnosticsnapshot"] == 2 and counts["evaluation.snapshotvalue"] > 0
+    assert counts["evaluation.conventionevaluation"] == 1 and counts["evaluation.partneranswer"] == 1
     assert counts["evaluation.actionevaluation"] == 1 and counts["conventions.conventiondocument"] == 1
     assert counts["conventions.phasechange"] >= 1
     trashed = [row for row in data["objects"]["plans.action"] if row["fields"]["code"] == "TMP-01"]
