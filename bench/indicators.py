@@ -7,8 +7,9 @@ and PostgreSQL (when reachable), in throwaway databases, it measures in separate
 memory): parsing the file with polars (the baseline), reading it into cells with the tidy reader, storing those
 cells with the opendata service (the writing half of `dataset_import`: the synthetic national file is in no
 published format, so it does not go through the edition check), computing every indicator, computing them again
-(a refresh over unchanged data: the stored values are compared with the computed ones and only those that differ
-are written), then importing a second file of population variables only and
+(a refresh over unchanged data: an indicator whose computed series have the fingerprints stored by the last
+refresh is neither read nor written, the others are compared value by value and only the values that differ are
+written), then importing a second file of population variables only and
 recomputing the indicators that depend on them, as the background import job does.
 
 It prints ratios against baselines measured in the same run: import / parse, recompute after one file / full
@@ -305,7 +306,8 @@ def main() -> int:
                 f"{computed['read_ms']:.0f} ms)\n"
                 f"  {'':<10} recalcul {refreshed['seconds']:6.2f} s ({refreshed['peak_mib']:.0f} Mio, "
                 f"{refreshed['updated']} valeurs réécrites, {refreshed['inserted']} ajoutées, "
-                f"{refreshed['deleted']} retirées, dont comparaison et écriture {refreshed['write_seconds']:.1f} s ; "
+                f"{refreshed['deleted']} retirées, {refreshed['unchanged_indicators']} indicateurs reconnus inchangés "
+                f"à leur empreinte, dont comparaison et écriture {refreshed['write_seconds']:.1f} s ; "
                 f"cible < {TARGET_COMPUTE_SECONDS:g} s)\n"
                 f"  {'':<10} fichier de population : import {partial['import_seconds']:6.2f} s "
                 f"({partial['import_updated']} valeurs mises à jour), recalcul {partial['seconds']:6.2f} s "

@@ -166,6 +166,14 @@ class Computation:
         self.communes = communes
         self.observations = observations
         self.commune_observations = observations.filter(pl.col("level") == Level.COMMUNE.value)
+        # The commune cells of each (variable, year), split once: every term of every indicator reads one of them.
+        self.commune_series: dict[tuple[str, int], pl.DataFrame] = {
+            (str(variable), int(year)): part
+            for (variable, year), part in self.commune_observations.partition_by(
+                ["variable", "year"], as_dict=True
+            ).items()
+        }
+        self.epci_observations = observations.filter(pl.col("level") == Level.EPCI.value)
         self.latest_years = dict(self.commune_observations.group_by("variable").agg(pl.col("year").max()).iter_rows())
         # Notes are rare (merged communes, other perimeters): without any, no list is built per commune.
         self.has_notes = bool(observations.height) and bool((observations.get_column("note") != "").any())
@@ -186,13 +194,7 @@ class Computation:
                 [self._from_parts(indicator, year, part) for (year,), part in frame.group_by(["year"])],
                 how="vertical",
             )
-        years = (
-            self.commune_observations.filter(pl.col("variable") == indicator.anchor)
-            .get_column("year")
-            .unique()
-            .sort()
-            .to_list()
-        )
+        years = sorted(year for variable, year in self.commune_series if variable == indicator.anchor)
         frames = [self._from_parts(indicator, year, self._commune_parts(indicator, year)) for year in years]
         if not frames:
             return pl.DataFrame(schema=OUTPUT_SCHEMA)
@@ -200,7 +202,9 @@ class Computation:
 
     def _term_frame(self, indicator: Indicator, term, year: int, alias: str) -> pl.DataFrame:
         term_year = self.latest_years.get(term.variable, year) if term.latest else year
-        frame = self.commune_observations.filter((pl.col("variable") == term.variable) & (pl.col("year") == term_year))
+        frame = self.commune_series.get((term.variable, term_year))
+        if frame is None:
+            frame = self.commune_observations.clear()
         self.datasets.setdefault((indicator.code, year), set()).update(
             frame.get_column("dataset_id").unique().to_list()
         )
@@ -436,9 +440,7 @@ class Computation:
         indicator is published there for the year; its note names that file. Additive indicators only."""
         if indicator.kind != Kind.ADDITIVE or Level.EPCI not in indicator.levels:
             return frame
-        published = self.observations.filter(
-            (pl.col("level") == Level.EPCI.value) & pl.col("variable").is_in(list(indicator.variables))
-        )
+        published = self.epci_observations.filter(pl.col("variable").is_in(list(indicator.variables)))
         is_gap = (pl.col("level") == Level.EPCI.value) & (pl.col("status") != ValueStatus.OK.value)
         if not published.height or not frame.filter(is_gap).height:
             return frame

@@ -11,6 +11,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from ctg.core.bulk import indexes_dropped, key_order, stored_bound
 from ctg.indicators import catalogue, engine
 from ctg.indicators.models import IndicatorSeries, IndicatorValue
 from ctg.opendata.models import Dataset
@@ -156,8 +157,18 @@ def _write_changes(inserted: pl.DataFrame, updated: pl.DataFrame, deleted: pl.Se
                     f"UPDATE {table} SET {assignments} FROM indicator_value_changes s WHERE {table}.id = s.id"  # noqa: S608 (names from the models)
                 )
                 cursor.execute("DROP TABLE indicator_value_changes")
-            # Sorted like the unique index (indicator, level, code, year): the database appends to it.
-            _copy(cursor, table, inserted.sort(KEY))
+            # A first large refresh makes the unique index again after the load (ctg.core.bulk); otherwise the rows
+            # go in the order of the unique index (indicator, level, code, year), so that the database appends to it.
+            rebuilt = (
+                indexes_dropped(
+                    cursor, IndicatorValue, stored=stored_bound(cursor, IndicatorValue), rows=inserted.height
+                )
+                if inserted.height
+                else []
+            )
+            _copy(cursor, table, inserted if rebuilt else inserted[key_order(inserted, KEY)])
+            for statement in rebuilt:
+                cursor.execute(statement)
             return
         raw = cursor.cursor
         if updated.height:
@@ -168,7 +179,7 @@ def _write_changes(inserted: pl.DataFrame, updated: pl.DataFrame, deleted: pl.Se
         if inserted.height:
             placeholders = ", ".join("?" for _ in COLUMNS)
             sql = f"INSERT INTO {table} ({', '.join(COLUMNS)}) VALUES ({placeholders})"  # noqa: S608 (names from the models, values bound)
-            for chunk in inserted.sort(KEY).iter_slices(INSERT_CHUNK):
+            for chunk in inserted[key_order(inserted, KEY)].iter_slices(INSERT_CHUNK):
                 raw.executemany(sql, chunk.iter_rows())
 
 

@@ -26,6 +26,7 @@ from django.db import connection, transaction
 
 from ctg.accounts.enums import SecurityEventKind
 from ctg.accounts.journal import security_event_record
+from ctg.core.bulk import indexes_dropped, key_order, stored_bound
 from ctg.core.formatting import counted
 from ctg.core.imports import ImportReport
 from ctg.opendata.editions import edition_check, header_of
@@ -335,7 +336,7 @@ def _write_cells(cells: pl.DataFrame, report: DatasetImportReport, *, dry_run: b
                 _merge(cursor, table, report.dataset.pk, known=known, updated=updated)
             cursor.execute(f"DROP TABLE {STAGING}")
         if not dry_run and fresh.height:
-            rebuilt = _secondary_indexes_dropped(cursor, fresh.height)
+            rebuilt = indexes_dropped(cursor, Observation, stored=stored_bound(cursor, Observation), rows=fresh.height)
             _bulk_load(
                 cursor,
                 table,
@@ -393,75 +394,10 @@ def _create_staging(cursor) -> None:
         cursor.execute(f"CREATE INDEX {STAGING}_cell ON {STAGING} ({', '.join(KEYS)})")
 
 
-def _secondary_indexes_dropped(cursor, rows: int) -> list[str]:
-    """When at least as many cells are to be added as are stored (a first national import), the secondary indexes
-    (and on PostgreSQL the unique cell and the foreign key to the dataset, checked row by row at commit otherwise)
-    are dropped before the load and made again after it, from the statements returned: one sort of the table, one
-    join to check the key, are faster than millions of insertions into each index and millions of checks. On SQLite
-    the unique index of the cells is part of the table and stays: it checks every row as it comes. Schema changes
-    are part of the import's transaction: a failing import (a duplicate cell found when the unique index is built
-    again included) leaves the table as it was. SQLite's readers keep their snapshot meanwhile (WAL); PostgreSQL's
-    readers of the observations wait for the import to commit, which only a first national import makes them do."""
-    table = Observation._meta.db_table
-    quoted = connection.ops.quote_name(table)
-    # The largest id bounds the count of stored cells without reading them.
-    cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {quoted}")  # noqa: S608 (names from the models)
-    if cursor.fetchone()[0] > rows:
-        return []
-    if connection.vendor == "sqlite":
-        # Indexes made by the schema have their statement; those of the UNIQUE constraints (sqlite_autoindex) do not.
-        cursor.execute(
-            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s AND sql IS NOT NULL", [table]
-        )
-        indexes = cursor.fetchall()
-        for name, _statement in indexes:
-            cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
-        return [statement for _name, statement in indexes]
-    # Indexes that back no constraint (the primary key's stays), then the unique and foreign key constraints.
-    cursor.execute(
-        "SELECT c.relname, pg_get_indexdef(c.oid) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
-        "WHERE i.indrelid = %s::regclass AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = c.oid)",
-        [quoted],
-    )
-    indexes = cursor.fetchall()
-    cursor.execute(
-        "SELECT conname, contype, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = %s::regclass "
-        "AND contype IN ('u', 'f')",
-        [quoted],
-    )
-    constraints = cursor.fetchall()
-    # The checks of rows written earlier in the transaction (the dataset's own keys) are run now: a table with
-    # checks pending cannot be altered. Foreign keys (all deferred) are deferred again once the load is done.
-    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-    for name, _kind, _definition in constraints:
-        cursor.execute(f"ALTER TABLE {quoted} DROP CONSTRAINT {connection.ops.quote_name(name)}")
-    for name, _definition in indexes:
-        cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
-    # Unique constraints first, foreign keys last: each is checked as it is made again.
-    remade = {
-        kind: [
-            f"ALTER TABLE {quoted} ADD CONSTRAINT {connection.ops.quote_name(name)} {definition}"
-            for name, constraint_kind, definition in constraints
-            if constraint_kind == kind
-        ]
-        for kind in ("u", "f")
-    }
-    return [*remade["u"], *(definition for _name, definition in indexes), *remade["f"], "SET CONSTRAINTS ALL DEFERRED"]
-
-
 def _sorted_slices(frame: pl.DataFrame):
     """Slices of `frame` in the order of the unique index (level, code, variable, year), so that the database
     appends to it rather than inserting all over it; gathered a slice at a time, never the whole frame sorted."""
-    # Each text key is replaced by its rank among its distinct values (tens of thousands of codes at most, a few
-    # hundred variables), so that the sort is one of integers rather than of millions of strings.
-    ranks = []
-    for key in KEYS:
-        column = frame.get_column(key)
-        if column.dtype == pl.Utf8:
-            column = column.cast(pl.Enum(column.unique().drop_nulls().sort())).to_physical()
-        ranks.append(column)
-    order = pl.DataFrame(ranks).select(pl.arg_sort_by(KEYS)).to_series()
-    del ranks
+    order = key_order(frame, KEYS)
     for start in range(0, frame.height, STAGING_CHUNK):
         yield frame[order.slice(start, STAGING_CHUNK)]
 

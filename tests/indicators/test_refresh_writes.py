@@ -2,7 +2,9 @@
 added or removed; a refresh over unchanged data writes nothing (figures compare exactly, every digit read back)."""
 
 import pytest
+from django.db import IntegrityError, connection, transaction
 
+from ctg.indicators import services
 from ctg.indicators.enums import ValueStatus
 from ctg.indicators.models import IndicatorValue
 from ctg.indicators.services import indicators_compute
@@ -111,3 +113,38 @@ def test_values_removed_behind_the_refresh_s_back_are_written_again(observations
     result = indicators_compute(codes=["population"])
     assert (result["unchanged_indicators"], result["inserted"], result["updated"]) == (0, 1, 0)
     assert IndicatorValue.objects.get(indicator="population", level="commune", code="A0001").value == 300
+
+
+def value_table_schema():
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, IndicatorValue._meta.db_table)
+    return sorted(
+        (name, tuple(c["columns"]), c["unique"], c["index"], c["primary_key"], c["check"])
+        for name, c in constraints.items()
+    )
+
+
+def test_a_first_refresh_leaves_the_value_table_as_it_was_made(observations):
+    before = value_table_schema()
+    assert indicators_compute()["inserted"] > 0
+    assert value_table_schema() == before
+    # The unique value per indicator, territory and year is enforced again.
+    value = IndicatorValue.objects.first()
+    value.pk = None
+    with pytest.raises(IntegrityError), transaction.atomic():
+        value.save()
+
+
+def test_a_failing_first_refresh_writes_nothing_and_keeps_the_value_table(observations, monkeypatch):
+    before = value_table_schema()
+    write = services._write_changes
+
+    def write_then_fail(*args, **kwargs):
+        write(*args, **kwargs)
+        raise RuntimeError("disque plein")
+
+    monkeypatch.setattr(services, "_write_changes", write_then_fail)
+    with pytest.raises(RuntimeError, match="disque plein"):
+        indicators_compute()
+    assert not IndicatorValue.objects.exists()
+    assert value_table_schema() == before

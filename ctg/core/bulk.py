@@ -1,0 +1,85 @@
+"""Bulk writes of millions of rows (national open-data cells, computed indicator values): the order that makes a
+database append to a unique index, and the indexes and keys a first large load makes again after it.
+
+Nothing here commits: callers run inside their own transaction, so that a failing load leaves the table as it was.
+"""
+
+import polars as pl
+from django.db import connection
+
+
+def key_order(frame: pl.DataFrame, keys: list[str]) -> pl.Series:
+    """Row numbers of `frame` sorted by `keys` (bytewise for text, as the databases' indexes compare codes): each
+    text key is replaced by its rank among its distinct values (tens of thousands of codes at most, a few hundred
+    variables), so that the sort is one of integers rather than of millions of strings."""
+    ranks = []
+    for key in keys:
+        column = frame.get_column(key)
+        if column.dtype == pl.Utf8:
+            column = column.cast(pl.Enum(column.unique().drop_nulls().sort())).to_physical()
+        ranks.append(column)
+    return pl.DataFrame(ranks).select(pl.arg_sort_by(keys)).to_series()
+
+
+def indexes_dropped(cursor, model, *, stored: int, rows: int) -> list[str]:
+    """When at least as many rows are to be added to `model`'s table as it `stored`, drop its secondary indexes
+    (and on PostgreSQL its unique and foreign key constraints, whose keys are otherwise checked row by row, at commit
+    for Django's deferred ones) and return the statements that make them again after the load: one sort of the
+    table and one join per key are faster than millions of insertions into each index and millions of checks. An
+    empty list when nothing was dropped.
+
+    On SQLite the unique constraints are part of the table and stay: they check every row as it comes. Schema changes
+    are part of the caller's transaction: a failure (a duplicate found when a unique index is built again included)
+    leaves the table as it was. SQLite's readers keep their snapshot meanwhile (WAL); PostgreSQL's readers of the
+    table wait for the transaction to commit, which only a first large load makes them do."""
+    if stored > rows:
+        return []
+    table = model._meta.db_table
+    quoted = connection.ops.quote_name(table)
+    if connection.vendor == "sqlite":
+        # Indexes made by the schema have their statement; those of the UNIQUE constraints (sqlite_autoindex) do not.
+        cursor.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s AND sql IS NOT NULL", [table]
+        )
+        indexes = cursor.fetchall()
+        for name, _statement in indexes:
+            cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
+        return [statement for _name, statement in indexes]
+    # Indexes that back no constraint (the primary key's stays), then the unique and foreign key constraints.
+    cursor.execute(
+        "SELECT c.relname, pg_get_indexdef(c.oid) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+        "WHERE i.indrelid = %s::regclass AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = c.oid)",
+        [quoted],
+    )
+    indexes = cursor.fetchall()
+    cursor.execute(
+        "SELECT conname, contype, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = %s::regclass "
+        "AND contype IN ('u', 'f')",
+        [quoted],
+    )
+    constraints = cursor.fetchall()
+    if not indexes and not constraints:
+        return []
+    # The checks of rows written earlier in the transaction are run now: a table with checks pending cannot be
+    # altered. Django's foreign keys are all deferred: they are deferred again once the load is done.
+    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    for name, _kind, _definition in constraints:
+        cursor.execute(f"ALTER TABLE {quoted} DROP CONSTRAINT {connection.ops.quote_name(name)}")
+    for name, _definition in indexes:
+        cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
+    # Unique constraints first, foreign keys last: each is checked as it is made again.
+    remade = {
+        kind: [
+            f"ALTER TABLE {quoted} ADD CONSTRAINT {connection.ops.quote_name(name)} {definition}"
+            for name, constraint_kind, definition in constraints
+            if constraint_kind == kind
+        ]
+        for kind in ("u", "f")
+    }
+    return [*remade["u"], *(definition for _name, definition in indexes), *remade["f"], "SET CONSTRAINTS ALL DEFERRED"]
+
+
+def stored_bound(cursor, model) -> int:
+    """An upper bound of the rows stored in `model`'s table without reading them: its largest id."""
+    cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {connection.ops.quote_name(model._meta.db_table)}")  # noqa: S608 (names from the models)
+    return cursor.fetchone()[0]
