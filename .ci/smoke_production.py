@@ -181,13 +181,13 @@ def reimport_official_file(admin: Session) -> None:
         fail(f"{SHIPPED_FILE.name} n'est pas dans la liste des données ouvertes")
     withdraw = link.group(1)
     response = admin.post(withdraw, {"csrfmiddlewaretoken": csrf_token(admin.get(withdraw).read().decode())})
-    wait_for_job(admin, response.url, "valeur(s) supprimée(s)")
+    wait_for_job(admin, response.url, "valeurs supprimées")
     step(f"le worker a retiré {SHIPPED_FILE.name} et recalculé les indicateurs")
     form = admin.get("/donnees/importer/").read().decode()
     response = admin.post_file(
         "/donnees/importer/", {"csrfmiddlewaretoken": csrf_token(form)}, SHIPPED_FILE.name, SHIPPED_FILE.read_bytes()
     )
-    wait_for_job(admin, response.url, "créée(s)")
+    wait_for_job(admin, response.url, "valeurs créées")
     step(f"le worker a importé {SHIPPED_FILE.name} envoyé par le formulaire et recalculé les indicateurs")
 
 

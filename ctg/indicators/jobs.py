@@ -67,8 +67,8 @@ def _recomputed(job: Job, variables) -> str:
         return "Aucun indicateur du diagnostic ne dépend de ces données : rien n'a été recalculé."
     counts = indicators_compute(codes=codes, by=job.created_by)
     return (
-        f"Les indicateurs du diagnostic ont été recalculés avec ces données : {counts['indicators']} indicateurs, "
-        f"{counts['values']} valeurs."
+        "Les indicateurs du diagnostic ont été recalculés avec ces données : "
+        f"{counted(counts['indicators'], 'indicateur')}, {counted(counts['values'], 'valeur')}."
     )
 
 
