@@ -81,7 +81,7 @@ def test_complete_register_gives_the_share_of_communes_and_of_children(territory
     epci_cell, departement_cell = indicator["territory_cells"][:2]
     assert epci_cell["display"] == f"4,0{NBSP}%"
     assert departement_cell["display"] == "non disponible"
-    assert departement_cell["note"].startswith("agrégat incomplet : 50 communes sur ")
+    assert departement_cell["explanation"].startswith("agrégat incomplet : 50 communes sur ")
     children_indicator = key_cells(territory, "rpe_children_share")
     assert children_indicator["territory_cells"][0]["display"] == f"29,0{NBSP}%"
     assert children_indicator["is_estimate"] and "NAIS1621" in children_indicator["method"]
@@ -97,7 +97,7 @@ def test_register_with_fewer_relais_than_published_is_incomplete(territory):
     assert not IndicatorValue.objects.filter(indicator="rpe_communes_share", code="76476").exists()
     cell = key_cells(territory, "rpe_communes_share")["territory_cells"][0]
     assert (cell["display"], cell["value"], cell["status"]) == ("non disponible", None, "incomplete")
-    assert cell["note"].startswith("agrégat incomplet : 2 communes sur 50")
+    assert cell["explanation"].startswith("agrégat incomplet : 2 communes sur 50")
 
 
 def test_latest_convention_of_the_epci_speaks_for_it(territory):
@@ -133,8 +133,10 @@ def test_childcare_coverage_stays_unavailable_and_names_the_missing_parts(territ
     # One coverage line: the Cnaf's published rate first (its file is not imported), then why the register cannot
     # compute one.
     cell = key_cells(territory, "childcare_coverage")["territory_cells"][0]
-    assert (cell["display"], cell["value"]) == ("fichier non importé", None)
-    assert cell["note"].startswith("publié par le producteur dans : Cnaf, data.caf.fr, EPCI (txcouv_pe_epci)")
+    # The Cnaf's file to import is named once, in the table's note.
+    notes = convention_diagnostic(convention=territory, theme="petite-enfance")["table_notes"]
+    assert "Cnaf, data.caf.fr, EPCI (txcouv_pe_epci)" in notes[0]["unimported"]
+    assert (cell["display"], cell["value"], cell["explanation"]) == ("non disponible", None, "fichier non importé")
     for part in ("préscolarisation des enfants de 2 ans", "garde à domicile", "places offertes par les assistants"):
         assert part in cell["note"]
     # The register's reason is given once: neither the other levels nor the commune table repeat it.

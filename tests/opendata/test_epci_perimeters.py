@@ -67,7 +67,7 @@ def test_the_2014_epci_is_listed_and_withheld_the_2016_one_kept(editions):
         "200010700 en 2014 : 27\u202f665 (NBMEN14) contre 30\u202f696 sur ses communes actuelles, écart de 9,9 % : "
         "valeurs retirées"
     ]
-    assert "1 EPCI publié(s) sur un autre périmètre que l'actuel : 200010700 en 2014" in epci_2014.details()
+    assert "1 EPCI publié sur un autre périmètre que l'actuel : 200010700 en 2014" in epci_2014.details()
     median = stored(CAUX_SEINE, "Q214", 2014)
     assert (median.value, median.status) == (None, "missing")
     assert median.note == "non publié pour le périmètre actuel (périmètre de l'année 2014, différent de plus de 2 %)"
