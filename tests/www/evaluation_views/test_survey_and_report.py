@@ -98,6 +98,9 @@ class TestPartnerSurvey:
         assert PartnerAnswer.objects.get().comment == "Utile."
         overview = client.get(url(world, "overview")).content.decode()
         assert "Réponses des partenaires" in overview and "Utile." in overview
+        # The roll-up tables name their level columns.
+        assert '<th scope="col" class="num">Non évaluable</th>' in overview
+        assert '<th scope="col" class="num">À évaluer</th>' in overview
 
 
 class TestConclusionsAndReport:
