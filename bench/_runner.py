@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -62,6 +63,34 @@ def peak_rss_mib() -> float:
     import resource
 
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def timed(build):
+    """(wall seconds, CPU seconds of this process, result) of `build()`.
+
+    The CPU time counts what the building process itself spends (Python, WeasyPrint, SQLite queries); it hardly
+    moves with the machine's load, where the wall time stretches with every other process sharing the cores.
+    """
+    wall, cpu = time.perf_counter(), time.process_time()
+    result = build()
+    return time.perf_counter() - wall, time.process_time() - cpu, result
+
+
+def machine_load() -> dict:
+    """The load average over the last minute against the number of cores: `busy` when it exceeds them."""
+    load, cores = os.getloadavg()[0], os.cpu_count() or 1
+    return {"load": load, "cores": cores, "busy": load > cores}
+
+
+def judged_seconds(wall: float, cpu: float, load: dict) -> tuple[float, str]:
+    """The time a target is judged on: the wall time on a quiet machine, the CPU time on a busy one (where other
+    processes' work would otherwise be counted as the build's)."""
+    return (cpu, "temps CPU") if load["busy"] else (wall, "temps réel")
+
+
+def load_sentence(load: dict) -> str:
+    verdict = "machine chargée : cible jugée sur le temps CPU" if load["busy"] else "cible jugée sur le temps réel"
+    return f"charge moyenne {load['load']:.1f} pour {load['cores']} cœurs ({verdict})"
 
 
 def setup_django():

@@ -8,7 +8,10 @@ meeting (status, typed progress, a granted amount, a new measure, 160 of each). 
 reachable), in throwaway databases, a child process serves the dashboard (median of several runs), checks that
 the pack lists the 640 changes, then builds each document from scratch (content and file).
 
-Target: each document under 10 s. The ratio to the dashboard page is printed for the record.
+Target: each document under 10 s. Each build prints its wall time and the CPU time of the building process
+(WeasyPrint, python-docx and python-pptx run in it); when the load average exceeds the number of cores (a shared
+machine), the target is judged on the CPU time, since the wall time then counts the other processes' work too.
+The ratio to the dashboard page is printed for the record.
 """
 
 import datetime
@@ -22,7 +25,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._runner import backends, peak_rss_mib, run_child, setup_django, throwaway_database
+from bench._runner import (
+    backends,
+    judged_seconds,
+    load_sentence,
+    machine_load,
+    peak_rss_mib,
+    run_child,
+    setup_django,
+    throwaway_database,
+    timed,
+)
 
 TARGET_SECONDS = 10.0
 PAGE_REPEAT = 5
@@ -86,12 +99,6 @@ def generate_meetings(convention):
     return meeting
 
 
-def _timed(build):
-    start = time.perf_counter()
-    content = build()
-    return time.perf_counter() - start, content
-
-
 def child() -> None:
     setup_django()
     from django.core.management import call_command
@@ -128,14 +135,17 @@ def child() -> None:
             assert response.status_code == 200
     result = {"page": statistics.median(page_times)}
     builders = {"docx": build_docx, "pdf": build_pdf, "pptx": build_pptx}
+    load = machine_load()
     for fmt, build in builders.items():
-        seconds, content = _timed(lambda build=build: build(meeting_pack(meeting=meeting)))
-        result[f"pack_{fmt}"] = seconds
+        wall, cpu, content = timed(lambda build=build: build(meeting_pack(meeting=meeting)))
+        result[f"pack_{fmt}"], result[f"pack_{fmt}_cpu"] = wall, cpu
         result[f"pack_{fmt}_bytes"] = len(content)
     for fmt in ("docx", "pdf"):
-        seconds, content = _timed(lambda fmt=fmt: builders[fmt](annual_review(convention=convention, year=2024)))
-        result[f"review_{fmt}"] = seconds
+        wall, cpu, content = timed(lambda fmt=fmt: builders[fmt](annual_review(convention=convention, year=2024)))
+        result[f"review_{fmt}"], result[f"review_{fmt}_cpu"] = wall, cpu
         result[f"review_{fmt}_bytes"] = len(content)
+    # The busier of the load averages seen before and after the builds.
+    result["load"] = max(load, machine_load(), key=lambda item: item["load"])
     result["changes"] = len(changes)
     result["peak_mib"] = peak_rss_mib()
     print(json.dumps(result))
@@ -163,13 +173,16 @@ def main() -> int:
             f"{backend:10} tableau de bord {result['page'] * 1000:.0f} ms ; {result['changes']} changements listés ; "
             f"mémoire de pointe {result['peak_mib']:.0f} Mio"
         )
+        print(f"{'':10} {load_sentence(result['load'])}")
         for key, label in LABELS.items():
-            seconds = result[key]
+            wall, cpu = result[key], result[key + "_cpu"]
+            seconds, basis = judged_seconds(wall, cpu, result["load"])
             verdict = "OK" if seconds <= TARGET_SECONDS else "AU-DELÀ DE LA CIBLE"
             failed |= seconds > TARGET_SECONDS
             print(
-                f"{'':10} {label} : {seconds:.2f} s (cible ≤ {TARGET_SECONDS:g} s) {verdict} ; "
-                f"{result[key + '_bytes'] / 1024:.0f} Kio ; rapport au tableau de bord {seconds / result['page']:.0f}"
+                f"{'':10} {label} : {wall:.2f} s réel, {cpu:.2f} s CPU (cible ≤ {TARGET_SECONDS:g} s en {basis}) "
+                f"{verdict} ; {result[key + '_bytes'] / 1024:.0f} Kio ; rapport au tableau de bord "
+                f"{wall / result['page']:.0f}"
             )
     return 1 if failed else 0
 
