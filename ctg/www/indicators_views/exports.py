@@ -16,11 +16,12 @@ from ctg.diagnostic.jobs import diagnostic_report_request
 from ctg.diagnostic.reports.content import export_file_name
 from ctg.diagnostic.reports.indicator_table import build_indicator_csv
 from ctg.jobs.enums import JobStatus
+from ctg.reports import content_types
 from ctg.www.downloads import download_response
 from ctg.www.utils import get_convention_for
 
 FORMATS = {
-    "csv": (build_indicator_csv, "text/csv; charset=utf-8", "tableau des indicateurs CSV"),
+    "csv": (build_indicator_csv, content_types.CSV, "tableau des indicateurs CSV"),
 }
 
 

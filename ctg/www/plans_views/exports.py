@@ -13,12 +13,10 @@ from ctg.core.formatting import counted, format_count
 from ctg.plans import workbook_guard
 from ctg.plans.exports import build_csv, build_docx, build_xlsx
 from ctg.plans.imports import plan_import_xlsx
+from ctg.reports.content_types import CSV, DOCX, XLSX
 from ctg.www.downloads import download_response
 from ctg.www.plans_views.forms import ImportForm
 from ctg.www.plans_views.views import get_action, get_convention, require_plan_editor, today
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 def _journal(request, convention, detail):
@@ -46,7 +44,7 @@ def export_csv(request, convention_pk):
     _journal(request, convention, "Plan d'actions (CSV)")
     return download_response(
         build_csv(convention, today()),
-        content_type="text/csv; charset=utf-8",
+        content_type=CSV,
         filename=f"plan-actions-{convention.pk}.csv",
     )
 

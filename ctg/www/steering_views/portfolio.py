@@ -13,6 +13,7 @@ from ctg.accounts.client_ip import client_ip
 from ctg.accounts.enums import SecurityEventKind
 from ctg.accounts.journal import security_event_record
 from ctg.conventions.enums import Phase
+from ctg.reports.content_types import CSV, XLSX
 from ctg.steering import portfolio_exports
 from ctg.steering.maps import portfolio_map
 from ctg.steering.portfolio import SORT_KEYS, PortfolioFilters, portfolio, portfolio_departements
@@ -23,7 +24,6 @@ NO_ACCESS = (
     "Le portefeuille des conventions d'un département est réservé aux personnes qui ont l'accès en lecture de ce "
     "département (équipe territoriale de la CAF)."
 )
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SORT_LABELS = {
     "epci": "EPCI",
     "phase": "Phase",
@@ -141,8 +141,6 @@ def export(request, code, fmt):
     )
     filename = f"portefeuille-ctg-{departement.code}.{fmt}"
     if fmt == "csv":
-        return download_response(
-            portfolio_exports.build_csv(values), filename=filename, content_type="text/csv; charset=utf-8"
-        )
+        return download_response(portfolio_exports.build_csv(values), filename=filename, content_type=CSV)
     title = f"Portefeuille des conventions territoriales globales : {departement}"
     return download_response(portfolio_exports.build_xlsx(values, title=title), filename=filename, content_type=XLSX)
