@@ -135,7 +135,7 @@ def _timing(action: Action) -> set[str]:
     return timing
 
 
-def _funding_by_action(convention) -> dict[int, dict]:
+def funding_by_action(convention) -> dict[int, dict]:
     """action id -> the sums of its funding lines' known amounts and how many lines leave each unknown (one query)."""
     aggregates: dict[str, Any] = {"lines": Count("pk")}
     for field in ROLLUP_AMOUNTS:
@@ -222,7 +222,7 @@ def evaluation_rollup(*, convention) -> dict[str, Any]:
         .prefetch_related("themes", "objectives")
         .order_by("code")
     )
-    funding = _funding_by_action(convention)
+    funding = funding_by_action(convention)
     states, indicator_rows = _indicator_states_by_action(convention)
     whole = Rollup(key="plan", label="Ensemble du plan d'actions")
     objectives = {

@@ -491,6 +491,15 @@ def _complete_grid_of_a(w: World) -> dict:
     return {"convention_pk": w.a.pk, "pk": action.pk}
 
 
+def _commune_records_of_a(w: World) -> dict:
+    """An action naming the member's commune, with a funding line, and an item of the offer in the other commune."""
+    action = ActionFactory(convention=w.a)
+    action.communes.set([w.own_commune])
+    FundingLineFactory(action=action)
+    OfferItemFactory(convention=w.a, commune=w.other_commune, opening_year=w.a.start_date.year)
+    return {"convention_pk": w.a.pk}
+
+
 def _snapshot_of_a(w: World) -> dict:
     """Convention A with a signature snapshot (empty: the matrix checks access, not figures)."""
     DiagnosticSnapshot.objects.create(convention=w.a, kind=SnapshotKind.SIGNATURE, reference_date=w.a.signed_on)
@@ -636,6 +645,10 @@ PAGES.update(
         "evaluation_views:survey_answer": Page(
             get=_level({"administrateur", "lecteur"}), post=_level({"administrateur", "lecteur"}), kwargs=_partner_of_a
         ),
+        # The record per commune (page and exports): every reader; a commune member's is restricted to their commune.
+        "evaluation_views:communes": Page(get=READER, post=NOT_ALLOWED, kwargs=_commune_records_of_a),
+        "evaluation_views:communes_xlsx": Page(get=READER, post=NOT_ALLOWED, kwargs=_commune_records_of_a),
+        "evaluation_views:communes_csv": Page(get=READER, post=NOT_ALLOWED, kwargs=_commune_records_of_a),
         "evaluation_views:changes": Page(get=READER, post=NOT_ALLOWED, kwargs=_snapshot_of_a),
         "evaluation_views:changes_xlsx": Page(get=READER, post=NOT_ALLOWED, kwargs=_snapshot_of_a),
         "evaluation_views:changes_csv": Page(get=READER, post=NOT_ALLOWED, kwargs=_snapshot_of_a),

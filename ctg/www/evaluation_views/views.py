@@ -1,6 +1,7 @@
 """Pages of a convention's evaluation: its snapshots of the diagnostic, the follow-up indicators' baselines, what
-changed since the signature (page, XLSX, CSV), the action grids and their roll-ups, the partners' questionnaire, the
-conclusions and the final report (DOCX, PDF), the preparation of the next convention.
+changed since the signature (page, XLSX, CSV), the action grids and their roll-ups, the record per commune (page,
+XLSX, CSV), the partners' questionnaire, the conclusions and the final report (DOCX, PDF), the preparation of the next
+convention.
 
 Any reader of the convention sees them; only its administrators take a snapshot. Lookups outside the user's
 conventions answer 404.
@@ -18,6 +19,8 @@ from ctg.accounts.client_ip import client_ip
 from ctg.accounts.enums import SecurityEventKind
 from ctg.accounts.journal import security_event_record
 from ctg.core.formatting import counted
+from ctg.evaluation.commune_exports import build_communes_csv, build_communes_xlsx
+from ctg.evaluation.communes import commune_results
 from ctg.evaluation.enums import SURVEY_QUESTIONS, SnapshotKind
 from ctg.evaluation.exports import snapshot_description
 from ctg.evaluation.jobs import changes_export_request, final_report_request
@@ -68,7 +71,9 @@ from ctg.evaluation.services import (
 )
 from ctg.jobs.enums import JobStatus
 from ctg.plans.models import Action
+from ctg.steering.dashboard import dashboard_commune
 from ctg.territories.models import Commune
+from ctg.www.downloads import download_response
 from ctg.www.evaluation_views.forms import (
     SNAPSHOT_FORMS,
     ActionEvaluationForm,
@@ -127,6 +132,53 @@ def overview(request, convention_pk):
         "can_write_conclusions": can_write_conclusions(request.user, convention),
     }
     return render(request, "evaluation_views/overview.html", context)
+
+
+def _commune_results(request, convention) -> dict:
+    """The record per commune as this reader sees it: a commune member's is restricted to their commune, as their
+    dashboard is."""
+    commune = dashboard_commune(request.user, convention)
+    return commune_results(convention=convention, today=timezone.localdate(), commune=commune)
+
+
+@require_safe
+def communes(request, convention_pk):
+    """What the convention brought to each commune: actions, their money, the offer registry before and after."""
+    convention = get_convention_for(request, convention_pk)
+    context = {"convention": convention, **_commune_results(request, convention)}
+    return render(request, "evaluation_views/communes.html", context)
+
+
+COMMUNE_EXPORTS = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv; charset=utf-8",
+}
+
+
+def _communes_export(request, convention_pk, fmt: str) -> HttpResponse:
+    convention = get_convention_for(request, convention_pk)
+    data = _commune_results(request, convention)
+    security_event_record(
+        kind=SecurityEventKind.EXPORT,
+        user=request.user,
+        convention=convention,
+        detail=f"Évaluation : bilan par commune ({fmt.upper()}, {convention.title})",
+        ip_address=client_ip(request),
+    )
+    content = build_communes_xlsx(data=data, convention=convention) if fmt == "xlsx" else build_communes_csv(data=data)
+    return download_response(
+        content, filename=f"bilan-par-commune-convention-{convention.pk}.{fmt}", content_type=COMMUNE_EXPORTS[fmt]
+    )
+
+
+@require_safe
+def communes_xlsx(request, convention_pk):
+    return _communes_export(request, convention_pk, "xlsx")
+
+
+@require_safe
+def communes_csv(request, convention_pk):
+    return _communes_export(request, convention_pk, "csv")
 
 
 def snapshot_create(request, convention_pk, kind):
