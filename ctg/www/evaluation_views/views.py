@@ -71,6 +71,7 @@ from ctg.evaluation.services import (
 )
 from ctg.jobs.enums import JobStatus
 from ctg.plans.models import Action
+from ctg.reports import content_types
 from ctg.steering.dashboard import dashboard_commune
 from ctg.territories.models import Commune
 from ctg.www.downloads import download_response
@@ -149,10 +150,7 @@ def communes(request, convention_pk):
     return render(request, "evaluation_views/communes.html", context)
 
 
-COMMUNE_EXPORTS = {
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "csv": "text/csv; charset=utf-8",
-}
+COMMUNE_EXPORTS = {"xlsx": content_types.XLSX, "csv": content_types.CSV}
 
 
 def _communes_export(request, convention_pk, fmt: str) -> HttpResponse:
