@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from ctg.accounts.enums import SecurityEventKind
 from ctg.accounts.journal import security_event_record
 from ctg.conventions.models import Convention
+from ctg.core.formatting import counted
 from ctg.portability.archive import ArchiveError, ImportReport, read_archive, write_archive
 from ctg.portability.exporting import Exporter
 from ctg.portability.importing import Importer
@@ -46,9 +47,10 @@ def convention_import(*, content: bytes, by=None, as_new: bool = False, dry_run:
         with transaction.atomic():
             report.convention = importer.run()
             if report.users_created:
+                accounts = counted(len(report.users_created), "compte créé inactif", "comptes créés inactifs")
                 report.notes.append(
-                    f"{len(report.users_created)} compte(s) créé(s) inactif(s), sans mot de passe utilisable : "
-                    "activez-les puis invitez leurs titulaires à choisir un mot de passe (« mot de passe oublié »)."
+                    f"{accounts}, sans mot de passe utilisable : activez-les puis invitez leurs titulaires à choisir "
+                    "un mot de passe (« mot de passe oublié »)."
                 )
             if not dry_run:
                 security_event_record(

@@ -16,6 +16,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection, models, transaction
 
+from ctg.core.formatting import counted
 from ctg.territories.enums import CommuneChangeKind, EpciKind
 from ctg.territories.models import EPCI, Commune, Departement, FormerCommune, Region
 
@@ -41,9 +42,11 @@ class ImportCounts:
     skipped: int = 0
 
     def __str__(self):
-        return f"{self.created} créé(s), {self.updated} mis à jour, {self.unchanged} inchangé(s)" + (
-            f", {self.skipped} ignoré(s)" if self.skipped else ""
+        text = (
+            f"{counted(self.created, 'entrée créée')}, {counted(self.updated, 'mise à jour', 'mises à jour')}, "
+            f"{counted(self.unchanged, 'inchangée')}"
         )
+        return text + (f", {counted(self.skipped, 'ignorée')}" if self.skipped else "")
 
 
 def load_json(path: Path):
@@ -235,7 +238,8 @@ def _check_members(membership: dict, communes: dict) -> None:
     if unknown_members:
         sample = ", ".join(sorted(unknown_members)[:5])
         raise ReferentialImportError(
-            f"epci.json.gz : {len(unknown_members)} commune(s) membre(s) absente(s) de communes.json.gz ({sample}). "
+            f"epci.json.gz : {counted(len(unknown_members), 'commune membre absente', 'communes membres absentes')} "
+            f"de communes.json.gz ({sample}). "
             "Les deux fichiers doivent venir de la même version du découpage administratif."
         )
 

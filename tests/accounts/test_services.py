@@ -249,7 +249,7 @@ def test_purge_keeps_recent_journal_and_pending_invitations(settings):
     pending = InvitationFactory()
     out = io.StringIO()
     call_command("purge_accounts_data", stdout=out)
-    assert "1 entrée(s) supprimée(s)" in out.getvalue()
+    assert "Journal de sécurité : 1 entrée supprimée ; " in out.getvalue()
     assert list(SecurityEvent.objects.values_list("pk", flat=True)) == [recent.pk]
     remaining = set(Invitation.objects.values_list("pk", flat=True))
     assert remaining == {just_expired.pk, pending.pk} and stale.pk not in remaining

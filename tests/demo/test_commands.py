@@ -22,23 +22,23 @@ def test_load_demo_loads_the_offer_and_the_plan_then_changes_nothing(caux_seine)
     actions = Action.objects.filter(convention=convention).count()
     # The fixture already built the convention; the command adds the six published totals and the fiches.
     assert lines[0] == f"Convention « {TITLE} » : déjà présente, inchangée."
-    assert lines[1] == "Offre publiée par l'agglomération (2022) : 6 total(aux) lu(s), 6 modifié(s)."
-    assert lines[2] == f"Plan d'actions : {actions} fiche(s) action créée(s)."
-    assert actions > 0
+    assert lines[1] == "Offre publiée par l'agglomération (2022) : 6 totaux lus, 6 modifiés."
+    assert lines[2] == f"Plan d'actions : {actions} fiches actions créées."
+    assert actions > 1
     assert OfferTotal.objects.filter(convention=convention).count() == 6
     # The bodies are created with their members (the agglomeration, the CAF and the 19 communes; two demo
     # accounts for the agglomeration in the comité technique), and no meeting: none is documented.
     assert lines[3] == (
-        "Pilotage : 2 instance(s) créée(s) (COPIL, comité technique), 43 siège(s) ; aucune réunion (aucune n'est "
+        "Pilotage : 2 instances créées (COPIL, comité technique), 43 sièges ; aucune réunion (aucune n'est "
         "documentée)."
     )
     assert lines[5] == f"Comptes de démonstration (personnes fictives) – mot de passe commun : {DEMO_PASSWORD}"
     again = run()
     assert again[1:4] == [
-        "Offre publiée par l'agglomération (2022) : 6 total(aux) lu(s), 0 modifié(s).",
-        "Plan d'actions : 0 fiche(s) action créée(s).",
-        "Pilotage : 0 instance(s) créée(s) (COPIL, comité technique), 0 siège(s) ; aucune réunion (aucune n'est "
-        "documentée).",
+        # 0 takes the singular in French.
+        "Offre publiée par l'agglomération (2022) : 6 totaux lus, 0 modifié.",
+        "Plan d'actions : 0 fiche action créée.",
+        "Pilotage : 0 instance créée (COPIL, comité technique), 0 siège ; aucune réunion (aucune n'est documentée).",
     ]
     assert Action.objects.filter(convention=convention).count() == actions
 

@@ -93,7 +93,7 @@ class TestConventionDiagnostic:
     def test_command_recomputes(self, convention):
         out = io.StringIO()
         call_command("compute_indicators", "caf_allocataires", stdout=out)
-        assert "1 indicateur(s), 2 série(s)" in out.getvalue()
+        assert "1 indicateur, 2 séries, " in out.getvalue()
 
 
 @pytest.mark.django_db

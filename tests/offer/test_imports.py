@@ -112,6 +112,6 @@ class TestImportCommand:
         path = tmp_path / "offre.csv"
         path.write_text(HEADER + "eaje;A;99999;;;;Saisie;2024;\n", encoding="utf-8")
         err = io.StringIO()
-        with pytest.raises(CommandError, match="rien n'a été importé"):
+        with pytest.raises(CommandError, match="Fichier rejeté : 1 erreur, rien n'a été importé"):
             call_command("import_offer", str(caux_seine["convention"].pk), str(path), stderr=err)
         assert "offre.csv : ligne 2, colonne « code_commune »" in err.getvalue()

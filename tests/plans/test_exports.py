@@ -175,7 +175,7 @@ def test_load_demo_plan_command(demo_plan):
 
     out = io.StringIO()
     call_command("load_demo_plan", stdout=out)
-    assert "0 fiche(s) créée(s)" in out.getvalue()
+    assert "0 fiche créée." in out.getvalue()
 
 
 def test_xlsx_import_creates_sub_actions_and_objective_indicators(demo_plan):

@@ -112,6 +112,7 @@ def test_commands_export_then_import(tmp_path, full_convention):
     assert "importée" in out
     assert "compte créé inactif : lecteur@demo.pilote-ctg.invalid" in out
     assert "sans mot de passe utilisable" in out
+    assert "1 compte créé inactif" in out and "(s)" not in out
     assert Convention.objects.filter(title=convention.title).count() == 1
 
 

@@ -2,6 +2,7 @@
 and the same items listed as « à faire » on the pilot's home page."""
 
 import datetime
+import io
 
 import icalendar
 import pytest
@@ -108,8 +109,11 @@ def sent_by_kind():
 
 @override_settings(SITE_BASE_URL="https://pilote-ctg.example.org")
 def test_each_reminder_is_sent_once_to_the_right_people(world):
+    out = io.StringIO()
     with at(NOW.date()):
-        call_command("send_reminders", stdout=None)
+        call_command("send_reminders", stdout=out)
+    # Counts agree in number the French way (0 and 1 singular).
+    assert "5 envoyés, 0 déjà envoyé, 1 refusé par leur destinataire" in out.getvalue()
     assert set(sent_by_kind()) == {
         (ReminderKind.MILESTONE_OVERDUE, "pilote"),
         (ReminderKind.MILESTONE_SOON, "pilote"),

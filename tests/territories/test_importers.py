@@ -155,7 +155,7 @@ def _rewrite_first_entry(directory, name, **changes):
         (
             "communes.json.gz",
             {"type": "commune-deleguee"},
-            "epci.json.gz : 1 commune(s) membre(s) absente(s) de communes.json.gz (01001). "
+            "epci.json.gz : 1 commune membre absente de communes.json.gz (01001). "
             "Les deux fichiers doivent venir de la même version du découpage administratif.",
         ),
     ],
@@ -187,7 +187,7 @@ class TestBoundaries:
         call_command("import_boundaries", GEOJSON_76, stdout=out)
         output = out.getvalue()
         # 711 features of 2018; 4 communes merged since then.
-        assert "4 code(s) absent(s) du référentiel actuel" in output
+        assert "4 codes absents du référentiel actuel (communes fusionnées), ignorés : " in output
         assert "76191, 76358, 76674, 76729" in output
         assert Commune.objects.filter(code__startswith="76", geometry__isnull=False).count() == 707
         assert Commune.objects.filter(epci_id="200010700", geometry__isnull=True).count() == 0

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from ctg.accounts.services import accounts_purge_expired
+from ctg.core.formatting import counted
 
 
 class Command(BaseCommand):
@@ -9,6 +10,6 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         counts = accounts_purge_expired()
         self.stdout.write(
-            f"Journal de sécurité : {counts['events']} entrée(s) supprimée(s) ; "
-            f"invitations expirées : {counts['invitations']} supprimée(s)."
+            f"Journal de sécurité : {counted(counts['events'], 'entrée supprimée')} ; "
+            f"invitations expirées : {counted(counts['invitations'], 'supprimée')}."
         )

@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from ctg.core.formatting import counted
 from ctg.demo.services import demo_load
 
 
@@ -18,14 +19,15 @@ class Command(BaseCommand):
         state = "créée" if result["created"] else "déjà présente, inchangée"
         self.stdout.write(f"Convention « {convention.title} » : {state}.")
         self.stdout.write(
-            f"Offre publiée par l'agglomération (2022) : {offer['read']} total(aux) lu(s), "
-            f"{offer['changed']} modifié(s)."
+            f"Offre publiée par l'agglomération (2022) : {counted(offer['read'], 'total lu', 'totaux lus')}, "
+            f"{counted(offer['changed'], 'modifié')}."
         )
-        self.stdout.write(f"Plan d'actions : {plan['created']} fiche(s) action créée(s).")
+        actions = counted(plan["created"], "fiche action créée", "fiches actions créées")
+        self.stdout.write(f"Plan d'actions : {actions}.")
         steering = result["steering"]
         self.stdout.write(
-            f"Pilotage : {steering['bodies']} instance(s) créée(s) (COPIL, comité technique), "
-            f"{steering['seats']} siège(s) ; aucune réunion (aucune n'est documentée)."
+            f"Pilotage : {counted(steering['bodies'], 'instance créée')} (COPIL, comité technique), "
+            f"{counted(steering['seats'], 'siège')} ; aucune réunion (aucune n'est documentée)."
         )
         self.stdout.write("")
         self.stdout.write(

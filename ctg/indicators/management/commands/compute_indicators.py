@@ -1,6 +1,7 @@
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from ctg.core.formatting import counted
 from ctg.indicators.services import indicators_compute
 
 
@@ -16,6 +17,7 @@ class Command(BaseCommand):
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from exc
         self.stdout.write(
-            f"{result['indicators']} indicateur(s), {result['series']} série(s), {result['values']} valeur(s) "
+            f"{counted(result['indicators'], 'indicateur')}, {counted(result['series'], 'série')}, "
+            f"{counted(result['values'], 'valeur')} "
             f"(calcul {result['compute_seconds']:.1f} s, écriture {result['write_seconds']:.1f} s)."
         )

@@ -5,6 +5,7 @@ import datetime
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from ctg.core.formatting import counted
 from ctg.jobs.services import jobs_fail_interrupted, jobs_purge
 
 
@@ -18,4 +19,7 @@ class Command(BaseCommand):
         interrupted = jobs_fail_interrupted(older_than=datetime.timedelta(hours=2))
         purged = jobs_purge(older_than=datetime.timedelta(days=days))
         call_command("prune_db_task_results", min_age_days=days, verbosity=0)
-        self.stdout.write(f"{purged} travail(aux) supprimé(s), {interrupted} travail(aux) interrompu(s) clos.")
+        self.stdout.write(
+            f"{counted(purged, 'travail supprimé', 'travaux supprimés')}, "
+            f"{counted(interrupted, 'travail interrompu clos', 'travaux interrompus clos')}."
+        )

@@ -3,6 +3,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from ctg.conventions.models import Convention
+from ctg.core.formatting import counted
 from ctg.offer.imports import OfferImportError, offer_import_csv
 
 
@@ -31,5 +32,6 @@ class Command(BaseCommand):
         except OfferImportError as exc:
             for error in exc.errors:
                 self.stderr.write(f"{path.name} : {error}")
-            raise CommandError(f"Fichier rejeté : {len(exc.errors)} erreur(s), rien n'a été importé.") from None
+            errors = counted(len(exc.errors), "erreur")
+            raise CommandError(f"Fichier rejeté : {errors}, rien n'a été importé.") from None
         self.stdout.write(report.summary())

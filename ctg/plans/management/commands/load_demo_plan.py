@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from ctg.conventions.demo import EPCI_SIREN, TITLE
 from ctg.conventions.models import Convention
+from ctg.core.formatting import counted
 from ctg.plans.demo import load_demo_plan
 
 
@@ -13,4 +14,4 @@ class Command(BaseCommand):
         if convention is None:
             raise CommandError("La convention de démonstration est absente : lancez d'abord « load_demo ».")
         result = load_demo_plan(convention=convention)
-        self.stdout.write(f"Plan d'actions de démonstration : {result['created']} fiche(s) créée(s).")
+        self.stdout.write(f"Plan d'actions de démonstration : {counted(result['created'], 'fiche créée')}.")

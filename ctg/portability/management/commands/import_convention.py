@@ -2,6 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from ctg.core.formatting import counted
 from ctg.portability.services import ArchiveError, convention_import
 
 
@@ -40,14 +41,15 @@ class Command(BaseCommand):
                 self.stdout.write(f"  {label} : {count}")
         self.stdout.write(f"  enregistrements d'historique : {report.history_records}")
         self.stdout.write(
-            f"Organisations : {report.organisations_matched} retrouvée(s), {len(report.organisations_created)} "
-            "créée(s)."
+            f"Organisations : {counted(report.organisations_matched, 'retrouvée')}, "
+            f"{counted(len(report.organisations_created), 'créée')}."
         )
         for name in report.organisations_created:
             self.stdout.write(f"  créée : {name}")
         self.stdout.write(
-            f"Personnes : {len(report.users_matched)} retrouvée(s) par leur adresse, {len(report.users_created)} "
-            "compte(s) créé(s) inactif(s) sans mot de passe utilisable."
+            f"Personnes : {counted(len(report.users_matched), 'retrouvée')} par leur adresse, "
+            f"{counted(len(report.users_created), 'compte créé inactif', 'comptes créés inactifs')} sans mot de passe "
+            "utilisable."
         )
         for email in report.users_created:
             self.stdout.write(f"  compte créé inactif : {email}")

@@ -6,6 +6,7 @@ import datetime
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from ctg.core.formatting import counted, format_count
 from ctg.steering.reminders import send_due_reminders
 
 
@@ -27,11 +28,13 @@ class Command(BaseCommand):
             today = timezone.localdate()
         report = send_due_reminders(today=today)
         self.stdout.write(
-            f"Rappels du {today.isoformat()} : {report.sent} envoyé(s), {report.already_sent} déjà envoyé(s), "
-            f"{report.opted_out} refusé(s) par leur destinataire, {report.no_address} sans adresse."
+            f"Rappels du {today.isoformat()} : {counted(report.sent, 'envoyé')}, "
+            f"{counted(report.already_sent, 'déjà envoyé', 'déjà envoyés')}, "
+            f"{counted(report.opted_out, 'refusé')} par leur destinataire, "
+            f"{format_count(report.no_address)} sans adresse."
         )
         if report.failed:
             raise CommandError(
-                f"{len(report.failed)} rappel(s) non envoyé(s), réessayés au prochain passage :\n"
-                + "\n".join(report.failed)
+                f"{counted(len(report.failed), 'rappel non envoyé', 'rappels non envoyés')}, réessayés au prochain "
+                "passage :\n" + "\n".join(report.failed)
             )

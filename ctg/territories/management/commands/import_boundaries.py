@@ -2,6 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from ctg.core.formatting import counted
 from ctg.territories.boundaries import import_boundaries
 from ctg.territories.importers import ReferentialImportError
 
@@ -18,11 +19,15 @@ class Command(BaseCommand):
             counts = import_boundaries(path, level=level)
         except ReferentialImportError as exc:
             raise CommandError(f"{exc} Aucune donnée n'a été modifiée.") from None
-        self.stdout.write(f"{path.name} : {counts.attached} contour(s) rattaché(s), {counts.unchanged} inchangé(s).")
+        attached, unchanged = counted(counts.attached, "contour rattaché"), counted(counts.unchanged, "inchangé")
+        self.stdout.write(f"{path.name} : {attached}, {unchanged}.")
         if counts.unknown_codes:
+            unknown = len(counts.unknown_codes)
             self.stdout.write(
-                f"{len(counts.unknown_codes)} code(s) absent(s) du référentiel actuel (communes fusionnées), "
-                f"ignoré(s) : {', '.join(counts.unknown_codes)}"
+                f"{counted(unknown, 'code absent')} du référentiel actuel (communes fusionnées), "
+                f"{'ignorés' if unknown > 1 else 'ignoré'} : {', '.join(counts.unknown_codes)}"
             )
         if level == "commune":
-            self.stdout.write(f"{counts.epci_outlines} contour(s) d'EPCI recalculé(s) à partir des communes.")
+            outlines = counted(counts.epci_outlines, "contour")
+            recomputed = "recalculés" if counts.epci_outlines > 1 else "recalculé"
+            self.stdout.write(f"{outlines} d'EPCI {recomputed} à partir des communes.")
