@@ -54,7 +54,7 @@ class TestHome:
         mine = ConventionFactory(title="CTG de chez moi")
         ConventionFactory(title="CTG d'ailleurs")
         client.force_login(user_with_role(mine, Role.LECTEUR))
-        with django_assert_max_num_queries(10):  # 6, plus the 4 fixed queries of « À faire »
+        with django_assert_max_num_queries(11):  # 6, the 4 fixed queries of « À faire », the menu's portfolio
             response = client.get(reverse("conventions_views:home"))
         html = response.content.decode()
         assert "CTG de chez moi" in html
@@ -86,7 +86,7 @@ class TestDetail:
         convention = caux_seine["convention"]
         client.force_login(user_with_role(convention, role))
         # Two more blocks than before: the signed copy and amendments, the phase history.
-        with django_assert_max_num_queries(14):
+        with django_assert_max_num_queries(15):  # with the main menu's portfolio entry (1)
             response = client.get(reverse("conventions_views:detail", args=[convention.pk]))
         assert response.status_code == 200
         html = response.content.decode()

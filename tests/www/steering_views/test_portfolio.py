@@ -85,6 +85,24 @@ class TestPortfolioPage:
         client.force_login(UserFactory())
         assertNotContains(client.get(reverse("conventions_views:home")), "Portefeuille")
 
+    def test_the_main_navigation_leads_to_it_only_with_a_departement_access(self, client, world):
+        def navigation(user, url):
+            client.force_login(user)
+            html = client.get(url).content.decode()
+            start = html.index('<nav aria-label="Navigation principale">')
+            return html[start : html.index("</nav>", start)]
+
+        # On any page, not only the home page: straight to the département, or to the list of them.
+        territories = reverse("territories_views:search")
+        assert f'<a href="{page_url("D76")}">Portefeuille</a>' in navigation(world["reader"], territories)
+        DepartementAccessFactory(user=world["reader"], departement=world["other"])
+        index = reverse("portfolio_views:index")
+        assert f'<a href="{index}">Portefeuille</a>' in navigation(world["reader"], territories)
+        # A convention member without a département access does not see it.
+        member = MembershipFactory(convention=world["convention"]).user
+        for url in (reverse("conventions_views:home"), territories):
+            assert "Portefeuille" not in navigation(member, url)
+
     def test_filters_in_the_url(self, client, world):
         client.force_login(world["reader"])
         assertContains(client.get(page_url("D76"), {"phase": Phase.DIAGNOSTIC}), "Aucune convention ne répond")
@@ -102,8 +120,9 @@ class TestPortfolioPage:
             convention = ConventionFactory()
             CommuneFactory(epci=convention.epci, departement=world["departement"])
             ActionFactory(convention=convention)
-        # Session and user (2), the département (1), the portfolio (10), whatever the number of conventions.
-        with django_assert_max_num_queries(14):
+        # Session and user (2), the menu's portfolio entry (1), the département (1), the portfolio (10), whatever the
+        # number of conventions.
+        with django_assert_max_num_queries(15):
             assert client.get(page_url("D76")).status_code == 200
 
 
