@@ -103,6 +103,51 @@ def feed_for_token(*, convention_pk: int, token: str) -> CalendarFeed | None:
     return feed
 
 
+def calendar_feeds_personal_data(user: User) -> dict:
+    """The person's calendar links for the right of access: the live ones (convention, date of the current token)
+    and what happened to every link of theirs (created, renewed, revoked: when, by whom), from the history.
+
+    Never the link itself: only the SHA-256 of its token is stored, so the address cannot be rebuilt, and a file
+    that leaves the application must not carry a working key to the person's calendar. Nor the hash: it opens
+    nothing and tells nothing about the person."""
+    live = CalendarFeed.objects.filter(user=user).select_related("convention").order_by("convention__title", "pk")
+    records = list(
+        CalendarFeed.history.filter(user_id=user.pk)
+        .order_by("history_date", "history_id")
+        .values("history_date", "history_type", "history_user_id", "convention_id", "created_at")
+    )
+    titles = dict(Convention.objects.filter(pk__in={r["convention_id"] for r in records}).values_list("pk", "title"))
+    seen: set[int] = set()
+    events = []
+    for record in records:
+        if record["history_type"] == "-":
+            event = "lien révoqué"
+        elif record["history_type"] == "+" or record["convention_id"] not in seen:
+            event = "lien créé"
+        else:
+            event = "lien renouvelé (l'ancien ne fonctionne plus)"
+        seen.add(record["convention_id"])
+        author = record["history_user_id"]
+        events.append(
+            {
+                "date": record["history_date"].isoformat(),
+                "evenement": event,
+                "convention": titles.get(record["convention_id"], "convention supprimée"),
+                "par": "vous-même" if author == user.pk else ("un autre compte" if author else "l'application"),
+            }
+        )
+    return {
+        "liens_actifs": [
+            {"convention": feed.convention.title, "jeton_cree_le": feed.created_at.isoformat()} for feed in live
+        ],
+        "historique": events,
+        "note": (
+            "Seule l'empreinte (SHA-256) du jeton de chaque lien est conservée : l'adresse du lien ne peut pas être "
+            "reconstituée ni figurer ici. Un lien perdu se régénère sur « Mon compte », ce qui désactive l'ancien."
+        ),
+    }
+
+
 def feed_path(convention: Convention, token: str) -> str:
     return reverse("steering_views:calendar_feed", kwargs={"convention_pk": convention.pk, "token": token})
 

@@ -40,7 +40,8 @@ from ctg.accounts.throttle import password_reset_allowed
 from ctg.conventions.models import Convention
 from ctg.conventions.perms import can_manage_members, can_view_journal
 from ctg.conventions.services import convention_set_public
-from ctg.steering.models import CalendarFeed
+from ctg.steering.calendar import calendar_feeds_personal_data
+from ctg.steering.models import CalendarFeed, ReminderKind
 from ctg.steering.reminders import received_kinds, reminder_preferences_set
 from ctg.www.accounts_views import proconnect
 from ctg.www.accounts_views.forms import (
@@ -342,6 +343,9 @@ def reminder_preferences(request):
 
 def profile_export(request):
     data = user_personal_data(request.user)
+    # Kept by the steering, above the accounts: the calendar links and the e-mail reminders the person receives.
+    data["liens_agenda"] = calendar_feeds_personal_data(request.user)
+    data["rappels_par_courriel"] = [ReminderKind(kind).label for kind in received_kinds(user=request.user)]
     security_event_record(
         kind=SecurityEventKind.PERSONAL_DATA_EXPORT, user=request.user, detail="export JSON de mes données"
     )

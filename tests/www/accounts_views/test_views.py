@@ -7,6 +7,8 @@ from django.urls import reverse
 
 from ctg.accounts.enums import Role, SecurityEventKind
 from ctg.accounts.models import Invitation, Membership, SecurityEvent, User
+from ctg.steering.calendar import calendar_feed_renew, calendar_feed_revoke, feed_token_hash
+from ctg.steering.models import CalendarFeed, ReminderKind
 from tests.accounts.factories import InvitationFactory, MembershipFactory, UserFactory
 from tests.conventions.factories import ConventionFactory
 from tests.territories.factories import CommuneFactory
@@ -392,6 +394,32 @@ class TestProfile:
         assert data["compte"]["prenom"] == "Ninon"
         assert data["roles"][0]["convention"] == member.convention.title
         assert SecurityEvent.objects.filter(kind=SecurityEventKind.PERSONAL_DATA_EXPORT, user=member.user).exists()
+
+    def test_export_lists_my_calendar_links_never_their_address(self, client):
+        member = MembershipFactory(role=Role.LECTEUR)
+        other = MembershipFactory(role=Role.LECTEUR, user=member.user)
+        user, kept, revoked = member.user, member.convention, other.convention
+        first = calendar_feed_renew(user=user, convention=kept, by=user)
+        current = calendar_feed_renew(user=user, convention=kept, by=user)
+        gone = calendar_feed_renew(user=user, convention=revoked, by=user)
+        calendar_feed_revoke(user=user, convention=revoked, by=UserFactory())
+        client.force_login(user)
+        response = client.get(reverse("accounts_views:profile_export"))
+        text = response.content.decode()
+        links = json.loads(text)["liens_agenda"]
+        created_at = CalendarFeed.objects.get(user=user).created_at.isoformat()
+        assert links["liens_actifs"] == [{"convention": kept.title, "jeton_cree_le": created_at}]
+        assert [(e["evenement"], e["convention"], e["par"]) for e in links["historique"]] == [
+            ("lien créé", kept.title, "vous-même"),
+            ("lien renouvelé (l'ancien ne fonctionne plus)", kept.title, "vous-même"),
+            ("lien créé", revoked.title, "vous-même"),
+            ("lien révoqué", revoked.title, "un autre compte"),
+        ]
+        # Neither a token (a working key to the calendar) nor its hash leaves the application.
+        for token in (first, current, gone):
+            assert token not in text and feed_token_hash(token) not in text
+        # The e-mail reminders received: every kind until the person refuses one.
+        assert json.loads(text)["rappels_par_courriel"] == [kind.label for kind in ReminderKind]
 
     def test_delete_needs_password_and_confirmation(self, client):
         member = MembershipFactory(role=Role.LECTEUR)
