@@ -23,6 +23,7 @@ from ctg.evaluation.models import (
 from ctg.indicators.models import IndicatorSeries
 from ctg.jobs.models import Job
 from ctg.jobs.reports import ReportFormat, data_version, register_convention_report
+from ctg.offer.models import OfferItem, OfferTotal
 from ctg.plans.models import Action, FollowUpIndicator, FundingLine, IndicatorMeasure, IndicatorTarget, Objective
 from ctg.reports import content_types
 from ctg.steering.models import Outcome
@@ -79,7 +80,7 @@ REPORT_FORMATS = {
 def report_data_version(convention: Convention) -> str:
     """What the final report prints: the plan (a fiche's, a line's, an indicator's version grows at every save; a
     deletion changes the counts), the grids, the measures and targets, the decisions, the snapshots, the computed
-    series, the partners' answers, the conclusions, and the day."""
+    series, the partners' answers, the conclusions, the communes of the fiches and the offer registry, and the day."""
     actions = Action.all_objects.filter(convention=convention)
     return data_version(
         {
@@ -118,6 +119,17 @@ def report_data_version(convention: Convention) -> str:
             "survey": list(PartnerSurvey.objects.filter(convention=convention).values_list("pk", "closed_at")),
             "conclusions": list(
                 ConventionEvaluation.objects.filter(convention=convention).values_list("updated_at", flat=True)
+            ),
+            # The chapter per commune: the communes each fiche names, the engaged communes, the offer registry.
+            "action_communes": Action.communes.through.objects.filter(action__convention=convention).aggregate(
+                count=Count("pk"), last=Max("pk")
+            ),
+            "engaged": sorted(convention.communes.values_list("pk", flat=True)),
+            "offer": OfferItem.objects.filter(convention=convention).aggregate(
+                count=Count("pk"), version=Sum("version"), at=Max("updated_at")
+            ),
+            "offer_totals": OfferTotal.objects.filter(convention=convention).aggregate(
+                count=Count("pk"), last=Max("pk")
             ),
         }
     )

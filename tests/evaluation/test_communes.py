@@ -19,13 +19,20 @@ without opening year is « unknown », its 40 places never mixed with the crèch
 """
 
 import datetime
+import io
 from decimal import Decimal
 
 import pytest
+from docx import Document
 
 from ctg.evaluation.communes import commune_results, offer_period
+from ctg.evaluation.final_report.content import final_report
+from ctg.evaluation.final_report.docx_report import build_final_report_docx
+from ctg.evaluation.final_report.pdf_report import render_final_report_html
+from ctg.evaluation.jobs import report_data_version
 from ctg.offer.enums import OfferKind
 from ctg.plans.enums import ActionStatus
+from ctg.plans.models import Action
 from tests.conventions.factories import ConventionFactory
 from tests.offer.factories import OfferItemFactory
 from tests.plans.factories import ActionFactory, FundingLineFactory
@@ -173,3 +180,51 @@ def test_the_query_count_does_not_grow_with_the_territory(territory, django_asse
     with django_assert_num_queries(len(small.captured_queries)):
         data = commune_results(convention=convention, today=TODAY)
     assert len(data["communes"]) == 14
+
+
+def test_the_final_report_prints_the_chapter_per_commune(territory):
+    convention = territory["convention"]
+    report = final_report(convention=convention)
+    document = Document(io.BytesIO(build_final_report_docx(convention=convention, report=report)))
+    headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
+    assert "Par commune" in headings
+    # The chapter comes after the actions and before the funding summary.
+    assert headings.index("Par action") < headings.index("Par commune") < headings.index("Synthèse des financements")
+    table = next(t for t in document.tables if t.rows[0].cells[0].text == "Commune")
+    rows = {row.cells[0].text: [cell.text.replace("\u202f", " ") for cell in row.cells] for row in table.rows[1:]}
+    assert list(rows) == ["Alpha (engagée)", "Beta (engagée)", "Delta", "Gamma"]
+    assert rows["Alpha (engagée)"][1:4] == [
+        "1",
+        "prévu 3 000 € · accordé 800 € (1 ligne sans montant) · versé 500 € (1 ligne sans montant)",
+        "2",
+    ]
+    # Beta is only covered by shared actions; Gamma's own action has no funding line (unknown, never 0).
+    assert rows["Beta (engagée)"][1:4] == ["0", "sans objet", "2"]
+    assert rows["Gamma"][2] == "aucune ligne de financement"
+    # Offer: before, during, unknown opening year, childcare places opened during the convention.
+    assert rows["Alpha (engagée)"][4:] == [
+        "1 équipement",
+        "2 équipements",
+        "1 équipement",
+        "2 équipements, 12 places connues (+ 1 capacité non renseignée)",
+    ]
+    text = "\n".join(p.text for p in document.paragraphs).replace("\u202f", " ")
+    assert "S1 – " in text and "(toutes les communes du territoire ; à venir) : prévu 18 400 €" in text
+    assert "S2 – " in text and "(2 communes ; à venir) : prévu 3 000 € · accordé 3 000 €" in text
+    assert "non réparti par commune." in text
+    assert "2 communes n'ont ni action propre ni équipement au registre de l'offre : Beta, Delta." in text
+    assert "Alpha : A1 – " in text and "N1 – " in text
+    html = render_final_report_html(convention=convention, report=report)
+    assert "<h1>Par commune</h1>" in html and "Alpha (engagée)" in html
+
+
+def test_the_report_is_built_again_when_the_communes_or_the_offer_change(territory):
+    convention = territory["convention"]
+    before = report_data_version(convention)
+    OfferItemFactory(convention=convention, commune=territory["delta"], opening_year=2023)
+    after_offer = report_data_version(convention)
+    assert after_offer != before
+    ActionFactory(convention=convention, code="N2", all_communes=False)
+    named = report_data_version(convention)
+    Action.objects.get(convention=convention, code="N2").communes.set([territory["delta"]])
+    assert report_data_version(convention) != named

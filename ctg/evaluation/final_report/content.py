@@ -2,8 +2,9 @@
 
 Method; the four questions (and the coherence) with their evidence; what changed since the signature; the roll-ups
 per theme; what was not started and what was added on the way; each action with its grid, indicators, money and
-dates; the funding summary; the partners' answers; the coordinator's conclusions and recommendations. Every text
-is plain (no markup): the DOCX writes it through `printable`, the PDF template escapes it.
+dates; each commune (ctg.evaluation.final_report.communes); the funding summary; the partners' answers; the
+coordinator's conclusions and recommendations. Every text is plain (no markup): the DOCX writes it through
+`printable`, the PDF template escapes it.
 """
 
 from typing import Any
@@ -13,6 +14,7 @@ from django.utils import timezone
 from ctg.core.formatting import counted, format_date, format_euros
 from ctg.evaluation.enums import CRITERION_QUESTIONS, SURVEY_QUESTIONS, Criterion
 from ctg.evaluation.exports import snapshot_description
+from ctg.evaluation.final_report.communes import communes_chapter
 from ctg.evaluation.models import ConventionEvaluation, PartnerSurvey
 from ctg.evaluation.rollups import LEVEL_COLUMNS, LEVEL_LABELS, ROLLUP_AMOUNTS, Rollup, evaluation_rollup
 from ctg.evaluation.selectors import reference_snapshot, survey_results, what_changed
@@ -291,6 +293,7 @@ def final_report(*, convention) -> dict[str, Any]:
         ],
         "cut_off_note": rollup["cut_off"]["note"],
         "actions": _actions(rollup),
+        "communes": communes_chapter(convention=convention),
         "funding": _funding(convention),
         "survey": survey,
         "survey_questions": SURVEY_QUESTIONS,

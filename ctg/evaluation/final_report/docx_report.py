@@ -5,6 +5,7 @@ from docx import Document
 from docx.enum.section import WD_ORIENT
 from docx.shared import Cm
 
+from ctg.evaluation.final_report.communes import write_communes_docx
 from ctg.evaluation.final_report.content import final_report
 from ctg.reports.docx_helpers import (
     A4_LONG_CM,
@@ -164,7 +165,21 @@ def _conclusions(document, report: dict) -> None:
     _text_block(document, report["recommendations"], missing="Recommandations non rédigées.")
 
 
-CHAPTERS = (_title_and_method, _questions, _changes, _themes, _actions, _funding, _partners, _conclusions)
+def _communes(document, report: dict) -> None:
+    write_communes_docx(document, report["communes"])
+
+
+CHAPTERS = (
+    _title_and_method,
+    _questions,
+    _changes,
+    _themes,
+    _actions,
+    _communes,
+    _funding,
+    _partners,
+    _conclusions,
+)
 
 
 def build_final_report_docx(*, convention, report: dict | None = None) -> bytes:
