@@ -116,6 +116,10 @@ PASSWORD_RESET_TIMEOUT = 24 * 3600
 PASSWORD_RESET_LIMIT_PER_IP = env_int("PASSWORD_RESET_LIMIT_PER_IP", 5)
 PASSWORD_RESET_LIMIT_PER_ADDRESS = env_int("PASSWORD_RESET_LIMIT_PER_ADDRESS", 3)
 PASSWORD_RESET_LIMIT_WINDOW = 3600
+# A partner's personal answer link to the questionnaire is public (its token is the credential): beyond this many
+# requests an hour from one address, the page answers 429 (ctg.accounts.throttle).
+SURVEY_LINK_LIMIT_PER_IP = env_int("SURVEY_LINK_LIMIT_PER_IP", 60)
+SURVEY_LINK_LIMIT_WINDOW = 3600
 # Security journal entries (with IP addresses) are kept one year, then purged by `purge_accounts_data`.
 SECURITY_JOURNAL_RETENTION_DAYS = env_int("SECURITY_JOURNAL_RETENTION_DAYS", 365)
 # Minutes sent to the signatory sides read « approuvé (sans observation) » this many days after they were sent,

@@ -10,7 +10,10 @@ class EvaluationConfig(AppConfig):
         # The conventions app announces a signature; the snapshot of the diagnostic is taken here, since a lower
         # layer never imports the evaluation.
         from ctg.conventions.signals import convention_signed
-        from ctg.evaluation import jobs  # noqa: F401 (registers the export job with the background worker)
+        from ctg.evaluation import (
+            jobs,  # noqa: F401 (registers the export job with the background worker)
+            survey_links,  # noqa: F401 (registers the e-mailing of the partners' links)
+        )
         from ctg.evaluation.receivers import take_decision_snapshot, take_signature_snapshot
         from ctg.steering.signals import decision_recorded
 

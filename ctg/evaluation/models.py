@@ -336,6 +336,8 @@ class PartnerAnswer(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     on_behalf = models.BooleanField("saisie par la coordination pour l'organisation", default=False)
+    # Given through the organisation's personal link (SurveyLink), without an account: `answered_by` stays empty.
+    via_link = models.BooleanField("donnée par le lien personnel de l'organisation", default=False)
     updated_at = models.DateTimeField("modifiée le", auto_now=True)
 
     history = HistoricalRecords()
@@ -354,3 +356,37 @@ class PartnerAnswer(models.Model):
 
     def __str__(self):
         return f"{self.organisation} – {self.survey}"
+
+
+class SurveyLink(models.Model):
+    """The personal answer link of one partner organisation to the questionnaire, for its members without an account.
+
+    The link carries a random token (ctg.core.tokens); only its SHA-256 is stored, so the link is shown once, when it
+    is created or regenerated, or sent by e-mail. Revoking deletes the row (the history keeps when and by whom). The
+    link answers only while the questionnaire is open and the organisation is a partner of the convention."""
+
+    survey = models.ForeignKey(PartnerSurvey, on_delete=models.CASCADE, related_name="links")
+    organisation = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.PROTECT, related_name="+", verbose_name="organisation"
+    )
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField("lien créé le", default=timezone.now)
+    emailed_at = models.DateTimeField("lien envoyé par courriel le", null=True, blank=True)
+    emailed_to = models.PositiveIntegerField("nombre de destinataires du courriel", default=0)
+
+    history = HistoricalRecords(excluded_fields=["token_hash"])
+
+    class Meta:
+        verbose_name = "lien de réponse d'un partenaire"
+        verbose_name_plural = "liens de réponse des partenaires"
+        ordering = ["organisation__name", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["survey", "organisation"],
+                name="survey_link_one_per_organisation",
+                violation_error_message="Cette organisation a déjà un lien de réponse au questionnaire.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Lien de réponse de {self.organisation} – {self.survey}"

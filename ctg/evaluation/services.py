@@ -456,9 +456,12 @@ def partner_survey_close(*, survey: PartnerSurvey, by) -> PartnerSurvey:
 
 
 @transaction.atomic
-def partner_answer_save(*, survey: PartnerSurvey, organisation, data: dict, on_behalf: bool, by) -> PartnerAnswer:
+def partner_answer_save(
+    *, survey: PartnerSurvey, organisation, data: dict, on_behalf: bool, by, via_link: bool = False
+) -> PartnerAnswer:
     """Record (or correct) the answer of a partner organisation while the questionnaire is open. At least one
-    question answered or a comment written; the organisation must be a partner of the convention."""
+    question answered or a comment written; the organisation must be a partner of the convention. `via_link`: given
+    through the organisation's personal link, without an account (ctg.evaluation.survey_links)."""
     survey = PartnerSurvey.objects.select_for_update().get(pk=survey.pk)
     if not survey.is_open:
         raise ValidationError("Le questionnaire aux partenaires est clos : il ne prend plus de réponse.")
@@ -482,6 +485,7 @@ def partner_answer_save(*, survey: PartnerSurvey, organisation, data: dict, on_b
         setattr(answer, name, value)
     answer.answered_by = by
     answer.on_behalf = on_behalf
+    answer.via_link = via_link
     set_history_author(answer, by)
     answer.save()
     return answer

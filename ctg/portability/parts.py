@@ -125,6 +125,10 @@ EXCLUDED = {
         "a private calendar link of this instance, of which only a hash is kept; the person creates a new one on "
         "the other instance"
     ),
+    "evaluation.surveylink": (
+        "a partner's answer link to the questionnaire, of which only a hash is kept; the coordinator sends a new one "
+        "from the other instance (the answers given through it travel with the questionnaire)"
+    ),
     "opendata.observation": "official values are shared reference data, loaded on every instance from their files",
 }
 

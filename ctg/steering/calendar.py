@@ -12,9 +12,6 @@ in Europe/Paris with its VTIMEZONE; DTSTAMP is the time the file was produced (U
 """
 
 import datetime
-import hashlib
-import hmac
-import secrets
 import zoneinfo
 from email.utils import parseaddr
 from typing import cast
@@ -33,11 +30,11 @@ from ctg.accounts.models import User
 from ctg.conventions.models import Convention
 from ctg.core.formatting import format_date
 from ctg.core.history import set_history_author
+from ctg.core.tokens import token_hash, token_is_plausible, token_matches, token_new
 from ctg.plans.models import Milestone
 from ctg.steering.models import CalendarFeed, Meeting
 
 PARIS = zoneinfo.ZoneInfo("Europe/Paris")
-TOKEN_BYTES = 32  # 256 random bits, 43 URL-safe characters
 PRODID = "-//Pilote CTG//Agenda de la convention//FR"
 
 
@@ -45,7 +42,7 @@ PRODID = "-//Pilote CTG//Agenda de la convention//FR"
 
 
 def feed_token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+    return token_hash(token)
 
 
 def _reads(user: User, convention: Convention) -> bool:
@@ -62,7 +59,7 @@ def calendar_feed_renew(*, user: User, convention: Convention, by: User | None) 
     Returns the clear token, which is not stored."""
     if not _reads(user, convention):
         raise ValidationError("Seules les personnes qui lisent la convention ont un lien vers son agenda.")
-    token = secrets.token_urlsafe(TOKEN_BYTES)
+    token = token_new()
     feed = CalendarFeed.objects.select_for_update().filter(user=user, convention=convention).first()
     if feed is None:
         feed = CalendarFeed(user=user, convention=convention)
@@ -87,16 +84,16 @@ def calendar_feed_revoke(*, user: User, convention: Convention, by: User | None)
 
 def feed_for_token(*, convention_pk: int, token: str) -> CalendarFeed | None:
     """The live feed of this token for this convention, or None."""
-    if not token or len(token) > 200:
+    if not token_is_plausible(token):
         return None
-    digest = feed_token_hash(token)
+    digest = token_hash(token)
     feed = (
         CalendarFeed.objects.filter(token_hash=digest, convention_id=convention_pk)
         .select_related("user", "convention")
         .first()
     )
     # The lookup is by the hash, never by the token; the comparison below is constant-time all the same.
-    if feed is None or not hmac.compare_digest(feed.token_hash, digest):
+    if feed is None or not token_matches(feed.token_hash, token):
         return None
     if not _reads(feed.user, feed.convention):
         return None

@@ -50,8 +50,10 @@ from ctg.conventions.enums import DocumentKind, Phase, SignatoryRole
 from ctg.conventions.models import Convention, ConventionDocument, Signatory
 from ctg.evaluation.enums import Criterion, SnapshotKind
 from ctg.evaluation.models import ActionEvaluation, DiagnosticSnapshot, PartnerSurvey, Renewal
+from ctg.evaluation.survey_links import survey_link_renew
 from ctg.jobs.enums import JobStatus
 from ctg.jobs.models import Job, WorkerHeartbeat
+from ctg.organisations.models import Organisation
 from ctg.steering.calendar import calendar_feed_renew
 from ctg.steering.enums import MeetingState, OutcomeKind
 from ctg.steering.models import FollowUp, Guest, Outcome
@@ -515,6 +517,17 @@ def _partner_of_a(w: World) -> dict:
     return {"convention_pk": w.a.pk, "organisation_pk": organisation.pk}
 
 
+def _survey_link_of_a(w: World) -> dict:
+    """The personal answer link of a partner organisation of A to A's open questionnaire."""
+    kwargs = _partner_of_a(w)
+    token = survey_link_renew(
+        survey=PartnerSurvey.objects.get(convention=w.a),
+        organisation=Organisation.objects.get(pk=kwargs["organisation_pk"]),
+        by=None,
+    )
+    return {"convention_pk": w.a.pk, "token": token}
+
+
 def _ending_a(w: World) -> dict:
     """Convention A in its evaluation phase: its successor may be prepared."""
     Convention.objects.filter(pk=w.a.pk).update(phase=Phase.EVALUATION)
@@ -649,6 +662,17 @@ PAGES.update(
         "evaluation_views:communes": Page(get=READER, post=NOT_ALLOWED, kwargs=_commune_records_of_a),
         "evaluation_views:communes_xlsx": Page(get=READER, post=NOT_ALLOWED, kwargs=_commune_records_of_a),
         "evaluation_views:communes_csv": Page(get=READER, post=NOT_ALLOWED, kwargs=_commune_records_of_a),
+        # The partners' personal answer links: managed by administrators only.
+        "evaluation_views:survey_links": Page(
+            get=ADMIN, post=NOT_ALLOWED, kwargs=lambda w: {"convention_pk": _partner_of_a(w)["convention_pk"]}
+        ),
+        "evaluation_views:survey_link_renew": Page(get=NOT_ALLOWED, post=ADMIN, kwargs=_partner_of_a),
+        "evaluation_views:survey_link_revoke": Page(get=NOT_ALLOWED, post=ADMIN, kwargs=_partner_of_a),
+        "evaluation_views:survey_link_email": Page(get=NOT_ALLOWED, post=ADMIN, kwargs=_partner_of_a),
+        # Deliberately public: a member of a body without an account answers for their organisation; the unguessable
+        # token of the link is the credential (unknown or revoked: 404, questionnaire closed: 410, see
+        # tests/www/evaluation_views/test_survey_links.py). The POST still needs the CSRF token.
+        "evaluation_views:survey_link_answer": Page(get=PUBLIC, post=PUBLIC, kwargs=_survey_link_of_a),
         "evaluation_views:changes": Page(get=READER, post=NOT_ALLOWED, kwargs=_snapshot_of_a),
         "evaluation_views:changes_xlsx": Page(get=READER, post=NOT_ALLOWED, kwargs=_snapshot_of_a),
         "evaluation_views:changes_csv": Page(get=READER, post=NOT_ALLOWED, kwargs=_snapshot_of_a),

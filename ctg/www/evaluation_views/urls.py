@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from ctg.www.evaluation_views import views
+from ctg.www.evaluation_views import survey_links, views
 
 app_name = "evaluation_views"
 
@@ -18,6 +18,12 @@ urlpatterns = [
     path("questionnaire/", views.survey, name="survey"),
     path("questionnaire/etat/", views.survey_state, name="survey_state"),
     path("questionnaire/<int:organisation_pk>/", views.survey_answer, name="survey_answer"),
+    path("questionnaire/liens/", survey_links.links, name="survey_links"),
+    path("questionnaire/liens/<int:organisation_pk>/creer/", survey_links.link_renew, name="survey_link_renew"),
+    path("questionnaire/liens/<int:organisation_pk>/revoquer/", survey_links.link_revoke, name="survey_link_revoke"),
+    path("questionnaire/liens/<int:organisation_pk>/envoyer/", survey_links.link_email, name="survey_link_email"),
+    # Deliberately public: the token of the link is the credential (see survey_links.public_answer).
+    path("questionnaire/reponse/<str:token>/", survey_links.public_answer, name="survey_link_answer"),
     path("photographies/<slug:kind>/nouvelle/", views.snapshot_create, name="snapshot_create"),
     path("ce-qui-a-change/", views.changes, name="changes"),
     path("ce-qui-a-change.xlsx", views.changes_xlsx, name="changes_xlsx"),
