@@ -9,6 +9,7 @@ from ctg.conventions.enums import SignatoryRole
 from ctg.conventions.models import Signatory
 from ctg.core.tokens import token_hash
 from ctg.evaluation import survey_links
+from ctg.evaluation.final_report.content import final_report
 from ctg.evaluation.models import PartnerAnswer, SurveyLink
 from ctg.evaluation.services import partner_survey_close, partner_survey_open
 from ctg.jobs.enums import JobStatus
@@ -113,6 +114,9 @@ def test_an_answer_through_the_link_is_the_organisations_without_author(world):
     )
     record = answer.history.get()
     assert record.history_user is None and record.history_change_reason == survey_links.LINK_REASON
+    # Counted in the summary and the final report like any other answer.
+    report = final_report(convention=world["convention"])["survey"]
+    assert report["answered_count"] == 1 and report["comments"] == [("Association fictive", "Bien.")]
     # Corrected through the link: still one answer for the organisation.
     survey_links.survey_link_answer(link=_find(world, token), data={"pertinence": "non"})
     assert PartnerAnswer.objects.get().pertinence == "non"
