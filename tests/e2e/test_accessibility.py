@@ -17,6 +17,7 @@ from ctg.indicators.services import indicators_compute
 from ctg.offer.demo import load_demo_offer
 from ctg.plans.demo import load_demo_plan
 from ctg.plans.models import Action
+from ctg.plans.services import action_delete
 from ctg.steering.demo import load_demo_steering
 from ctg.steering.models import Body
 from ctg.steering.services import meeting_create
@@ -78,6 +79,9 @@ def _demo(caux_seine) -> dict:
     )
     # The fiche with the most funding lines: its ledger is the widest table.
     action = max(Action.objects.filter(convention=convention), key=lambda a: a.funding_lines.count())
+    # Another fiche in the trash, so that the trash shows its table.
+    trashed = Action.objects.filter(convention=convention, parent=None).exclude(pk=action.pk).order_by("code").first()
+    action_delete(action=trashed, by=coordinator)
     return {"convention": convention.pk, "action": action.pk, "body": body.pk, "meeting": meeting.pk}
 
 
@@ -104,6 +108,8 @@ def _coordinator_pages(ids: dict) -> list[str]:
         f"{action}/financements/nouveau/",
         f"{action}/indicateurs/nouveau/",
         f"{c}/plan/import/",
+        f"{c}/plan/historique/",
+        f"{c}/plan/corbeille/",
         f"{c}/pilotage/",
         f"{c}/pilotage/tableau-de-bord/",
         f"{c}/pilotage/instances/{ids['body']}/",
@@ -119,6 +125,7 @@ def _coordinator_pages(ids: dict) -> list[str]:
         "/donnees/",
         "/compte/mon-compte/",
         f"/compte/conventions/{ids['convention']}/membres/",
+        f"/compte/conventions/{ids['convention']}/journal/",
     ]
 
 
