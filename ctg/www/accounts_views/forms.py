@@ -97,6 +97,16 @@ class AccountDeleteForm(ControlCharactersFormMixin, forms.Form):
 class LoginForm(AuthenticationForm):
     """The password login, refused to the members of an organisation that requires ProConnect."""
 
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": "Identifiant ou mot de passe incorrect. Vérifiez votre saisie.",
+    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["username"].label = "Identifiant"
+        self.fields["password"].label = "Mot de passe"
+
     def confirm_login_allowed(self, user):
         super().confirm_login_allowed(user)
         if proconnect_required_for(user):
@@ -107,7 +117,8 @@ class LoginForm(AuthenticationForm):
                 ip_address=client_ip(self.request) if self.request is not None else None,
             )
             raise ValidationError(
-                "Votre organisation impose la connexion par ProConnect : utilisez le bouton ProConnect.",
+                "Votre organisation impose la connexion par ProConnect : utilisez le bouton « S'identifier avec "
+                "ProConnect ».",
                 code="proconnect_required",
             )
 

@@ -8,7 +8,7 @@ from ctg.diagnostic.perms import can_edit_enjeu, can_validate_enjeu
 from ctg.diagnostic.selectors import enjeu_history, enjeux_by_theme, themes_for
 from ctg.diagnostic.services import enjeu_create, enjeu_update, enjeu_validate
 from ctg.www.diagnostic_views.forms import EnjeuForm, EnjeuValidateForm
-from ctg.www.utils import add_service_errors, get_convention_for, run_service
+from ctg.www.utils import add_service_errors, get_convention_for
 
 FIELDS = ["theme", "title", "text", "priority", "indicator_codes"]
 
@@ -51,13 +51,17 @@ def create(request, convention_pk):
 def detail(request, convention_pk, pk):
     convention = get_convention_for(request, convention_pk)
     enjeu = get_enjeu_for(convention, pk)
+    return _detail_page(request, convention, enjeu, EnjeuValidateForm())
+
+
+def _detail_page(request, convention, enjeu, validate_form: EnjeuValidateForm):
     context = {
         "convention": convention,
         "enjeu": enjeu,
         "history": enjeu_history(enjeu),
         "can_edit": can_edit_enjeu(request.user, convention),
         "can_validate": can_validate_enjeu(request.user, convention) and not enjeu.is_validated,
-        "validate_form": EnjeuValidateForm(),
+        "validate_form": validate_form,
     }
     return render(request, "diagnostic_views/detail.html", context)
 
@@ -110,11 +114,14 @@ def validate(request, convention_pk, pk):
     if not can_validate_enjeu(request.user, convention):
         raise PermissionDenied("Seuls les administrateurs enregistrent la validation d'un enjeu par le COPIL.")
     form = EnjeuValidateForm(request.POST)
-    if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, str(error))  # an ErrorList yields its messages
-        return redirect("diagnostic_views:detail", convention_pk=convention.pk, pk=enjeu.pk)
-    if run_service(request, enjeu_validate, enjeu=enjeu, validated_on=form.cleaned_data["validated_on"]):
-        messages.success(request, f"Enjeu validé par le COPIL du {form.cleaned_data['validated_on']:%d/%m/%Y}.")
-    return redirect("diagnostic_views:detail", convention_pk=convention.pk, pk=enjeu.pk)
+    if form.is_valid():
+        validated_on = form.cleaned_data["validated_on"]
+        try:
+            enjeu_validate(enjeu=enjeu, validated_on=validated_on, by=request.user)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"Enjeu validé par le COPIL du {validated_on:%d/%m/%Y}.")
+            return redirect("diagnostic_views:detail", convention_pk=convention.pk, pk=enjeu.pk)
+    # The page again, its errors summed up at the top of the form and written next to the date.
+    return _detail_page(request, convention, enjeu, form)
