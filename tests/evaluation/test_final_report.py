@@ -1,6 +1,7 @@
 """The final evaluation report: what it prints, that LibreOffice opens the DOCX, that every PDF page renders, and
 that the worker reuses the file while nothing changes."""
 
+import html as html_module
 import io
 import os
 import shutil
@@ -89,6 +90,19 @@ def zipped_document_xml(content: bytes) -> str:
 
     with zipfile.ZipFile(io.BytesIO(content)) as archive:
         return archive.read("word/document.xml").decode()
+
+
+def test_the_pdf_prints_each_action_as_lines_naming_their_columns(evaluated):
+    html = html_module.unescape(render_final_report_html(convention=evaluated["convention"]))
+    start = html.index("<h1>Par action</h1>")
+    per_action = html[start : html.index("<h1>", start + 1)]
+    # Hundreds of small tables would cost most of the printing time: each grid line and indicator is one line.
+    assert "<table" not in per_action
+    # A2's grid (tests/evaluation/test_rollups.py): pertinence partiel without justification, efficience not filled.
+    assert "<strong>Pertinence</strong> · Niveau : Partiellement atteint · Justification : —" in per_action
+    assert "<strong>Efficience</strong> · Niveau : à évaluer · Justification : —" in per_action
+    # A1's indicator: baseline 10, measured 20, target 20.
+    assert "· Cible : 20" in per_action and "· Taux d'atteinte : 100 %" in per_action
 
 
 def _render_every_page(pdf: bytes, tmp_path, name: str) -> int:
