@@ -139,7 +139,10 @@ def _commune_results(request, convention) -> dict:
     """The record per commune as this reader sees it: a commune member's is restricted to their commune, as their
     dashboard is."""
     commune = dashboard_commune(request.user, convention)
-    return commune_results(convention=convention, today=timezone.localdate(), commune=commune)
+    return {
+        "member_commune": commune,
+        **commune_results(convention=convention, today=timezone.localdate(), commune=commune),
+    }
 
 
 @require_safe

@@ -62,6 +62,7 @@ class TestCommunesPage:
         assert "N1 – " in content and "1 action ne désigne ni commune" in content
         assert "Registre de l'offre de la convention (6 équipements ou services ; année de référence 2024" in content
         assert "Ouverts de 2022 à 2025" in content
+        assert "Bilan restreint" not in content
 
     def test_a_commune_member_sees_only_their_commune(self, client, territory):  # noqa: F811
         convention = territory["convention"]
@@ -69,6 +70,7 @@ class TestCommunesPage:
         client.force_login(member)
         content = text(client.get(url(convention)))
         assert f'href="#commune-{territory["beta"].code}">Beta</a>' in content
+        assert "Bilan restreint à votre commune, Beta" in content
         for other in ("alpha", "gamma", "delta"):
             assert f"#commune-{territory[other].code}" not in content
         assert "A1 – " not in content and "A2 – " not in content  # Alpha's and Gamma's own actions
