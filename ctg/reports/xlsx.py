@@ -7,7 +7,10 @@
 - amounts in euros without decimals (`#,##0 "€"`, shown « 1 234 € » by a spreadsheet set to French), with cents
   when one amount of the column has cents; dates as JJ/MM/AAAA;
 - a print setup: A4, landscape, every column on one page wide (as many pages high as needed), the header row
-  repeated on every page, the sheet name and the page number in the footer.
+  repeated on every page, the sheet name and the page number in the footer;
+- a `folded` column (codes and raw figures meant for formulas and filters, not for reading) grouped and folded:
+  the spreadsheet shows a « + » above it to unfold it, and a folded column does not print, which leaves the
+  printed columns a legible scale.
 Sheets that are not one table (lists, totals, notes) take the pieces: `header_cells`, `set_widths`,
 `set_print_setup`. Values are written as given: callers neutralise text cells (ctg.reports.cells).
 """
@@ -44,12 +47,13 @@ FOOTER = "&A – page &P / &N"
 
 @dataclasses.dataclass(frozen=True)
 class Column:
-    """A column of a table: its header label, what it holds (`kind`: "text", or AMOUNT for euros) and the widest
-    it may be (in characters)."""
+    """A column of a table: its header label, what it holds (`kind`: "text", or AMOUNT for euros), the widest
+    it may be (in characters) and whether it is folded (see the module docstring)."""
 
     label: str
     kind: str = "text"
     max_width: float = MAX_WIDTH
+    folded: bool = False
 
 
 def as_column(column: "Column | str") -> Column:
@@ -204,6 +208,11 @@ def write_table(
     widths = column_widths(table, rows)
     formats = _number_formats(table, rows)
     set_widths(sheet, widths)
+    for index, column in enumerate(table, start=1):
+        if column.folded:
+            dimension = sheet.column_dimensions[get_column_letter(index)]
+            dimension.outlineLevel = 1
+            dimension.hidden = True
     sheet.freeze_panes = "A2"
     if autofilter:
         sheet.auto_filter.ref = f"A1:{get_column_letter(len(table))}{len(rows) + 1}"

@@ -94,3 +94,17 @@ def test_rows_of_wrapped_text_are_as_tall_as_their_lines(sheet):
 )
 def test_wrapped_lines(text, width, lines):
     assert xlsx.wrapped_lines(text, width) == lines
+
+
+@pytest.mark.parametrize("write_only", [False, True], ids=["regular", "write-only"])
+def test_a_folded_column_is_grouped_and_hidden_the_others_shown(write_only):
+    workbook = Workbook(write_only=write_only)
+    sheet = workbook.create_sheet("Tableau") if write_only else workbook.active
+    columns = [xlsx.Column("Code", folded=True), xlsx.Column("Libellé"), xlsx.Column("Montant", xlsx.AMOUNT)]
+    xlsx.write_table(sheet, columns, [["A-1", "court", 12]])
+    sheet = load_workbook(io.BytesIO(xlsx.workbook_bytes(workbook)))["Tableau" if write_only else sheet.title]
+    code, label, amount = (sheet.column_dimensions[letter] for letter in "ABC")
+    # Hidden columns do not print; the group's « + » unfolds it on screen.
+    assert (code.hidden, code.outline_level) == (True, 1)
+    assert not label.hidden and not amount.hidden and label.outline_level == amount.outline_level == 0
+    assert sheet["A2"].value == "A-1"

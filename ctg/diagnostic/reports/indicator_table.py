@@ -176,21 +176,26 @@ def indicator_rows(*, convention) -> list[list]:
     return latest_rows(indicator_table(convention=convention))
 
 
-# Long texts wrap within these widths (characters): the 19 columns fit one landscape page wide, most rows on one
-# line (the usual source, theme and label fit; a longer one wraps and its row grows).
+# Long texts wrap within these widths (characters); the codes and raw figures, meant for formulas and filters, are
+# folded (a « + » unfolds them) and do not print. The 14 printed columns add up to about 230 characters, where a
+# landscape A4 page holds about 130 at 100 %: they print one page wide at about 57 % (the 19 columns, 378 characters
+# wide, printed at 34 %). A word longer than its column breaks inside it; a row whose text wraps grows to its lines.
+# Numbers never wrap: their columns take their widest value.
 MAX_WIDTHS = {
-    "Code indicateur": 24,
-    "Indicateur": 40,
-    "Thématique": 28,
-    "Unité": 14,
-    "Territoire": 30,
-    "Valeur affichée": 16,
-    "Statut": 14,
-    "Note": 24,
-    "Méthode": 24,
-    "Source": 60,
+    "Indicateur": 28,
+    "Thématique": 14,
+    "Unité": 12,
+    "Territoire": 18,
+    "Valeur affichée": 14,
+    "Statut": 12,
+    "Note": 26,
+    "Méthode": 14,
+    "Source": 38,
 }
-COLUMNS = [xlsx.Column(label, max_width=MAX_WIDTHS.get(label, xlsx.MAX_WIDTH)) for label in HEADER]
+FOLDED = {"Code indicateur", "Code territoire", "Numérateur", "Dénominateur", "Dernier millésime"}
+COLUMNS = [
+    xlsx.Column(label, max_width=MAX_WIDTHS.get(label, xlsx.MAX_WIDTH), folded=label in FOLDED) for label in HEADER
+]
 
 
 def _sheet(sheet, rows: list[list]) -> None:
