@@ -6,7 +6,9 @@ a table of contents from them. Tables: ctg.reports.docx_tables.
 """
 
 import io
+from collections.abc import Iterable
 
+from docx import Document
 from docx.enum.section import WD_ORIENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
 from docx.oxml import OxmlElement
@@ -17,6 +19,7 @@ from ctg.core.text import printable
 
 FONT = "DejaVu Sans"
 A4_SHORT_CM, A4_LONG_CM = 21, 29.7
+MUTED_SIZE = Pt(8)
 
 
 def add_paragraph(document, text: str = "", style: str | None = None):
@@ -33,6 +36,13 @@ def add_heading(document, text: str, *, level: int):
 
 def add_caption(document, text: str) -> None:
     add_paragraph(document, text, style="Caption")
+
+
+def add_muted(document, text: str) -> None:
+    """A secondary line (a generation date, a source, an empty table's notice): small italics."""
+    run = add_run(add_paragraph(document), text)
+    run.italic = True
+    run.font.size = MUTED_SIZE
 
 
 def add_page_break(document) -> None:
@@ -55,6 +65,14 @@ def add_landscape_section(document):
     section = document.add_section()
     section.orientation = WD_ORIENT.LANDSCAPE
     section.page_width, section.page_height = Cm(A4_LONG_CM), Cm(A4_SHORT_CM)
+    return section
+
+
+def add_portrait_section(document):
+    """A new section on portrait A4 pages (back from a landscape one)."""
+    section = document.add_section()
+    section.orientation = WD_ORIENT.PORTRAIT
+    section.page_width, section.page_height = Cm(A4_SHORT_CM), Cm(A4_LONG_CM)
     return section
 
 
@@ -92,6 +110,25 @@ def add_page_numbers(document) -> None:
             element.set(qn("xml:space"), "preserve")
             element.text = text
         run._r.append(element)
+
+
+def new_report(*, title: str, subtitle: str, facts: Iterable[str] = (), note: str = ""):
+    """A report in French on numbered A4 pages, opened by its title page (title, subtitle, one paragraph per fact,
+    an optional muted note) and its table of contents; the chapters follow."""
+    document = Document()
+    set_up_a4(document)
+    document.core_properties.title = printable(title)
+    document.core_properties.language = "fr-FR"
+    add_paragraph(document, title, style="Title")
+    add_paragraph(document, subtitle, style="Subtitle")
+    for fact in facts:
+        add_paragraph(document, fact)
+    if note:
+        add_muted(document, note)
+    add_page_break(document)
+    add_table_of_contents(document)
+    add_page_numbers(document)
+    return document
 
 
 def document_bytes(document) -> bytes:

@@ -7,11 +7,9 @@ Headings use the Heading 1/2 styles so that word processors build a table of con
 import dataclasses
 import io
 
-from docx import Document
 from docx.shared import Cm
 
 from ctg.core.formatting import counted
-from ctg.core.text import printable
 from ctg.diagnostic.reports.content import diagnostic_report
 from ctg.indicators.formatting import format_number
 from ctg.reports.docx_helpers import (
@@ -19,12 +17,10 @@ from ctg.reports.docx_helpers import (
     add_heading,
     add_landscape_section,
     add_page_break,
-    add_page_numbers,
     add_paragraph,
     add_run,
-    add_table_of_contents,
     document_bytes,
-    set_up_a4,
+    new_report,
 )
 from ctg.reports.docx_tables import FIGURES, add_table
 
@@ -58,10 +54,8 @@ def _source_text(indicator: dict) -> str:
     return text
 
 
-def _title_page(document, report: dict) -> None:
+def _title_facts(report: dict) -> list[str]:
     convention = report["convention"]
-    add_paragraph(document, report["title"], style="Title")
-    add_paragraph(document, report["subtitle"], style="Subtitle")
     facts = [
         f"Territoire : {convention.epci.name} ({report['commune_count']} communes, dont "
         f"{report['engaged_count']} engagées dans la convention)",
@@ -70,9 +64,7 @@ def _title_page(document, report: dict) -> None:
     if report["signed_on"]:
         facts.append(f"Signée le {report['signed_on']}")
     facts.append(f"Document produit par Pilote CTG le {report['generated_on']}, à partir des données importées.")
-    for fact in facts:
-        add_paragraph(document, fact)
-    add_page_break(document)
+    return facts
 
 
 def _method(document, report: dict) -> None:
@@ -221,17 +213,11 @@ def _history_annex(document, report: dict) -> None:
 
 def build_diagnostic_docx(*, convention, report: dict | None = None) -> bytes:
     report = report or diagnostic_report(convention=convention)
-    document = Document()
-    set_up_a4(document)
-    document.core_properties.title = printable(report["title"])
-    document.core_properties.language = "fr-FR"
-    _title_page(document, report)
-    add_table_of_contents(document)
+    document = new_report(title=report["title"], subtitle=report["subtitle"], facts=_title_facts(report))
     _method(document, report)
     for theme in report["themes"]:
         _theme_chapter(document, report, theme)
     _enjeux(document, report)
     _annex(document, report)
     _history_annex(document, report)
-    add_page_numbers(document)
     return document_bytes(document)

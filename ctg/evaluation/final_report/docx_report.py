@@ -1,24 +1,16 @@
 """The final evaluation report as an editable DOCX: title page, table of contents (a field the word processor
 fills), then the chapters of ctg.evaluation.final_report.content. Headings use the Heading 1/2 styles."""
 
-from docx import Document
-from docx.enum.section import WD_ORIENT
-from docx.shared import Cm
-
 from ctg.evaluation.final_report.communes import write_communes_docx
 from ctg.evaluation.final_report.content import final_report
 from ctg.reports.docx_helpers import (
-    A4_LONG_CM,
-    A4_SHORT_CM,
     add_heading,
     add_landscape_section,
-    add_page_break,
-    add_page_numbers,
     add_paragraph,
+    add_portrait_section,
     add_run,
-    add_table_of_contents,
     document_bytes,
-    set_up_a4,
+    new_report,
 )
 from ctg.reports.docx_tables import FIGURES, TableLook, add_table
 
@@ -42,14 +34,7 @@ def _rollup(document, block: dict, header: list[str]) -> None:
         add_paragraph(document, fact, style="List Bullet")
 
 
-def _title_and_method(document, report: dict) -> None:
-    add_paragraph(document, report["title"], style="Title")
-    add_paragraph(document, report["subtitle"], style="Subtitle")
-    for fact in report["facts"]:
-        add_paragraph(document, fact)
-    add_page_break(document)
-    add_table_of_contents(document)
-    add_page_numbers(document)
+def _method(document, report: dict) -> None:
     add_heading(document, "Méthode", level=1)
     for paragraph in report["method"]:
         add_paragraph(document, paragraph)
@@ -91,9 +76,7 @@ def _changes(document, report: dict) -> None:
         add_paragraph(document, "Sources : " + " ; ".join(sources) + ".")
     else:
         add_paragraph(document, "Aucune photographie du diagnostic n'est enregistrée : rien à comparer.")
-    portrait = document.add_section()
-    portrait.orientation = WD_ORIENT.PORTRAIT
-    portrait.page_width, portrait.page_height = Cm(A4_SHORT_CM), Cm(A4_LONG_CM)
+    add_portrait_section(document)
 
 
 def _themes(document, report: dict) -> None:
@@ -170,7 +153,7 @@ def _communes(document, report: dict) -> None:
 
 
 CHAPTERS = (
-    _title_and_method,
+    _method,
     _questions,
     _changes,
     _themes,
@@ -184,8 +167,7 @@ CHAPTERS = (
 
 def build_final_report_docx(*, convention, report: dict | None = None) -> bytes:
     report = report or final_report(convention=convention)
-    document = Document()
-    set_up_a4(document)
+    document = new_report(title=report["title"], subtitle=report["subtitle"], facts=report["facts"])
     for chapter in CHAPTERS:
         chapter(document, report)
     return document_bytes(document)
