@@ -3,9 +3,15 @@
 from typing import Any
 
 from django.http import Http404, HttpResponse
+from django.shortcuts import redirect
 from django.utils.http import content_disposition_header
 
+from ctg.accounts.client_ip import client_ip
+from ctg.accounts.enums import SecurityEventKind
+from ctg.accounts.journal import security_event_record
 from ctg.charts.render import render_png, render_svg
+from ctg.jobs.enums import JobStatus
+from ctg.jobs.models import Job
 
 CHART_FORMATS = {"svg": "image/svg+xml", "png": "image/png"}
 
@@ -19,6 +25,24 @@ def download_response(content: bytes | str, *, filename: str, content_type: str,
     if disposition is not None:
         response["Content-Disposition"] = disposition
     return response
+
+
+def export_record(request, *, detail: str, convention=None) -> None:
+    """Writes an export or a download to the security journal: who, of which convention, what, from where."""
+    security_event_record(
+        kind=SecurityEventKind.EXPORT,
+        user=request.user,
+        convention=convention,
+        detail=detail,
+        ip_address=client_ip(request),
+    )
+
+
+def job_redirect(job: Job) -> HttpResponse:
+    """To the file at once when the job has already built it; otherwise to the job's page, which waits for it."""
+    if job.status == JobStatus.DONE:
+        return redirect("jobs_views:file", pk=job.pk)
+    return redirect("jobs_views:detail", pk=job.pk)
 
 
 def chart_response(

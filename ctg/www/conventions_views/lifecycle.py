@@ -9,9 +9,6 @@ from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_http_methods, require_safe
 
-from ctg.accounts.client_ip import client_ip
-from ctg.accounts.enums import SecurityEventKind
-from ctg.accounts.journal import security_event_record
 from ctg.conventions.enums import DocumentKind, previous_phase
 from ctg.conventions.models import Convention, ConventionDocument, Signatory
 from ctg.conventions.perms import (
@@ -39,6 +36,7 @@ from ctg.www.conventions_views.forms import (
     PhaseBackForm,
     SignatoryForm,
 )
+from ctg.www.downloads import export_record
 from ctg.www.utils import add_service_errors, get_convention_for
 
 
@@ -294,13 +292,7 @@ def document_download(request, pk, document_pk):
     document = get_object_or_404(ConventionDocument.objects.filter(convention=convention), pk=document_pk)
     if not document.file.name or not default_storage.exists(document.file.name):
         raise Http404("Ce fichier n'est plus stocké : déposez-le à nouveau.")
-    security_event_record(
-        kind=SecurityEventKind.EXPORT,
-        user=request.user,
-        convention=convention,
-        detail=f"{document} ({document.original_name})",
-        ip_address=client_ip(request),
-    )
+    export_record(request, convention=convention, detail=f"{document} ({document.original_name})")
     response = FileResponse(document.file.open("rb"), content_type="application/pdf")
     response["Content-Disposition"] = content_disposition_header(True, document.download_name)
     response["X-Content-Type-Options"] = "nosniff"

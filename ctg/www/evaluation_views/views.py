@@ -15,9 +15,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
-from ctg.accounts.client_ip import client_ip
-from ctg.accounts.enums import SecurityEventKind
-from ctg.accounts.journal import security_event_record
 from ctg.core.formatting import counted
 from ctg.evaluation.commune_exports import build_communes_csv, build_communes_xlsx
 from ctg.evaluation.communes import commune_results
@@ -69,12 +66,11 @@ from ctg.evaluation.services import (
     renewal_refusal,
     snapshot_take,
 )
-from ctg.jobs.enums import JobStatus
 from ctg.plans.models import Action
 from ctg.reports import content_types
 from ctg.steering.dashboard import dashboard_commune
 from ctg.territories.models import Commune
-from ctg.www.downloads import download_response
+from ctg.www.downloads import download_response, export_record, job_redirect
 from ctg.www.evaluation_views.forms import (
     SNAPSHOT_FORMS,
     ActionEvaluationForm,
@@ -159,12 +155,8 @@ COMMUNE_EXPORTS = {"xlsx": content_types.XLSX, "csv": content_types.CSV}
 def _communes_export(request, convention_pk, fmt: str) -> HttpResponse:
     convention = get_convention_for(request, convention_pk)
     data = _commune_results(request, convention)
-    security_event_record(
-        kind=SecurityEventKind.EXPORT,
-        user=request.user,
-        convention=convention,
-        detail=f"Évaluation : bilan par commune ({fmt.upper()}, {convention.title})",
-        ip_address=client_ip(request),
+    export_record(
+        request, convention=convention, detail=f"Évaluation : bilan par commune ({fmt.upper()}, {convention.title})"
     )
     content = build_communes_xlsx(data=data, convention=convention) if fmt == "xlsx" else build_communes_csv(data=data)
     return download_response(
@@ -262,16 +254,12 @@ def _export(request, convention_pk, fmt: str) -> HttpResponse:
     if snapshot is None:
         raise Http404("Aucune photographie du diagnostic n'est enregistrée pour cette convention.")
     job = changes_export_request(convention=convention, snapshot=snapshot, fmt=fmt, by=request.user)
-    security_event_record(
-        kind=SecurityEventKind.EXPORT,
-        user=request.user,
+    export_record(
+        request,
         convention=convention,
         detail=f"Évaluation : ce qui a changé depuis la photographie ({fmt.upper()}, {convention.title})",
-        ip_address=client_ip(request),
     )
-    if job.status == JobStatus.DONE:
-        return redirect("jobs_views:file", pk=job.pk)
-    return redirect("jobs_views:detail", pk=job.pk)
+    return job_redirect(job)
 
 
 @require_safe
@@ -391,16 +379,10 @@ def renewal_summary(request, convention_pk):
 def _report(request, convention_pk, fmt: str) -> HttpResponse:
     convention = get_convention_for(request, convention_pk)
     job = final_report_request(convention=convention, fmt=fmt, by=request.user)
-    security_event_record(
-        kind=SecurityEventKind.EXPORT,
-        user=request.user,
-        convention=convention,
-        detail=f"Évaluation : rapport d'évaluation ({fmt.upper()}, {convention.title})",
-        ip_address=client_ip(request),
+    export_record(
+        request, convention=convention, detail=f"Évaluation : rapport d'évaluation ({fmt.upper()}, {convention.title})"
     )
-    if job.status == JobStatus.DONE:
-        return redirect("jobs_views:file", pk=job.pk)
-    return redirect("jobs_views:detail", pk=job.pk)
+    return job_redirect(job)
 
 
 @require_safe

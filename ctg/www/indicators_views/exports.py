@@ -6,18 +6,13 @@ data, and the reader waits on the job's page (or downloads at once the file alre
 """
 
 from django.http import HttpResponse
-from django.shortcuts import redirect
 from django.views.decorators.http import require_safe
 
-from ctg.accounts.client_ip import client_ip
-from ctg.accounts.enums import SecurityEventKind
-from ctg.accounts.journal import security_event_record
 from ctg.diagnostic.jobs import diagnostic_report_request
 from ctg.diagnostic.reports.content import export_file_name
 from ctg.diagnostic.reports.indicator_table import build_indicator_csv
-from ctg.jobs.enums import JobStatus
 from ctg.reports import content_types
-from ctg.www.downloads import download_response
+from ctg.www.downloads import download_response, export_record, job_redirect
 from ctg.www.utils import get_convention_for
 
 FORMATS = {
@@ -29,22 +24,13 @@ def _export(request, convention_pk, fmt: str) -> HttpResponse:
     convention = get_convention_for(request, convention_pk)
     build, content_type, label = FORMATS[fmt]
     content = build(convention=convention)
-    security_event_record(
-        kind=SecurityEventKind.EXPORT,
-        user=request.user,
-        convention=convention,
-        detail=f"Diagnostic : {label} ({convention.title})",
-        ip_address=client_ip(request),
-    )
+    export_record(request, convention=convention, detail=f"Diagnostic : {label} ({convention.title})")
     return download_response(content, content_type=content_type, filename=export_file_name(convention, fmt))
 
 
 def _report(request, convention_pk, fmt: str) -> HttpResponse:
     convention = get_convention_for(request, convention_pk)
-    job = diagnostic_report_request(convention=convention, fmt=fmt, by=request.user)
-    if job.status == JobStatus.DONE:
-        return redirect("jobs_views:file", pk=job.pk)
-    return redirect("jobs_views:detail", pk=job.pk)
+    return job_redirect(diagnostic_report_request(convention=convention, fmt=fmt, by=request.user))
 
 
 @require_safe

@@ -11,11 +11,8 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from ctg.accounts.client_ip import client_ip
-from ctg.accounts.enums import SecurityEventKind
-from ctg.accounts.journal import security_event_record
 from ctg.jobs.models import Job, WorkerHeartbeat
-from ctg.www.downloads import download_response
+from ctg.www.downloads import download_response, export_record
 
 LIST_SIZE = 50
 
@@ -51,13 +48,7 @@ def result_file(request, pk):
     with job.result_file.open("rb") as handle:
         content = handle.read()
     if job.convention is not None:
-        security_event_record(
-            kind=SecurityEventKind.EXPORT,
-            user=request.user,
-            convention=job.convention,
-            detail=f"{job.label} ({job.result_name})",
-            ip_address=client_ip(request),
-        )
+        export_record(request, convention=job.convention, detail=f"{job.label} ({job.result_name})")
     return download_response(content, filename=job.result_name, content_type=job.result_content_type)
 
 

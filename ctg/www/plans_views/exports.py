@@ -7,32 +7,20 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_safe
 
 from ctg.accounts.client_ip import client_ip
-from ctg.accounts.enums import SecurityEventKind
-from ctg.accounts.journal import security_event_record
 from ctg.core.formatting import counted, format_count
 from ctg.plans import workbook_guard
 from ctg.plans.exports import build_csv, build_docx, build_xlsx
 from ctg.plans.imports import plan_import_xlsx
 from ctg.reports.content_types import CSV, DOCX, XLSX
-from ctg.www.downloads import download_response
+from ctg.www.downloads import download_response, export_record
 from ctg.www.plans_views.forms import ImportForm
 from ctg.www.plans_views.views import get_action, get_convention, require_plan_editor, today
-
-
-def _journal(request, convention, detail):
-    security_event_record(
-        kind=SecurityEventKind.EXPORT,
-        user=request.user,
-        convention=convention,
-        detail=detail,
-        ip_address=client_ip(request),
-    )
 
 
 @require_safe
 def export_xlsx(request, convention_pk):
     convention = get_convention(request, convention_pk)
-    _journal(request, convention, "Plan d'actions (XLSX)")
+    export_record(request, convention=convention, detail="Plan d'actions (XLSX)")
     return download_response(
         build_xlsx(convention, today()), content_type=XLSX, filename=f"plan-actions-{convention.pk}.xlsx"
     )
@@ -41,7 +29,7 @@ def export_xlsx(request, convention_pk):
 @require_safe
 def export_csv(request, convention_pk):
     convention = get_convention(request, convention_pk)
-    _journal(request, convention, "Plan d'actions (CSV)")
+    export_record(request, convention=convention, detail="Plan d'actions (CSV)")
     return download_response(
         build_csv(convention, today()),
         content_type=CSV,
@@ -52,7 +40,7 @@ def export_csv(request, convention_pk):
 @require_safe
 def export_docx(request, convention_pk):
     convention = get_convention(request, convention_pk)
-    _journal(request, convention, "Plan d'actions (DOCX)")
+    export_record(request, convention=convention, detail="Plan d'actions (DOCX)")
     return download_response(
         build_docx(convention, today()), content_type=DOCX, filename=f"plan-actions-{convention.pk}.docx"
     )
@@ -62,7 +50,7 @@ def export_docx(request, convention_pk):
 def action_docx(request, convention_pk, pk):
     convention = get_convention(request, convention_pk)
     action = get_action(convention, pk)
-    _journal(request, convention, f"Fiche action {action.code} (DOCX)")
+    export_record(request, convention=convention, detail=f"Fiche action {action.code} (DOCX)")
     return download_response(
         build_docx(convention, today(), action=action),
         content_type=DOCX,

@@ -7,17 +7,16 @@ The download itself goes through the job's file page, which writes it to the sec
 """
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.http import Http404
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
-from ctg.jobs.enums import JobStatus
-from ctg.jobs.models import Job
 from ctg.steering.jobs import MEETING_FORMATS, REVIEW_FORMATS, annual_review_request, meeting_pack_request
 from ctg.steering.models import Meeting
 from ctg.steering.pack.content import review_years
 from ctg.steering.perms import can_view_steering
+from ctg.www.downloads import job_redirect
 from ctg.www.utils import get_convention_for
 
 VIEW_REFUSED = "Seuls les membres de la convention consultent ses documents de pilotage."
@@ -30,12 +29,6 @@ def _readable(request, convention_pk):
     return convention
 
 
-def _to_job(job: Job) -> HttpResponse:
-    if job.status == JobStatus.DONE:
-        return redirect("jobs_views:file", pk=job.pk)
-    return redirect("jobs_views:detail", pk=job.pk)
-
-
 @require_safe
 def meeting_pack(request, convention_pk, pk, fmt):
     convention = _readable(request, convention_pk)
@@ -44,7 +37,7 @@ def meeting_pack(request, convention_pk, pk, fmt):
     meeting = get_object_or_404(
         Meeting.objects.filter(body__convention=convention).select_related("body__convention"), pk=pk
     )
-    return _to_job(meeting_pack_request(meeting=meeting, fmt=fmt, by=request.user))
+    return job_redirect(meeting_pack_request(meeting=meeting, fmt=fmt, by=request.user))
 
 
 @require_safe
@@ -54,4 +47,4 @@ def annual_review(request, convention_pk, year, fmt):
         raise Http404("Le bilan annuel existe en DOCX ou PDF.")
     if year not in review_years(convention, timezone.localdate()):
         raise Http404("Aucun bilan pour cette année : elle n'est pas une année commencée de la convention.")
-    return _to_job(annual_review_request(convention=convention, year=year, fmt=fmt, by=request.user))
+    return job_redirect(annual_review_request(convention=convention, year=year, fmt=fmt, by=request.user))

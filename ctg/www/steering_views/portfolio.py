@@ -9,16 +9,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
-from ctg.accounts.client_ip import client_ip
-from ctg.accounts.enums import SecurityEventKind
-from ctg.accounts.journal import security_event_record
 from ctg.conventions.enums import Phase
 from ctg.reports.content_types import CSV, XLSX
 from ctg.steering import portfolio_exports
 from ctg.steering.maps import portfolio_map
 from ctg.steering.portfolio import SORT_KEYS, PortfolioFilters, portfolio, portfolio_departements
 from ctg.territories.models import Departement
-from ctg.www.downloads import download_response
+from ctg.www.downloads import download_response, export_record
 
 NO_ACCESS = (
     "Le portefeuille des conventions d'un département est réservé aux personnes qui ont l'accès en lecture de ce "
@@ -133,11 +130,9 @@ def export(request, code, fmt):
         without_convention=data["without_convention"],
         link=lambda c: request.build_absolute_uri(reverse("steering_views:dashboard", args=[c.pk])),
     )
-    security_event_record(
-        kind=SecurityEventKind.EXPORT,
-        user=request.user,
+    export_record(
+        request,
         detail=f"Portefeuille des conventions, {departement} ({fmt.upper()}, {len(data['rows'])} conventions)",
-        ip_address=client_ip(request),
     )
     filename = f"portefeuille-ctg-{departement.code}.{fmt}"
     if fmt == "csv":
