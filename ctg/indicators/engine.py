@@ -17,6 +17,7 @@ import polars as pl
 from django.db import connection
 from polars._typing import ColumnNameOrSelector, PolarsDataType
 
+from ctg.core.bulk import postgres_csv_lines
 from ctg.indicators import hooks
 from ctg.indicators.catalogue import CAF_IRIS, CATALOGUE, Indicator
 from ctg.indicators.enums import Kind, ValueStatus
@@ -82,27 +83,34 @@ def load_communes() -> pl.DataFrame:
 
 
 def load_observations(variables: set[str]) -> pl.DataFrame:
-    """Observations of the given variables, every level except IRIS, read as CSV text into one frame (COPY on
-    PostgreSQL, one text per variable built by SQLite): no Python object per row."""
+    """Observations of the given variables, every level except IRIS, read as CSV text into one frame (one text
+    per variable built by the database): no Python object per row."""
     if not variables:
         return pl.DataFrame(schema=OBSERVATION_SCHEMA)
     table = Observation._meta.db_table
     buffer = io.BytesIO()
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            from psycopg import sql as psycopg_sql
-
-            # COPY takes no bound parameters: the variables are quoted as literals by psycopg.
-            query = psycopg_sql.SQL(
-                "COPY (SELECT level, code, variable, year, CAST(value AS DOUBLE PRECISION), status, dataset_id, note "
-                "FROM {table} WHERE level <> 'iris' AND variable IN ({names})) TO STDOUT WITH (FORMAT csv)"
-            ).format(
-                table=psycopg_sql.Identifier(table),
-                names=psycopg_sql.SQL(", ").join(psycopg_sql.Literal(v) for v in sorted(variables)),
+            names = sorted(variables)
+            buffer.write(
+                postgres_csv_lines(
+                    cursor,
+                    table=table,
+                    columns=[
+                        "level",
+                        "code",
+                        "variable",
+                        "year",
+                        "CAST(value AS DOUBLE PRECISION)",
+                        "status",
+                        "dataset_id",
+                        "note",
+                    ],
+                    where=f"level <> 'iris' AND variable IN ({', '.join('%s' for _ in names)})",
+                    params=names,
+                    group_by="variable",
+                )
             )
-            with cursor.cursor.copy(query) as copy:
-                for block in copy:
-                    buffer.write(block)
         else:
             # One line of CSV text per row, built by printf (percent signs doubled: parameters are bound); the note
             # is free text, quoted as CSV by %w (which doubles double quotes). Many variables are read in one pass

@@ -11,7 +11,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from ctg.core.bulk import indexes_dropped, key_order, stored_bound
+from ctg.core.bulk import indexes_dropped, key_order, postgres_csv_lines, stored_bound
 from ctg.indicators import catalogue, engine
 from ctg.indicators.models import IndicatorSeries, IndicatorValue
 from ctg.opendata.models import Dataset
@@ -79,27 +79,25 @@ def _sqlite_line() -> str:
 
 def _stored_values(codes: list[str] | None) -> pl.DataFrame:
     """The stored values of these indicators (all if None) with their ids, read as CSV text: no Python object per
-    row (COPY on PostgreSQL; on SQLite, one text per indicator, through the unique index)."""
+    row (one text per indicator built by the database; on SQLite through the unique index)."""
     table = IndicatorValue._meta.db_table
     columns = list(STORED_SCHEMA)
     buffer = io.BytesIO()
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            from psycopg import sql as psycopg_sql
-
-            where: psycopg_sql.Composable = psycopg_sql.SQL("")
-            if codes is not None:
-                where = psycopg_sql.SQL(" WHERE indicator IN ({})").format(
-                    psycopg_sql.SQL(", ").join(psycopg_sql.Literal(code) for code in sorted(codes) or [""])
-                )
-            query = psycopg_sql.SQL("COPY (SELECT {columns} FROM {table}{where}) TO STDOUT WITH (FORMAT csv)").format(
-                columns=psycopg_sql.SQL(", ").join(psycopg_sql.Identifier(name) for name in columns),
-                table=psycopg_sql.Identifier(table),
-                where=where,
+            where, params = (
+                ("TRUE", []) if codes is None else (f"indicator IN ({', '.join('%s' for _ in codes)})", codes)
             )
-            with cursor.cursor.copy(query) as copy:
-                for block in copy:
-                    buffer.write(block)
+            buffer.write(
+                postgres_csv_lines(
+                    cursor,
+                    table=table,
+                    columns=columns,
+                    where=where if codes is None or codes else "FALSE",
+                    params=list(params),
+                    group_by="indicator",
+                )
+            )
         else:
             if codes is None:
                 cursor.execute(f"SELECT DISTINCT indicator FROM {table}")  # noqa: S608 (names from the models)
