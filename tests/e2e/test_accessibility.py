@@ -2,7 +2,7 @@
 and on a phone none of them scrolls sideways.
 
 axe-core is the copy shipped inside the axe-playwright-python package: nothing is downloaded while the test runs.
-One browser context per width, signed in once; the pages are visited in turn.
+One test per width, signed in once; the pages are visited in turn.
 """
 
 import datetime
@@ -137,7 +137,7 @@ def _problems(page, axe: Axe, viewport: dict) -> list[str]:
             targets = "; ".join(", ".join(node["target"]) for node in violation["nodes"][:5])
             problems.append(f"{violation['id']} ({violation['impact']}, {len(violation['nodes'])}) : {targets}")
     problems += page.evaluate(MISSING_REFERENCES)
-    if viewport is PHONE:
+    if viewport == PHONE:
         width = page.evaluate("document.documentElement.scrollWidth")
         if width > viewport["width"]:
             wide = ", ".join(page.evaluate(WIDE_ELEMENTS))
@@ -182,25 +182,26 @@ def _sign_in(page, url: str, username: str, password: str) -> None:
     page.wait_for_url(f"{url}/")
 
 
-def test_every_type_of_page_is_accessible(live_server, caux_seine, browser):
+# One test per width, so that the two widths run side by side on two test processes.
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["ordinateur", "telephone"])
+def test_every_type_of_page_is_accessible(live_server, caux_seine, browser, viewport):
     ids = _demo(caux_seine)
     axe = Axe()
     found: dict[str, list[str]] = {}
-    for viewport in (DESKTOP, PHONE):
-        context = browser.new_context(locale="fr-FR", viewport=viewport)
-        page = context.new_page()
-        # Signed out: the login page, then the public page.
-        _visit(page, live_server.url, "/compte/connexion/", axe, viewport, found)
-        _visit(page, live_server.url, f"/public/conventions/{ids['convention']}/", axe, viewport, found)
+    context = browser.new_context(locale="fr-FR", viewport=viewport)
+    page = context.new_page()
+    # Signed out: the login page, then the public page.
+    _visit(page, live_server.url, "/compte/connexion/", axe, viewport, found)
+    _visit(page, live_server.url, f"/public/conventions/{ids['convention']}/", axe, viewport, found)
 
-        _sign_in(page, live_server.url, "coordination", caux_seine["password"])
-        for path in _coordinator_pages(ids):
-            _visit(page, live_server.url, path, axe, viewport, found)
-        edit = f"/conventions/{ids['convention']}/plan/actions/{ids['action']}/modifier/"
-        _check_form_errors(page, live_server.url, edit, axe, viewport, found)
+    _sign_in(page, live_server.url, "coordination", caux_seine["password"])
+    for path in _coordinator_pages(ids):
+        _visit(page, live_server.url, path, axe, viewport, found)
+    edit = f"/conventions/{ids['convention']}/plan/actions/{ids['action']}/modifier/"
+    _check_form_errors(page, live_server.url, edit, axe, viewport, found)
 
-        page.click("text=Se déconnecter")
-        _sign_in(page, live_server.url, "donnees", caux_seine["password"])
-        _visit(page, live_server.url, "/donnees/importer/", axe, viewport, found)
-        context.close()
+    page.click("text=Se déconnecter")
+    _sign_in(page, live_server.url, "donnees", caux_seine["password"])
+    _visit(page, live_server.url, "/donnees/importer/", axe, viewport, found)
+    context.close()
     assert found == {}, "\n".join(f"{path}\n  " + "\n  ".join(problems) for path, problems in found.items())
