@@ -91,7 +91,6 @@ def load_observations(variables: set[str]) -> pl.DataFrame:
     buffer = io.BytesIO()
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            names = sorted(variables)
             buffer.write(
                 postgres_csv_lines(
                     cursor,
@@ -106,9 +105,9 @@ def load_observations(variables: set[str]) -> pl.DataFrame:
                         "dataset_id",
                         "note",
                     ],
-                    where=f"level <> 'iris' AND variable IN ({', '.join('%s' for _ in names)})",
-                    params=names,
-                    group_by="variable",
+                    where="level <> 'iris'",
+                    key="variable",
+                    values=sorted(variables),
                 )
             )
         else:

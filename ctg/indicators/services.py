@@ -85,17 +85,12 @@ def _stored_values(codes: list[str] | None) -> pl.DataFrame:
     buffer = io.BytesIO()
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            where, params = (
-                ("TRUE", []) if codes is None else (f"indicator IN ({', '.join('%s' for _ in codes)})", codes)
-            )
+            if codes is None:
+                cursor.execute(f"SELECT DISTINCT indicator FROM {table}")  # noqa: S608 (names from the models)
+                codes = [row[0] for row in cursor.fetchall()]
             buffer.write(
                 postgres_csv_lines(
-                    cursor,
-                    table=table,
-                    columns=columns,
-                    where=where if codes is None or codes else "FALSE",
-                    params=list(params),
-                    group_by="indicator",
+                    cursor, table=table, columns=columns, where="TRUE", key="indicator", values=sorted(codes)
                 )
             )
         else:
