@@ -243,7 +243,7 @@ def child_synthetic() -> None:
     mapping = create_synthetic_territories(sirens)
     with tempfile.TemporaryDirectory(prefix="bench-load-") as tmp:
         generated, path = Path(tmp) / "generated.csv", Path(tmp) / "synthetique-national-banc-de-charge.csv"
-        synthetic.write_synthetic_file(generated)
+        synthetic.write_synthetic_file(generated, epcis=synthetic.EPCIS)
         frame = pl.read_csv(generated, separator=";", infer_schema=False)
         frame = frame.with_columns(pl.col("code_geo").replace(mapping))
         frame.write_csv(path, separator=";")
