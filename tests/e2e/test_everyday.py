@@ -101,7 +101,8 @@ def test_changing_a_status_in_place(live_server, caux_seine, browser):
     form = page.locator(f"form#suivi-{action.pk}")
     form.wait_for()
     assert page.url == f"{live_server.url}{path}"  # in place: the page did not change
-    assert page.evaluate("document.activeElement.name") == "status"  # focus on the first field
+    # Focus on the first field: htmx focuses the [autofocus] field once the swapped form has settled.
+    page.wait_for_function("document.activeElement && document.activeElement.name === 'status'", timeout=5000)
     form.get_by_label("Statut").select_option(label="Bloquée")
     form.get_by_role("button", name=re.compile("Enregistrer le suivi")).click()
     saved = page.locator(f"#suivi-{action.pk} [role=status]")
