@@ -23,18 +23,23 @@ PAGES and in the PAGES.update() block that follows it.)
   want (most views check permissions before reading the body, so it is rarely needed).
 
 Each (page, method) test runs every visitor in its own rolled-back savepoint, so a POST by one visitor cannot
-change what the next one sees, and reports every mismatch at once. Outcomes: "ok" (2xx, or a redirect other than
-to the login page), "login" (redirect to the login page), 403, 404, 405. Every response must also carry a
-Content-Security-Policy without 'unsafe-inline'. The Django admin is excluded (it has its own permission system,
-see test_admin_refuses_non_staff).
+change what the next one sees, and reports every mismatch at once. The World and its visitors' sessions are built
+once per test process, in a transaction held open while the matrix runs (as Django's TestCase.setUpTestData does):
+each test works on its own copy of the World, in its own transaction rolled back at its end. Outcomes: "ok" (2xx,
+or a redirect other than to the login page), "login" (redirect to the login page), 403, 404, 405. Every response
+must also carry a Content-Security-Policy without 'unsafe-inline'. The Django admin is excluded (it has its own
+permission system, see test_admin_refuses_non_staff).
 """
 
+import copy
 import dataclasses
 import datetime
 import io
+import sys
 from collections.abc import Callable
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -152,6 +157,22 @@ class World:
             departement=departement, user__username="lecteur_departement"
         ).user
         self.users["data_admin"] = data_administrator(username="administration_donnees")
+        self.sessions = {}
+
+    def log_in_everyone(self):
+        """Log each visitor in once, outside the requests' savepoints: their sessions serve every request."""
+        for actor, user in self.users.items():
+            if user is not None and actor not in self.sessions:
+                client = Client()
+                client.force_login(user)
+                self.sessions[actor] = client.cookies[settings.SESSION_COOKIE_NAME].value
+
+    def client(self, actor, **kwargs) -> Client:
+        """A new client, logged in as the actor (anonymous: not logged in)."""
+        client = Client(**kwargs)
+        if self.users[actor] is not None:
+            client.cookies[settings.SESSION_COOKIE_NAME] = self.sessions[actor]
+        return client
 
     def user(self, actor):
         return self.users[actor]
@@ -792,17 +813,15 @@ def check_security_headers(response) -> str | None:
     return None
 
 
-def run_matrix(name: str, method: str, page: Page, world: World | None = None):
-    world = world or World()
+def run_matrix(name: str, method: str, page: Page, world: World):
+    world.log_in_everyone()
     url = reverse(name, kwargs=_kwargs(page, world, name))
     data = page.data(world) if page.data else {}
     expected = getattr(page, method).outcomes
     mismatches = []
     for actor in ACTORS:
         with transaction.atomic():
-            client = Client()
-            if world.users[actor] is not None:
-                client.force_login(world.users[actor])
+            client = world.client(actor)
             response = getattr(client, method)(url, data)
             got = outcome(response)
             if got != expected[actor]:
@@ -817,30 +836,57 @@ def run_matrix(name: str, method: str, page: Page, world: World | None = None):
     assert not mismatches, f"{method.upper()} {url} ({name}):\n" + "\n".join(mismatches)
 
 
-@pytest.mark.django_db
-@pytest.mark.parametrize("name", sorted(PAGES))
-@pytest.mark.parametrize("method", ["get", "post"])
-def test_authorization_matrix(name, method):
-    if name not in project_url_names():
-        pytest.skip(f"{name} is not routed (see test_every_url_has_an_expectation)")
-    run_matrix(name, method, PAGES[name])
+@pytest.fixture(scope="class")
+def shared_world(django_db_setup, django_db_blocker):
+    """The World with its visitors logged in, built once for the tests of a class and rolled back after them.
+
+    Its transaction stays open while they run; each test's own transaction is a savepoint inside it, rolled back at
+    the test's end, so no test sees what another one did. The tests that follow find the database as it was.
+    """
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            world = World()
+            world.log_in_everyone()
+        except BaseException:
+            atomic.__exit__(*sys.exc_info())
+            raise
+    yield world
+    with django_db_blocker.unblock():
+        transaction.set_rollback(True)
+        atomic.__exit__(None, None, None)
+
+
+@pytest.fixture
+def world(shared_world, db):
+    """The test's own copy of the shared World: an attribute an entry changes stays in that test."""
+    return copy.deepcopy(shared_world)
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("name", sorted(PAGES))
-def test_post_without_csrf_token_is_refused(name):
-    """Every page that accepts a POST from its administrator refuses it without the CSRF token."""
-    page = PAGES[name]
-    if name not in project_url_names():
-        pytest.skip(f"{name} is not routed")
-    world = World()
-    url = reverse(name, kwargs=_kwargs(page, world, name))
-    if page.post.outcomes["administrateur"] == NOT_ALLOWED_STATUS:
-        return
-    client = Client(enforce_csrf_checks=True)
-    client.force_login(world.users["administrateur"])
-    response = client.post(url, page.data(world) if page.data else {})
-    assert response.status_code == 403, f"{name} accepted a POST without CSRF token ({response.status_code})"
+class TestEveryPage:
+    """Every page × every visitor, on one World shared by the tests of the class."""
+
+    @pytest.mark.parametrize("name", sorted(PAGES))
+    @pytest.mark.parametrize("method", ["get", "post"])
+    def test_authorization_matrix(self, name, method, world):
+        if name not in project_url_names():
+            pytest.skip(f"{name} is not routed (see test_every_url_has_an_expectation)")
+        run_matrix(name, method, PAGES[name], world)
+
+    @pytest.mark.parametrize("name", sorted(PAGES))
+    def test_post_without_csrf_token_is_refused(self, name, world):
+        """Every page that accepts a POST from its administrator refuses it without the CSRF token."""
+        page = PAGES[name]
+        if name not in project_url_names():
+            pytest.skip(f"{name} is not routed")
+        url = reverse(name, kwargs=_kwargs(page, world, name))
+        if page.post.outcomes["administrateur"] == NOT_ALLOWED_STATUS:
+            return
+        client = world.client("administrateur", enforce_csrf_checks=True)
+        response = client.post(url, page.data(world) if page.data else {})
+        assert response.status_code == 403, f"{name} accepted a POST without CSRF token ({response.status_code})"
 
 
 @pytest.mark.django_db
