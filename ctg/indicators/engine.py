@@ -113,7 +113,7 @@ def load_observations(variables: set[str]) -> pl.DataFrame:
         else:
             # One line of CSV text per row, built by printf (percent signs doubled: parameters are bound); the note
             # is free text, quoted as CSV by %w (which doubles double quotes). Many variables are read in one pass
-            # over the table; a few, each through the (variable, year, level) index.
+            # over the table; a few, each through the unique index (variable, year, level, code).
             line = (
                 "printf('%%s,%%s,%%s,%%s,%%s,%%s,%%s,\"%%w\"', level, code, variable, year, "
                 "IFNULL(CAST(value AS REAL), ''), status, dataset_id, note)"

@@ -6,11 +6,13 @@ Secret, missing and incomplete aggregates are explicit statuses; a value that is
 
 from django.db import models
 
+from ctg.core.fields import RowidAutoField
 from ctg.indicators.enums import ValueStatus
 from ctg.territories.enums import Level
 
 
 class IndicatorValue(models.Model):
+    id = RowidAutoField(primary_key=True)
     indicator = models.CharField("indicateur", max_length=60)
     level = models.CharField("niveau", max_length=12, choices=Level.choices)
     code = models.CharField("code géographique", max_length=12)

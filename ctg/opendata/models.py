@@ -11,6 +11,7 @@ data administrators import or withdraw them. A local dataset belongs to one conv
 from django.conf import settings
 from django.db import models
 
+from ctg.core.fields import RowidAutoField
 from ctg.opendata.enums import GeoLevel, ObservationStatus
 
 
@@ -89,6 +90,7 @@ class Dataset(models.Model):
 
 
 class Observation(models.Model):
+    id = RowidAutoField(primary_key=True)
     dataset = models.ForeignKey(Dataset, on_delete=models.PROTECT, related_name="observations")
     level = models.CharField("niveau", max_length=12, choices=GeoLevel.choices)
     code = models.CharField("code géographique", max_length=12)
@@ -106,8 +108,11 @@ class Observation(models.Model):
     class Meta:
         verbose_name = "observation"
         constraints = [
+            # Variable first: the engine and the import read a variable's cells through this index, the only one
+            # beside the dataset's (a national load makes a second index of millions of keys again, which costs
+            # as much as the load itself).
             models.UniqueConstraint(
-                fields=["level", "code", "variable", "year"],
+                fields=["variable", "year", "level", "code"],
                 name="observation_unique_cell",
                 violation_error_message="Cette valeur existe déjà pour ce territoire, cette variable et cette année.",
             ),
@@ -123,7 +128,6 @@ class Observation(models.Model):
                 violation_error_message="Un agrégat incomplet n'est jamais présenté comme une valeur disponible.",
             ),
         ]
-        indexes = [models.Index(fields=["variable", "year", "level"])]
 
     def __str__(self):
         shown = self.value if self.value is not None else self.status

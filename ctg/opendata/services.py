@@ -40,7 +40,7 @@ LOCAL_FORMAT = "tidy"
 LOCAL_LEVELS = [GeoLevel.IRIS.value, GeoLevel.COMMUNE.value, GeoLevel.EPCI.value]
 
 BATCH_SIZE = 5000
-KEYS = ["level", "code", "variable", "year"]
+KEYS = ["variable", "year", "level", "code"]
 COLUMNS = ["dataset_id", "level", "code", "variable", "year", "value", "status", "incomplete", "note"]
 
 __all__ = [
@@ -333,7 +333,7 @@ def _write_cells(cells: pl.DataFrame, report: DatasetImportReport, *, dry_run: b
             )
             known, updated = cursor.fetchone()
             if not dry_run:
-                _merge(cursor, table, report.dataset.pk, known=known, updated=updated)
+                _merge(cursor, table, report.dataset.pk, known=known, updated=updated, staged=known_series.height)
             cursor.execute(f"DROP TABLE {STAGING}")
         if not dry_run and fresh.height:
             rebuilt = indexes_dropped(cursor, Observation, stored=stored_bound(cursor, Observation), rows=fresh.height)
@@ -341,8 +341,6 @@ def _write_cells(cells: pl.DataFrame, report: DatasetImportReport, *, dry_run: b
                 cursor,
                 table,
                 fresh.select(pl.lit(report.dataset.pk).alias("dataset_id"), *STAGING_COLUMNS),
-                # With no index on the cells left (PostgreSQL), the order of the rows does not matter.
-                ordered=connection.vendor == "sqlite" or not rebuilt,
             )
             for statement in rebuilt:
                 cursor.execute(statement)
@@ -364,8 +362,10 @@ def _changed(table: str) -> str:
     )
 
 
-def _merge(cursor, table: str, dataset_id: int, *, known: int, updated: int) -> None:
-    """Changed cells take the file's values and its dataset; new cells are inserted; unchanged ones stay."""
+def _merge(cursor, table: str, dataset_id: int, *, known: int, updated: int, staged: int) -> None:
+    """Changed cells take the file's values and its dataset; new cells are inserted; unchanged ones stay. `staged`
+    cells were loaded, `known` of them are stored already: a file of known cells only (a corrected edition) inserts
+    nothing, and the search for new cells is skipped."""
     if updated:
         # UPDATE ... FROM (PostgreSQL, SQLite ≥ 3.33): the target table is named in full, without an alias.
         cursor.execute(
@@ -374,6 +374,8 @@ def _merge(cursor, table: str, dataset_id: int, *, known: int, updated: int) -> 
             f"FROM {STAGING} s WHERE {_same_cell(table)} AND {_changed(table)}",
             [dataset_id],
         )
+    if known == staged:
+        return
     if known:
         # What remains in the temporary table is new.
         cursor.execute(f"DELETE FROM {STAGING} AS s WHERE EXISTS (SELECT 1 FROM {table} WHERE {_same_cell(table)})")  # noqa: S608 (names from the models)
@@ -395,19 +397,19 @@ def _create_staging(cursor) -> None:
 
 
 def _sorted_slices(frame: pl.DataFrame):
-    """Slices of `frame` in the order of the unique index (level, code, variable, year), so that the database
+    """Slices of `frame` in the order of the unique index (variable, year, level, code), so that the database
     appends to it rather than inserting all over it; gathered a slice at a time, never the whole frame sorted."""
     order = key_order(frame, KEYS)
     for start in range(0, frame.height, STAGING_CHUNK):
         yield frame[order.slice(start, STAGING_CHUNK)]
 
 
-def _bulk_load(cursor, table: str, frame: pl.DataFrame, *, ordered: bool = True) -> None:
+def _bulk_load(cursor, table: str, frame: pl.DataFrame) -> None:
     """Rows of `frame` into `table`, a slice at a time: COPY from CSV text written by polars on PostgreSQL (an
     empty unquoted field is NULL, except in the note, which is never NULL), a prepared statement fed with the
     slice's rows on SQLite. Memory stays bounded by the slice, whatever the size of the file."""
     columns = ", ".join(frame.columns)
-    slices = _sorted_slices(frame) if ordered else frame.iter_slices(STAGING_CHUNK)
+    slices = _sorted_slices(frame)
     if connection.vendor == "postgresql":
         options = "FORMAT csv, FORCE_NOT_NULL (note)" if "note" in frame.columns else "FORMAT csv"
         with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN WITH ({options})") as copy:
