@@ -245,7 +245,7 @@ def convention_update(
 ) -> Convention:
     """Change a convention's title, period, themes and engaged communes; record its signature date once (which
     sends `convention_signed`). Every refusal is named by field; nothing is written on a refusal."""
-    convention = Convention.objects.select_for_update().select_related("epci").get(pk=convention.pk)
+    convention = Convention.objects.select_for_update(of=("self",)).select_related("epci").get(pk=convention.pk)
     errors = _check_period(start_date, end_date)
     title = (title or "").strip()
     if not title:
@@ -389,7 +389,7 @@ def signatory_update(
     by=None,
 ) -> Signatory:
     """Change a signatory's organisation, role, representative or signature date; history names who did it."""
-    signatory = Signatory.objects.select_for_update().select_related("convention").get(pk=signatory.pk)
+    signatory = Signatory.objects.select_for_update(of=("self",)).select_related("convention").get(pk=signatory.pk)
     represented_by = (represented_by or "").strip()
     _check_signatory(
         convention=signatory.convention,

@@ -102,7 +102,7 @@ def snapshot_take(
     signed before this feature); `vintage_limit` keeps only the vintages published by that date, as the user
     judges them. A fixed number of queries whatever the size; values are streamed and written in batches.
     """
-    convention = Convention.objects.select_for_update().select_related("epci").get(pk=convention.pk)
+    convention = Convention.objects.select_for_update(of=("self",)).select_related("epci").get(pk=convention.pk)
     label = (label or "").strip()
     _validate(
         convention=convention,

@@ -144,7 +144,7 @@ def _check_can_have_link(survey: PartnerSurvey, organisation: Organisation) -> N
 def survey_link_renew(*, survey: PartnerSurvey, organisation: Organisation, by) -> str:
     """Create the organisation's answer link, or replace its token (the previous link stops working at once).
     Returns the clear token, which is not stored."""
-    survey = PartnerSurvey.objects.select_for_update().select_related("convention").get(pk=survey.pk)
+    survey = PartnerSurvey.objects.select_for_update(of=("self",)).select_related("convention").get(pk=survey.pk)
     _check_can_have_link(survey, organisation)
     token = token_new()
     link = SurveyLink.objects.select_for_update().filter(survey=survey, organisation=organisation).first()
@@ -179,7 +179,7 @@ def survey_link_answer(*, link: SurveyLink, data: dict) -> PartnerAnswer:
     # The questionnaire first, then the link: the order survey_link_renew takes them in.
     PartnerSurvey.objects.select_for_update().get(pk=link.survey_id)
     current = (
-        SurveyLink.objects.select_for_update()
+        SurveyLink.objects.select_for_update(of=("self",))
         .filter(pk=link.pk, token_hash=link.token_hash)
         .select_related("survey__convention", "organisation")
         .first()

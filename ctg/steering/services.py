@@ -145,7 +145,7 @@ def member_update(
     fingerprint the edit form was built from. A seat listed in a meeting's attendance keeps its organisation and
     account (the past minutes name them); its name, side and role can still be corrected. Returns the seat and
     whether anything changed."""
-    member = BodyMember.objects.select_for_update().select_related("body__convention").get(pk=member.pk)
+    member = BodyMember.objects.select_for_update(of=("self",)).select_related("body__convention").get(pk=member.pk)
     if seen is not None and seen != member_fingerprint(member):
         raise ValidationError(
             "Ce membre a été modifié par quelqu'un d'autre pendant votre saisie : rechargez la page pour voir ses "
