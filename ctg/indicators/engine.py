@@ -188,6 +188,27 @@ class Computation:
         self.datasets: dict[tuple[str, int], set[int]] = {}
         # IRIS of the communes split into IRIS and secret IRIS cells, read once for the CAF data per IRIS.
         self.iris_gaps: tuple[pl.DataFrame, pl.DataFrame] | None = None
+        # Each dataset's title and "producer, title, millésime vintage", for the notes naming files; read once.
+        self.dataset_labels: dict[int, tuple[str, str]] | None = None
+
+    def prefetch(self) -> None:
+        """Read now what computing an indicator other than a hook would read from the database later (IRIS gaps,
+        dataset labels), so that the indicators can then be computed while the connection is busy writing."""
+        self._iris_gaps()
+        self._dataset_labels()
+
+    def _iris_gaps(self) -> tuple[pl.DataFrame, pl.DataFrame]:
+        if self.iris_gaps is None:
+            self.iris_gaps = load_iris_gaps({v for i in CATALOGUE if i.source == CAF_IRIS for v in i.variables})
+        return self.iris_gaps
+
+    def _dataset_labels(self) -> dict[int, tuple[str, str]]:
+        if self.dataset_labels is None:
+            self.dataset_labels = {
+                pk: (title, f"{producer}, {title}, millésime {vintage}")
+                for pk, producer, title, vintage in Dataset.objects.values_list("pk", "producer", "title", "vintage")
+            }
+        return self.dataset_labels
 
     def compute(self, indicator: Indicator) -> pl.DataFrame:
         if indicator.kind == Kind.PUBLISHED:
@@ -285,9 +306,7 @@ class Computation:
         schema = {"code": pl.Utf8, "iris_present": pl.Int64, "iris_expected": pl.Int64}
         if indicator.source != CAF_IRIS or indicator.kind != Kind.ADDITIVE:
             return pl.DataFrame(schema=schema)
-        if self.iris_gaps is None:
-            self.iris_gaps = load_iris_gaps({v for i in CATALOGUE if i.source == CAF_IRIS for v in i.variables})
-        zones, secret = self.iris_gaps
+        zones, secret = self._iris_gaps()
         secret_iris = (
             secret.filter(pl.col("variable").is_in(list(indicator.variables)) & (pl.col("year") == year))
             .select("iris")
@@ -473,12 +492,8 @@ class Computation:
                 rows.get_column("denominator_datasets").explode().drop_nulls().to_list()
             )
             self.datasets.setdefault((indicator.code, year), set()).update(dataset_ids)
-            files = "; ".join(
-                f"{producer}, {title}, millésime {vintage}"
-                for producer, title, vintage in Dataset.objects.filter(pk__in=sorted(dataset_ids))
-                .order_by("title")
-                .values_list("producer", "title", "vintage")
-            )
+            labels = self._dataset_labels()
+            files = "; ".join(label for _title, label in sorted(labels[pk] for pk in dataset_ids if pk in labels))
             value = self._value_expr(indicator)
             replaced.append(
                 rows.select(
@@ -529,24 +544,35 @@ def variables_read(indicator: Indicator) -> set[str]:
     return set(indicator.inputs) if indicator.kind == Kind.HOOK else indicator.variables
 
 
-def compute(indicators: list[Indicator]) -> tuple[pl.DataFrame, dict[tuple[str, int], set[int]]]:
-    """All rows for the given indicators, and the datasets behind each (indicator, year) series."""
+def start(indicators: list[Indicator]) -> Computation:
+    """A run over the commune referential and the observations the given indicators read (two reads)."""
     variables = set().union(*(variables_read(indicator) for indicator in indicators))
-    run = Computation(communes=load_communes(), observations=load_observations(variables))
-    frames = [run.compute(indicator) for indicator in indicators]
-    frames = [f for f in frames if f.height]
-    result = pl.concat(frames, how="vertical") if frames else pl.DataFrame(schema=OUTPUT_SCHEMA)
-    # "Missing" is not stored: readers show "non disponible" for any absent value, and a national referential
-    # with data for a few communes would otherwise store millions of empty rows.
-    # A commune split into IRIS without a CAF figure is kept with its IRIS count: it is not "not split into IRIS".
-    # A missing figure with a note (a commune merged since the file, an EPCI published on another perimeter) is kept
-    # too: its note says why, where "non disponible" alone would not.
+    return Computation(communes=load_communes(), observations=load_observations(variables))
+
+
+def stored_rows(frame: pl.DataFrame) -> pl.DataFrame:
+    """The rows of a computed frame that are stored, their notes fitted to the column.
+
+    "Missing" is not stored: readers show "non disponible" for any absent value, and a national referential with
+    data for a few communes would otherwise store millions of empty rows. A commune split into IRIS without a CAF
+    figure is kept with its IRIS count: it is not "not split into IRIS". A missing figure with a note (a commune
+    merged since the file, an EPCI published on another perimeter) is kept too: its note says why, where "non
+    disponible" alone would not."""
     kept = (
         (pl.col("status") != ValueStatus.MISSING.value)
         | ((pl.col("level") == Level.COMMUNE.value) & pl.col("parts_expected").is_not_null())
         | (pl.col("note").fill_null("") != "")
     )
-    return result.filter(kept).with_columns(_fitted_note(pl.col("note").fill_null(""))), run.datasets
+    return frame.filter(kept).with_columns(_fitted_note(pl.col("note").fill_null("")))
+
+
+def compute(indicators: list[Indicator]) -> tuple[pl.DataFrame, dict[tuple[str, int], set[int]]]:
+    """All stored rows for the given indicators, and the datasets behind each (indicator, year) series."""
+    run = start(indicators)
+    frames = [run.compute(indicator) for indicator in indicators]
+    frames = [f for f in frames if f.height]
+    result = pl.concat(frames, how="vertical") if frames else pl.DataFrame(schema=OUTPUT_SCHEMA)
+    return stored_rows(result), run.datasets
 
 
 def _fitted_note(note: pl.Expr) -> pl.Expr:

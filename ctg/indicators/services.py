@@ -4,6 +4,7 @@ import hashlib
 import io
 import json
 import time
+from contextlib import contextmanager
 
 import polars as pl
 from django.core.exceptions import ValidationError
@@ -13,6 +14,7 @@ from django.utils import timezone
 
 from ctg.core.bulk import indexes_dropped, key_order, postgres_csv_lines, stored_bound
 from ctg.indicators import catalogue, engine
+from ctg.indicators.enums import Kind
 from ctg.indicators.models import IndicatorSeries, IndicatorValue
 from ctg.opendata.models import Dataset
 
@@ -242,6 +244,99 @@ def _unchanged_indicators(
     return unchanged
 
 
+def _nothing_stored() -> bool:
+    with connection.cursor() as cursor:
+        return stored_bound(cursor, IndicatorValue) == 0
+
+
+@contextmanager
+def _values_writer(cursor):
+    """A function that appends a frame of rows to the stored values, for as long as the block runs: on PostgreSQL
+    one COPY, which the server carries out while the caller computes the next frame (nothing else may use the
+    connection meanwhile); on SQLite a prepared statement fed from each frame a slice at a time."""
+    table = IndicatorValue._meta.db_table
+    if connection.vendor == "postgresql":
+        columns = ", ".join(COLUMNS)
+        with cursor.cursor.copy(
+            f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT csv, FORCE_NOT_NULL (note))"
+        ) as copy:
+
+            def copied(frame: pl.DataFrame) -> None:
+                for chunk in frame.iter_slices(INSERT_CHUNK):
+                    copy.write(chunk.write_csv(include_header=False))
+
+            yield copied
+        return
+    sql = f"INSERT INTO {table} ({', '.join(COLUMNS)}) VALUES ({', '.join('?' for _ in COLUMNS)})"  # noqa: S608 (names from the models, values bound)
+
+    def inserted(frame: pl.DataFrame) -> None:
+        for chunk in frame.iter_slices(INSERT_CHUNK):
+            cursor.cursor.executemany(sql, chunk.iter_rows())
+
+    yield inserted
+
+
+def _first_computation(indicators: list[catalogue.Indicator]) -> dict:
+    """Compute and store every value of these indicators into an empty table, one indicator at a time in the order
+    of the unique index: on PostgreSQL the server writes an indicator's rows while the next one is computed, and
+    makes the unique index again once, over sorted rows (ctg.core.bulk). What the engine reads from the database
+    (the observations, the IRIS gaps, the datasets' names, the registers behind hooks) is read before writing."""
+    started = time.perf_counter()
+    run = engine.start(indicators)
+    run.prefetch()
+    early = {i.code: run.compute(i) for i in indicators if i.kind == Kind.HOOK}
+    computing = time.perf_counter() - started
+    digests: dict[tuple[str, int], str] = {}
+    rows = 0
+    with connection.cursor() as cursor:
+        rebuilt = indexes_dropped(cursor, IndicatorValue, stored=0, rows=0)
+        with _values_writer(cursor) as write:
+            for indicator in sorted(indicators, key=lambda i: i.code):
+                began = time.perf_counter()
+                frame = early.pop(indicator.code, None)
+                frame = engine.stored_rows(run.compute(indicator) if frame is None else frame)
+                frame = frame.select(COLUMNS)
+                frame = frame[key_order(frame, KEY)]
+                digests.update(_digests(frame))
+                computing += time.perf_counter() - began
+                rows += frame.height
+                if frame.height:
+                    write(frame)
+        for statement in rebuilt:
+            cursor.execute(statement)
+    return {
+        "datasets": run.datasets,
+        "digests": digests,
+        "values": rows,
+        "compute_seconds": computing,
+        "write_seconds": time.perf_counter() - started - computing,
+    }
+
+
+def _record_series(indicator_codes: list[str], series_keys: set, datasets: dict, digests: dict, *, partial: bool):
+    """The computed series of these indicators, with their sources and fingerprints, replacing the stored ones (only
+    those of `series_keys` for a `partial` refresh of some territories)."""
+    now = timezone.now()
+    sources = _series_sources(datasets)
+    stale_series = IndicatorSeries.objects.filter(indicator__in=indicator_codes)
+    if partial:
+        keys = Q(pk__in=[])
+        for code, year in series_keys:
+            keys |= Q(indicator=code, year=year)
+        stale_series = stale_series.filter(keys)
+    stale_series.delete()
+    IndicatorSeries.objects.bulk_create(
+        IndicatorSeries(
+            indicator=code,
+            year=year,
+            source=(sources.get((code, year)) or catalogue.BY_CODE[code].source)[:500],
+            computed_at=now,
+            digest=digests.get((code, year), ""),
+        )
+        for code, year in sorted(series_keys)
+    )
+
+
 @transaction.atomic
 def indicators_compute(*, codes=None, territories=None, by=None) -> dict:
     """Recompute the given indicators (all by default) at every level and replace their stored values.
@@ -250,10 +345,27 @@ def indicators_compute(*, codes=None, territories=None, by=None) -> dict:
     from every commune of the referential, so a partial refresh never changes a figure's meaning.
     `by` is the user who asked for the refresh (None for commands); computed data carry no author.
     An indicator whose computed series all have the fingerprint stored by the last refresh of every territory is
-    neither read nor written (its values are those computed); the others are compared value by value.
+    neither read nor written (its values are those computed); the others are compared value by value. Into an empty
+    table, values are written as each indicator is computed (_first_computation).
     Returns counts for the command and the benchmark.
     """
     indicators = _validated_indicators(codes)
+    indicator_codes = [i.code for i in indicators]
+    if territories is None and _nothing_stored():
+        first = _first_computation(indicators)
+        series_keys = set(first["digests"])
+        _record_series(indicator_codes, series_keys, first["datasets"], first["digests"], partial=False)
+        return {
+            "indicators": len(indicators),
+            "series": len(series_keys),
+            "values": first["values"],
+            "inserted": first["values"],
+            "updated": 0,
+            "deleted": 0,
+            "unchanged_indicators": 0,
+            "compute_seconds": first["compute_seconds"],
+            "write_seconds": first["write_seconds"],
+        }
     started = time.perf_counter()
     frame, datasets = engine.compute(indicators)
     if territories is not None:
@@ -265,7 +377,6 @@ def indicators_compute(*, codes=None, territories=None, by=None) -> dict:
         frame = frame.join(wanted, on=["level", "code"], how="semi")
     frame = frame.select(COLUMNS).with_columns(pl.col("note").fill_null(""))
     computed = time.perf_counter()
-    indicator_codes = [i.code for i in indicators]
     digests: dict[tuple[str, int], str] = {}
     unchanged: set[str] = set()
     # A full refresh also removes the values of indicators no longer in the catalogue.
@@ -283,26 +394,8 @@ def indicators_compute(*, codes=None, territories=None, by=None) -> dict:
     inserted, updated, deleted = _changes(to_compare, stored)
     del stored, to_compare
     _write_changes(inserted, updated, deleted)
-    now = timezone.now()
-    sources = _series_sources(datasets)
     series_keys = {(row[0], row[1]) for row in frame.select("indicator", "year").unique().iter_rows()}
-    stale_series = IndicatorSeries.objects.filter(indicator__in=indicator_codes)
-    if territories is not None:
-        keys = Q(pk__in=[])
-        for code, year in series_keys:
-            keys |= Q(indicator=code, year=year)
-        stale_series = stale_series.filter(keys)
-    stale_series.delete()
-    IndicatorSeries.objects.bulk_create(
-        IndicatorSeries(
-            indicator=code,
-            year=year,
-            source=(sources.get((code, year)) or catalogue.BY_CODE[code].source)[:500],
-            computed_at=now,
-            digest=digests.get((code, year), ""),
-        )
-        for code, year in sorted(series_keys)
-    )
+    _record_series(indicator_codes, series_keys, datasets, digests, partial=territories is not None)
     return {
         "indicators": len(indicators),
         "series": len(series_keys),

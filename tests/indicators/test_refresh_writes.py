@@ -136,14 +136,35 @@ def test_a_first_refresh_leaves_the_value_table_as_it_was_made(observations):
 
 
 def test_a_failing_first_refresh_writes_nothing_and_keeps_the_value_table(observations, monkeypatch):
+    """A first refresh writes each indicator as it is computed, its unique index dropped until the end (PostgreSQL):
+    a failure after some indicators are written leaves no value and the index as it was."""
     before = value_table_schema()
-    write = services._write_changes
+    prepare = services.engine.stored_rows
+    written = []
 
-    def write_then_fail(*args, **kwargs):
-        write(*args, **kwargs)
+    def fail_once_an_indicator_is_written(frame):
+        if written:
+            raise RuntimeError("disque plein")
+        rows = prepare(frame)
+        if rows.height:
+            written.append(rows.height)
+        return rows
+
+    monkeypatch.setattr(services.engine, "stored_rows", fail_once_an_indicator_is_written)
+    with pytest.raises(RuntimeError, match="disque plein"):
+        indicators_compute()
+    assert written, "an indicator's rows were written before the failure"
+    assert not IndicatorValue.objects.exists()
+    assert value_table_schema() == before
+
+
+def test_a_first_refresh_failing_after_its_writes_keeps_nothing(observations, monkeypatch):
+    before = value_table_schema()
+
+    def fail(*args, **kwargs):
         raise RuntimeError("disque plein")
 
-    monkeypatch.setattr(services, "_write_changes", write_then_fail)
+    monkeypatch.setattr(services, "_record_series", fail)
     with pytest.raises(RuntimeError, match="disque plein"):
         indicators_compute()
     assert not IndicatorValue.objects.exists()

@@ -39,7 +39,8 @@ class CommuneFactory(factory.django.DjangoModelFactory):
         model = Commune
 
     code = factory.Sequence(lambda n: f"X{n:04d}")
-    name = factory.Sequence(lambda n: f"Commune synthétique {n}")
+    # Zero-padded, so that communes created one after the other sort by name in the order they were made.
+    name = factory.Sequence(lambda n: f"Commune synthétique {n:06d}")
     siren = factory.Sequence(lambda n: f"{800000000 + n}")
     departement = factory.SubFactory(DepartementFactory)
     epci = factory.SubFactory(EpciFactory)
