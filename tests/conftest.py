@@ -148,6 +148,26 @@ _shared_caux_seine = None
 
 
 @pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The test database, created from the models (config.settings.test), with what the migrations add to it.
+
+    The reference themes of the data migration, and every migration recorded as applied, as `migrate` leaves them.
+    """
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    from ctg.conventions.services import themes_ensure_reference
+
+    with django_db_blocker.unblock():
+        themes_ensure_reference()
+        executor = MigrationExecutor(connection)
+        for migration, _ in executor.migration_plan(executor.loader.graph.leaf_nodes()):
+            executor.record_migration(migration)
+        executor.check_replacements()
+    yield
+
+
+@pytest.fixture(scope="session")
 def _caux_seine_once(django_db_setup, django_db_blocker):
     """Set up before the first test sharing the data opens its transaction (higher scopes come first)."""
     global _shared_caux_seine

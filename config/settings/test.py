@@ -22,11 +22,16 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
+# Test databases are created from the models, in a second rather than the dozen seconds the migrations take in
+# each test process; tests/conftest.py adds what the migrations add (the reference themes, the record of the
+# migrations) and tests/test_migrations.py applies the migrations to a database of their own.
+DATABASES["default"].setdefault("TEST", {})["MIGRATE"] = False  # noqa: F405
+
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # A file rather than SQLite's shared in-memory database: concurrency tests need the real file locking that
     # several web processes meet. One file per test process (pytest-xdist's workers are processes too, and
     # pytest-django adds the worker's name), so that runs in parallel never share one.
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / f"test-{os.getpid()}.sqlite3")}  # noqa: F405
+    DATABASES["default"]["TEST"]["NAME"] = str(BASE_DIR / "var" / f"test-{os.getpid()}.sqlite3")  # noqa: F405
 
     def _remove_test_database_files():
         # Django deletes the database file, but not on an interrupted run; a connection left open by a
