@@ -211,40 +211,56 @@ def _build_caux_seine() -> dict:
 
 def _load_departement_76_referential():
     """Import the real referential filtered on département 76, faster than the whole country for most tests."""
-    import gzip
-    import json
     import tempfile
     from pathlib import Path
 
-    from ctg.territories.importers import REFERENTIAL_DIR, import_referential
+    from ctg.territories.importers import import_referential
 
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        for name in ("regions.json", "departements.json"):
-            (tmp / name).write_bytes((REFERENTIAL_DIR / name).read_bytes())
-        with gzip.open(REFERENTIAL_DIR / "communes.json.gz") as handle:
-            communes = json.load(handle)
-        communes = [c for c in communes if c.get("departement") == "76"]
-        codes = {c["code"] for c in communes}
-        with gzip.open(REFERENTIAL_DIR / "epci.json.gz") as handle:
-            epcis = json.load(handle)
-        # An EPCI straddling the département keeps its members of the département: each commune of the département
-        # has its EPCI and the census population the EPCI file dates, as in the national referential.
-        epcis = [
-            {**e, "membres": [m for m in e["membres"] if m["code"] in codes]}
-            for e in epcis
-            if any(m["code"] in codes for m in e["membres"])
-        ]
-        with gzip.open(tmp / "communes.json.gz", "wt", encoding="utf-8") as handle:
-            json.dump(communes, handle)
-        with gzip.open(tmp / "epci.json.gz", "wt", encoding="utf-8") as handle:
-            json.dump(epcis, handle)
+        for name, content in _departement_76_referential_files().items():
+            (tmp / name).write_bytes(content)
         import_referential(tmp)
     call_command(
         "import_boundaries",
         "data/referentiel/france-geojson-76/communes-76-seine-maritime.geojson",
         stdout=io.StringIO(),
     )
+
+
+_departement_76_files: dict[str, bytes] = {}
+
+
+def _departement_76_referential_files() -> dict[str, bytes]:
+    """The referential's files filtered on département 76, read from the national files once per test process.
+
+    Tests outside a rolled-back transaction import them again after each flush.
+    """
+    import gzip
+    import json
+
+    from ctg.territories.importers import REFERENTIAL_DIR
+
+    if _departement_76_files:
+        return _departement_76_files
+    files = {name: (REFERENTIAL_DIR / name).read_bytes() for name in ("regions.json", "departements.json")}
+    with gzip.open(REFERENTIAL_DIR / "communes.json.gz") as handle:
+        communes = json.load(handle)
+    communes = [c for c in communes if c.get("departement") == "76"]
+    codes = {c["code"] for c in communes}
+    with gzip.open(REFERENTIAL_DIR / "epci.json.gz") as handle:
+        epcis = json.load(handle)
+    # An EPCI straddling the département keeps its members of the département: each commune of the département
+    # has its EPCI and the census population the EPCI file dates, as in the national referential.
+    epcis = [
+        {**e, "membres": [m for m in e["membres"] if m["code"] in codes]}
+        for e in epcis
+        if any(m["code"] in codes for m in e["membres"])
+    ]
+    files["communes.json.gz"] = gzip.compress(json.dumps(communes).encode("utf-8"))
+    files["epci.json.gz"] = gzip.compress(json.dumps(epcis).encode("utf-8"))
+    _departement_76_files.update(files)
+    return _departement_76_files
 
 
 @pytest.fixture
