@@ -18,6 +18,10 @@ MALICIOUS_ENJEU = "+SOMME(1;2) Accès aux droits des familles"
 def report_demo(caux_seine):
     """The demo convention with the real INSEE figures computed, a commune with a formula-like name and an
     enjeu whose title starts like a formula."""
+    return build_report_demo(caux_seine)
+
+
+def build_report_demo(caux_seine: dict) -> dict:
     load_insee_extracts()
     indicators_compute()
     convention = Convention.objects.select_related("epci").get(pk=caux_seine["convention"].pk)

@@ -1,12 +1,14 @@
 import csv
 import io
+import sys
 
 import pytest
+from django.db import transaction
 from openpyxl import load_workbook
 
 from ctg.diagnostic.reports.indicator_table import HEADER, build_indicator_csv, build_indicator_xlsx, indicator_rows
 from ctg.indicators import catalogue
-from tests.diagnostic.reports.conftest import MALICIOUS_NAME, convert_with_libreoffice
+from tests.diagnostic.reports.conftest import MALICIOUS_NAME, build_report_demo, convert_with_libreoffice
 
 pytestmark = pytest.mark.django_db
 
@@ -50,52 +52,6 @@ def test_rows_hold_values_statuses_parts_and_sources(report_demo, django_assert_
     assert bolbec[7] == "oui" and bolbec[9] == 11618
 
 
-def test_xlsx_reads_back_with_neutralised_text(report_demo):
-    content = build_indicator_xlsx(convention=report_demo["convention"])
-    workbook = load_workbook(io.BytesIO(content), read_only=True)
-    sheet = workbook["Indicateurs"]
-    rows = list(sheet.iter_rows(values_only=True))
-    workbook.close()
-    assert list(rows[0]) == HEADER
-    assert len(rows) == ROW_COUNT + 1
-    bolbec = by_key(rows[1:])[("population", "Commune", "76114")]
-    assert bolbec[6] == "'" + MALICIOUS_NAME
-    assert bolbec[9] == 11618
-    assert not any(isinstance(v, str) and v.startswith(("=", "+", "-", "@")) for row in rows for v in row)
-
-
-def test_xlsx_sheets_read_and_print_as_tables(report_demo):
-    workbook = load_workbook(io.BytesIO(build_indicator_xlsx(convention=report_demo["convention"])))
-    latest, history = workbook["Indicateurs"], workbook["Historique"]
-    assert latest.auto_filter.ref == f"A1:S{ROW_COUNT + 1}"  # 19 columns
-    assert history.auto_filter.ref == f"A1:S{history.max_row}" and history.max_row >= ROW_COUNT + 1
-    for sheet in (latest, history):
-        assert sheet.freeze_panes == "A2"
-        assert sheet.page_setup.paperSize == 9 and sheet.page_setup.orientation == "landscape"
-        assert sheet.page_setup.fitToWidth == 1 and sheet.page_setup.fitToHeight == 0
-        assert sheet.sheet_properties.pageSetUpPr.fitToPage is True
-        assert sheet.print_title_rows == "$1:$1"
-        widths = {cell.value: sheet.column_dimensions[cell.column_letter].width for cell in sheet[1]}
-        # Bounded: the sources wrap within 38 characters, the labels within 28.
-        assert widths["Source"] == 38 and widths["Indicateur"] == 28
-        # The codes and raw figures are folded: grouped and hidden, they do not print.
-        folded = {
-            cell.value
-            for cell in sheet[1]
-            if sheet.column_dimensions[cell.column_letter].hidden
-            and sheet.column_dimensions[cell.column_letter].outline_level == 1
-        }
-        assert folded == {"Code indicateur", "Code territoire", "Numérateur", "Dénominateur", "Dernier millésime"}
-        # A landscape A4 page holds about 130 characters at 100 %: the printed columns print at 55 % at least (the
-        # 19 columns, 378 characters wide, printed at 34 %).
-        assert sum(width for label, width in widths.items() if label not in folded) <= 130 / 0.55
-        # Fitted: a code column is as wide as its longest code plus room, never the old fixed width.
-        codes = [row[5] for row in sheet.iter_rows(min_row=2, values_only=True)]
-        # (the header wraps: its longest word, « territoire », counts).
-        assert widths["Code territoire"] == max(len("territoire"), *(len(str(c)) for c in codes)) + 2
-        assert all(6 <= width <= 60 for width in widths.values())
-
-
 def test_csv_is_semicolon_utf8_with_bom_and_neutralised(report_demo):
     content = build_indicator_csv(convention=report_demo["convention"])
     assert content.startswith(b"\xef\xbb\xbf")
@@ -112,24 +68,95 @@ def test_csv_is_semicolon_utf8_with_bom_and_neutralised(report_demo):
     assert not any(v.startswith(("=", "+", "@")) for row in rows for v in row)
 
 
-def test_xlsx_says_once_per_table_why_columns_are_missing(report_demo):
-    content = build_indicator_xlsx(convention=report_demo["convention"])
-    workbook = load_workbook(io.BytesIO(content), read_only=True)
-    notes = list(workbook["Notes"].iter_rows(values_only=True))
-    workbook.close()
-    assert list(notes[0]) == ["Tableau du diagnostic", "Colonnes incomplètes", "Note"]
-    # One row per table and group of columns sharing the same reasons: a column is explained once per table.
-    columns = [(row[0], column) for row in notes[1:] for column in row[1].split(", ")]
-    assert len(columns) == len(set(columns))
-    territory = next(row for row in notes[1:] if row[0] == "Chiffres clés : Territoire et population")
-    assert territory[1] == "Seine-Maritime, Normandie, France"
-    assert territory[2].startswith("Seine-Maritime, Normandie et France : chiffres non calculés")
-    assert "INSEE, Base comparateur de territoires, millésime 2025" in territory[2]
+@pytest.fixture(scope="class")
+def shared_xlsx(_caux_seine_once, django_db_blocker):
+    """The XLSX of report_demo's convention, built once for the tests of a class.
+
+    Its data are written in a transaction held open while they run (each test's own is a savepoint inside it) and
+    rolled back after the last one.
+    """
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            demo = build_report_demo(_caux_seine_once.get())
+            content = build_indicator_xlsx(convention=demo["convention"])
+        except BaseException:
+            atomic.__exit__(*sys.exc_info())
+            raise
+    yield content
+    with django_db_blocker.unblock():
+        transaction.set_rollback(True)
+        atomic.__exit__(None, None, None)
 
 
-def test_libreoffice_opens_the_xlsx(report_demo, tmp_path):
-    path = tmp_path / "indicateurs.xlsx"
-    path.write_bytes(build_indicator_xlsx(convention=report_demo["convention"]))
-    pdf = convert_with_libreoffice(path, tmp_path)
-    assert pdf.exists()
-    assert pdf.read_bytes().startswith(b"%PDF")
+@pytest.fixture
+def xlsx(shared_xlsx, caux_seine):
+    return shared_xlsx
+
+
+class TestXlsx:
+    """The XLSX export of the indicator table, built once and read by each test."""
+
+    def test_xlsx_reads_back_with_neutralised_text(self, xlsx):
+        workbook = load_workbook(io.BytesIO(xlsx), read_only=True)
+        sheet = workbook["Indicateurs"]
+        rows = list(sheet.iter_rows(values_only=True))
+        workbook.close()
+        assert list(rows[0]) == HEADER
+        assert len(rows) == ROW_COUNT + 1
+        bolbec = by_key(rows[1:])[("population", "Commune", "76114")]
+        assert bolbec[6] == "'" + MALICIOUS_NAME
+        assert bolbec[9] == 11618
+        assert not any(isinstance(v, str) and v.startswith(("=", "+", "-", "@")) for row in rows for v in row)
+
+    def test_xlsx_sheets_read_and_print_as_tables(self, xlsx):
+        workbook = load_workbook(io.BytesIO(xlsx))
+        latest, history = workbook["Indicateurs"], workbook["Historique"]
+        assert latest.auto_filter.ref == f"A1:S{ROW_COUNT + 1}"  # 19 columns
+        assert history.auto_filter.ref == f"A1:S{history.max_row}" and history.max_row >= ROW_COUNT + 1
+        for sheet in (latest, history):
+            assert sheet.freeze_panes == "A2"
+            assert sheet.page_setup.paperSize == 9 and sheet.page_setup.orientation == "landscape"
+            assert sheet.page_setup.fitToWidth == 1 and sheet.page_setup.fitToHeight == 0
+            assert sheet.sheet_properties.pageSetUpPr.fitToPage is True
+            assert sheet.print_title_rows == "$1:$1"
+            widths = {cell.value: sheet.column_dimensions[cell.column_letter].width for cell in sheet[1]}
+            # Bounded: the sources wrap within 38 characters, the labels within 28.
+            assert widths["Source"] == 38 and widths["Indicateur"] == 28
+            # The codes and raw figures are folded: grouped and hidden, they do not print.
+            folded = {
+                cell.value
+                for cell in sheet[1]
+                if sheet.column_dimensions[cell.column_letter].hidden
+                and sheet.column_dimensions[cell.column_letter].outline_level == 1
+            }
+            assert folded == {"Code indicateur", "Code territoire", "Numérateur", "Dénominateur", "Dernier millésime"}
+            # A landscape A4 page holds about 130 characters at 100 %: the printed columns print at 55 % at least (the
+            # 19 columns, 378 characters wide, printed at 34 %).
+            assert sum(width for label, width in widths.items() if label not in folded) <= 130 / 0.55
+            # Fitted: a code column is as wide as its longest code plus room, never the old fixed width.
+            codes = [row[5] for row in sheet.iter_rows(min_row=2, values_only=True)]
+            # (the header wraps: its longest word, « territoire », counts).
+            assert widths["Code territoire"] == max(len("territoire"), *(len(str(c)) for c in codes)) + 2
+            assert all(6 <= width <= 60 for width in widths.values())
+
+    def test_xlsx_says_once_per_table_why_columns_are_missing(self, xlsx):
+        workbook = load_workbook(io.BytesIO(xlsx), read_only=True)
+        notes = list(workbook["Notes"].iter_rows(values_only=True))
+        workbook.close()
+        assert list(notes[0]) == ["Tableau du diagnostic", "Colonnes incomplètes", "Note"]
+        # One row per table and group of columns sharing the same reasons: a column is explained once per table.
+        columns = [(row[0], column) for row in notes[1:] for column in row[1].split(", ")]
+        assert len(columns) == len(set(columns))
+        territory = next(row for row in notes[1:] if row[0] == "Chiffres clés : Territoire et population")
+        assert territory[1] == "Seine-Maritime, Normandie, France"
+        assert territory[2].startswith("Seine-Maritime, Normandie et France : chiffres non calculés")
+        assert "INSEE, Base comparateur de territoires, millésime 2025" in territory[2]
+
+    def test_libreoffice_opens_the_xlsx(self, xlsx, tmp_path):
+        path = tmp_path / "indicateurs.xlsx"
+        path.write_bytes(xlsx)
+        pdf = convert_with_libreoffice(path, tmp_path)
+        assert pdf.exists()
+        assert pdf.read_bytes().startswith(b"%PDF")
