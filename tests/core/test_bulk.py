@@ -1,0 +1,63 @@
+"""Bulk writes on SQLite: constant columns written once in the statement read back as if each row had bound them."""
+
+import polars as pl
+import pytest
+from django.db import connection
+
+from ctg.core.bulk import sqlite_insert
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's prepared statements only"),
+]
+
+COLUMNS = "id INTEGER PRIMARY KEY, n INTEGER, flag BOOLEAN, note TEXT, label TEXT, ratio REAL, missing INTEGER"
+
+
+def _stored(cursor) -> list[tuple]:
+    cursor.execute(
+        "SELECT n, flag, note, label, ratio, missing, typeof(note), typeof(missing) FROM bulk_rows ORDER BY id"
+    )
+    return cursor.fetchall()
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 10])
+def test_constant_and_varying_columns_read_back_as_given(chunk):
+    ratio = 0.1 + 0.2  # not exact in decimal: a float is always bound, never written into the statement
+    frame = pl.DataFrame(
+        {
+            "n": [7, 7, 7],
+            "flag": [False, False, False],
+            "note": ["", "", ""],
+            "label": ["l'été", "l'été", "l'été"],  # a constant text other than "" is bound, quotes and all
+            "ratio": [ratio, ratio, ratio],
+            "missing": pl.Series([None, None, None], dtype=pl.Int64),
+        }
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE TEMPORARY TABLE bulk_rows ({COLUMNS})")
+        sqlite_insert(cursor, "bulk_rows", frame, chunk=chunk)
+        assert _stored(cursor) == [(7, 0, "", "l'été", ratio, None, "text", "null")] * 3
+        cursor.execute("DROP TABLE bulk_rows")
+
+
+def test_columns_that_vary_or_hold_some_nulls_are_bound():
+    frame = pl.DataFrame(
+        {
+            "n": [1, 2, None],
+            "flag": [True, False, True],
+            "note": ["", "fusion", ""],
+            "label": [None, "b", "c"],
+            "ratio": [1.5, None, 2.5],
+            "missing": [None, 4, None],
+        }
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE TEMPORARY TABLE bulk_rows ({COLUMNS})")
+        sqlite_insert(cursor, "bulk_rows", frame, chunk=2)
+        assert [row[:6] for row in _stored(cursor)] == [
+            (1, 1, "", None, 1.5, None),
+            (2, 0, "fusion", "b", None, 4),
+            (None, 1, "", "c", 2.5, None),
+        ]
+        cursor.execute("DROP TABLE bulk_rows")
