@@ -35,7 +35,6 @@ import copy
 import dataclasses
 import datetime
 import io
-import sys
 from collections.abc import Callable
 
 import pytest
@@ -65,6 +64,7 @@ from ctg.steering.models import FollowUp, Guest, Outcome
 from tests.accounts.factories import DepartementAccessFactory, InvitationFactory, MembershipFactory, UserFactory
 from tests.conventions.factories import ConventionFactory, minimal_pdf
 from tests.diagnostic.factories import EnjeuFactory
+from tests.held_data import held
 from tests.offer.factories import OfferItemFactory
 from tests.opendata.factories import DatasetFactory, data_administrator
 from tests.organisations.factories import OrganisationFactory
@@ -843,19 +843,13 @@ def shared_world(django_db_setup, django_db_blocker):
     Its transaction stays open while they run; each test's own transaction is a savepoint inside it, rolled back at
     the test's end, so no test sees what another one did. The tests that follow find the database as it was.
     """
-    with django_db_blocker.unblock():
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        try:
-            world = World()
-            world.log_in_everyone()
-        except BaseException:
-            atomic.__exit__(*sys.exc_info())
-            raise
-    yield world
-    with django_db_blocker.unblock():
-        transaction.set_rollback(True)
-        atomic.__exit__(None, None, None)
+
+    def build():
+        world = World()
+        world.log_in_everyone()
+        return world
+
+    yield from held(django_db_blocker, build)
 
 
 @pytest.fixture

@@ -1,14 +1,13 @@
 import csv
 import io
-import sys
 
 import pytest
-from django.db import transaction
 from openpyxl import load_workbook
 
 from ctg.diagnostic.reports.indicator_table import HEADER, build_indicator_csv, build_indicator_xlsx, indicator_rows
 from ctg.indicators import catalogue
 from tests.diagnostic.reports.conftest import MALICIOUS_NAME, build_report_demo, convert_with_libreoffice
+from tests.held_data import held
 
 pytestmark = pytest.mark.django_db
 
@@ -75,19 +74,12 @@ def shared_xlsx(_caux_seine_once, django_db_blocker):
     Its data are written in a transaction held open while they run (each test's own is a savepoint inside it) and
     rolled back after the last one.
     """
-    with django_db_blocker.unblock():
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        try:
-            demo = build_report_demo(_caux_seine_once.get())
-            content = build_indicator_xlsx(convention=demo["convention"])
-        except BaseException:
-            atomic.__exit__(*sys.exc_info())
-            raise
-    yield content
-    with django_db_blocker.unblock():
-        transaction.set_rollback(True)
-        atomic.__exit__(None, None, None)
+
+    def build():
+        demo = build_report_demo(_caux_seine_once.get())
+        return build_indicator_xlsx(convention=demo["convention"])
+
+    yield from held(django_db_blocker, build)
 
 
 @pytest.fixture
