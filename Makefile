@@ -44,7 +44,7 @@ serve: demo-data
 
 test: $(STAMP)
 	mkdir -p var
-	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/pytest --numprocesses auto --runslow $(PYTEST_ARGS)
+	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/pytest --numprocesses auto --dist worksteal --runslow $(PYTEST_ARGS)
 
 test-postgres: $(STAMP)
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test} $(MAKE) test
