@@ -145,12 +145,15 @@ def invitation_accept_view(request, token):
     user = request.user
     if user.is_authenticated and not accounts_holding_address(invitation.email).filter(pk=user.pk).exists():
         raise PermissionDenied("Cette invitation est destinée à une autre adresse électronique.")
+    existing_account = not user.is_authenticated and accounts_holding_address(invitation.email).exists()
+    if existing_account:
+        # The account may be the one this very invitation created a moment ago (a double click): it is then used.
+        invitation.refresh_from_db(fields=["accepted_at"])
     problem = None
     if invitation.accepted_at is not None:
         problem = "Cette invitation a déjà été utilisée."
     elif invitation.is_expired:
         problem = "Cette invitation a expiré : demandez-en une nouvelle à l'administrateur de la convention."
-    existing_account = not user.is_authenticated and accounts_holding_address(invitation.email).exists()
     if problem is None and existing_account:
         problem = "Un compte existe déjà pour cette adresse : connectez-vous, puis rouvrez le lien de l'invitation."
     form = None
