@@ -5,6 +5,7 @@ Secret, missing and incomplete aggregates are explicit statuses; a value that is
 """
 
 from django.db import models
+from django.db.models import F
 
 from ctg.core.fields import RowidAutoField
 from ctg.indicators.enums import ValueStatus
@@ -32,8 +33,13 @@ class IndicatorValue(models.Model):
         verbose_name = "valeur d'indicateur"
         verbose_name_plural = "valeurs d'indicateurs"
         constraints = [
+            # Column expressions: a unique index of its own on SQLite too, which a first computation makes again
+            # after the rows (see Observation's).
             models.UniqueConstraint(
-                fields=["indicator", "level", "code", "year"],
+                F("indicator"),
+                F("level"),
+                F("code"),
+                F("year"),
                 name="indicator_value_unique",
                 violation_error_message="Cet indicateur a déjà une valeur pour ce territoire et ce millésime.",
             ),

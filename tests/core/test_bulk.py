@@ -61,3 +61,27 @@ def test_columns_that_vary_or_hold_some_nulls_are_bound():
             (None, 1, "", "c", 2.5, None),
         ]
         cursor.execute("DROP TABLE bulk_rows")
+
+
+@pytest.mark.parametrize("rows", [332, 333, 334, 1000])
+def test_rows_go_many_to_a_statement_and_none_is_lost_or_doubled(rows):
+    # Three bound columns: 333 rows to a statement of 999 values; the rows left over go in a shorter one.
+    frame = pl.DataFrame(
+        {"n": list(range(rows)), "label": [f"c{i:05d}" for i in range(rows)], "ratio": [i / 7 for i in range(rows)]}
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE TEMPORARY TABLE bulk_rows ({COLUMNS})")
+        sqlite_insert(cursor, "bulk_rows", frame, chunk=400)
+        cursor.execute("SELECT n, label, ratio FROM bulk_rows ORDER BY id")
+        assert cursor.fetchall() == list(frame.iter_rows())
+        cursor.execute("DROP TABLE bulk_rows")
+
+
+def test_rows_of_constants_only_are_each_inserted():
+    frame = pl.DataFrame({"n": [3] * 5, "note": [""] * 5})
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE TEMPORARY TABLE bulk_rows ({COLUMNS})")
+        sqlite_insert(cursor, "bulk_rows", frame, chunk=2)
+        cursor.execute("SELECT n, note FROM bulk_rows")
+        assert cursor.fetchall() == [(3, "")] * 5
+        cursor.execute("DROP TABLE bulk_rows")
