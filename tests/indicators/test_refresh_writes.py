@@ -115,6 +115,17 @@ def test_values_removed_behind_the_refresh_s_back_are_written_again(observations
     assert IndicatorValue.objects.get(indicator="population", level="commune", code="A0001").value == 300
 
 
+
+def test_a_value_of_a_series_not_computed_is_found_and_removed(observations):
+    indicators_compute(codes=["population"])
+    stray = IndicatorValue.objects.get(indicator="population", level="commune", code="A0001")
+    stray.pk, stray.year = None, 1999
+    stray.save()
+    result = indicators_compute(codes=["population"])
+    # The series computed all have their fingerprints, but the indicator has one value more than computed.
+    assert (result["unchanged_indicators"], result["deleted"], result["inserted"]) == (0, 1, 0)
+    assert not IndicatorValue.objects.filter(indicator="population", year=1999).exists()
+
 def value_table_schema():
     with connection.cursor() as cursor:
         constraints = connection.introspection.get_constraints(cursor, IndicatorValue._meta.db_table)
