@@ -60,6 +60,8 @@ def _series_sources(datasets: dict[tuple[str, int], set[int]]) -> dict[tuple[str
 
 
 KEY = ["indicator", "level", "code", "year"]
+# Rows in KEY order come in runs of one indicator at one level: SQLite writes those two columns into its statements.
+SERIES_RUN = ("indicator", "level")
 VALUES = [name for name in COLUMNS if name not in KEY]
 STORED_SCHEMA = {"id": pl.Int64, **engine.OUTPUT_SCHEMA}
 FLOATS = {"value", "numerator", "denominator"}
@@ -173,7 +175,7 @@ def _write_changes(inserted: pl.DataFrame, updated: pl.DataFrame, deleted: pl.Se
             for chunk in updated.select(*VALUES, "id").iter_slices(INSERT_CHUNK):
                 raw.executemany(sql, chunk.iter_rows())
         if inserted.height:
-            sqlite_insert(cursor, table, inserted[key_order(inserted, KEY)], chunk=INSERT_CHUNK)
+            sqlite_insert(cursor, table, inserted[key_order(inserted, KEY)], chunk=INSERT_CHUNK, by=SERIES_RUN)
 
 
 def _copy(cursor, table: str, frame: pl.DataFrame) -> None:
@@ -261,7 +263,7 @@ def _values_writer(cursor):
         return
 
     def inserted(frame: pl.DataFrame) -> None:
-        sqlite_insert(cursor, table, frame, chunk=INSERT_CHUNK)
+        sqlite_insert(cursor, table, frame, chunk=INSERT_CHUNK, by=SERIES_RUN)
 
     yield inserted
 

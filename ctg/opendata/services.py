@@ -420,7 +420,8 @@ def _bulk_load(cursor, table: str, frame: pl.DataFrame) -> None:
             cursor.execute(f"ANALYZE {STAGING}")
         return
     for chunk in slices:
-        sqlite_insert(cursor, table, chunk, chunk=STAGING_CHUNK)
+        # Runs of one variable, year and level: SQLite writes those columns into its statements.
+        sqlite_insert(cursor, table, chunk, chunk=STAGING_CHUNK, by=tuple(KEYS[:3]))
 
 
 def _write_iris_zones(parsed: ParsedFile, report: DatasetImportReport, *, dry_run: bool) -> None:

@@ -29,7 +29,7 @@ def test_constant_and_varying_columns_read_back_as_given(chunk):
             "n": [7, 7, 7],
             "flag": [False, False, False],
             "note": ["", "", ""],
-            "label": ["l'été", "l'été", "l'été"],  # a constant text other than "" is bound, quotes and all
+            "label": ["l'été", "l'été", "l'été"],  # a constant text is written quoted, its quote doubled
             "ratio": [ratio, ratio, ratio],
             "missing": pl.Series([None, None, None], dtype=pl.Int64),
         }
@@ -84,4 +84,21 @@ def test_rows_of_constants_only_are_each_inserted():
         sqlite_insert(cursor, "bulk_rows", frame, chunk=2)
         cursor.execute("SELECT n, note FROM bulk_rows")
         assert cursor.fetchall() == [(3, "")] * 5
+        cursor.execute("DROP TABLE bulk_rows")
+
+
+def test_runs_of_rows_sharing_columns_are_written_with_their_own_constants():
+    frame = pl.DataFrame(
+        {
+            "label": ["a", "a", "b'); DROP TABLE bulk_rows; --", "b'); DROP TABLE bulk_rows; --", "a", "c\x00d"],
+            "n": [1, 1, 1, 2, 2, 3],
+            "ratio": [0.5, 1.5, None, 2.5, 3.5, 4.5],
+            "note": ["", "", "x", "x", "", ""],
+        }
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE TEMPORARY TABLE bulk_rows ({COLUMNS})")
+        sqlite_insert(cursor, "bulk_rows", frame, chunk=2, by=("label", "n"))
+        cursor.execute("SELECT label, n, ratio, note FROM bulk_rows ORDER BY id")
+        assert cursor.fetchall() == list(frame.iter_rows())
         cursor.execute("DROP TABLE bulk_rows")
