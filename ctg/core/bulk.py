@@ -172,7 +172,9 @@ def _sqlite_literal(column: pl.Series) -> str | None:
         return str(int(first))
     if "\x00" in first:  # SQLite reads a statement up to its first NUL character: such a text is bound
         return None
-    return "'" + first.replace("'", "''") + "'"
+    # Quotes doubled as SQL says; percent signs doubled as Django's SQLite cursor reads "%s" as a parameter and "%%"
+    # as a percent sign.
+    return "'" + first.replace("'", "''").replace("%", "%%") + "'"
 
 
 # Bound values per statement: SQLite's historical limit (32,766 since SQLite 3.32), so that any build accepts it.
