@@ -3,6 +3,8 @@
 import hashlib
 import io
 import json
+import queue
+import threading
 import time
 from contextlib import contextmanager
 
@@ -245,9 +247,11 @@ def _nothing_stored() -> bool:
 
 @contextmanager
 def _values_writer(cursor):
-    """A function that appends a frame of rows to the stored values, for as long as the block runs: on PostgreSQL
-    one COPY, which the server carries out while the caller computes the next frame (nothing else may use the
-    connection meanwhile); on SQLite a prepared statement fed from each frame a slice at a time."""
+    """A function that appends a frame of rows to the stored values, for as long as the block runs, while the caller
+    computes the next frame (nothing else may use the connection meanwhile): on PostgreSQL one COPY, which the
+    server carries out; on SQLite prepared statements run by a thread of their own, which SQLite's work leaves the
+    interpreter free for the computation (ctg.core.bulk.sqlite_insert). The first error stops the writing and is
+    raised in the caller's thread, before the block's transaction ends."""
     table = IndicatorValue._meta.db_table
     if connection.vendor == "postgresql":
         columns = ", ".join(COLUMNS)
@@ -262,10 +266,32 @@ def _values_writer(cursor):
             yield copied
         return
 
-    def inserted(frame: pl.DataFrame) -> None:
-        sqlite_insert(cursor, table, frame, chunk=INSERT_CHUNK, by=SERIES_RUN)
+    frames: queue.Queue[pl.DataFrame | None] = queue.Queue(maxsize=2)
+    failures: list[BaseException] = []
 
-    yield inserted
+    def writer() -> None:
+        while (frame := frames.get()) is not None:
+            if failures:
+                continue  # what is still queued is dropped: the transaction will be rolled back
+            try:
+                sqlite_insert(cursor, table, frame, chunk=INSERT_CHUNK, by=SERIES_RUN)
+            except BaseException as error:  # raised again in the caller's thread
+                failures.append(error)
+
+    def inserted(frame: pl.DataFrame) -> None:
+        if failures:
+            raise failures[0]
+        frames.put(frame)
+
+    thread = threading.Thread(target=writer, name="indicator-values-writer")
+    thread.start()
+    try:
+        yield inserted
+    finally:
+        frames.put(None)
+        thread.join()
+    if failures:
+        raise failures[0]
 
 
 def _first_computation(indicators: list[catalogue.Indicator]) -> dict:
@@ -288,7 +314,7 @@ def _first_computation(indicators: list[catalogue.Indicator]) -> dict:
                 frame = early.pop(indicator.code, None)
                 frame = engine.stored_rows(run.compute(indicator) if frame is None else frame)
                 frame = frame.select(COLUMNS)
-                frame = frame[key_order(frame, KEY)]
+                frame = frame.sort(KEY)  # one indicator's rows: a direct sort is quicker than ranking its codes
                 digests.update(_digests(frame))
                 computing += time.perf_counter() - began
                 rows += frame.height

@@ -180,3 +180,23 @@ def test_a_first_refresh_failing_after_its_writes_keeps_nothing(observations, mo
         indicators_compute()
     assert not IndicatorValue.objects.exists()
     assert value_table_schema() == before
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's writing thread")
+def test_a_write_failing_in_sqlite_s_writing_thread_is_raised_and_keeps_nothing(observations, monkeypatch):
+    before = value_table_schema()
+    insert = services.sqlite_insert
+    calls = []
+
+    def fail_on_the_second_frame(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise OSError("disque plein")
+        insert(*args, **kwargs)
+
+    monkeypatch.setattr(services, "sqlite_insert", fail_on_the_second_frame)
+    with pytest.raises(OSError, match="disque plein"):
+        indicators_compute()
+    assert len(calls) >= 2
+    assert not IndicatorValue.objects.exists()
+    assert value_table_schema() == before
