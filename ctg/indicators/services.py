@@ -296,8 +296,8 @@ def _values_writer(cursor):
 
 def _first_computation(indicators: list[catalogue.Indicator]) -> dict:
     """Compute and store every value of these indicators into an empty table, one indicator at a time in the order
-    of the unique index: on PostgreSQL the server writes an indicator's rows while the next one is computed, and
-    makes the unique index again once, over sorted rows (ctg.core.bulk). What the engine reads from the database
+    of the unique index: the database writes an indicator's rows while the next one is computed (_values_writer),
+    and makes the unique index again once, over sorted rows (ctg.core.bulk). What the engine reads from the database
     (the observations, the IRIS gaps, the datasets' names, the registers behind hooks) is read before writing."""
     started = time.perf_counter()
     run = engine.start(indicators)
