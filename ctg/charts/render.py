@@ -81,6 +81,12 @@ def _printable(value):
     return value
 
 
+def warm_up() -> None:
+    """Start vl-convert's JavaScript engine, which the first drawing of a process otherwise waits for (about 0.3 s,
+    then 10 ms a chart): a web process calls this when it starts (config/wsgi.py)."""
+    vlc.vegalite_to_svg({"mark": "point", "data": {"values": []}}, **OPTIONS)
+
+
 def render_svg(spec: dict) -> str:
     key = spec_key(spec, "svg")
     svg = cache.get(key)

@@ -61,3 +61,19 @@ def test_marks_carry_no_aria_role_of_their_own():
     svg = render_svg(spec)
     assert "<circle" in svg or "<path" in svg
     assert 'role="graphics-symbol"' not in svg
+
+
+def test_the_production_application_loads_its_views_and_starts_the_renderer(monkeypatch):
+    import importlib
+    import sys
+
+    from ctg.charts import render
+
+    started = []
+    monkeypatch.setattr(render, "warm_up", lambda: started.append(True))
+    monkeypatch.delitem(sys.modules, "config.wsgi", raising=False)
+    wsgi = importlib.import_module("config.wsgi")
+    assert callable(wsgi.application)
+    assert started == [True]
+    monkeypatch.undo()
+    render.warm_up()  # the real one draws an empty chart without error
