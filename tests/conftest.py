@@ -76,13 +76,23 @@ def pytest_collection_modifyitems(config, items):
     items.sort(key=_run_order)
 
 
-def _run_order(item) -> int:
-    """Rolled-back tests first, those sharing Caux Seine last of them; then transactional tests; then the others."""
+def _run_order(item) -> tuple[int, int]:
+    """Rolled-back tests first, those sharing Caux Seine last of them; then transactional tests; then the others.
+
+    Within each group the longest tests come first (marked `long`, then national files and browser tests): a test
+    process that ends its share early takes the short ones left to the other (pytest-xdist's worksteal), rather
+    than waiting for a long test that started last."""
+    if item.get_closest_marker("long"):
+        length = 0
+    elif item.get_closest_marker("slow") or item.get_closest_marker("e2e"):
+        length = 1
+    else:
+        length = 2
     if _shares_caux_seine(item):
-        return 1
+        return 1, length
     if _uses_database(item):
-        return 2 if _is_transactional(item) else 0
-    return 3
+        return (2 if _is_transactional(item) else 0), length
+    return 3, length
 
 
 def _uses_database(item) -> bool:

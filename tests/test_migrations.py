@@ -58,6 +58,7 @@ def _rows(database, sql: str) -> list[tuple]:
         return sorted(cursor.fetchall())
 
 
+@pytest.mark.long
 @pytest.mark.django_db
 def test_migrations_build_the_test_database(tmp_path):
     settings_dict = copy.deepcopy(connection.settings_dict)

@@ -90,7 +90,7 @@ def test_rows_of_constants_only_are_each_inserted():
 def test_runs_of_rows_sharing_columns_are_written_with_their_own_constants():
     frame = pl.DataFrame(
         {
-            "label": ["50 %s", "50 %s", "b'); DROP TABLE bulk_rows; --", "b'); DROP TABLE bulk_rows; --", "%%", "c\x00d"],
+            "label": ["50 %s", "50 %s", *["b'); DROP TABLE bulk_rows; --"] * 2, "%%", "c\x00d"],
             "n": [1, 1, 1, 2, 2, 3],
             "ratio": [0.5, 1.5, None, 2.5, 3.5, 4.5],
             "note": ["", "", "x", "x", "", ""],

@@ -183,6 +183,7 @@ def _sign_in(page, url: str, username: str, password: str) -> None:
 
 
 # One test per width, so that the two widths run side by side on two test processes.
+@pytest.mark.long
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["ordinateur", "telephone"])
 def test_every_type_of_page_is_accessible(live_server, caux_seine, browser, viewport):
     ids = _demo(caux_seine)

@@ -17,6 +17,7 @@ from tests.jobs.helpers import background_worker
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
+@pytest.mark.long
 def test_coordinator_records_a_copil_decision_and_sends_the_minutes(live_server, caux_seine, browser, tmp_path):
     convention = caux_seine["convention"]
     load_demo_plan(convention=convention)

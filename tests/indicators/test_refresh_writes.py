@@ -115,7 +115,6 @@ def test_values_removed_behind_the_refresh_s_back_are_written_again(observations
     assert IndicatorValue.objects.get(indicator="population", level="commune", code="A0001").value == 300
 
 
-
 def test_a_value_of_a_series_not_computed_is_found_and_removed(observations):
     indicators_compute(codes=["population"])
     stray = IndicatorValue.objects.get(indicator="population", level="commune", code="A0001")
@@ -125,6 +124,7 @@ def test_a_value_of_a_series_not_computed_is_found_and_removed(observations):
     # The series computed all have their fingerprints, but the indicator has one value more than computed.
     assert (result["unchanged_indicators"], result["deleted"], result["inserted"]) == (0, 1, 0)
     assert not IndicatorValue.objects.filter(indicator="population", year=1999).exists()
+
 
 def value_table_schema():
     with connection.cursor() as cursor:

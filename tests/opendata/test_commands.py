@@ -38,6 +38,7 @@ class TestImportDataset:
 
 
 @pytest.mark.slow
+@pytest.mark.long
 def test_every_shipped_file_imports_once():
     assert all((DATA / name).exists() for name in SHIPPED_FILES)
     output = run("import_shipped_data")
