@@ -91,23 +91,22 @@ def stored_bound(cursor, model) -> int:
 
 def postgres_csv_lines(cursor, *, table: str, columns: list[str], where: str, key: str, values: list[str]) -> bytes:
     """Rows of `table` whose `key` column is one of `values` (and that meet the SQL condition `where`) as CSV text,
-    one line per row, no header, built by PostgreSQL as one text per value of the key, each read through the index
-    that starts with the key: COPY TO hands rows over one message at a time, which costs a Python call per row on
-    the client (and a GROUP BY would sort every row on the server). Each column is formatted by its type's output
-    function, as COPY does (floats with every digit); NULL is an empty field. `columns` are SQL expressions; the
-    last one is free text (a note), quoted as CSV, so that an empty note reads as an empty string, never as NULL;
-    the others never hold a comma or a quote (codes, levels, statuses, numbers)."""
-    separated = [part for column in columns[:-1] for part in (f"{column}", "','")]
-    line = f"concat({', '.join(separated)}, '\"', replace({columns[-1]}, '\"', '\"\"'), '\"')"
-    sql = f"SELECT string_agg({line}, E'\\n') FROM {connection.ops.quote_name(table)} WHERE {key} = %s AND {where}"  # noqa: S608 (names from the models, values bound)
-    parts = []
-    for value in values:
-        cursor.execute(sql, [value])
-        text = cursor.fetchone()[0]
-        if text:
-            parts.append(text.encode())
-            parts.append(b"\n")
-    return b"".join(parts)
+    one line per row, no header, in no particular order: one `COPY (SELECT …) TO STDOUT`, whose rows the server
+    writes while the client gathers them (a third less time than PostgreSQL building one text per key, for two
+    million rows). Each column is formatted by its type's output function (floats with every digit); NULL is an
+    empty field. `columns` are SQL expressions; the last one is free text (a note), always quoted, so that an empty
+    note reads as an empty string, never as NULL."""
+    names = [f"c{index}" for index in range(len(columns))]
+    select = ", ".join(f"{column} AS {name}" for column, name in zip(columns, names, strict=True))
+    sql = (
+        f"COPY (SELECT {select} FROM {connection.ops.quote_name(table)} WHERE {key} = ANY(%s) AND {where}) "  # noqa: S608 (names from the models, values bound)
+        f"TO STDOUT WITH (FORMAT csv, FORCE_QUOTE ({names[-1]}))"
+    )
+    lines = bytearray()
+    with cursor.cursor.copy(sql, [list(values)]) as copy:
+        for row in copy:
+            lines += row
+    return bytes(lines)
 
 
 def sqlite_insert(cursor, table: str, frame: pl.DataFrame, *, chunk: int, by: tuple[str, ...] = ()) -> None:

@@ -83,8 +83,8 @@ def load_communes() -> pl.DataFrame:
 
 
 def load_observations(variables: set[str]) -> pl.DataFrame:
-    """Observations of the given variables, every level except IRIS, read as CSV text into one frame (one text
-    per variable built by the database): no Python object per row."""
+    """Observations of the given variables, every level except IRIS, read as CSV text into one frame (PostgreSQL:
+    one COPY, a line of text per row; SQLite: texts built by the database): no Python object per field."""
     if not variables:
         return pl.DataFrame(schema=OBSERVATION_SCHEMA)
     table = Observation._meta.db_table

@@ -85,7 +85,7 @@ def _sqlite_line() -> str:
 
 def _stored_values(codes: list[str] | None) -> pl.DataFrame:
     """The stored values of these indicators (all if None) with their ids, read as CSV text: no Python object per
-    row (one text per indicator built by the database; on SQLite through the unique index)."""
+    field (PostgreSQL: one COPY; SQLite: one text per indicator built by the database through the unique index)."""
     table = IndicatorValue._meta.db_table
     columns = list(STORED_SCHEMA)
     buffer = io.BytesIO()
