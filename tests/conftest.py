@@ -158,11 +158,21 @@ _shared_caux_seine = None
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):
+def database_in_use(request) -> bool:
+    """Whether a collected test uses the database: pytest-django makes the test databases only then (a run of tests
+    that need none, `pytest tests/charts/test_maps.py`, has none, and must not touch the settings' database)."""
+    return any(_uses_database(item) for item in request.session.items)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(database_in_use, django_db_setup, django_db_blocker):
     """The test database, created from the models (config.settings.test), with what the migrations add to it.
 
     The reference themes of the data migration, and every migration recorded as applied, as `migrate` leaves them.
     """
+    if not database_in_use:
+        yield
+        return
     from django.db import connection
     from django.db.migrations.executor import MigrationExecutor
 
@@ -292,9 +302,11 @@ def browser(monkeypatch):
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _close_stray_database_sessions(django_db_setup, django_db_blocker):
+def _close_stray_database_sessions(database_in_use, django_db_setup, django_db_blocker):
     """Live-server threads may leave a PostgreSQL session open; the test database can only be dropped without."""
     yield
+    if not database_in_use:
+        return
     from django.db import connection, connections
 
     with django_db_blocker.unblock():
