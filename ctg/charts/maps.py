@@ -165,7 +165,7 @@ AREAS = "communes"
 
 
 def _spec(chart: alt.TopLevelMixin, features: list[dict]) -> dict:
-    spec = chart.to_dict()
+    spec = chart.to_dict(validate=False)
     spec.setdefault("datasets", {})[AREAS] = features
     spec["config"] = {"view": {"stroke": None}, "font": FONT}
     return spec

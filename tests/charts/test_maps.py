@@ -1,10 +1,13 @@
 """Map specs: fills of areas without a value readable against the classes (WCAG 3:1), classes stated, circles
 whose area is proportional to the value."""
 
+import dataclasses
 import json
 from decimal import Decimal
 
 import pytest
+from altair.utils.schemapi import validate_jsonschema
+from altair.vegalite.v6.schema.core import load_schema
 from shapely.geometry import Point, shape
 
 from ctg.charts.classes import FIXED, QUANTILES, make_classes, quantile_breaks
@@ -16,6 +19,7 @@ from ctg.charts.maps import (
     OTHER_NO_VALUE_FILL,
     MapArea,
     Reference,
+    categorical_map,
     centroid,
     choropleth_map,
     circle_area,
@@ -226,3 +230,28 @@ def test_proportional_circles_over_outlines():
     assert "EPCI : 36 habitants" in texts and "Secret statistique : 1 commune" in texts
     assert render_png(spec).startswith(b"\x89PNG")
     assert "Secret" in json.dumps(spec, ensure_ascii=False)
+
+
+def test_every_kind_of_map_is_valid_vega_lite():
+    """Altair does not check the specs as it builds them (ctg/charts/apps.py): each kind of map is checked here
+    against the Vega-Lite schema, datasets and configuration included, as vl-convert receives it."""
+    areas = areas_with_reasons()
+    classes = make_classes([a.value for a in areas if a.value is not None], decimals=0, count=4)
+    common = {"title": "Carte", "description": "Carte", "legend_title": "Légende", "source": "INSEE"}
+    reference = Reference(name="EPCI", value=4.2, display="4,2")
+    drawn = {"format_value": lambda v: f"{v}", "reasons": REASONS, "reference": reference}
+    specs = [
+        choropleth_map(areas=areas, classes=classes, **common, **drawn),
+        proportional_circle_map(areas=areas, **common, **drawn),
+        categorical_map(
+            areas=[dataclasses.replace(a, category="engagée") for a in areas],
+            categories=[("engagée", "#1f4e79"), ("non engagée", "#d9d9d9")],
+            **common,
+        ),
+    ]
+    schema = load_schema()
+    for spec in specs:
+        assert validate_jsonschema(spec, schema, raise_error=False) is None
+    # A spec Vega-Lite refuses is found: the check can fail.
+    broken = {**specs[0], "vconcat": [{**specs[0]["vconcat"][0], "mark": "cercle"}]}
+    assert validate_jsonschema(broken, schema, raise_error=False) is not None

@@ -18,7 +18,8 @@ class DepartementFactory(factory.django.DjangoModelFactory):
         model = Departement
         django_get_or_create = ["code"]
 
-    code = factory.Sequence(lambda n: f"D{n % 100:02d}")
+    # "S" for synthetic: tests name their own départements D76, D27, …, which a sequence must never reach.
+    code = factory.Sequence(lambda n: f"S{n % 100:02d}")
     name = factory.Sequence(lambda n: f"Département synthétique {n}")
     region = factory.SubFactory(RegionFactory)
 

@@ -9,7 +9,8 @@ import pytest
 from ctg.diagnostic.reports.content import diagnostic_report
 from ctg.diagnostic.reports.docx_report import build_diagnostic_docx
 from ctg.diagnostic.reports.pdf_report import build_diagnostic_pdf, render_diagnostic_html
-from tests.diagnostic.reports.conftest import MALICIOUS_ENJEU
+from tests.diagnostic.reports.conftest import MALICIOUS_ENJEU, build_report_demo
+from tests.held_data import held
 
 pytestmark = pytest.mark.django_db
 
@@ -38,26 +39,46 @@ def test_html_of_the_report_has_every_part(report_demo):
     assert "http://" not in html.replace("http://exemple.invalid", "")
 
 
-def test_pdf_renders_every_page(report_demo, tmp_path):
-    pdf = build_diagnostic_pdf(convention=report_demo["convention"])
-    assert pdf.startswith(b"%PDF")
-    assert pdf.rstrip().endswith(b"%%EOF")
-    # Title page, method, eight theme chapters, enjeux and a landscape annex of seven tables of 50 communes.
-    pages = page_count(pdf)
-    assert pages >= 15
-    # Rendering every page needs poppler's pdftoppm, installed by .ci/run: in CI its absence is a failure.
-    if shutil.which("pdftoppm") or os.environ.get("CI") == "true":
-        path = tmp_path / "diagnostic.pdf"
-        path.write_bytes(pdf)
-        subprocess.run(["pdftoppm", "-r", "20", "-png", str(path), str(tmp_path / "page")], check=True, timeout=120)
-        assert len(list(tmp_path.glob("page*.png"))) == pages
+@pytest.fixture(scope="class")
+def shared_documents(_caux_seine_once, django_db_blocker):
+    """The DOCX and the PDF of report_demo's convention, both from one gathering of the figures, built once for the
+    tests of the class that read them."""
+
+    def build():
+        convention = build_report_demo(_caux_seine_once.get())["convention"]
+        report = diagnostic_report(convention=convention)
+        return {
+            "docx": build_diagnostic_docx(convention=convention, report=report),
+            "pdf": build_diagnostic_pdf(convention=convention, report=report),
+        }
+
+    yield from held(django_db_blocker, build)
 
 
-def test_docx_and_pdf_of_the_demo_convention_are_generated(report_demo):
-    """Both documents of the demo convention are generated from one gathering of the figures; their timing
-    against the HTML diagnostic page is measured in bench/reports.py (target under 10 s)."""
-    report = diagnostic_report(convention=report_demo["convention"])
-    docx = build_diagnostic_docx(convention=report_demo["convention"], report=report)
-    pdf = build_diagnostic_pdf(convention=report_demo["convention"], report=report)
-    assert docx.startswith(b"PK") and len(docx) > 100_000
-    assert pdf.startswith(b"%PDF") and len(pdf) > 100_000
+@pytest.fixture
+def documents(shared_documents, caux_seine):
+    return shared_documents
+
+
+class TestDocuments:
+    def test_pdf_renders_every_page(self, documents, tmp_path):
+        pdf = documents["pdf"]
+        assert pdf.startswith(b"%PDF")
+        assert pdf.rstrip().endswith(b"%%EOF")
+        # Title page, method, eight theme chapters, enjeux and a landscape annex of seven tables of 50 communes.
+        pages = page_count(pdf)
+        assert pages >= 15
+        # Rendering every page needs poppler's pdftoppm, installed by .ci/run: in CI its absence is a failure.
+        if shutil.which("pdftoppm") or os.environ.get("CI") == "true":
+            path = tmp_path / "diagnostic.pdf"
+            path.write_bytes(pdf)
+            subprocess.run(
+                ["pdftoppm", "-r", "20", "-png", str(path), str(tmp_path / "page")], check=True, timeout=120
+            )
+            assert len(list(tmp_path.glob("page*.png"))) == pages
+
+    def test_docx_and_pdf_of_the_demo_convention_are_generated(self, documents):
+        """Both documents of the demo convention are generated from one gathering of the figures; their timing
+        against the HTML diagnostic page is measured in bench/reports.py (target under 10 s)."""
+        assert documents["docx"].startswith(b"PK") and len(documents["docx"]) > 100_000
+        assert documents["pdf"].startswith(b"%PDF") and len(documents["pdf"]) > 100_000

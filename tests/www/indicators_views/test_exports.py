@@ -108,16 +108,16 @@ class TestExports:
 
     def test_the_report_is_built_once_per_version_of_its_data(self, client, demo):
         client.force_login(account(demo, "caf"))
-        client.get(url(demo, "export_pdf"))
+        client.get(url(demo, "export_docx"))
         run_queued_tasks()
         client.force_login(account(demo, "lecteur"))
-        response = client.get(url(demo, "export_pdf"))
+        response = client.get(url(demo, "export_docx"))
         first = Job.objects.get()
         assert response["Location"] == reverse("jobs_views:file", args=[first.pk])
         assert run_queued_tasks() == 0
         # An enjeu added: the report printed it not, so it is built again.
         EnjeuFactory(convention=demo["convention"])
-        response = client.get(url(demo, "export_pdf"))
+        response = client.get(url(demo, "export_docx"))
         second = Job.objects.exclude(pk=first.pk).get()
         assert response["Location"] == reverse("jobs_views:detail", args=[second.pk])
         assert run_queued_tasks() == 1
