@@ -3,8 +3,9 @@
 The Caux Seine reference data (the real referential of département 76, its commune boundaries and the demo
 convention) takes seconds to build and a quarter of the tests use it. Each test process builds and commits it
 once; the tests that use it run one after the other, each in its own transaction rolled back at its end, so they
-all see it as built and none can change it for the next one. The database is emptied after the last of them,
-before any test that expects an empty database.
+all see it as built and none can change it for the next one. The tests that also need the figures of the shipped
+INSEE extracts (`caux_seine_figures`) run after them, on the same data with the figures committed on top. The
+database is emptied after the last of them, before any test that expects an empty database.
 """
 
 import io
@@ -30,6 +31,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 SHARED_FIXTURE = "caux_seine"
+SHARED_FIGURES = "caux_seine_figures"
 # Fixtures through which pytest-django runs a test outside a rolled-back transaction and flushes after it.
 TRANSACTIONAL_FIXTURES = {"transactional_db", "live_server", "django_db_reset_sequences"}
 
@@ -76,8 +78,9 @@ def pytest_collection_modifyitems(config, items):
     items.sort(key=_run_order)
 
 
-def _run_order(item) -> tuple[int, int]:
-    """Rolled-back tests first, those sharing Caux Seine last of them; then transactional tests; then the others.
+def _run_order(item) -> tuple[int, int, int]:
+    """Rolled-back tests first, those sharing Caux Seine last of them (those with its figures after those without);
+    then transactional tests; then the others.
 
     Within each group the longest tests come first (marked `long`, then national files and browser tests): a test
     process that ends its share early takes the short ones left to the other (pytest-xdist's worksteal), rather
@@ -89,10 +92,10 @@ def _run_order(item) -> tuple[int, int]:
     else:
         length = 2
     if _shares_caux_seine(item):
-        return 1, length
+        return 1, int(_shares_figures(item)), length
     if _uses_database(item):
-        return (2 if _is_transactional(item) else 0), length
-    return 3, length
+        return (2 if _is_transactional(item) else 0), 0, length
+    return 3, 0, length
 
 
 def _uses_database(item) -> bool:
@@ -110,12 +113,17 @@ def _shares_caux_seine(item) -> bool:
     return SHARED_FIXTURE in getattr(item, "fixturenames", ()) and not _is_transactional(item)
 
 
+def _shares_figures(item) -> bool:
+    return SHARED_FIGURES in getattr(item, "fixturenames", ()) and _shares_caux_seine(item)
+
+
 class SharedCauxSeine:
     """The demo convention and its territory, committed once per test process while the tests sharing it run."""
 
     def __init__(self, django_db_blocker):
         self.django_db_blocker = django_db_blocker
         self.committed = None
+        self.figures = False  # the figures committed on top of the data
 
     def commit(self):
         """Build and commit the data between two tests; not from inside a test's transaction, which rolls back."""
@@ -148,10 +156,34 @@ class SharedCauxSeine:
             "password": self.committed["password"],
         }
 
+    def commit_figures(self):
+        """Load the shipped INSEE extracts and compute every indicator over the committed data, between two tests."""
+        from django.db import connection
+
+        with self.django_db_blocker.unblock():
+            if connection.in_atomic_block or self.committed is None:
+                return
+            if not _has_figures():
+                _build_figures()
+        self.figures = True
+
+    def get_with_figures(self) -> dict:
+        """What `get` returns, with the figures of `caux_seine_figures`."""
+        data = self.get()
+        self.ensure_figures()
+        return data
+
+    def ensure_figures(self):
+        """The figures, committed before the test (or held for its class), or else built inside it."""
+        if not _has_figures():
+            self.figures = False
+            _build_figures()
+
     def remove(self):
         with self.django_db_blocker.unblock():
             call_command("flush", interactive=False, verbosity=0, reset_sequences=False)
         self.committed = None
+        self.figures = False
 
 
 _shared_caux_seine = None
@@ -203,6 +235,13 @@ def caux_seine(db, _caux_seine_once):
     return _caux_seine_once.get()
 
 
+@pytest.fixture
+def caux_seine_figures(caux_seine, _caux_seine_once):
+    """caux_seine with the shipped INSEE extracts loaded and every indicator of the catalogue computed."""
+    _caux_seine_once.ensure_figures()
+    return caux_seine
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_teardown(item, nextitem):
     """Between two tests: commit the shared data before the tests sharing it, remove it after them."""
@@ -212,9 +251,14 @@ def pytest_runtest_teardown(item, nextitem):
         return result
     if _is_transactional(item):
         shared.committed = None  # its flush emptied the database
+        shared.figures = False
     if _shares_caux_seine(nextitem):
+        if shared.figures and not _shares_figures(nextitem):
+            shared.remove()  # a test taken from another process's share: the data without the figures again
         if shared.committed is None:
             shared.commit()
+        if _shares_figures(nextitem) and not shared.figures:
+            shared.commit_figures()
     elif shared.committed is not None and _uses_database(nextitem):
         shared.remove()
     return result
@@ -227,6 +271,21 @@ def _build_caux_seine() -> dict:
     if not EPCI.objects.filter(siren="200010700").exists():
         _load_departement_76_referential()
     return load_demo()
+
+
+def _has_figures() -> bool:
+    from ctg.opendata.models import Dataset
+    from tests.indicators.shipped import FILES
+
+    return Dataset.objects.filter(file_name__in=FILES).exists()
+
+
+def _build_figures():
+    from ctg.indicators.services import indicators_compute
+    from tests.indicators.shipped import load_insee_extracts
+
+    load_insee_extracts()
+    indicators_compute()
 
 
 def _load_departement_76_referential():

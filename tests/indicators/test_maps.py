@@ -14,8 +14,6 @@ from ctg.indicators.maps import (
     is_count,
     map_summaries,
 )
-from ctg.indicators.services import indicators_compute
-from tests.indicators.shipped import load_insee_extracts
 
 EPCI = SimpleNamespace(name="CA Exemple", siren="200000001")
 TERRITORIES = [{"level": "epci", "code": EPCI.siren, "name": EPCI.name}]
@@ -179,10 +177,8 @@ def test_small_numbers_are_outlined_and_named():
 
 
 @pytest.mark.django_db
-def test_maps_of_caux_seine(caux_seine):
-    load_insee_extracts()
-    indicators_compute()
-    epci = caux_seine["convention"].epci
+def test_maps_of_caux_seine(caux_seine_figures):
+    epci = caux_seine_figures["convention"].epci
     population = indicator_map_data(epci=epci, indicator=catalogue.BY_CODE["population"])
     summary, spec = indicator_map(epci=epci, data=population)
     assert spec is not None and summary.is_count and summary.valued == 50

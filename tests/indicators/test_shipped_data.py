@@ -5,18 +5,14 @@ import pytest
 from ctg.indicators.enums import ValueStatus
 from ctg.indicators.models import IndicatorValue
 from ctg.indicators.selectors import commune_profile, convention_diagnostic, convention_key_figures
-from ctg.indicators.services import indicators_compute
 from ctg.territories.models import Commune
-from tests.indicators.shipped import load_insee_extracts
 
 EPCI = "200010700"
 
 
 @pytest.fixture
-def computed(caux_seine):
-    load_insee_extracts()
-    indicators_compute()
-    return caux_seine
+def computed(caux_seine_figures):
+    return caux_seine_figures
 
 
 def get(indicator, level, code, year=2022):

@@ -17,13 +17,11 @@ from ctg.accounts.services import user_update_profile
 from ctg.conventions.models import Convention, Theme
 from ctg.core.text import reject_control_characters
 from ctg.diagnostic.models import Enjeu
-from ctg.indicators.services import indicators_compute
 from ctg.organisations.models import Organisation
 from ctg.territories.models import EPCI, Commune
 from ctg.www.forms import ControlCharactersForm
 from tests.accounts.factories import InvitationFactory, MembershipFactory, UserFactory
 from tests.diagnostic.factories import EnjeuFactory
-from tests.indicators.shipped import load_insee_extracts
 from tests.jobs.helpers import run_queued_tasks
 
 pytestmark = pytest.mark.django_db
@@ -102,10 +100,9 @@ class TestAccountForms:
 
 
 @pytest.fixture
-def dirty_demo(caux_seine):
+def dirty_demo(caux_seine_figures):
     """The demo convention with control characters written straight into the database, as old data could be."""
-    load_insee_extracts()
-    indicators_compute()
+    caux_seine = caux_seine_figures
     convention = caux_seine["convention"]
     # PostgreSQL refuses NUL in text; SQLite stores it.
     nul = "\x00" if connection.vendor == "sqlite" else ""

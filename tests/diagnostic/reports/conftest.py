@@ -5,25 +5,22 @@ import subprocess
 import pytest
 
 from ctg.conventions.models import Convention
-from ctg.indicators.services import indicators_compute
 from ctg.territories.models import Commune
 from tests.diagnostic.factories import EnjeuFactory
-from tests.indicators.shipped import load_insee_extracts
 
 MALICIOUS_NAME = '=HYPERLINK("http://exemple.invalid";"x")'
 MALICIOUS_ENJEU = "+SOMME(1;2) Accès aux droits des familles"
 
 
 @pytest.fixture
-def report_demo(caux_seine):
+def report_demo(caux_seine_figures):
     """The demo convention with the real INSEE figures computed, a commune with a formula-like name and an
     enjeu whose title starts like a formula."""
-    return build_report_demo(caux_seine)
+    return build_report_demo(caux_seine_figures)
 
 
 def build_report_demo(caux_seine: dict) -> dict:
-    load_insee_extracts()
-    indicators_compute()
+    """report_demo over caux_seine with its figures (the caux_seine_figures fixture)."""
     convention = Convention.objects.select_related("epci").get(pk=caux_seine["convention"].pk)
     # Bolbec is renamed so that every export carries a name that a spreadsheet would run as a formula.
     assert Commune.objects.filter(code="76114").update(name=MALICIOUS_NAME) == 1

@@ -22,14 +22,14 @@ def shared_docx(_caux_seine_once, django_db_blocker):
     """The DOCX of report_demo's convention, built once for the tests of the class that read it."""
 
     def build():
-        demo = build_report_demo(_caux_seine_once.get())
+        demo = build_report_demo(_caux_seine_once.get_with_figures())
         return build_diagnostic_docx(convention=demo["convention"])
 
     yield from held(django_db_blocker, build)
 
 
 @pytest.fixture
-def docx_bytes(shared_docx, caux_seine):
+def docx_bytes(shared_docx, caux_seine_figures):
     return shared_docx
 
 

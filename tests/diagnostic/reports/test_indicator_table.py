@@ -76,14 +76,14 @@ def shared_xlsx(_caux_seine_once, django_db_blocker):
     """
 
     def build():
-        demo = build_report_demo(_caux_seine_once.get())
+        demo = build_report_demo(_caux_seine_once.get_with_figures())
         return build_indicator_xlsx(convention=demo["convention"])
 
     yield from held(django_db_blocker, build)
 
 
 @pytest.fixture
-def xlsx(shared_xlsx, caux_seine):
+def xlsx(shared_xlsx, caux_seine_figures):
     return shared_xlsx
 
 

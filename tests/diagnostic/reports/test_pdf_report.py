@@ -45,7 +45,7 @@ def shared_documents(_caux_seine_once, django_db_blocker):
     tests of the class that read them."""
 
     def build():
-        convention = build_report_demo(_caux_seine_once.get())["convention"]
+        convention = build_report_demo(_caux_seine_once.get_with_figures())["convention"]
         report = diagnostic_report(convention=convention)
         return {
             "docx": build_diagnostic_docx(convention=convention, report=report),
@@ -56,7 +56,7 @@ def shared_documents(_caux_seine_once, django_db_blocker):
 
 
 @pytest.fixture
-def documents(shared_documents, caux_seine):
+def documents(shared_documents, caux_seine_figures):
     return shared_documents
 
 

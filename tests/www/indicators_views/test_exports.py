@@ -6,12 +6,10 @@ from django.urls import reverse
 
 from ctg.accounts.enums import SecurityEventKind
 from ctg.accounts.models import SecurityEvent
-from ctg.indicators.services import indicators_compute
 from ctg.jobs.models import Job
 from tests.accounts.factories import MembershipFactory
 from tests.conventions.factories import ConventionFactory
 from tests.diagnostic.factories import EnjeuFactory
-from tests.indicators.shipped import load_insee_extracts
 from tests.jobs.helpers import run_queued_tasks
 
 pytestmark = pytest.mark.django_db
@@ -25,10 +23,8 @@ FORMATS = {
 
 
 @pytest.fixture
-def demo(caux_seine):
-    load_insee_extracts()
-    indicators_compute()
-    return caux_seine
+def demo(caux_seine_figures):
+    return caux_seine_figures
 
 
 def account(demo, username):

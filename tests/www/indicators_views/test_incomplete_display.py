@@ -10,12 +10,10 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 
-from ctg.indicators.services import indicators_compute
 from ctg.territories.importers import REFERENTIAL_DIR
 from ctg.territories.models import Commune
 from tests.accounts.factories import MembershipFactory
 from tests.conventions.factories import ConventionFactory
-from tests.indicators.shipped import load_insee_extracts
 
 pytestmark = pytest.mark.django_db
 
@@ -24,10 +22,8 @@ NOTE_HEADING = "Colonnes incomplètes"
 
 
 @pytest.fixture
-def demo(caux_seine):
-    load_insee_extracts()
-    indicators_compute()
-    return caux_seine
+def demo(caux_seine_figures):
+    return caux_seine_figures
 
 
 def account(demo, username):

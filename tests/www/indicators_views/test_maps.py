@@ -3,19 +3,15 @@
 import pytest
 from django.urls import reverse
 
-from ctg.indicators.services import indicators_compute
 from tests.accounts.factories import MembershipFactory
 from tests.conventions.factories import ConventionFactory
-from tests.indicators.shipped import load_insee_extracts
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def demo(caux_seine):
-    load_insee_extracts()
-    indicators_compute()
-    return caux_seine
+def demo(caux_seine_figures):
+    return caux_seine_figures
 
 
 def reader(demo):
