@@ -34,8 +34,9 @@ def build_report_demo(caux_seine: dict) -> dict:
     return {**caux_seine, "convention": convention}
 
 
-def convert_with_libreoffice(path, tmp_path):
-    """Convert a document to PDF headless; skip when LibreOffice is missing outside CI."""
+def convert_with_libreoffice(path, tmp_path, fmt: str = "pdf"):
+    """Convert a document headless, to PDF unless told (a spreadsheet of thousands of rows is read back as ODS in a
+    few seconds, where printing it takes half a minute); skip when LibreOffice is missing outside CI."""
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     if soffice is None:
         if os.environ.get("CI") == "true":
@@ -48,7 +49,7 @@ def convert_with_libreoffice(path, tmp_path):
             f"-env:UserInstallation=file://{tmp_path}/lo-profile",
             "--headless",
             "--convert-to",
-            "pdf",
+            fmt,
             "--outdir",
             str(out),
             str(path),
@@ -57,4 +58,4 @@ def convert_with_libreoffice(path, tmp_path):
         capture_output=True,
         timeout=180,
     )
-    return out / (path.stem + ".pdf")
+    return out / f"{path.stem}.{fmt}"

@@ -1,7 +1,9 @@
 import csv
 import io
+import zipfile
 
 import pytest
+from lxml import etree
 from openpyxl import load_workbook
 
 from ctg.diagnostic.reports.indicator_table import HEADER, build_indicator_csv, build_indicator_xlsx, indicator_rows
@@ -13,6 +15,8 @@ pytestmark = pytest.mark.django_db
 
 # EPCI, département, région, France, then the 50 communes, for every indicator of the catalogue.
 ROW_COUNT = catalogue.LINE_COUNT * (4 + 50)
+ODF_TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
+ODF_TEXT = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
 
 
 def by_key(rows):
@@ -147,8 +151,14 @@ class TestXlsx:
         assert "INSEE, Base comparateur de territoires, millésime 2025" in territory[2]
 
     def test_libreoffice_opens_the_xlsx(self, xlsx, tmp_path):
+        """LibreOffice reads every sheet and writes it again as its own format, the formula-like name as text."""
         path = tmp_path / "indicateurs.xlsx"
         path.write_bytes(xlsx)
-        pdf = convert_with_libreoffice(path, tmp_path)
-        assert pdf.exists()
-        assert pdf.read_bytes().startswith(b"%PDF")
+        ods = convert_with_libreoffice(path, tmp_path, fmt="ods")
+        with zipfile.ZipFile(ods) as archive:
+            content = etree.fromstring(archive.read("content.xml"))
+        names = [table.get(f"{{{ODF_TABLE}}}name") for table in content.iter(f"{{{ODF_TABLE}}}table")]
+        assert names == ["Indicateurs", "Historique", "Notes"]
+        # The neutralised name is a text cell (the quote the export adds kept), and no cell is a formula.
+        assert "'" + MALICIOUS_NAME in {paragraph.text for paragraph in content.iter(f"{{{ODF_TEXT}}}p")}
+        assert not any(cell.get(f"{{{ODF_TABLE}}}formula") for cell in content.iter(f"{{{ODF_TABLE}}}table-cell"))
