@@ -22,6 +22,11 @@ from ctg.charts.classes import Classes
 from ctg.charts.render import MIN_FONT_SIZE
 from ctg.core.formatting import counted
 
+# Altair checks every object it builds against the Vega-Lite schema as it is built, and the whole spec again when it
+# is written (`_spec`): most of the time of a map. The specs are checked once per kind of map by
+# tests/charts/test_maps.py (test_every_kind_of_map_is_valid_vega_lite), not at each drawing.
+alt.utils.schemapi.disable_debug_mode()
+
 FONT = "DejaVu Sans"
 HIGHLIGHT_COLOUR = "#1f5fa8"
 BACKGROUND_COLOUR = "#d9dde3"

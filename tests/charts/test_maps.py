@@ -233,7 +233,7 @@ def test_proportional_circles_over_outlines():
 
 
 def test_every_kind_of_map_is_valid_vega_lite():
-    """Altair does not check the specs as it builds them (ctg/charts/apps.py): each kind of map is checked here
+    """Altair does not check the specs as it builds them (ctg/charts/maps.py): each kind of map is checked here
     against the Vega-Lite schema, datasets and configuration included, as vl-convert receives it."""
     areas = areas_with_reasons()
     classes = make_classes([a.value for a in areas if a.value is not None], decimals=0, count=4)
